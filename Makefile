@@ -1,0 +1,104 @@
+# pvmon: one Makefile for the whole tree.
+# Shared code (common/) is built into a static library that the collector, the
+# allocator and the simulator link; tests link every module library.
+
+CC       ?= cc
+O        ?= build
+BIN      ?= bin
+PKGS     := libmodbus libmosquitto sqlite3 libcjson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wwrite-strings -Werror
+CFLAGS   ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Itests $(PKG_CFLAGS)
+LDLIBS   += $(PKG_LIBS) -lpthread -lm
+ifeq ($(SAN),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+COMMON_SRC    := $(wildcard common/*.c)
+COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c))
+ALLOCATOR_SRC := $(filter-out allocator/main.c,$(wildcard allocator/*.c))
+SIM_SRC       := $(filter-out sim/main.c,$(wildcard sim/*.c))
+TEST_SRC      := $(wildcard tests/unit/test_*.c)
+TOOL_SRC      := $(wildcard tests/tools/*.c)
+
+obj = $(patsubst %.c,$(O)/%.o,$(1))
+
+LIBCOMMON    := $(O)/libpvmon.a
+LIBCOLLECTOR := $(O)/libcollector.a
+LIBALLOCATOR := $(O)/liballocator.a
+LIBSIM       := $(O)/libsim.a
+
+PROGS := $(BIN)/pvmon-collector $(BIN)/pvmon-allocator $(BIN)/pvmon-sim
+TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(TEST_SRC))
+TOOLS := $(patsubst tests/tools/%.c,$(O)/tools/%,$(TOOL_SRC))
+
+.PHONY: all tests test asan clean deps deps-test bench faults fuzz demo format install cross
+all: $(PROGS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+
+$(LIBCOMMON): $(call obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+$(LIBCOLLECTOR): $(call obj,$(COLLECTOR_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+$(LIBALLOCATOR): $(call obj,$(ALLOCATOR_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+$(LIBSIM): $(call obj,$(SIM_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN)/pvmon-collector: $(O)/collector/main.o $(LIBCOLLECTOR) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BIN)/pvmon-allocator: $(O)/allocator/main.o $(LIBALLOCATOR) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BIN)/pvmon-sim: $(O)/sim/main.o $(LIBSIM) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/%: $(O)/tests/unit/%.o $(LIBCOLLECTOR) $(LIBALLOCATOR) $(LIBSIM) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(O)/tools/%: $(O)/tests/tools/%.o $(LIBCOLLECTOR) $(LIBALLOCATOR) $(LIBSIM) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests: $(PROGS) $(TESTS) $(TOOLS)
+
+# Debian packages the build and the tests need; installed only when missing.
+DEB_BUILD := build-essential pkg-config libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev
+DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3
+deps:
+	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
+
+# The whole suite: unit tests, then integration tests against real servers.
+test: deps
+	@$(MAKE) --no-print-directory tests
+	@O=$(O) BIN=$(BIN) sh tests/run.sh
+
+# The same suite built with AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: deps
+	@$(MAKE) --no-print-directory SAN=1 O=build/asan BIN=build/asan/bin tests
+	@O=build/asan BIN=build/asan/bin ASAN_OPTIONS=detect_leaks=1 sh tests/run.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+demo:
+	@echo "make demo: the demo county is not built yet (see README)"; exit 1

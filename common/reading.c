@@ -1,0 +1,332 @@
+/*
+ * reading: encodes a reading as the contract's JSON by hand (the collector's
+ * hot path; no tree is built) and parses payloads strictly with cJSON (the
+ * ingest side, where anything malformed must be rejected with a reason).
+ */
+#include "reading.h"
+
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+static const char *const state_names[STATE_COUNT] = {
+	"unknown", "producing", "sleeping", "starting", "throttled",
+	"standby", "fault",     "off",      "offline",
+};
+
+static const char *const quality_names[QUALITY_COUNT] = {
+	"counter_zero", "counter_backwards", "counter_jump", "sentinel", "range",
+};
+
+const char *reading_state_name(enum reading_state s)
+{
+	return (unsigned)s < STATE_COUNT ? state_names[s] : "unknown";
+}
+
+int reading_state_parse(const char *name)
+{
+	int i;
+	for (i = 0; i < STATE_COUNT; i++)
+		if (strcmp(state_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const char *reading_kind_name(enum reading_kind k)
+{
+	return k == READING_METER ? "meter" : "inverter";
+}
+
+const char *reading_quality_name(unsigned bit_index)
+{
+	return bit_index < QUALITY_COUNT ? quality_names[bit_index] : "unknown";
+}
+
+/* Appends printf output at *n; marks overflow by setting *n past size. */
+static void put(char *buf, size_t size, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void put(char *buf, size_t size, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+	if (*n >= size)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(buf + *n, size - *n, fmt, ap);
+	va_end(ap);
+	*n += w < 0 ? size : (size_t)w;
+}
+
+int reading_to_json(const struct reading *r, char *buf, size_t size)
+{
+	size_t n = 0;
+	unsigned i;
+
+	/* ids and map are checked to be [A-Za-z0-9_.@-] so they need no escaping */
+	put(buf, size, &n,
+	    "{\"v\":%d,\"gw\":\"%s\",\"seq\":%" PRIu64 ",\"station\":\"%s\",\"device\":\"%s\","
+	    "\"kind\":\"%s\",\"ts\":%" PRId64 ",\"state\":\"%s\"",
+	    READING_VERSION, r->gw, r->seq, r->station, r->device, reading_kind_name(r->kind),
+	    r->ts_ms, reading_state_name(r->state));
+	if (r->has & READING_HAS_POWER)
+		put(buf, size, &n, ",\"ac_power_w\":%" PRId64, r->ac_power_w);
+	if (r->has & READING_HAS_ENERGY)
+		put(buf, size, &n, ",\"energy_wh\":%" PRId64, r->energy_wh);
+	if (r->has & READING_HAS_IMPORT)
+		put(buf, size, &n, ",\"import_wh\":%" PRId64, r->import_wh);
+	if (r->has & READING_HAS_TODAY)
+		put(buf, size, &n, ",\"today_wh\":%" PRId64, r->today_wh);
+	if ((r->has & READING_HAS_TEMP) && isfinite(r->temp_c))
+		put(buf, size, &n, ",\"temp_c\":%.1f", r->temp_c);
+	if ((r->has & READING_HAS_HZ) && isfinite(r->grid_hz))
+		put(buf, size, &n, ",\"grid_hz\":%.2f", r->grid_hz);
+	if (r->has & READING_HAS_ALARMS)
+		put(buf, size, &n, ",\"alarms\":%" PRIu64, r->alarms);
+	if (r->quality) {
+		int first = 1;
+		put(buf, size, &n, ",\"quality\":[");
+		for (i = 0; i < QUALITY_COUNT; i++)
+			if (r->quality & (1u << i)) {
+				put(buf, size, &n, "%s\"%s\"", first ? "" : ",", quality_names[i]);
+				first = 0;
+			}
+		put(buf, size, &n, "]");
+	}
+	if (r->map[0])
+		put(buf, size, &n, ",\"map\":\"%s\"", r->map);
+	put(buf, size, &n, "}");
+	if (n >= size)
+		return -1;
+	return (int)n;
+}
+
+int reading_topic(const struct reading *r, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "pvmon/v1/%s/%s/%s/reading", r->gw, r->station, r->device);
+	return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+/* Copies the next topic level into out; returns a pointer past it or NULL. */
+static const char *level(const char *p, char *out)
+{
+	size_t n = 0;
+	while (*p && *p != '/') {
+		if (n >= READING_ID_MAX - 1)
+			return NULL;
+		out[n++] = *p++;
+	}
+	out[n] = '\0';
+	if (!util_id_valid(out))
+		return NULL;
+	return *p == '/' ? p + 1 : p;
+}
+
+int reading_topic_parse(const char *topic, char *gw, char *station, char *device)
+{
+	const char *p;
+	if (strncmp(topic, "pvmon/v1/", 9) != 0)
+		return -1;
+	p = topic + 9;
+	if (!(p = level(p, gw)) || !(p = level(p, station)) || !(p = level(p, device)))
+		return -1;
+	return strcmp(p, "reading") == 0 ? 0 : -1;
+}
+
+/* Records the first validation failure. */
+static int bad(char *cause, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(char *cause, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cause, size, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* An integer field in [min, max]; *present tells if it was there. */
+static int get_int(const cJSON *o, const char *key, int64_t min, int64_t max, int64_t *out,
+		   int *present, char *cause, size_t cs)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	*present = 0;
+	if (!v)
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+	    fabs(v->valuedouble) > 9007199254740992.0)
+		return bad(cause, cs, "\"%s\": expected an integer", key);
+	if (v->valuedouble < (double)min || v->valuedouble > (double)max)
+		return bad(cause, cs, "\"%s\": %.17g is outside %" PRId64 "..%" PRId64, key,
+			   v->valuedouble, min, max);
+	*out = (int64_t)v->valuedouble;
+	*present = 1;
+	return 0;
+}
+
+/* A string id field that must be present and valid. */
+static int get_id(const cJSON *o, const char *key, char *out, size_t size, char *cause, size_t cs)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	if (!v)
+		return bad(cause, cs, "\"%s\": missing", key);
+	if (!cJSON_IsString(v) || !util_id_valid(v->valuestring))
+		return bad(cause, cs, "\"%s\": expected an id of [A-Za-z0-9_.-], 1-47 characters", key);
+	util_strlcpy(out, v->valuestring, size);
+	return 0;
+}
+
+static const char *const known_keys[] = {
+	"v",	 "gw",	      "seq",	   "station", "device",	 "kind",   "ts",      "state",
+	"ac_power_w", "energy_wh", "import_wh", "today_wh", "temp_c", "grid_hz", "alarms",
+	"quality", "map", "health", NULL,
+};
+
+int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct reading *out,
+		      char *cause, size_t cs)
+{
+	cJSON *o = NULL;
+	const cJSON *v, *c;
+	int64_t x;
+	int present, rc = -1;
+	const int64_t wh_max = INT64_C(1) << 50; /* ~10^15 Wh: more than any device makes */
+
+	memset(out, 0, sizeof *out);
+	cause[0] = '\0';
+	o = cJSON_ParseWithLength(payload, len);
+	if (!o) {
+		bad(cause, cs, "not valid JSON");
+		goto done;
+	}
+	if (!cJSON_IsObject(o)) {
+		bad(cause, cs, "expected a JSON object");
+		goto done;
+	}
+	for (c = o->child; c; c = c->next) {
+		const char *const *k;
+		for (k = known_keys; *k && strcmp(*k, c->string) != 0; k++)
+			;
+		if (!*k) {
+			bad(cause, cs, "\"%.40s\": unknown field", c->string);
+			goto done;
+		}
+	}
+	if (get_int(o, "v", 1, 1, &x, &present, cause, cs) < 0)
+		goto done;
+	if (!present) {
+		bad(cause, cs, "\"v\": missing");
+		goto done;
+	}
+	if (get_id(o, "gw", out->gw, sizeof out->gw, cause, cs) < 0 ||
+	    get_id(o, "station", out->station, sizeof out->station, cause, cs) < 0 ||
+	    get_id(o, "device", out->device, sizeof out->device, cause, cs) < 0)
+		goto done;
+	if (get_int(o, "seq", 1, INT64_C(9007199254740991), &x, &present, cause, cs) < 0)
+		goto done;
+	if (!present) {
+		bad(cause, cs, "\"seq\": missing");
+		goto done;
+	}
+	out->seq = (uint64_t)x;
+	if (get_int(o, "ts", INT64_C(1262304000000), now_ms + 86400000, &out->ts_ms, &present,
+		    cause, cs) < 0)
+		goto done;
+	if (!present) {
+		bad(cause, cs, "\"ts\": missing");
+		goto done;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(o, "kind");
+	if (!cJSON_IsString(v) ||
+	    (strcmp(v->valuestring, "inverter") != 0 && strcmp(v->valuestring, "meter") != 0)) {
+		bad(cause, cs, "\"kind\": expected \"inverter\" or \"meter\"");
+		goto done;
+	}
+	out->kind = strcmp(v->valuestring, "meter") == 0 ? READING_METER : READING_INVERTER;
+	v = cJSON_GetObjectItemCaseSensitive(o, "state");
+	if (!cJSON_IsString(v) || reading_state_parse(v->valuestring) < 0) {
+		bad(cause, cs, "\"state\": expected a known state name");
+		goto done;
+	}
+	out->state = (enum reading_state)reading_state_parse(v->valuestring);
+	if (get_int(o, "ac_power_w", -INT64_C(100000000), INT64_C(100000000), &out->ac_power_w,
+		    &present, cause, cs) < 0)
+		goto done;
+	out->has |= present ? READING_HAS_POWER : 0;
+	if (get_int(o, "energy_wh", 0, wh_max, &out->energy_wh, &present, cause, cs) < 0)
+		goto done;
+	out->has |= present ? READING_HAS_ENERGY : 0;
+	if (get_int(o, "import_wh", 0, wh_max, &out->import_wh, &present, cause, cs) < 0)
+		goto done;
+	out->has |= present ? READING_HAS_IMPORT : 0;
+	if (get_int(o, "today_wh", 0, wh_max, &out->today_wh, &present, cause, cs) < 0)
+		goto done;
+	out->has |= present ? READING_HAS_TODAY : 0;
+	if (get_int(o, "alarms", 0, INT64_C(9007199254740991), &x, &present, cause, cs) < 0)
+		goto done;
+	if (present) {
+		out->alarms = (uint64_t)x;
+		out->has |= READING_HAS_ALARMS;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(o, "temp_c");
+	if (v) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < -60 || v->valuedouble > 200) {
+			bad(cause, cs, "\"temp_c\": expected a number from -60 to 200");
+			goto done;
+		}
+		out->temp_c = v->valuedouble;
+		out->has |= READING_HAS_TEMP;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(o, "grid_hz");
+	if (v) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 100) {
+			bad(cause, cs, "\"grid_hz\": expected a number from 0 to 100");
+			goto done;
+		}
+		out->grid_hz = v->valuedouble;
+		out->has |= READING_HAS_HZ;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(o, "quality");
+	if (v) {
+		if (!cJSON_IsArray(v)) {
+			bad(cause, cs, "\"quality\": expected an array of names");
+			goto done;
+		}
+		cJSON_ArrayForEach(c, v)
+		{
+			unsigned i;
+			for (i = 0; i < QUALITY_COUNT; i++)
+				if (cJSON_IsString(c) && strcmp(c->valuestring, quality_names[i]) == 0)
+					break;
+			if (i == QUALITY_COUNT) {
+				bad(cause, cs, "\"quality\": unknown flag");
+				goto done;
+			}
+			out->quality |= 1u << i;
+		}
+	}
+	v = cJSON_GetObjectItemCaseSensitive(o, "map");
+	if (v) {
+		size_t i, n;
+		if (!cJSON_IsString(v) || (n = strlen(v->valuestring)) == 0 || n >= READING_MAP_MAX) {
+			bad(cause, cs, "\"map\": expected a profile name");
+			goto done;
+		}
+		for (i = 0; i < n; i++) {
+			char ch = v->valuestring[i];
+			if (!(ch == '@' || ch == '-' || ch == '_' || ch == '.' ||
+			      (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+			      (ch >= 'A' && ch <= 'Z'))) {
+				bad(cause, cs, "\"map\": expected a profile name");
+				goto done;
+			}
+		}
+		util_strlcpy(out->map, v->valuestring, sizeof out->map);
+	}
+	rc = 0;
+done:
+	cJSON_Delete(o);
+	return rc;
+}

@@ -1,0 +1,130 @@
+/*
+ * profile: register-map profiles loaded from config/profiles/*.json, resolved
+ * into a regmap (absolute addresses, merged read requests) for one device, and
+ * the decoder/encoder between raw registers and the canonical reading.
+ * Adding an inverter family needs a JSON file, never C code (docs/config.md).
+ */
+#ifndef PVMON_PROFILE_H
+#define PVMON_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reading.h"
+
+/* The canonical values a profile can map; names as in the JSON files and the contract. */
+enum profile_fid {
+	PF_POWER,  /* ac_power_w */
+	PF_ENERGY, /* energy_wh: lifetime yield (inverter) or export (meter) */
+	PF_IMPORT, /* import_wh */
+	PF_TODAY,  /* today_wh */
+	PF_TEMP,   /* temp_c */
+	PF_HZ,     /* grid_hz */
+	PF_STATE,  /* state, through the field's enum table */
+	PF_ALARMS, /* alarms: one or more bitfield words, or'd into 64 bits */
+	PF_COUNT
+};
+
+enum profile_type { PT_U16, PT_S16, PT_U32, PT_S32, PT_ACC32, PT_F32, PT_BITFIELD16, PT_BITFIELD32 };
+
+#define PROFILE_MAX_ENUM 32
+#define PROFILE_MAX_READS 16
+#define PROFILE_MAX_REGS 125 /* registers in one Modbus read request */
+
+struct profile_enum {
+	uint32_t raw;
+	enum reading_state state;
+};
+
+/* One resolved field: where it lives on the wire and how to scale it. */
+struct regfield {
+	int present;
+	uint16_t addr;         /* wire address */
+	enum profile_type type;
+	int words;             /* registers it spans (count x width for alarms) */
+	int64_t mul, div;      /* canonical = raw * mul / div * 10^sf */
+	int has_sf;            /* a scale-factor register (int16 power of ten) */
+	uint16_t sf_addr;
+	int low_word_first;    /* 32-bit values: low word at addr, high at addr+1 */
+	int n_enum;
+	struct profile_enum enums[PROFILE_MAX_ENUM];
+	enum reading_state enum_default; /* for raw values not in the table */
+};
+
+/* One read request: function code 3 or 4 only (the collector never writes). */
+struct regread {
+	uint16_t addr;
+	uint16_t count; /* <= PROFILE_MAX_REGS */
+};
+
+/* A profile resolved for one device: everything the poller and decoder need. */
+struct regmap {
+	char map[READING_MAP_MAX]; /* "name@version", published as the reading's "map" */
+	enum reading_kind kind;
+	int fc; /* 3 (holding) or 4 (input) */
+	struct regfield f[PF_COUNT];
+	int n_reads;
+	struct regread reads[PROFILE_MAX_READS];
+	int n_regs; /* sum of reads[].count: the size of the regs buffer for decoding */
+};
+
+struct profile;     /* one loaded profile file; opaque */
+struct profile_set; /* all profiles of a directory; opaque */
+
+/* Loads one profile; on error NULL and *cause (new string, names the file and JSON path). */
+struct profile *profile_load(const char *path, char **cause);
+void profile_free(struct profile *p);
+/* Loads every *.json in dir. Duplicate names are an error. */
+struct profile_set *profile_set_load(const char *dir, char **cause);
+void profile_set_free(struct profile_set *s);
+/* Finds a profile by name (borrowed from the set), or NULL. */
+const struct profile *profile_set_find(const struct profile_set *s, const char *name);
+size_t profile_set_count(const struct profile_set *s);
+const struct profile *profile_set_at(const struct profile_set *s, size_t i);
+
+const char *profile_name(const struct profile *p);
+int profile_version(const struct profile *p);
+/* 1 when the profile is a SunSpec family whose map is found by discovery. */
+int profile_is_sunspec(const struct profile *p);
+/* SunSpec bases to try in order (40000, 0, 50000 by default); returns how many. */
+int profile_sunspec_bases(const struct profile *p, uint16_t *bases, int max);
+/* SunSpec: 1 if the profile maps model id, else 0. */
+int profile_has_model(const struct profile *p, int model_id);
+
+/*
+ * Resolves p into m. For a fixed map pass model_id 0; for SunSpec pass the
+ * model id found by discovery and the address of its ID register.
+ * Fields and their scale factors are merged into as few reads as
+ * PROFILE_MAX_REGS allows, a value and its scale factor always in the same read.
+ */
+int profile_resolve(const struct profile *p, int model_id, uint16_t model_addr, struct regmap *m,
+		    char **cause);
+
+/*
+ * Decodes regs (the registers of m->reads, concatenated in order: m->n_regs
+ * values) into the value fields of out (has, quality, state, ac_power_w...).
+ * Not-implemented sentinels leave a value absent and set QUALITY_SENTINEL.
+ * Sets out->kind and out->map; ids, seq and ts are the caller's.
+ */
+void profile_decode(const struct regmap *m, const uint16_t *regs, struct reading *out);
+
+/*
+ * Encodes the values of r present in r->has (and r->state) into registers,
+ * calling set(ctx, addr, value) for every register written, scale factors
+ * included. The simulator serves what this writes. Returns 0, or -1 if a value
+ * cannot be represented (then nothing meaningful was written for it).
+ */
+int profile_encode(const struct regmap *m, const struct reading *r,
+		   void (*set)(void *ctx, uint16_t addr, uint16_t value), void *ctx);
+
+/*
+ * SunSpec discovery. read(ctx, addr, count, dest) reads holding registers and
+ * returns 0 or -1 (timeout, exception). Tries each base of p in order; a failed
+ * read at one base tries the next. Walks the model chain to the first model p
+ * maps. On success sets *model_id and *model_addr (its ID register).
+ */
+int profile_sunspec_discover(const struct profile *p,
+			     int (*read)(void *ctx, uint16_t addr, int count, uint16_t *dest),
+			     void *ctx, int *model_id, uint16_t *model_addr, char **cause);
+
+#endif

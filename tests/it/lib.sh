@@ -1,0 +1,71 @@
+# Shared helpers for the integration scripts (sourced, POSIX sh).
+# Every service a script starts is recorded by PID and stopped by that PID on exit.
+# Scripts count checks with ok/fail and finish with it_end ("N passed, N failed").
+
+IT_PASS=0
+IT_FAIL=0
+IT_PIDS=""
+IT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pvmon-it.XXXXXX")
+
+# ok DESC / fail DESC: record one check.
+ok() { IT_PASS=$((IT_PASS + 1)); echo "ok - $*"; }
+fail() { IT_FAIL=$((IT_FAIL + 1)); echo "not ok - $*"; }
+# check DESC CMD...: runs CMD, a check that passes when it exits 0.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else fail "$desc"; fi
+}
+
+# bg NAME CMD...: starts CMD in the background, logging to $IT_TMP/NAME.log; sets LAST_PID.
+bg() {
+	name=$1
+	shift
+	"$@" >"$IT_TMP/$name.log" 2>&1 &
+	LAST_PID=$!
+	IT_PIDS="$IT_PIDS $LAST_PID"
+}
+
+# stop PID: SIGTERM, then SIGKILL after 5 s; waits for it.
+stop() {
+	kill -TERM "$1" 2>/dev/null || return 0
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 250 ]; do
+		sleep 0.02
+		i=$((i + 1))
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+it_cleanup() {
+	for p in $IT_PIDS; do stop "$p"; done
+	IT_PIDS=""
+	[ -n "$IT_KEEP" ] || rm -rf "$IT_TMP"
+}
+trap it_cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { "$PVMON_TOOLS/freeport"; }
+wait_port() { "$PVMON_TOOLS/waitport" "$1" "${2:-10}"; }
+
+# start_broker: mosquitto on a free loopback port, no persistence; sets BROKER_PORT, BROKER_PID.
+start_broker() {
+	BROKER_PORT=${1:-$(free_port)}
+	cat >"$IT_TMP/mosquitto.conf" <<EOC
+listener $BROKER_PORT 127.0.0.1
+allow_anonymous true
+persistence false
+max_queued_messages 1000000
+max_inflight_messages 100
+EOC
+	bg mosquitto mosquitto -c "$IT_TMP/mosquitto.conf"
+	BROKER_PID=$LAST_PID
+	wait_port "$BROKER_PORT" || { fail "mosquitto did not start"; cat "$IT_TMP/mosquitto.log"; }
+}
+
+it_end() {
+	echo "$IT_PASS passed, $IT_FAIL failed"
+	[ "$IT_FAIL" -eq 0 ]
+}
