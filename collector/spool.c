@@ -393,3 +393,21 @@ int64_t spool_expire(struct spool *s, int64_t now_ms)
 	pthread_mutex_unlock(&s->lock);
 	return gone;
 }
+
+int spool_advance(struct spool *s, uint64_t seq)
+{
+	int rc = 0;
+	pthread_mutex_lock(&s->lock);
+	if (seq >= s->next_seq) {
+		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+		    meta_set(s, "next_seq", (int64_t)(seq + 1)) < 0 ||
+		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			rc = -1;
+		} else {
+			s->next_seq = seq + 1;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}

@@ -61,6 +61,12 @@ int spool_each(struct spool *s, uint64_t after, int max,
                          size_t len),
                void *ctx);
 
+/*
+ * Makes sure every seq handed out from now on is above seq (an ack beyond our
+ * own numbers means the spool was replaced: never reuse a seq ingest holds).
+ */
+int spool_advance(struct spool *s, uint64_t seq);
+
 /* Current counters. */
 void spool_stats(struct spool *s, struct spool_stats *st);
 
