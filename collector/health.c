@@ -10,7 +10,7 @@
 
 /* Appends printf output at *n; marks overflow by moving *n past size. */
 static void put(char *buf, size_t size, size_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void put(char *buf, size_t size, size_t *n, const char *fmt, ...)
 {
 	va_list ap;
@@ -60,7 +60,7 @@ int health_will_json(char *buf, size_t size, const char *gw)
 }
 
 int health_device_json(char *buf, size_t size, const char *gw, const struct poll_health *h,
-		       const struct poll_health *prev, int64_t ts_ms)
+                       const struct poll_health *prev, int64_t ts_ms)
 {
 	size_t n = 0;
 	int64_t polls = h->polls - prev->polls, ok = h->ok - prev->ok;
@@ -89,7 +89,7 @@ int health_device_json(char *buf, size_t size, const char *gw, const struct poll
 }
 
 int health_topic(char *buf, size_t size, const char *gw, const char *station, const char *device,
-		 const char *leaf)
+                 const char *leaf)
 {
 	int n = snprintf(buf, size, "pvmon/v1/%s/%s/%s/%s", gw, station, device, leaf);
 	return n >= 0 && (size_t)n < size ? n : -1;

@@ -30,9 +30,9 @@ int health_will_json(char *buf, size_t size, const char *gw);
  * health message (zeros at first) so success_ratio covers the last interval.
  */
 int health_device_json(char *buf, size_t size, const char *gw, const struct poll_health *h,
-		       const struct poll_health *prev, int64_t ts_ms);
+                       const struct poll_health *prev, int64_t ts_ms);
 /* "pvmon/v1/<gw>/<station>/<device>/<leaf>"; returns length or -1. */
 int health_topic(char *buf, size_t size, const char *gw, const char *station, const char *device,
-		 const char *leaf);
+                 const char *leaf);
 
 #endif

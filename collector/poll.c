@@ -88,13 +88,13 @@ struct poller *poller_new(const struct bus_conf *c, const struct poll_opts *o, c
 		d->profile = profile_set_find(o->profiles, d->c->profile);
 		if (!d->profile) {
 			*cause = xasprintf("bus \"%s\": device \"%s/%s\": unknown profile \"%s\"",
-					   c->id, d->c->station, d->c->id, d->c->profile);
+			                   c->id, d->c->station, d->c->id, d->c->profile);
 			goto fail;
 		}
 		if (!profile_is_sunspec(d->profile)) {
 			if (profile_resolve(d->profile, 0, 0, &d->map, &why) < 0) {
 				*cause = xasprintf("bus \"%s\": device \"%s/%s\": %s", c->id,
-						   d->c->station, d->c->id, why ? why : "?");
+				                   d->c->station, d->c->id, why ? why : "?");
 				free(why);
 				goto fail;
 			}
@@ -102,8 +102,9 @@ struct poller *poller_new(const struct bus_conf *c, const struct poll_opts *o, c
 			util_strlcpy(d->h.map, d->map.map, sizeof d->h.map);
 		}
 		/* first retry after one interval, doubling to the bus's cap, 20% jitter */
-		backoff_init(&d->bo, o->interval_ms, c->backoff_max_ms > 0 ? c->backoff_max_ms : 300000,
-			     20, (uint32_t)(i * 2654435761u + 1));
+		backoff_init(&d->bo, o->interval_ms,
+		             c->backoff_max_ms > 0 ? c->backoff_max_ms : 300000, 20,
+		             (uint32_t)(i * 2654435761u + 1));
 		util_strlcpy(d->h.station, d->c->station, sizeof d->h.station);
 		util_strlcpy(d->h.device, d->c->id, sizeof d->h.device);
 		d->h.unit = d->c->unit;
@@ -188,7 +189,7 @@ static int discover(struct poller *p, struct dev *d, char **cause)
 	}
 	d->resolved = 1;
 	log_info("device %s/%s (bus %s unit %d): SunSpec model %d at %u: %s", d->c->station,
-		 d->c->id, p->c->id, d->c->unit, model, addr, d->map.map);
+	         d->c->id, p->c->id, d->c->unit, model, addr, d->map.map);
 	return 0;
 }
 
@@ -207,7 +208,7 @@ static int read_all(struct poller *p, struct dev *d)
 
 /* Sets the device's availability, logging transitions once (never per poll). */
 static void set_avail(struct poller *p, struct dev *d, enum poll_avail a, int64_t mono,
-		      const char *why)
+                      const char *why)
 {
 	enum poll_avail was = d->h.avail;
 	if (a == was)
@@ -215,20 +216,20 @@ static void set_avail(struct poller *p, struct dev *d, enum poll_avail a, int64_
 	if (a == AVAIL_ONLINE) {
 		if (was == AVAIL_ASLEEP)
 			log_info("device %s/%s (bus %s unit %d): awake", d->c->station, d->c->id,
-				 p->c->id, d->c->unit);
+			         p->c->id, d->c->unit);
 		else if (was == AVAIL_OFFLINE)
 			log_info("device %s/%s (bus %s unit %d): answering again after %" PRId64
-				 " s",
-				 d->c->station, d->c->id, p->c->id, d->c->unit,
-				 (mono - d->down_since_ms) / 1000);
+			         " s",
+			         d->c->station, d->c->id, p->c->id, d->c->unit,
+			         (mono - d->down_since_ms) / 1000);
 	} else if (a == AVAIL_ASLEEP) {
 		log_info("device %s/%s (bus %s unit %d): not answering (%s): asleep", d->c->station,
-			 d->c->id, p->c->id, d->c->unit, why);
+		         d->c->id, p->c->id, d->c->unit, why);
 	} else {
 		log_warn("device %s/%s (bus %s unit %d): not answering (%s): offline, retrying up "
-			 "to every %d s",
-			 d->c->station, d->c->id, p->c->id, d->c->unit, why,
-			 (int)(d->bo.max_ms / 1000));
+		         "to every %d s",
+		         d->c->station, d->c->id, p->c->id, d->c->unit, why,
+		         (int)(d->bo.max_ms / 1000));
 	}
 	pthread_mutex_lock(&p->lock);
 	d->h.avail = a;
@@ -334,8 +335,8 @@ static void poll_device(struct poller *p, struct dev *d, struct reading *r, int 
 		} else if (log_rate_allow(&d->rate, mono, 600000, 1, &suppressed)) {
 			/* it answered, but not with what the map expects: say so, rarely */
 			log_warn("device %s/%s (bus %s unit %d): %s%s", d->c->station, d->c->id,
-				 p->c->id, d->c->unit, msg,
-				 suppressed ? " (repeated failures not logged)" : "");
+			         p->c->id, d->c->unit, msg,
+			         suppressed ? " (repeated failures not logged)" : "");
 		}
 		reading_silent(d, r);
 		if (!timeout && !link)
@@ -418,6 +419,16 @@ static void *run(void *arg)
 	return NULL;
 }
 
+void poller_set_once(struct poller *p)
+{
+	p->o.once = 1;
+}
+
+void poller_attach_spool(struct poller *p, struct spool *s)
+{
+	p->o.spool = s;
+}
+
 int poller_start(struct poller *p, char **cause)
 {
 	pthread_attr_t a;
@@ -427,8 +438,8 @@ int poller_start(struct poller *p, char **cause)
 	rc = pthread_create(&p->thread, &a, run, p);
 	pthread_attr_destroy(&a);
 	if (rc != 0) {
-		*cause = xasprintf("bus \"%s\": cannot start its thread: %s", p->c->id,
-				   strerror(rc));
+		*cause =
+		    xasprintf("bus \"%s\": cannot start its thread: %s", p->c->id, strerror(rc));
 		return -1;
 	}
 	p->started = 1;

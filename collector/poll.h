@@ -24,7 +24,7 @@ struct poll_opts {
 	const char *gateway;
 	int interval_ms;
 	const struct profile_set *profiles; /* borrowed; must outlive the poller */
-	struct spool *spool;                /* borrowed */
+	struct spool *spool;                /* borrowed; may be set later (poller_attach_spool) */
 	void (*wake)(void *ctx);            /* called after each stored round (from the thread) */
 	void *wake_ctx;
 	int once; /* poll every device once, then the thread ends */
@@ -53,6 +53,10 @@ struct poller; /* opaque */
  * polled). NULL and *cause naming the device on error. Starts nothing.
  */
 struct poller *poller_new(const struct bus_conf *c, const struct poll_opts *o, char **cause);
+/* Makes the thread poll every device once and end (before poller_start). */
+void poller_set_once(struct poller *p);
+/* Sets the spool rounds are stored in (before poller_start; borrowed). */
+void poller_attach_spool(struct poller *p, struct spool *s);
 /* Starts the bus thread; -1 and *cause on failure. */
 int poller_start(struct poller *p, char **cause);
 /* Asks the thread to stop after the request in flight, and waits for it. */

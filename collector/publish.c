@@ -53,8 +53,8 @@ static void schedule_reconnect(struct pub *p, const char *why)
 	d = backoff_fail(&p->reconnect, now);
 	if (log_rate_allow(&p->conn_rate, now, 300000, 3, &suppressed))
 		log_warn("broker %s:%d: %s; retrying in %.1f s%s", p->c->broker.host,
-			 p->c->broker.port, why, (double)d / 1000.0,
-			 suppressed ? " (earlier attempts not logged)" : "");
+		         p->c->broker.port, why, (double)d / 1000.0,
+		         suppressed ? " (earlier attempts not logged)" : "");
 }
 
 /* Frees the client of a lost connection; everything unacked is resent from the spool. */
@@ -92,7 +92,7 @@ static void on_connect(struct mosquitto *m, void *ctx, int rc)
 	p->tokens = 0;
 	p->tokens_ms = util_mono_ms();
 	log_info("connected to broker %s:%d as \"%s\"; %" PRId64 " readings to replay",
-		 p->c->broker.host, p->c->broker.port, p->c->gateway, st.rows);
+	         p->c->broker.host, p->c->broker.port, p->c->gateway, st.rows);
 }
 
 static void on_disconnect(struct mosquitto *m, void *ctx, int rc)
@@ -135,7 +135,7 @@ static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_me
 	    seq->valuedouble != (double)(uint64_t)seq->valuedouble) {
 		if (log_rate_allow(&p->ack_rate, util_mono_ms(), 600000, 1, &suppressed))
 			log_warn("%s: expected {\"v\":1,\"seq\":N}, got \"%.60s\"", p->ack_topic,
-				 (const char *)msg->payload);
+			         (const char *)msg->payload);
 		cJSON_Delete(o);
 		return;
 	}
@@ -145,8 +145,8 @@ static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_me
 	if (ack >= st.next_seq) {
 		/* ingest holds seqs we never gave out: this spool is not the one it knew */
 		log_error("%s: ack %" PRIu64 " is beyond the last seq this gateway gave (%" PRIu64
-			  "): was the spool replaced? numbering continues after it",
-			  p->ack_topic, ack, st.next_seq - 1);
+		          "): was the spool replaced? numbering continues after it",
+		          p->ack_topic, ack, st.next_seq - 1);
 		spool_advance(p->o.spool, ack);
 		return;
 	}
@@ -173,7 +173,7 @@ struct pub *pub_new(const struct pub_opts *o, char **cause)
 	snprintf(p->status_topic, sizeof p->status_topic, "pvmon/v1/%s/status", p->c->gateway);
 	snprintf(p->ack_topic, sizeof p->ack_topic, "pvmon/v1/%s/ack", p->c->gateway);
 	backoff_init(&p->reconnect, 1000, PUB_RECONNECT_MAX_MS, 50,
-		     (uint32_t)getpid() ^ (uint32_t)util_now_ms());
+	             (uint32_t)getpid() ^ (uint32_t)util_now_ms());
 	p->replay_wait_ms = PUB_REPLAY_AFTER_MS;
 	p->caught_up = 1;
 	return p;
@@ -216,7 +216,8 @@ static void try_connect(struct pub *p)
 	mosquitto_publish_callback_set(p->m, on_publish);
 	mosquitto_message_callback_set(p->m, on_message);
 	if (p->o.will)
-		mosquitto_will_set(p->m, p->status_topic, (int)strlen(p->o.will), p->o.will, 1, true);
+		mosquitto_will_set(p->m, p->status_topic, (int)strlen(p->o.will), p->o.will, 1,
+		                   true);
 	if (b->username)
 		mosquitto_username_pw_set(p->m, b->username, p->o.password);
 	if (b->ca_file) {
@@ -256,10 +257,12 @@ static void maybe_replay(struct pub *p, const struct spool_stats *st, int64_t no
 {
 	if (!p->caught_up || st->rows == 0 || st->min_seq > p->cursor)
 		return;
-	if (now - p->ack_moved_ms < p->replay_wait_ms || now - p->last_replay_ms < p->replay_wait_ms)
+	if (now - p->ack_moved_ms < p->replay_wait_ms ||
+	    now - p->last_replay_ms < p->replay_wait_ms)
 		return;
-	log_info("no ack for %" PRId64 " s with %" PRId64 " readings unacked: replaying from seq %" PRIu64,
-		 (now - p->ack_moved_ms) / 1000, st->rows, st->min_seq);
+	log_info("no ack for %" PRId64 " s with %" PRId64
+	         " readings unacked: replaying from seq %" PRIu64,
+	         (now - p->ack_moved_ms) / 1000, st->rows, st->min_seq);
 	p->cursor = st->min_seq - 1;
 	p->caught_up = 0;
 	p->replay_started_ms = now;
@@ -268,7 +271,8 @@ static void maybe_replay(struct pub *p, const struct spool_stats *st, int64_t no
 	p->tokens = 0;
 	p->tokens_ms = now;
 	if (p->replay_wait_ms < 3600000)
-		p->replay_wait_ms *= 2; /* if ingest is down, do not resend its backlog every minute */
+		p->replay_wait_ms *=
+		    2; /* if ingest is down, do not resend its backlog every minute */
 }
 
 /* Hands spooled readings to the broker: all new ones at once, a backlog at replay_per_s. */
@@ -315,7 +319,7 @@ static void forward(struct pub *p)
 		p->caught_up = 1;
 		if (p->replay_count > 0)
 			log_info("replay done: %" PRId64 " readings in %.1f s", p->replay_count,
-				 (double)(now - p->replay_started_ms) / 1000.0);
+			         (double)(now - p->replay_started_ms) / 1000.0);
 	}
 }
 

@@ -26,7 +26,7 @@ struct pub_opts {
 	const struct collector_conf *conf; /* borrowed: gateway, broker, replay_per_s */
 	struct spool *spool;               /* borrowed */
 	const char *password;              /* borrowed; NULL without one */
-	const char *will;                  /* retained status payload the broker sends if we vanish */
+	const char *will; /* retained status payload the broker sends if we vanish */
 };
 
 struct pub; /* opaque */
