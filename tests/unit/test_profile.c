@@ -578,6 +578,54 @@ static void a_value_and_its_scale_factor_are_never_split(void)
 	profile_free(p);
 }
 
+/* The worked example of docs/profiles.md, checked so the document stays true. */
+static void the_documented_worked_example_decodes_as_written(void)
+{
+	const char *path =
+	    tmp_file("{\"name\":\"acme-x\",\"version\":1,\"kind\":\"inverter\",\"function\":4,"
+	             "\"word_order\":\"high-first\","
+	             "\"sentinels\":{\"u16\":\"0xFFFF\",\"u32\":\"0xFFFFFFFF\"},\"fields\":{"
+	             "\"state\":{\"address\":100,\"type\":\"u16\",\"enum\":{\"1\":\"producing\","
+	             "\"2\":\"standby\",\"3\":\"fault\"},\"default\":\"unknown\"},"
+	             "\"ac_power_w\":{\"address\":101,\"type\":\"s32\",\"div\":10},"
+	             "\"energy_wh\":{\"address\":110,\"type\":\"u32\",\"mul\":100},"
+	             "\"temp_c\":{\"address\":120,\"type\":\"s16\",\"div\":10},"
+	             "\"alarms\":{\"address\":200,\"type\":\"bitfield16\"}}}");
+	char *cause = NULL;
+	struct profile *p = profile_load(path, &cause);
+	struct regmap m;
+	struct reading r;
+	unlink(path);
+	CHECK(p != NULL);
+	if (!p) {
+		printf("  %s\n", cause);
+		free(cause);
+		return;
+	}
+	CHECK_INT(profile_resolve(p, 0, 0, &m, &cause), 0);
+	CHECK_INT(m.fc, 4);
+	CHECK_INT(m.n_reads, 2);
+	CHECK_INT(m.reads[0].addr, 100);
+	CHECK_INT(m.reads[0].count, 21);
+	CHECK_INT(m.reads[1].addr, 200);
+	img_clear();
+	img[100] = 1;
+	img[101] = 0x0000;
+	img[102] = 0x3039;
+	img[110] = 0x0001;
+	img[111] = 0x0000;
+	img[120] = 0xFF9C;
+	decode_image(&m, &r);
+	CHECK_INT(r.state, STATE_PRODUCING);
+	CHECK_INT(r.ac_power_w, 1235);
+	CHECK_INT(r.energy_wh, 6553600);
+	CHECK(fabs(r.temp_c + 10.0) < 1e-9);
+	CHECK_INT(r.alarms, 0);
+	CHECK(r.has & READING_HAS_ALARMS);
+	CHECK_STR(r.map, "acme-x@1");
+	profile_free(p);
+}
+
 static void duplicate_profile_names_are_an_error(void)
 {
 	char dir[64], p1[96], p2[96], *cause = NULL;
@@ -632,6 +680,7 @@ int main(void)
 	}
 	RUN(load_errors_name_the_file_and_path);
 	RUN(a_value_and_its_scale_factor_are_never_split);
+	RUN(the_documented_worked_example_decodes_as_written);
 	RUN(duplicate_profile_names_are_an_error);
 	profile_set_free(set);
 	return harness_end();
