@@ -11,17 +11,17 @@
 #include "util.h"
 
 static const char *const type_names[FAULT_TYPE_COUNT + 1] = {
-	"slow",    "exception", "drop",	     "zero_counter", "counter_reset", "garbage",
-	"dead",	   "wrong_unit", "short",    "alarm",	     NULL};
+    "slow",  "exception", "drop", "zero_counter", "counter_reset", "garbage", "dead", "wrong_unit",
+    "short", "alarm",     NULL};
 
 const char *fault_type_name(enum fault_type t)
 {
 	return (unsigned)t < FAULT_TYPE_COUNT ? type_names[t] : "?";
 }
 
-static const char *const fault_keys[] = {"type",     "start_s", "end_s", "duration_s",
-					 "polls",    "every",   "delay_ms", "code",
-					 "value_wh", "bits",    NULL};
+static const char *const fault_keys[] = {"type",     "start_s", "end_s",    "duration_s",
+                                         "polls",    "every",   "delay_ms", "code",
+                                         "value_wh", "bits",    NULL};
 
 /* Checks obj's keys against the fault keys plus extra. */
 static int check_keys(struct jx *jx, const cJSON *obj, const char *path, const char *const *extra)
@@ -49,7 +49,7 @@ static int check_keys(struct jx *jx, const cJSON *obj, const char *path, const c
 }
 
 int fault_parse(struct jx *jx, const cJSON *obj, const char *path, int64_t sim_start_ms,
-		int64_t now_ms, const char *const *extra, struct fault *out)
+                int64_t now_ms, const char *const *extra, struct fault *out)
 {
 	int type = 0;
 	int64_t start_s = -1, end_s = -1, duration_s = -1;
@@ -86,14 +86,14 @@ int fault_parse(struct jx *jx, const cJSON *obj, const char *path, int64_t sim_s
 	if (f.end_ms <= f.start_ms) {
 		char p[256];
 		return jx_fail(jx, jx_join(p, sizeof p, path, "end_s"),
-			       "expected a time after start_s");
+		               "expected a time after start_s");
 	}
 	*out = f;
 	return 0;
 }
 
 int faults_parse(struct jx *jx, const cJSON *arr, const char *path, int64_t sim_start_ms,
-		 int64_t now_ms, struct fault_list *list)
+                 int64_t now_ms, struct fault_list *list)
 {
 	const cJSON *it;
 	char p[256];
@@ -108,7 +108,7 @@ int faults_parse(struct jx *jx, const cJSON *arr, const char *path, int64_t sim_
 	{
 		struct fault f;
 		if (fault_parse(jx, it, jx_index(p, sizeof p, path, i++), sim_start_ms, now_ms,
-				NULL, &f))
+		                NULL, &f))
 			return -1;
 		faults_add(list, &f);
 	}

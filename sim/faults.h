@@ -38,9 +38,9 @@ struct fault {
 	int64_t value_wh; /* counter_reset */
 	int64_t bits;     /* alarm */
 	/* run time */
-	int64_t seen; /* requests seen while active */
-	int64_t hits; /* requests affected */
-	int applied;  /* counter_reset has been applied to the model */
+	int64_t seen;  /* requests seen while active */
+	int64_t hits;  /* requests affected */
+	int applied;   /* counter_reset has been applied to the model */
 	int start_now; /* no start_s: started when loaded */
 };
 
@@ -60,10 +60,10 @@ const char *fault_type_name(enum fault_type t);
  * own (e.g. "station", "device"), NULL-terminated or NULL.
  */
 int fault_parse(struct jx *jx, const cJSON *obj, const char *path, int64_t sim_start_ms,
-		int64_t now_ms, const char *const *extra, struct fault *out);
+                int64_t now_ms, const char *const *extra, struct fault *out);
 /* Parses an array of faults into list (appending). */
 int faults_parse(struct jx *jx, const cJSON *arr, const char *path, int64_t sim_start_ms,
-		 int64_t now_ms, struct fault_list *list);
+                 int64_t now_ms, struct fault_list *list);
 void faults_add(struct fault_list *list, const struct fault *f);
 void faults_release(struct fault_list *list);
 

@@ -42,34 +42,35 @@ static void on_dump(int sig)
 
 static void usage(FILE *f)
 {
-	fputs("usage: pvmon-sim [-c FILE | quick flags] [options]\n"
-	      "  -c, --config FILE            stations, devices and faults (docs/sim.md)\n"
-	      "quick flags (instead of -c):\n"
-	      "  --stations N                 stations st001..stN (default 1)\n"
-	      "  --inverters-per-station K    inverters inv01..invK at units 1..K (default 1)\n"
-	      "  --profile NAME[,NAME...]     inverter profiles, used in turn (default "
-	      "huawei-sun2000)\n"
-	      "  --meter-profile NAME[,...]   meter at unit K+1, or none (default chint-dtsu666)\n"
-	      "  --capacity-w W               per inverter (default 50000)\n"
-	      "  --port-base P                station i serves on P+i-1 (default: free ports)\n"
-	      "  --rtu                        serve every station on a pseudo-terminal\n"
-	      "  --pty-dir DIR                link DIR/<station> to each station's pty\n"
-	      "  --lat DEG --lon DEG          where the first station stands (default Lin County)\n"
-	      "options:\n"
-	      "  --profiles DIR               profile directory (default config/profiles)\n"
-	      "  --listen ADDR                TCP address (default 127.0.0.1)\n"
-	      "  --speed X                    simulated seconds per real second; 0 freezes\n"
-	      "  --start ISO8601              simulated start (default now)\n"
-	      "  --seed N                     clouds and garbage (default 1)\n"
-	      "  --timezone TZ                for today counters (default Asia/Shanghai)\n"
-	      "  --faults FILE                extra faults; SIGUSR1 reloads them\n"
-	      "  --unknown-unit ignore|exception\n"
-	      "  --ports-file FILE            where each station serves, once ready\n"
-	      "  --dump FILE                  canonical values per device, at start and on SIGUSR2\n"
-	      "  --served FILE                requests served per device, at exit and on SIGUSR2\n"
-	      "  --check                      load and lay out everything, then exit\n"
-	      "  --log-level L                error, warn, info (default), debug\n",
-	      f);
+	fputs(
+	    "usage: pvmon-sim [-c FILE | quick flags] [options]\n"
+	    "  -c, --config FILE            stations, devices and faults (docs/sim.md)\n"
+	    "quick flags (instead of -c):\n"
+	    "  --stations N                 stations st001..stN (default 1)\n"
+	    "  --inverters-per-station K    inverters inv01..invK at units 1..K (default 1)\n"
+	    "  --profile NAME[,NAME...]     inverter profiles, used in turn (default "
+	    "huawei-sun2000)\n"
+	    "  --meter-profile NAME[,...]   meter at unit K+1, or none (default chint-dtsu666)\n"
+	    "  --capacity-w W               per inverter (default 50000)\n"
+	    "  --port-base P                station i serves on P+i-1 (default: free ports)\n"
+	    "  --rtu                        serve every station on a pseudo-terminal\n"
+	    "  --pty-dir DIR                link DIR/<station> to each station's pty\n"
+	    "  --lat DEG --lon DEG          where the first station stands (default Lin County)\n"
+	    "options:\n"
+	    "  --profiles DIR               profile directory (default config/profiles)\n"
+	    "  --listen ADDR                TCP address (default 127.0.0.1)\n"
+	    "  --speed X                    simulated seconds per real second; 0 freezes\n"
+	    "  --start ISO8601              simulated start (default now)\n"
+	    "  --seed N                     clouds and garbage (default 1)\n"
+	    "  --timezone TZ                for today counters (default Asia/Shanghai)\n"
+	    "  --faults FILE                extra faults; SIGUSR1 reloads them\n"
+	    "  --unknown-unit ignore|exception\n"
+	    "  --ports-file FILE            where each station serves, once ready\n"
+	    "  --dump FILE                  canonical values per device, at start and on SIGUSR2\n"
+	    "  --served FILE                requests served per device, at exit and on SIGUSR2\n"
+	    "  --check                      load and lay out everything, then exit\n"
+	    "  --log-level L                error, warn, info (default), debug\n",
+	    f);
 }
 
 /* Parses a number option strictly. */
@@ -82,7 +83,7 @@ static int num_arg(const char *opt, const char *s, double min, double max, doubl
 	v = strtod(s, &end);
 	if (errno || end == s || *end || v < min || v > max) {
 		fprintf(stderr, "pvmon-sim: %s: expected a number from %g to %g, got \"%s\"\n", opt,
-			min, max, s);
+		        min, max, s);
 		return -1;
 	}
 	*out = v;
@@ -138,37 +139,37 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{"config", required_argument, NULL, 'c'},
-	{"help", no_argument, NULL, 'h'},
-	{"stations", required_argument, NULL, OPT_STATIONS},
-	{"inverters-per-station", required_argument, NULL, OPT_INVERTERS},
-	{"profile", required_argument, NULL, OPT_PROFILE},
-	{"meter-profile", required_argument, NULL, OPT_METER},
-	{"capacity-w", required_argument, NULL, OPT_CAPACITY},
-	{"port-base", required_argument, NULL, OPT_PORT_BASE},
-	{"rtu", no_argument, NULL, OPT_RTU},
-	{"pty-dir", required_argument, NULL, OPT_PTY_DIR},
-	{"lat", required_argument, NULL, OPT_LAT},
-	{"lon", required_argument, NULL, OPT_LON},
-	{"profiles", required_argument, NULL, OPT_PROFILES},
-	{"listen", required_argument, NULL, OPT_LISTEN},
-	{"speed", required_argument, NULL, OPT_SPEED},
-	{"start", required_argument, NULL, OPT_START},
-	{"seed", required_argument, NULL, OPT_SEED},
-	{"timezone", required_argument, NULL, OPT_TZ},
-	{"faults", required_argument, NULL, OPT_FAULTS},
-	{"unknown-unit", required_argument, NULL, OPT_UNKNOWN},
-	{"ports-file", required_argument, NULL, OPT_PORTS},
-	{"dump", required_argument, NULL, OPT_DUMP},
-	{"served", required_argument, NULL, OPT_SERVED},
-	{"check", no_argument, NULL, OPT_CHECK},
-	{"log-level", required_argument, NULL, OPT_LOG},
-	{NULL, 0, NULL, 0}};
+    {"config", required_argument, NULL, 'c'},
+    {"help", no_argument, NULL, 'h'},
+    {"stations", required_argument, NULL, OPT_STATIONS},
+    {"inverters-per-station", required_argument, NULL, OPT_INVERTERS},
+    {"profile", required_argument, NULL, OPT_PROFILE},
+    {"meter-profile", required_argument, NULL, OPT_METER},
+    {"capacity-w", required_argument, NULL, OPT_CAPACITY},
+    {"port-base", required_argument, NULL, OPT_PORT_BASE},
+    {"rtu", no_argument, NULL, OPT_RTU},
+    {"pty-dir", required_argument, NULL, OPT_PTY_DIR},
+    {"lat", required_argument, NULL, OPT_LAT},
+    {"lon", required_argument, NULL, OPT_LON},
+    {"profiles", required_argument, NULL, OPT_PROFILES},
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"speed", required_argument, NULL, OPT_SPEED},
+    {"start", required_argument, NULL, OPT_START},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"timezone", required_argument, NULL, OPT_TZ},
+    {"faults", required_argument, NULL, OPT_FAULTS},
+    {"unknown-unit", required_argument, NULL, OPT_UNKNOWN},
+    {"ports-file", required_argument, NULL, OPT_PORTS},
+    {"dump", required_argument, NULL, OPT_DUMP},
+    {"served", required_argument, NULL, OPT_SERVED},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"log-level", required_argument, NULL, OPT_LOG},
+    {NULL, 0, NULL, 0}};
 
 int main(int argc, char **argv)
 {
-	struct simconf_gen gen = {1, 1, "huawei-sun2000", "chint-dtsu666", 50000, 0, 0, NULL,
-				  37.95, 110.99};
+	struct simconf_gen gen = {
+	    1, 1, "huawei-sun2000", "chint-dtsu666", 50000, 0, 0, NULL, 37.95, 110.99};
 	const char *config = NULL, *profiles = NULL, *listen = NULL, *start = NULL, *tz = NULL;
 	const char *faults = NULL, *unknown = NULL, *ports = NULL, *dump = NULL, *served = NULL;
 	double speed = -1, seed = -1, v;
@@ -263,10 +264,11 @@ int main(int argc, char **argv)
 			break;
 		case OPT_UNKNOWN:
 			if (strcmp(optarg, "ignore") != 0 && strcmp(optarg, "exception") != 0) {
-				fprintf(stderr,
-					"pvmon-sim: --unknown-unit: expected ignore or exception, got "
-					"\"%s\"\n",
-					optarg);
+				fprintf(
+				    stderr,
+				    "pvmon-sim: --unknown-unit: expected ignore or exception, got "
+				    "\"%s\"\n",
+				    optarg);
 				return 2;
 			}
 			unknown = optarg;
@@ -286,10 +288,11 @@ int main(int argc, char **argv)
 		case OPT_LOG:
 			level = log_level_parse(optarg);
 			if (level < 0) {
-				fprintf(stderr,
-					"pvmon-sim: --log-level: expected error, warn, info or debug, "
-					"got \"%s\"\n",
-					optarg);
+				fprintf(
+				    stderr,
+				    "pvmon-sim: --log-level: expected error, warn, info or debug, "
+				    "got \"%s\"\n",
+				    optarg);
 				return 2;
 			}
 			break;
@@ -325,9 +328,9 @@ int main(int argc, char **argv)
 		int64_t ms;
 		if (simclock_parse_iso(start, &ms)) {
 			fprintf(stderr,
-				"pvmon-sim: --start: expected an ISO 8601 time like "
-				"2019-06-21T12:00:00+08:00, got \"%s\"\n",
-				start);
+			        "pvmon-sim: --start: expected an ISO 8601 time like "
+			        "2019-06-21T12:00:00+08:00, got \"%s\"\n",
+			        start);
 			goto done;
 		}
 		simconf_set_start(c, ms);
@@ -348,7 +351,9 @@ int main(int argc, char **argv)
 	}
 	if (c->faults_file && simconf_reload_faults(c, c->start_ms, &cause))
 		goto fail;
-	pdir = profiles ? xstrdup(profiles) : c->profiles ? xstrdup(c->profiles) : default_profiles();
+	pdir = profiles      ? xstrdup(profiles)
+	       : c->profiles ? xstrdup(c->profiles)
+	                     : default_profiles();
 	ps = profile_set_load(pdir, &cause);
 	if (!ps)
 		goto fail;

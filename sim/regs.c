@@ -97,15 +97,15 @@ static int pick_model(const struct profile *p, enum reading_kind kind, int want)
 }
 
 /* Lays out the SunSpec chain at base and resolves the profile at the device model. */
-static int layout_sunspec(struct regs *r, const struct profile *p, enum reading_kind kind,
-			  int base, int want, const char *serial, char **cause)
+static int layout_sunspec(struct regs *r, const struct profile *p, enum reading_kind kind, int base,
+                          int want, const char *serial, char **cause)
 {
 	int id = pick_model(p, kind, want), len = model_length(id), i;
 	uint16_t a = (uint16_t)base, maddr;
 
 	if (len < 0 || !profile_has_model(p, id)) {
 		*cause = xasprintf("profile \"%s\" cannot serve SunSpec model %d for %s",
-				   profile_name(p), id, reading_kind_name(kind));
+		                   profile_name(p), id, reading_kind_name(kind));
 		return -1;
 	}
 	if (base + 2 + 68 + 2 + len + 2 > 65536) {
@@ -137,7 +137,7 @@ static int layout_sunspec(struct regs *r, const struct profile *p, enum reading_
 }
 
 struct regs *regs_layout(const struct profile *p, enum reading_kind kind, int base, int model_id,
-			 const char *serial, char **cause)
+                         const char *serial, char **cause)
 {
 	struct regs *r = xcalloc(1, sizeof *r);
 	int i, k;
@@ -151,7 +151,7 @@ struct regs *regs_layout(const struct profile *p, enum reading_kind kind, int ba
 	}
 	if (r->m.kind != kind) {
 		*cause = xasprintf("profile \"%s\" maps a %s, not a %s", profile_name(p),
-				   reading_kind_name(r->m.kind), reading_kind_name(kind));
+		                   reading_kind_name(r->m.kind), reading_kind_name(kind));
 		goto fail;
 	}
 	/* every register the collector will ask for exists, gaps between fields read 0 */

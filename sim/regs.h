@@ -21,7 +21,7 @@ struct regs; /* opaque */
  * names the device in model 1. On error NULL and *cause.
  */
 struct regs *regs_layout(const struct profile *p, enum reading_kind kind, int base, int model_id,
-			 const char *serial, char **cause);
+                         const char *serial, char **cause);
 void regs_free(struct regs *r);
 
 /* The function code the device answers (3 holding, 4 input). */

@@ -61,7 +61,7 @@ struct conn {
 	int64_t last_rx; /* mono ms of the last byte (RTU framing) */
 	unsigned char *out;
 	size_t out_len, out_cap;
-	int64_t hold_until;    /* a delayed reply waits until this mono ms; 0: none */
+	int64_t hold_until; /* a delayed reply waits until this mono ms; 0: none */
 	unsigned char held[300];
 	size_t held_len;
 	int dead;
@@ -114,8 +114,8 @@ static int exception_pdu(unsigned char *rep, int fc, int code)
  * delay before the reply goes out.
  */
 static enum action handle(struct server *s, struct sst *st, int unit, const unsigned char *pdu,
-			  int len, unsigned char *rep, int *rep_len, int *reply_unit,
-			  int64_t *delay_ms)
+                          int len, unsigned char *rep, int *rep_len, int *reply_unit,
+                          int64_t *delay_ms)
 {
 	struct sdev *d = st->by_unit[unit & 0xFF];
 	int fc = len > 0 ? pdu[0] : 0, i, count, addr;
@@ -217,7 +217,7 @@ static enum action handle(struct server *s, struct sst *st, int unit, const unsi
 		int suppressed;
 		if (log_rate_allow(&s->rate, util_mono_ms(), 10000, 5, &suppressed))
 			log_warn("%s/%s: a value cannot be represented in profile \"%s\"",
-				 st->sc->id, d->dc->id, d->dc->profile);
+			         st->sc->id, d->dc->id, d->dc->profile);
 	}
 	if (fc != regs_fc(d->img) || regs_read(d->img, (uint16_t)addr, count, regs)) {
 		d->exceptions++;
@@ -260,7 +260,7 @@ static void out_flush(struct conn *c)
 
 	while (off < c->out_len) {
 		ssize_t n = c->rtu ? write(c->fd, c->out + off, c->out_len - off)
-				   : send(c->fd, c->out + off, c->out_len - off, MSG_NOSIGNAL);
+		                   : send(c->fd, c->out + off, c->out_len - off, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -351,7 +351,8 @@ static void rtu_process(struct server *s, struct conn *c, int idle)
 
 		if (flen < 0 || (flen > 0 && (size_t)flen > IN_MAX)) {
 			if (idle)
-				c->in_len = 0; /* a frame we cannot delimit: drop it after the gap */
+				c->in_len =
+				    0; /* a frame we cannot delimit: drop it after the gap */
 			return;
 		}
 		if (flen == 0 || c->in_len < (size_t)flen) {
@@ -470,13 +471,13 @@ static int open_tcp(struct server *s, struct sst *st, char **cause)
 	st->mb = modbus_new_tcp(s->c->listen, st->sc->port);
 	if (!st->mb) {
 		*cause = xasprintf("station \"%s\": cannot serve on %s:%d: %s", st->sc->id,
-				   s->c->listen, st->sc->port, modbus_strerror(errno));
+		                   s->c->listen, st->sc->port, modbus_strerror(errno));
 		return -1;
 	}
 	st->listen_fd = modbus_tcp_listen(st->mb, 512);
 	if (st->listen_fd < 0) {
 		*cause = xasprintf("station \"%s\": cannot listen on %s:%d: %s", st->sc->id,
-				   s->c->listen, st->sc->port, modbus_strerror(errno));
+		                   s->c->listen, st->sc->port, modbus_strerror(errno));
 		return -1;
 	}
 	if (getsockname(st->listen_fd, (struct sockaddr *)&a, &alen) < 0) {
@@ -500,7 +501,7 @@ static int open_rtu(struct server *s, struct sst *st, char **cause)
 
 	if (fd < 0 || grantpt(fd) < 0 || unlockpt(fd) < 0 || ptsname_r(fd, name, sizeof name)) {
 		*cause = xasprintf("station \"%s\": cannot create a pty: %s", st->sc->id,
-				   strerror(errno));
+		                   strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -511,14 +512,14 @@ static int open_rtu(struct server *s, struct sst *st, char **cause)
 	st->mb = modbus_new_rtu(name, 19200, 'N', 8, 1);
 	if (!st->mb || modbus_connect(st->mb) < 0) {
 		*cause = xasprintf("station \"%s\": cannot configure %s: %s", st->sc->id, name,
-				   modbus_strerror(errno));
+		                   modbus_strerror(errno));
 		return -1;
 	}
 	if (st->sc->pty_link) {
 		unlink(st->sc->pty_link);
 		if (symlink(name, st->sc->pty_link) < 0) {
 			*cause = xasprintf("station \"%s\": cannot link %s to %s: %s", st->sc->id,
-					   st->sc->pty_link, name, strerror(errno));
+			                   st->sc->pty_link, name, strerror(errno));
 			return -1;
 		}
 	}
@@ -538,7 +539,7 @@ static void raise_nofile(void)
 
 /* Builds one station: model, register images, transport. */
 static int station_open(struct server *s, const struct profile_set *ps, struct sst *st,
-			struct simstation_conf *sc, char **cause)
+                        struct simstation_conf *sc, char **cause)
 {
 	int i;
 
@@ -556,17 +557,17 @@ static int station_open(struct server *s, const struct profile_set *ps, struct s
 		d->dc = &sc->devs[i];
 		d->idx = i;
 		if (!p) {
-			*cause = xasprintf("station \"%s\" device \"%s\": no profile \"%s\"", sc->id,
-					   d->dc->id, d->dc->profile);
+			*cause = xasprintf("station \"%s\" device \"%s\": no profile \"%s\"",
+			                   sc->id, d->dc->id, d->dc->profile);
 			return -1;
 		}
 		serial = xasprintf("%s-%s", sc->id, d->dc->id);
 		d->img = regs_layout(p, d->dc->kind, d->dc->sunspec_base, d->dc->sunspec_model,
-				     serial, &why);
+		                     serial, &why);
 		free(serial);
 		if (!d->img) {
-			*cause = xasprintf("station \"%s\" device \"%s\": %s", sc->id, d->dc->id,
-					   why);
+			*cause =
+			    xasprintf("station \"%s\" device \"%s\": %s", sc->id, d->dc->id, why);
 			free(why);
 			return -1;
 		}
@@ -578,7 +579,7 @@ static int station_open(struct server *s, const struct profile_set *ps, struct s
 }
 
 struct server *server_new(struct sim_conf *c, const struct profile_set *ps,
-			  const struct simclock *clock, char **cause)
+                          const struct simclock *clock, char **cause)
 {
 	struct server *s = xcalloc(1, sizeof *s);
 	int i;
@@ -693,14 +694,14 @@ int server_write_dump(struct server *s, const char *path, char **cause)
 
 			station_reading(st->model, k, &r);
 			fprintf(f,
-				"%s %s unit=%d kind=%s profile=%s map=%s fc=%d state=%s asleep=%d "
-				"power_w=%lld energy_wh=%lld today_wh=%lld import_wh=%lld "
-				"temp_c=%.1f grid_hz=%.2f time_ms=%lld\n",
-				st->sc->id, d->dc->id, d->dc->unit, reading_kind_name(r.kind),
-				d->dc->profile, m->map, m->fc, reading_state_name(r.state),
-				station_asleep(st->model, k), (long long)r.ac_power_w,
-				(long long)r.energy_wh, (long long)r.today_wh,
-				(long long)r.import_wh, r.temp_c, r.grid_hz, (long long)now);
+			        "%s %s unit=%d kind=%s profile=%s map=%s fc=%d state=%s asleep=%d "
+			        "power_w=%lld energy_wh=%lld today_wh=%lld import_wh=%lld "
+			        "temp_c=%.1f grid_hz=%.2f time_ms=%lld\n",
+			        st->sc->id, d->dc->id, d->dc->unit, reading_kind_name(r.kind),
+			        d->dc->profile, m->map, m->fc, reading_state_name(r.state),
+			        station_asleep(st->model, k), (long long)r.ac_power_w,
+			        (long long)r.energy_wh, (long long)r.today_wh,
+			        (long long)r.import_wh, r.temp_c, r.grid_hz, (long long)now);
 		}
 	}
 	return close_tmp(f, tmp, path, cause);
@@ -718,12 +719,12 @@ int server_write_served(struct server *s, const char *path, char **cause)
 		for (k = 0; k < s->st[i].n_devs; k++) {
 			struct sdev *d = &s->st[i].devs[k];
 			fprintf(f,
-				"%s %s unit=%d requests=%llu answered=%llu faulty=%llu "
-				"exceptions=%llu silent=%llu dropped=%llu\n",
-				s->st[i].sc->id, d->dc->id, d->dc->unit,
-				(unsigned long long)d->requests, (unsigned long long)d->answered,
-				(unsigned long long)d->faulty, (unsigned long long)d->exceptions,
-				(unsigned long long)d->silent, (unsigned long long)d->dropped);
+			        "%s %s unit=%d requests=%llu answered=%llu faulty=%llu "
+			        "exceptions=%llu silent=%llu dropped=%llu\n",
+			        s->st[i].sc->id, d->dc->id, d->dc->unit,
+			        (unsigned long long)d->requests, (unsigned long long)d->answered,
+			        (unsigned long long)d->faulty, (unsigned long long)d->exceptions,
+			        (unsigned long long)d->silent, (unsigned long long)d->dropped);
 		}
 	return close_tmp(f, tmp, path, cause);
 }
@@ -764,7 +765,7 @@ static void reap(struct server *s)
 }
 
 int server_run(struct server *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
-	       volatile sig_atomic_t *dump, const char *dump_path, const char *served_path)
+               volatile sig_atomic_t *dump, const char *dump_path, const char *served_path)
 {
 	struct pollfd *pfd = NULL;
 	void **who = NULL;
@@ -851,7 +852,8 @@ int server_run(struct server *s, volatile sig_atomic_t *stop, volatile sig_atomi
 		release_held(s, now);
 		for (i = 0; i < s->n_conns; i++) {
 			struct conn *c = s->conns[i];
-			if (c->rtu && c->in_len > 0 && !c->hold_until && now - c->last_rx >= RTU_GAP_MS)
+			if (c->rtu && c->in_len > 0 && !c->hold_until &&
+			    now - c->last_rx >= RTU_GAP_MS)
 				rtu_process(s, c, 1);
 			if (c->out_len && !c->dead)
 				out_flush(c);

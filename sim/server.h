@@ -22,7 +22,7 @@ struct server; /* opaque */
  * fault lists are updated on reload). On error NULL and *cause.
  */
 struct server *server_new(struct sim_conf *c, const struct profile_set *ps,
-			  const struct simclock *clock, char **cause);
+                          const struct simclock *clock, char **cause);
 /* Closes every socket and pty and frees everything; removes pty links. */
 void server_free(struct server *s);
 
@@ -42,6 +42,6 @@ int server_write_served(struct server *s, const char *path, char **cause);
  * served files given here (NULL: none) are written and it is cleared.
  */
 int server_run(struct server *s, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
-	       volatile sig_atomic_t *dump, const char *dump_path, const char *served_path);
+               volatile sig_atomic_t *dump, const char *dump_path, const char *served_path);
 
 #endif

@@ -17,18 +17,18 @@
 #define DEFAULT_LAT 37.95
 #define DEFAULT_LON 110.99
 
-static const char *const top_keys[] = {"seed",	   "speed",	   "start",  "timezone",
-				       "profiles", "listen",	   "unknown_unit", "faults_file",
-				       "stations", NULL};
-static const char *const station_keys[] = {"id",  "transport", "port", "pty_link", "lat",
-					   "lon", "loss",      "aux_w", "inverters", "meter",
-					   NULL};
-static const char *const inverter_keys[] = {"id",	    "unit",	     "profile",
-					    "capacity_w",   "energy_wh",     "sunspec_base",
-					    "sunspec_model", "faults",	     NULL};
-static const char *const meter_keys[] = {"id",		 "unit",	  "profile",
-					 "energy_wh",	 "import_wh",	  "sunspec_base",
-					 "sunspec_model", "faults",	  NULL};
+static const char *const top_keys[] = {"seed",     "speed",  "start",        "timezone",
+                                       "profiles", "listen", "unknown_unit", "faults_file",
+                                       "stations", NULL};
+static const char *const station_keys[] = {"id",        "transport", "port", "pty_link",
+                                           "lat",       "lon",       "loss", "aux_w",
+                                           "inverters", "meter",     NULL};
+static const char *const inverter_keys[] = {
+    "id",           "unit",          "profile", "capacity_w", "energy_wh",
+    "sunspec_base", "sunspec_model", "faults",  NULL};
+static const char *const meter_keys[] = {"id",        "unit",         "profile",       "energy_wh",
+                                         "import_wh", "sunspec_base", "sunspec_model", "faults",
+                                         NULL};
 static const char *const transports[] = {"tcp", "rtu", NULL};
 static const char *const unknown_units[] = {"ignore", "exception", NULL};
 
@@ -53,13 +53,13 @@ static int check_base(struct jx *jx, const char *path, int64_t base)
 
 	if (base != 0 && base != 40000 && base != 50000)
 		return jx_fail(jx, jx_join(p, sizeof p, path, "sunspec_base"),
-			       "expected 0, 40000 or 50000, got %lld", (long long)base);
+		               "expected 0, 40000 or 50000, got %lld", (long long)base);
 	return 0;
 }
 
 /* Parses one inverter or meter object into d. */
 static int parse_device(struct jx *jx, const cJSON *o, const char *path, enum reading_kind kind,
-			int64_t start_ms, struct simdev_conf *d)
+                        int64_t start_ms, struct simdev_conf *d)
 {
 	const char *id = NULL, *profile = NULL;
 	int64_t unit = 0, cap = 0, energy = 0, import = 0, base = 40000, model = 0;
@@ -91,14 +91,14 @@ static int parse_device(struct jx *jx, const cJSON *o, const char *path, enum re
 	d->sunspec_model = (int)model;
 	faults = jx_array(jx, o, path, "faults", 0);
 	if (faults && faults_parse(jx, faults, jx_join(p, sizeof p, path, "faults"), start_ms,
-				   start_ms, &d->faults))
+	                           start_ms, &d->faults))
 		return -1;
 	return jx->err ? -1 : 0;
 }
 
 /* Parses one station object into s and checks its devices' ids and units. */
 static int parse_station(struct jx *jx, const struct sim_conf *c, const cJSON *o, const char *path,
-			 struct simstation_conf *s)
+                         struct simstation_conf *s)
 {
 	const char *id = NULL, *link = NULL;
 	int transport = 0, i, j;
@@ -125,10 +125,10 @@ static int parse_station(struct jx *jx, const struct sim_conf *c, const cJSON *o
 		return -1;
 	if (transport == 1 && cJSON_GetObjectItemCaseSensitive(o, "port"))
 		return jx_fail(jx, jx_join(p, sizeof p, path, "port"),
-			       "expected no port for transport \"rtu\"");
+		               "expected no port for transport \"rtu\"");
 	if (transport == 0 && link)
 		return jx_fail(jx, jx_join(p, sizeof p, path, "pty_link"),
-			       "expected transport \"rtu\" for a pty link");
+		               "expected transport \"rtu\" for a pty link");
 	s->id = xstrdup(id);
 	s->rtu = transport == 1;
 	s->port = (int)port;
@@ -142,18 +142,19 @@ static int parse_station(struct jx *jx, const struct sim_conf *c, const cJSON *o
 			return -1;
 	}
 	if (meter && parse_device(jx, meter, jx_join(p, sizeof p, path, "meter"), READING_METER,
-				  c->start_ms, &s->devs[s->n_devs++]))
+	                          c->start_ms, &s->devs[s->n_devs++]))
 		return -1;
 	if (s->n_devs == 0)
 		return jx_fail(jx, path, "expected at least one inverter or a meter");
 	for (i = 0; i < s->n_devs; i++) {
 		for (j = 0; j < i; j++) {
 			if (s->devs[i].unit == s->devs[j].unit)
-				return jx_fail(jx, path, "devices \"%s\" and \"%s\" share unit id %d",
-					       s->devs[j].id, s->devs[i].id, s->devs[i].unit);
+				return jx_fail(jx, path,
+				               "devices \"%s\" and \"%s\" share unit id %d",
+				               s->devs[j].id, s->devs[i].id, s->devs[i].unit);
 			if (strcmp(s->devs[i].id, s->devs[j].id) == 0)
 				return jx_fail(jx, path, "duplicate device id \"%s\"",
-					       s->devs[i].id);
+				               s->devs[i].id);
 		}
 	}
 	if (aux < 0) {
@@ -200,15 +201,15 @@ static int parse_top(struct jx *jx, const cJSON *root, struct sim_conf *c)
 	c->faults_file = ffile ? relative_to(c->path, ffile) : NULL;
 	c->start_ms = util_now_ms() / 1000 * 1000;
 	if (start && simclock_parse_iso(start, &c->start_ms))
-		return jx_fail(jx, "start",
-			       "expected an ISO 8601 time like 2019-06-21T12:00:00+08:00, got \"%s\"",
-			       start);
+		return jx_fail(
+		    jx, "start",
+		    "expected an ISO 8601 time like 2019-06-21T12:00:00+08:00, got \"%s\"", start);
 	c->stations = xcalloc((size_t)cJSON_GetArraySize(stations) + 1, sizeof *c->stations);
 	i = 0;
 	cJSON_ArrayForEach(it, stations)
 	{
 		if (parse_station(jx, c, it, jx_index(p, sizeof p, "stations", i++),
-				  &c->stations[c->n_stations++]))
+		                  &c->stations[c->n_stations++]))
 			return -1;
 	}
 	if (c->n_stations == 0)
@@ -218,11 +219,11 @@ static int parse_top(struct jx *jx, const cJSON *root, struct sim_conf *c)
 			struct simstation_conf *a = &c->stations[j], *b = &c->stations[i];
 			if (strcmp(a->id, b->id) == 0)
 				return jx_fail(jx, jx_index(p, sizeof p, "stations", i),
-					       "duplicate station id \"%s\"", b->id);
+				               "duplicate station id \"%s\"", b->id);
 			if (!a->rtu && !b->rtu && a->port && a->port == b->port)
 				return jx_fail(jx, jx_index(p, sizeof p, "stations", i),
-					       "port %d already used by station \"%s\"", b->port,
-					       a->id);
+				               "port %d already used by station \"%s\"", b->port,
+				               a->id);
 		}
 	}
 	return 0;
@@ -280,13 +281,13 @@ struct sim_conf *simconf_generate(const struct simconf_gen *g, char **cause)
 		return NULL;
 	}
 	if (g->inverters < 0 || g->inverters > 200) {
-		*cause = xasprintf("--inverters-per-station: expected 0 to 200, got %d",
-				   g->inverters);
+		*cause =
+		    xasprintf("--inverters-per-station: expected 0 to 200, got %d", g->inverters);
 		return NULL;
 	}
 	if (g->port_base && g->port_base + g->stations - 1 > 65535) {
 		*cause = xasprintf("--port-base: %d stations do not fit above port %d", g->stations,
-				   g->port_base);
+		                   g->port_base);
 		return NULL;
 	}
 	c = xcalloc(1, sizeof *c);
@@ -419,9 +420,10 @@ static int same_fault(const struct fault *a, const struct fault *b)
 	/* "from when loaded" faults: the same if their durations match */
 	if (a->start_now && b->start_now)
 		same_window = a->end_ms - a->start_ms == b->end_ms - b->start_ms ||
-			      (a->end_ms == INT64_MAX && b->end_ms == INT64_MAX);
-	return a->type == b->type && same_window && a->polls == b->polls && a->every == b->every && a->delay_ms == b->delay_ms &&
-	       a->code == b->code && a->value_wh == b->value_wh && a->bits == b->bits;
+		              (a->end_ms == INT64_MAX && b->end_ms == INT64_MAX);
+	return a->type == b->type && same_window && a->polls == b->polls && a->every == b->every &&
+	       a->delay_ms == b->delay_ms && a->code == b->code && a->value_wh == b->value_wh &&
+	       a->bits == b->bits;
 }
 
 /*
@@ -446,7 +448,7 @@ static void keep_progress(const struct fault_list *old, struct fault_list *fresh
 
 /* Reads the faults file into per-device lists parallel to c's devices. */
 static int read_faults_file(struct sim_conf *c, const char *path, int64_t now_ms,
-			    struct fault_list *lists, int *index_of_first, char **cause)
+                            struct fault_list *lists, int *index_of_first, char **cause)
 {
 	static const char *const keys[] = {"faults", NULL};
 	static const char *const extra[] = {"station", "device", NULL};
@@ -510,7 +512,8 @@ int simconf_reload_faults(struct sim_conf *c, int64_t now_ms, char **cause)
 		for (s = 0; s < fresh->n_stations; s++) {
 			for (d = 0; d < fresh->stations[s].n_devs; d++) {
 				struct simdev_conf *fd = &fresh->stations[s].devs[d];
-				struct simdev_conf *cd = simconf_find(c, fresh->stations[s].id, fd->id);
+				struct simdev_conf *cd =
+				    simconf_find(c, fresh->stations[s].id, fd->id);
 				int f;
 				if (!cd)
 					continue;

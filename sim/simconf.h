@@ -16,11 +16,11 @@ struct simdev_conf {
 	int unit; /* 1-247 */
 	enum reading_kind kind;
 	char *profile;
-	int64_t capacity_w;   /* inverters: AC nameplate */
-	int64_t energy_wh;    /* lifetime counter at the simulated start (yield or export) */
-	int64_t import_wh;    /* meters: import counter at the start */
-	int sunspec_base;     /* SunSpec: 40000 (default), 0 or 50000 */
-	int sunspec_model;    /* SunSpec: model to serve; 0 picks 103 / 203 */
+	int64_t capacity_w; /* inverters: AC nameplate */
+	int64_t energy_wh;  /* lifetime counter at the simulated start (yield or export) */
+	int64_t import_wh;  /* meters: import counter at the start */
+	int sunspec_base;   /* SunSpec: 40000 (default), 0 or 50000 */
+	int sunspec_model;  /* SunSpec: model to serve; 0 picks 103 / 203 */
 	struct fault_list faults;
 };
 
@@ -30,7 +30,7 @@ struct simstation_conf {
 	int port;       /* TCP port; 0: any free port (see --ports-file) */
 	char *pty_link; /* RTU: a symlink to create to the pty slave, or NULL */
 	double lat, lon;
-	double loss;  /* fraction lost between inverters and the export meter */
+	double loss;   /* fraction lost between inverters and the export meter */
 	int64_t aux_w; /* station's own consumption at night, imported through the meter */
 	struct simdev_conf *devs; /* inverters, then the meter if any */
 	int n_devs;
@@ -43,7 +43,7 @@ struct sim_conf {
 	char *timezone; /* for "today" counters and local --start; default Asia/Shanghai */
 	uint64_t seed;
 	double speed;
-	int64_t start_ms; /* simulated start, UTC ms */
+	int64_t start_ms;           /* simulated start, UTC ms */
 	int unknown_unit_exception; /* 1: exception 0x0B for units nobody has; 0: silence */
 	char *faults_file;          /* optional extra faults, reloaded on SIGUSR1 */
 	struct simstation_conf *stations;
@@ -53,13 +53,13 @@ struct sim_conf {
 /* Options for a generated fleet (the quick flags). */
 struct simconf_gen {
 	int stations;
-	int inverters;          /* per station */
-	const char *profiles;   /* comma-separated inverter profiles, used in turn */
+	int inverters;              /* per station */
+	const char *profiles;       /* comma-separated inverter profiles, used in turn */
 	const char *meter_profiles; /* comma-separated, used in turn; "none": no meter */
 	int64_t capacity_w;
-	int port_base;          /* station i (0-based) on port_base + i; 0: free ports */
+	int port_base; /* station i (0-based) on port_base + i; 0: free ports */
 	int rtu;
-	const char *pty_dir;    /* RTU: symlinks DIR/<station> to the ptys, or NULL */
+	const char *pty_dir; /* RTU: symlinks DIR/<station> to the ptys, or NULL */
 	double lat, lon;
 };
 

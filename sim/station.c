@@ -13,19 +13,19 @@
 #include "util.h"
 
 #define WMS_PER_WH INT64_C(3600000)
-#define NIGHT_ELEVATION (-3.0)  /* below: inverters asleep, silent */
-#define STANDBY_ELEVATION 1.0   /* below: awake but not feeding in */
+#define NIGHT_ELEVATION (-3.0) /* below: inverters asleep, silent */
+#define STANDBY_ELEVATION 1.0  /* below: awake but not feeding in */
 #define PERFORMANCE_RATIO 0.85
 
 struct dev {
-	int64_t power_w;       /* this step; meters: export - import */
-	int64_t produced_wms;  /* inverter yield or meter export since the model began */
-	int64_t imported_wms;  /* meters */
-	int64_t today_wms;     /* produced at the last local midnight */
-	int64_t counter_wh;    /* lifetime counter = counter_wh + (produced - counter_from) / Wh */
-	int64_t counter_from;  /* produced_wms when counter_wh was set */
+	int64_t power_w;      /* this step; meters: export - import */
+	int64_t produced_wms; /* inverter yield or meter export since the model began */
+	int64_t imported_wms; /* meters */
+	int64_t today_wms;    /* produced at the last local midnight */
+	int64_t counter_wh;   /* lifetime counter = counter_wh + (produced - counter_from) / Wh */
+	int64_t counter_from; /* produced_wms when counter_wh was set */
 	int64_t import_wh, import_from;
-	double eff;            /* this inverter's share of the ideal (soiling, strings) */
+	double eff; /* this inverter's share of the ideal (soiling, strings) */
 	enum reading_state state;
 };
 
@@ -70,9 +70,9 @@ static void compute_step(struct station *st)
 	st->elevation = el;
 	/* Lin County: about -6 C in January, 23 C in July; warmest mid-afternoon */
 	st->ambient_c = 8.5 - 14.5 * cos(2 * M_PI * (doy - 15) / 365.0) +
-			6.0 * sin(2 * M_PI * (solar_h - 9) / 24.0);
+	                6.0 * sin(2 * M_PI * (solar_h - 9) / 24.0);
 	st->hz = 50.0 + 0.04 * sin(2 * M_PI * (double)mid / 397000.0) +
-		 0.02 * (unit(st->seed ^ (uint64_t)mid) - 0.5);
+	         0.02 * (unit(st->seed ^ (uint64_t)mid) - 0.5);
 	for (i = 0; i < sc->n_devs; i++) {
 		struct dev *d = &st->d[i];
 		int64_t cap = sc->devs[i].capacity_w;
@@ -266,7 +266,7 @@ void station_reading(const struct station *st, int dev, struct reading *out)
 	out->kind = dc->kind;
 	out->state = d->state;
 	out->has = READING_HAS_POWER | READING_HAS_ENERGY | READING_HAS_TODAY | READING_HAS_TEMP |
-		   READING_HAS_HZ | READING_HAS_ALARMS;
+	           READING_HAS_HZ | READING_HAS_ALARMS;
 	out->ac_power_w = d->power_w;
 	out->energy_wh = d->counter_wh + (d->produced_wms - d->counter_from) / WMS_PER_WH;
 	out->today_wh = (d->produced_wms - d->today_wms) / WMS_PER_WH;
@@ -276,9 +276,8 @@ void station_reading(const struct station *st, int dev, struct reading *out)
 		out->temp_c = round(st->ambient_c * 10) / 10;
 	} else {
 		/* the cabinet warms with the load */
-		out->temp_c = round((st->ambient_c + 5 + 25.0 * (double)d->power_w / (double)cap) *
-				    10) /
-			      10;
+		out->temp_c =
+		    round((st->ambient_c + 5 + 25.0 * (double)d->power_w / (double)cap) * 10) / 10;
 	}
 	out->grid_hz = round(st->hz * 100) / 100;
 	out->alarms = 0;

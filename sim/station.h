@@ -18,9 +18,9 @@ struct station; /* opaque */
 
 /*
  * Creates the model of sc (borrowed: it must outlive the station; its fault
- * lists are read for counter resets, which the model marks applied) at simulated time t0_ms. Lifetime
- * counters equal the configured ones at t0; "today" counts from the local
- * midnight before t0 (caltime's zone).
+ * lists are read for counter resets, which the model marks applied) at simulated time t0_ms.
+ * Lifetime counters equal the configured ones at t0; "today" counts from the local midnight before
+ * t0 (caltime's zone).
  */
 struct station *station_new(const struct simstation_conf *sc, uint64_t seed, int64_t t0_ms);
 void station_free(struct station *st);

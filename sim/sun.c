@@ -13,7 +13,8 @@
 /* Day of the year (fractional, 0 = Jan 1 00:00 UTC) for an instant. */
 static double day_of_year(int64_t utc_ms)
 {
-	/* Days since 2000-01-01T00:00Z, folded into a tropical year: good to a fraction of a day. */
+	/* Days since 2000-01-01T00:00Z, folded into a tropical year: good to a fraction of a day.
+	 */
 	double d = ((double)utc_ms - 946684800000.0) / DAY_MS;
 	double y = fmod(d, 365.2422);
 	if (y < 0)
@@ -27,9 +28,9 @@ double sun_elevation_deg(double lat, double lon, int64_t utc_ms)
 	double n = day_of_year(utc_ms);
 	double g = 2.0 * PI / 365.0 * n; /* fractional year, radians */
 	double decl = 0.006918 - 0.399912 * cos(g) + 0.070257 * sin(g) - 0.006758 * cos(2 * g) +
-		      0.000907 * sin(2 * g) - 0.002697 * cos(3 * g) + 0.00148 * sin(3 * g);
+	              0.000907 * sin(2 * g) - 0.002697 * cos(3 * g) + 0.00148 * sin(3 * g);
 	double eot_min = 229.18 * (0.000075 + 0.001868 * cos(g) - 0.032077 * sin(g) -
-				   0.014615 * cos(2 * g) - 0.040849 * sin(2 * g));
+	                           0.014615 * cos(2 * g) - 0.040849 * sin(2 * g));
 	double utc_min = fmod((double)utc_ms / 60000.0, 1440.0);
 	double solar_min, ha, s;
 
@@ -95,7 +96,8 @@ double sun_cloud_factor(uint64_t seed, uint64_t place, int64_t utc_ms)
 	double day = noise(key, utc_ms, 86400000);
 	double cover = day * day; /* more clear days than overcast ones */
 	double passing = noise(key ^ 0x5a5a5a5a5a5a5a5aULL, utc_ms, 600000);
-	double f = 1.0 - 0.75 * cover - 0.35 * cover * passing - 0.15 * (1 - cover) * passing * passing;
+	double f =
+	    1.0 - 0.75 * cover - 0.35 * cover * passing - 0.15 * (1 - cover) * passing * passing;
 
 	if (f < 0.15)
 		f = 0.15;
