@@ -68,7 +68,19 @@ static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_me
 	if (!p)
 		return;
 	seq = strtoull(p + 6, NULL, 10);
-	fprintf(seqf, "%llu\n", (unsigned long long)seq);
+	{
+		/* seq, device and poll time: a reused seq shows as one seq with two readings */
+		const char *d = strstr(msg->payload, "\"device\":\""),
+		           *t = strstr(msg->payload, "\"ts\":");
+		int dl = 0;
+		if (d) {
+			d += 10;
+			while (d[dl] && d[dl] != '"')
+				dl++;
+		}
+		fprintf(seqf, "%llu %.*s %lld\n", (unsigned long long)seq, dl, d ? d : "",
+		        t ? strtoll(t + 5, NULL, 10) : 0LL);
+	}
 	fflush(seqf);
 	mark(seq);
 }
