@@ -38,11 +38,12 @@ static void a_valid_config_loads_with_its_defaults(void)
 {
 	char *cause = NULL;
 	struct sim_conf *c = simconf_load(
-		write_file("ok.json", "{\"start\":\"2019-06-21T12:00:00\",\"profiles\":\"prof\","
-				      "\"stations\":[{\"id\":\"st1\",\"port\":1502,\"inverters\":[" INV
-				      "],\"meter\":{\"unit\":2,\"profile\":\"chint-dtsu666\","
-				      "\"faults\":[{\"type\":\"exception\",\"code\":6,\"polls\":2}]}}]}"),
-		&cause);
+	    write_file("ok.json",
+	               "{\"start\":\"2019-06-21T12:00:00\",\"profiles\":\"prof\","
+	               "\"stations\":[{\"id\":\"st1\",\"port\":1502,\"inverters\":[" INV
+	               "],\"meter\":{\"unit\":2,\"profile\":\"chint-dtsu666\","
+	               "\"faults\":[{\"type\":\"exception\",\"code\":6,\"polls\":2}]}}]}"),
+	    &cause);
 	CHECK(c != NULL);
 	if (!c) {
 		printf("  %s\n", cause);
@@ -70,31 +71,33 @@ static void each_mistake_names_the_file_and_the_path(void)
 	char want[512];
 
 	e = load_error(STATION("\"inverters\":[" INV "],\"colour\":1"));
-	snprintf(want, sizeof want, "%s/sim.json: stations[0].colour: unknown key (expected one of: id, transport, port, "
-		 "pty_link, lat, lon, loss, aux_w, inverters, meter)",
-		 dir);
+	snprintf(
+	    want, sizeof want,
+	    "%s/sim.json: stations[0].colour: unknown key (expected one of: id, transport, port, "
+	    "pty_link, lat, lon, loss, aux_w, inverters, meter)",
+	    dir);
 	CHECK_STR(e, want);
 	free(e);
 	e = load_error(STATION("\"inverters\":[" INV "," INV "]"));
 	CHECK(e && strstr(e, "stations[0]: devices \"inv01\" and \"inv01\" share unit id 1"));
 	free(e);
 	e = load_error(STATION("\"inverters\":[{\"id\":\"i\",\"unit\":300,\"profile\":\"x\","
-			       "\"capacity_w\":1}]"));
+	                       "\"capacity_w\":1}]"));
 	CHECK(e && strstr(e, "stations[0].inverters[0].unit: expected an integer from 1 to 247"));
 	free(e);
 	e = load_error(STATION("\"inverters\":[{\"id\":\"i\",\"unit\":1,\"profile\":\"sunspec\","
-			       "\"capacity_w\":1,\"sunspec_base\":40001}]"));
+	                       "\"capacity_w\":1,\"sunspec_base\":40001}]"));
 	CHECK(e && strstr(e, "stations[0].inverters[0].sunspec_base: expected 0, 40000 or 50000"));
 	free(e);
 	e = load_error(STATION("\"inverters\":[" INV "],\"meter\":{\"unit\":2,\"profile\":\"p\","
-			       "\"faults\":[{\"type\":\"melt\"}]}"));
+	                       "\"faults\":[{\"type\":\"melt\"}]}"));
 	CHECK(e && strstr(e, "stations[0].meter.faults[0].type: expected one of"));
 	free(e);
 	e = load_error(STATION("\"transport\":\"rtu\",\"port\":5,\"inverters\":[" INV "]"));
 	CHECK(e && strstr(e, "stations[0].port: expected no port for transport \"rtu\""));
 	free(e);
 	e = load_error("{\"stations\":[{\"id\":\"a\",\"port\":7,\"inverters\":[" INV
-		       "]},{\"id\":\"b\",\"port\":7,\"inverters\":[" INV "]}]}");
+	               "]},{\"id\":\"b\",\"port\":7,\"inverters\":[" INV "]}]}");
 	CHECK(e && strstr(e, "stations[1]: port 7 already used by station \"a\""));
 	free(e);
 	e = load_error("{\"start\":\"yesterday\",\"stations\":[]}");
@@ -104,8 +107,8 @@ static void each_mistake_names_the_file_and_the_path(void)
 
 static void the_quick_flags_make_numbered_stations(void)
 {
-	struct simconf_gen g = {3, 2, "huawei-sun2000,sunspec", "chint-dtsu666", 40000, 1500, 0,
-				NULL, 37.95, 110.99};
+	struct simconf_gen g = {
+	    3, 2, "huawei-sun2000,sunspec", "chint-dtsu666", 40000, 1500, 0, NULL, 37.95, 110.99};
 	char *cause = NULL;
 	struct sim_conf *c = simconf_generate(&g, &cause);
 
@@ -134,9 +137,9 @@ static void a_faults_file_replaces_the_faults_and_keeps_progress(void)
 	struct sim_conf *c = simconf_generate(&g, &cause);
 	struct fault *f;
 
-	c->faults_file = xstrdup(write_file(
-		"faults.json", "{\"faults\":[{\"station\":\"st001\",\"device\":\"inv02\","
-			       "\"type\":\"counter_reset\",\"value_wh\":5}]}"));
+	c->faults_file = xstrdup(
+	    write_file("faults.json", "{\"faults\":[{\"station\":\"st001\",\"device\":\"inv02\","
+	                              "\"type\":\"counter_reset\",\"value_wh\":5}]}"));
 	CHECK_INT(simconf_reload_faults(c, c->start_ms + 5000, &cause), 0);
 	CHECK_INT(c->stations[0].devs[0].faults.n, 0);
 	CHECK_INT(c->stations[0].devs[1].faults.n, 1);
@@ -147,7 +150,7 @@ static void a_faults_file_replaces_the_faults_and_keeps_progress(void)
 	CHECK_INT(simconf_reload_faults(c, c->start_ms + 9000, &cause), 0);
 	CHECK_INT(c->stations[0].devs[1].faults.v[0].applied, 1);
 	write_file("faults.json", "{\"faults\":[{\"station\":\"st001\",\"device\":\"inv09\","
-				  "\"type\":\"dead\"}]}");
+	                          "\"type\":\"dead\"}]}");
 	CHECK_INT(simconf_reload_faults(c, c->start_ms, &cause), -1);
 	CHECK(cause && strstr(cause, "faults[0]: no device \"inv09\" on station \"st001\""));
 	CHECK_INT(c->stations[0].devs[1].faults.n, 1); /* unchanged on error */

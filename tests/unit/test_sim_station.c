@@ -141,7 +141,8 @@ static void counters_do_not_depend_on_how_often_they_are_read(void)
 	CHECK_INT(ra.energy_wh, rb.energy_wh);
 	CHECK_INT(ra.today_wh, rb.today_wh);
 	CHECK_INT(ra.ac_power_w, rb.ac_power_w);
-	CHECK(ra.energy_wh > 1000000 + 50000); /* a summer morning yields more than an hour's worth */
+	CHECK(ra.energy_wh >
+	      1000000 + 50000); /* a summer morning yields more than an hour's worth */
 	station_free(a);
 	station_free(b);
 	free_station(sc);
@@ -269,7 +270,8 @@ static void a_year_yields_what_lin_county_reports(void)
 
 	station_advance(st, local("2020-01-01T00:00:00"));
 	station_reading(st, 0, &r);
-	/* 930-1,170 kWh per kWp in the field; the clear-sky model on flat ground may differ a little */
+	/* 930-1,170 kWh per kWp in the field; the clear-sky model on flat ground may differ a
+	 * little */
 	CHECK(r.energy_wh - 1000000 > 850000);
 	CHECK(r.energy_wh - 1000000 < 1400000);
 	station_free(st);
