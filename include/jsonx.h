@@ -1,7 +1,7 @@
 /*
  * jsonx: strict reading of JSON configuration with cJSON. Every getter knows
  * the file and the JSON path, so an error reads
- *   config/fleet.json: stations[3].shares[1].weight: expected a number > 0, got "abc"
+ *   config/fleet.json: stations[3].shares[1].weight: expected an integer > 0, got "abc"
  * Only the first error is kept; later calls keep returning -1 so a loader can
  * check once at the end. Unknown keys are errors: a typo must not be ignored.
  */
@@ -18,14 +18,15 @@ struct jx {
 
 /* Parses a JSON file; on failure returns NULL and sets jx->err (with line and column). */
 cJSON *jx_parse_file(struct jx *jx, const char *path);
-/* Parses a buffer that came from the file jx->file. */
+/* Parses len bytes (never reads past them) that came from the file jx->file; trailing text is an
+ * error. */
 cJSON *jx_parse(struct jx *jx, const char *text, size_t len);
 /* Frees the error message. */
 void jx_release(struct jx *jx);
 
 /* Records an error "file: path: message" unless one is already recorded; returns -1. */
 int jx_fail(struct jx *jx, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Writes "path.key" or "key" (path empty) into buf, for messages and nesting. */
 const char *jx_join(char *buf, size_t size, const char *path, const char *key);
 /* Writes "path[i]" into buf. */
@@ -42,24 +43,32 @@ int jx_object(struct jx *jx, const cJSON *obj, const char *path, const char *con
  * error; otherwise *out keeps its value (the caller's default) and 0 is returned.
  */
 int jx_str(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
-	   const char **out);
+           const char **out);
 /* A string that is a valid id (see util_id_valid). */
 int jx_id(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
-	  const char **out);
+          const char **out);
 int jx_int(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
-	   int64_t min, int64_t max, int64_t *out);
+           int64_t min, int64_t max, int64_t *out);
 int jx_num(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
-	   double min, double max, double *out);
+           double min, double max, double *out);
 int jx_bool(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
-	    int *out);
+            int *out);
 /* An array member (NULL when absent and not required, or on error). */
 const cJSON *jx_array(struct jx *jx, const cJSON *obj, const char *path, const char *key,
-		      int required);
+                      int required);
 /* An object member, checked against allowed keys (allowed may be NULL: any keys). */
 const cJSON *jx_child(struct jx *jx, const cJSON *obj, const char *path, const char *key,
-		      int required, const char *const *allowed);
+                      int required, const char *const *allowed);
+/*
+ * An exact decimal as an integer count of 10^-places units: with places 2,
+ * yuan 12.34 (a JSON number or the string "12.34") gives 1234 fen. A number
+ * with more decimal places than the unit holds is an error, never rounded.
+ * min and max are in those units (INT64_MAX: no upper bound).
+ */
+int jx_decimal(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
+               int places, int64_t min, int64_t max, int64_t *out);
 /* One of the strings in choices (NULL-terminated); *out gets its index. */
 int jx_enum(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
-	    const char *const *choices, int *out);
+            const char *const *choices, int *out);
 
 #endif
