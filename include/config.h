@@ -45,8 +45,8 @@ struct bus_conf {
 	int data_bits, stop_bits;
 	int timeout_ms;       /* response timeout, default 1000 */
 	int connect_delay_ms; /* wait after connecting before the first request, default 0 */
-	int silence_us;       /* RTU gap between frames; default 3.5 characters at baud (min 1750) */
-	int backoff_max_ms;   /* cap of the retry delay for a slave that times out, default 300000 */
+	int silence_us;     /* RTU gap between frames; default 3.5 characters at baud (min 1750) */
+	int backoff_max_ms; /* cap of the retry delay for a slave that times out, default 300000 */
 	struct device_conf *devices;
 	int n_devices;
 };
@@ -72,15 +72,15 @@ struct collector_conf {
 struct central_conf {
 	char *path;
 	struct broker_conf broker;
-	char *client_id;  /* default "pvmon-ingest" */
-	char *database;   /* SQLite path */
-	char *fleet_path; /* fleet.json */
-	char *timezone;   /* default "Asia/Shanghai" */
+	char *client_id;             /* default "pvmon-ingest" */
+	char *database;              /* SQLite path */
+	char *fleet_path;            /* fleet.json */
+	char *timezone;              /* default "Asia/Shanghai" */
 	int64_t target_fen_per_year; /* default 20,000,000 (200,000 yuan) */
 	int retention_days;          /* raw readings, default 400 */
 	int batch_rows;              /* default 1000 */
 	int batch_ms;                /* default 200 */
-	int expected_interval_s;     /* readings expected this often, for completeness; default 60 */
+	int expected_interval_s; /* readings expected this often, for completeness; default 60 */
 	int meter_tolerance_permille; /* meter vs inverter sum, default 50 (5%) */
 	char *log_target;
 	int log_level;
@@ -91,14 +91,16 @@ struct fleet_township {
 };
 
 struct fleet_village {
-	char *id, *name; /* name is UTF-8, e.g. Chinese */
-	int township;    /* index into fleet.townships */
+	char *id, *name;             /* name is UTF-8, e.g. Chinese */
+	int township;                /* index into fleet.townships */
 	int64_t target_fen_per_year; /* 0: the central default */
 };
 
+#define FLEET_WEIGHT_MAX 1000000 /* weight x a year's fen of a station stays inside int64 */
+
 struct fleet_share {
 	int village;    /* index into fleet.villages */
-	int64_t weight; /* > 0; a village's part is weight / sum of weights */
+	int64_t weight; /* 1 to FLEET_WEIGHT_MAX; a village's part is weight / sum of weights */
 };
 
 struct fleet_device {
@@ -122,7 +124,7 @@ struct fleet_station {
 	int64_t capacity_w;
 	int32_t commissioned_day; /* days since 1970-01-01 (local date) */
 	double latitude, longitude;
-	char *meter; /* device id of the export meter, or NULL */
+	char *meter;                  /* device id of the export meter, or NULL */
 	struct fleet_device *devices; /* meter and inverters */
 	int n_devices;
 	struct fleet_share *shares;
@@ -133,8 +135,8 @@ struct fleet_station {
 
 /* Money rates are integer fen per MWh: 0.3320 yuan/kWh is 33,200 fen/MWh. */
 struct fleet_tariff_period {
-	int32_t from_day; /* first local day it applies, days since 1970-01-01 */
-	int32_t to_day;   /* last local day it applies (INT32_MAX: open-ended) */
+	int32_t from_day;            /* first local day it applies, days since 1970-01-01 */
+	int32_t to_day;              /* last local day it applies (INT32_MAX: open-ended) */
 	int64_t coal_fen_per_mwh;    /* paid by the grid company */
 	int64_t subsidy_fen_per_mwh; /* paid from the renewable energy fund */
 };
@@ -171,9 +173,28 @@ void fleet_free(struct fleet *f);
 int fleet_station_index(const struct fleet *f, const char *id);
 int fleet_village_index(const struct fleet *f, const char *id);
 const struct fleet_device *fleet_device_find(const struct fleet *f, const char *station,
-					     const char *device);
+                                             const char *device);
 
-/* Reads a password file (first line, newline stripped); warns if others can read it. */
+/*
+ * A path from a config file taken relative to dir (the file's directory):
+ * absolute paths are kept. Returns a new string.
+ */
+char *config_resolve(const char *dir, const char *path);
+/* The RTU inter-frame silence for a baud rate: 3.5 characters of 11 bits, at least 1750 us. */
+int config_rtu_silence_us(int baud);
+
+/*
+ * Checks a gateway file against the fleet: every device must be a device of
+ * that station in the fleet, of the same kind. Returns 0, or -1 with *cause
+ * (new string) naming the gateway file and the JSON path of the first misfit.
+ */
+int fleet_check_collector(const struct fleet *f, const struct collector_conf *c, char **cause);
+
+/*
+ * Reads a password file: the first line, newline stripped, into *out (new
+ * string, caller frees). Warns through log_warn, naming the file but never the
+ * password, if group or others may read it. An empty first line is an error.
+ */
 int broker_password_read(const char *path, char **out, char **cause);
 
 #endif

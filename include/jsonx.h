@@ -25,7 +25,7 @@ void jx_release(struct jx *jx);
 
 /* Records an error "file: path: message" unless one is already recorded; returns -1. */
 int jx_fail(struct jx *jx, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Writes "path.key" or "key" (path empty) into buf, for messages and nesting. */
 const char *jx_join(char *buf, size_t size, const char *path, const char *key);
 /* Writes "path[i]" into buf. */
@@ -42,24 +42,32 @@ int jx_object(struct jx *jx, const cJSON *obj, const char *path, const char *con
  * error; otherwise *out keeps its value (the caller's default) and 0 is returned.
  */
 int jx_str(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
-	   const char **out);
+           const char **out);
 /* A string that is a valid id (see util_id_valid). */
 int jx_id(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
-	  const char **out);
+          const char **out);
 int jx_int(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
-	   int64_t min, int64_t max, int64_t *out);
+           int64_t min, int64_t max, int64_t *out);
 int jx_num(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
-	   double min, double max, double *out);
+           double min, double max, double *out);
 int jx_bool(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
-	    int *out);
+            int *out);
 /* An array member (NULL when absent and not required, or on error). */
 const cJSON *jx_array(struct jx *jx, const cJSON *obj, const char *path, const char *key,
-		      int required);
+                      int required);
 /* An object member, checked against allowed keys (allowed may be NULL: any keys). */
 const cJSON *jx_child(struct jx *jx, const cJSON *obj, const char *path, const char *key,
-		      int required, const char *const *allowed);
+                      int required, const char *const *allowed);
+/*
+ * An exact decimal as an integer count of 10^-places units: with places 2,
+ * yuan 12.34 (a JSON number or the string "12.34") gives 1234 fen. A number
+ * with more decimal places than the unit holds is an error, never rounded.
+ * min and max are in those units (INT64_MAX: no upper bound).
+ */
+int jx_decimal(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
+               int places, int64_t min, int64_t max, int64_t *out);
 /* One of the strings in choices (NULL-terminated); *out gets its index. */
 int jx_enum(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
-	    const char *const *choices, int *out);
+            const char *const *choices, int *out);
 
 #endif

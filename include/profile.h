@@ -1,8 +1,10 @@
 /*
- * profile: register-map profiles loaded from config/profiles/*.json, resolved
+ * profile: register-map profiles loaded from config/profiles/NAME.json, resolved
  * into a regmap (absolute addresses, merged read requests) for one device, and
  * the decoder/encoder between raw registers and the canonical reading.
- * Adding an inverter family needs a JSON file, never C code (docs/config.md).
+ * Adding an inverter family needs a JSON file, never C code (docs/profiles.md).
+ * Ownership: a profile_set owns its profiles; a regmap is a plain value the
+ * caller owns (resolve once per device, then decode with no allocation).
  */
 #ifndef PVMON_PROFILE_H
 #define PVMON_PROFILE_H
@@ -25,7 +27,16 @@ enum profile_fid {
 	PF_COUNT
 };
 
-enum profile_type { PT_U16, PT_S16, PT_U32, PT_S32, PT_ACC32, PT_F32, PT_BITFIELD16, PT_BITFIELD32 };
+enum profile_type {
+	PT_U16,
+	PT_S16,
+	PT_U32,
+	PT_S32,
+	PT_ACC32,
+	PT_F32,
+	PT_BITFIELD16,
+	PT_BITFIELD32
+};
 
 #define PROFILE_MAX_ENUM 32
 #define PROFILE_MAX_READS 16
@@ -39,16 +50,20 @@ struct profile_enum {
 /* One resolved field: where it lives on the wire and how to scale it. */
 struct regfield {
 	int present;
-	uint16_t addr;         /* wire address */
+	uint16_t addr; /* wire address */
 	enum profile_type type;
-	int words;             /* registers it spans (count x width for alarms) */
-	int64_t mul, div;      /* canonical = raw * mul / div * 10^sf */
-	int has_sf;            /* a scale-factor register (int16 power of ten) */
+	int words;        /* registers it spans (count x width for alarms) */
+	int64_t mul, div; /* canonical = raw * mul / div * 10^sf */
+	int has_sf;       /* a scale-factor register (int16 power of ten) */
 	uint16_t sf_addr;
-	int low_word_first;    /* 32-bit values: low word at addr, high at addr+1 */
+	int low_word_first; /* 32-bit values: low word at addr, high at addr+1 */
 	int n_enum;
 	struct profile_enum enums[PROFILE_MAX_ENUM];
 	enum reading_state enum_default; /* for raw values not in the table */
+	int has_sentinel;  /* raw value meaning "not implemented" (f32: NaN/inf always) */
+	uint32_t sentinel; /* for bitfields: per word */
+	int idx;           /* index of addr in the concatenated regs of the reads */
+	int sf_idx;        /* index of sf_addr in the same buffer */
 };
 
 /* One read request: function code 3 or 4 only (the collector never writes). */
@@ -88,8 +103,10 @@ int profile_version(const struct profile *p);
 int profile_is_sunspec(const struct profile *p);
 /* SunSpec bases to try in order (40000, 0, 50000 by default); returns how many. */
 int profile_sunspec_bases(const struct profile *p, uint16_t *bases, int max);
-/* SunSpec: 1 if the profile maps model id, else 0. */
+/* SunSpec: 1 if the profile maps model id (a model with values, not model 1), else 0. */
 int profile_has_model(const struct profile *p, int model_id);
+/* SunSpec: the model length L the profile expects for model_id, or -1 if unknown. */
+int profile_model_length(const struct profile *p, int model_id);
 
 /*
  * Resolves p into m. For a fixed map pass model_id 0; for SunSpec pass the
@@ -98,7 +115,7 @@ int profile_has_model(const struct profile *p, int model_id);
  * PROFILE_MAX_REGS allows, a value and its scale factor always in the same read.
  */
 int profile_resolve(const struct profile *p, int model_id, uint16_t model_addr, struct regmap *m,
-		    char **cause);
+                    char **cause);
 
 /*
  * Decodes regs (the registers of m->reads, concatenated in order: m->n_regs
@@ -113,9 +130,11 @@ void profile_decode(const struct regmap *m, const uint16_t *regs, struct reading
  * calling set(ctx, addr, value) for every register written, scale factors
  * included. The simulator serves what this writes. Returns 0, or -1 if a value
  * cannot be represented (then nothing meaningful was written for it).
+ * A value absent from r->has is written as the field's not-implemented
+ * sentinel when it has one (f32: NaN), so the device says "no value".
  */
 int profile_encode(const struct regmap *m, const struct reading *r,
-		   void (*set)(void *ctx, uint16_t addr, uint16_t value), void *ctx);
+                   void (*set)(void *ctx, uint16_t addr, uint16_t value), void *ctx);
 
 /*
  * SunSpec discovery. read(ctx, addr, count, dest) reads holding registers and
@@ -124,7 +143,18 @@ int profile_encode(const struct regmap *m, const struct reading *r,
  * maps. On success sets *model_id and *model_addr (its ID register).
  */
 int profile_sunspec_discover(const struct profile *p,
-			     int (*read)(void *ctx, uint16_t addr, int count, uint16_t *dest),
-			     void *ctx, int *model_id, uint16_t *model_addr, char **cause);
+                             int (*read)(void *ctx, uint16_t addr, int count, uint16_t *dest),
+                             void *ctx, int *model_id, uint16_t *model_addr, char **cause);
+
+/*
+ * SunSpec, for servers (the simulator): writes the chain at base: "SunS",
+ * model 1 (common, L 66, manufacturer "pvmon"), the header (ID, L) of
+ * model_id, and the end marker after it. *model_addr gets the model's ID
+ * register, to pass to profile_resolve. Returns -1 (and *cause) if p does
+ * not map model_id or the chain would not fit below 65536.
+ */
+int profile_sunspec_write_chain(const struct profile *p, uint16_t base, int model_id,
+                                void (*set)(void *ctx, uint16_t addr, uint16_t value), void *ctx,
+                                uint16_t *model_addr, char **cause);
 
 #endif
