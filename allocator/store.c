@@ -69,6 +69,7 @@ enum stmt_id {
 	ST_LAST_GOOD,
 	ST_RANGE,
 	ST_FIRST,
+	ST_N_SINCE,
 	ST_PRUNE_DEVICES,
 	ST_PRUNE_DEVICE,
 	ST_PRUNE_REJECTED,
@@ -123,6 +124,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                  " AND ts >= ? AND ts < ? ORDER BY ts, gw, seq",
     [ST_FIRST] = "SELECT " READING_COLS " FROM readings WHERE station = ? AND device = ?"
                  " ORDER BY ts, gw, seq LIMIT 1",
+    [ST_N_SINCE] = "SELECT coalesce(sum(n_readings), 0) FROM daily"
+                   " WHERE station = ? AND device = ? AND day >= ?",
     [ST_PRUNE_DEVICES] = "SELECT DISTINCT station, device FROM daily",
     [ST_PRUNE_DEVICE] = "DELETE FROM readings WHERE station = ? AND device = ? AND ts < ?",
     [ST_PRUNE_REJECTED] = "DELETE FROM rejected WHERE received_ms < ?",
@@ -730,6 +733,33 @@ int store_readings_each(struct store *s, const char *station, const char *device
 	}
 	sqlite3_reset(q);
 	return rc == SQLITE_DONE ? 0 : fail(s, "reading a device's readings");
+}
+
+int store_device_seen(struct store *s, const char *station, const char *device, int32_t since_day,
+                      struct store_device_seen *out)
+{
+	struct reading r;
+	sqlite3_stmt *q;
+	int rc;
+	memset(out, 0, sizeof *out);
+	rc = store_reading_first(s, station, device, &r);
+	if (rc < 0)
+		return -1;
+	out->has_readings = rc;
+	out->first_ms = rc ? r.ts_ms : 0;
+	if (rc && store_reading_last(s, station, device, INT64_MAX, "", 0, 0, &r) < 0)
+		return -1;
+	out->last_ms = rc ? r.ts_ms : 0;
+	if (!(q = stmt(s, ST_N_SINCE)))
+		return -1;
+	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, since_day);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		out->n_since = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? 0 : fail(s, "counting a device's readings");
 }
 
 int store_prune(struct store *s, int64_t before_ms, int64_t *deleted)

@@ -113,6 +113,15 @@ int store_reading_first(struct store *s, const char *station, const char *device
 int store_readings_each(struct store *s, const char *station, const char *device, int64_t from_ms,
                         int64_t to_ms, int (*fn)(void *ctx, const struct reading *r), void *ctx);
 
+/* What `status` shows of a device: first and last raw reading, readings since a day. */
+struct store_device_seen {
+	int has_readings;
+	int64_t first_ms, last_ms; /* of the raw readings kept */
+	int64_t n_since;           /* sum of daily n_readings from since_day on */
+};
+int store_device_seen(struct store *s, const char *station, const char *device, int32_t since_day,
+                      struct store_device_seen *out);
+
 /* Deletes raw readings and rejects older than before_ms; *deleted gets the count. */
 int store_prune(struct store *s, int64_t before_ms, int64_t *deleted);
 
