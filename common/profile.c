@@ -737,6 +737,11 @@ int profile_has_model(const struct profile *p, int model_id)
 	return m && m->n_fields > 0;
 }
 
+int profile_kind(const struct profile *p)
+{
+	return p->sunspec ? -1 : (int)p->models[0].kind;
+}
+
 int profile_model_length(const struct profile *p, int model_id)
 {
 	const struct pmodel *m = p->sunspec ? find_model(p, model_id) : NULL;

@@ -105,6 +105,8 @@ int profile_is_sunspec(const struct profile *p);
 int profile_sunspec_bases(const struct profile *p, uint16_t *bases, int max);
 /* SunSpec: 1 if the profile maps model id (a model with values, not model 1), else 0. */
 int profile_has_model(const struct profile *p, int model_id);
+/* The kind (READING_INVERTER/READING_METER) of a fixed map; -1 for SunSpec (the model decides). */
+int profile_kind(const struct profile *p);
 /* SunSpec: the model length L the profile expects for model_id, or -1 if unknown. */
 int profile_model_length(const struct profile *p, int model_id);
 

@@ -86,6 +86,12 @@ static void every_shipped_profile_loads(void)
 	CHECK(profile_is_sunspec(profile_set_find(set, "sunspec")));
 	CHECK(!profile_is_sunspec(profile_set_find(set, "huawei-sun2000")));
 	CHECK(profile_set_find(set, "nope") == NULL);
+	CHECK_INT(profile_kind(profile_set_find(set, "huawei-sun2000")), READING_INVERTER);
+	CHECK_INT(profile_kind(profile_set_find(set, "acrel-adw300")), READING_METER);
+	CHECK_INT(profile_kind(profile_set_find(set, "sunspec")), -1);
+	CHECK(profile_has_model(profile_set_find(set, "sunspec"), 203));
+	CHECK(!profile_has_model(profile_set_find(set, "sunspec"), 1));
+	CHECK_INT(profile_model_length(profile_set_find(set, "sunspec"), 113), 60);
 }
 
 static void huawei_decodes_the_documented_registers(void)
@@ -542,6 +548,21 @@ static void load_errors_name_the_file_and_path(void)
 	                     "\"colour\":1}"),
 	          "colour: unknown key (expected one of: name, version, note, kind, function, "
 	          "word_order, max_gap, sentinels, fields, address_offset)");
+	CHECK_STR(
+	    load_error("{\"name\":\"t\",\"version\":1,\"sunspec\":{},\"models\":[{\"ids\":[101],"
+	               "\"kind\":\"inverter\",\"length\":50,\"fields\":{\"ac_power_w\":"
+	               "{\"offset\":51,\"type\":\"s32\"}}}]}"),
+	    "models[0].fields.ac_power_w.offset: the value ends at 52, past the model's last "
+	    "register 51");
+	CHECK_STR(
+	    load_error("{\"name\":\"t\",\"version\":1,\"sunspec\":{},\"models\":[{\"ids\":[101],"
+	               "\"length\":50,\"fields\":{\"ac_power_w\":{\"offset\":14,\"type\":"
+	               "\"s16\",\"sf\":15}}}]}"),
+	    "models[0].kind: a model with fields needs a kind (\"inverter\" or \"meter\")");
+	CHECK_STR(
+	    load_error(FIXED("\"temp_c\":{\"address\":0,\"type\":\"s16\",\"sentinel\":70000}")),
+	    "fields.temp_c.sentinel: expected a raw value from 0 to 0xFFFF (a number or "
+	    "\"0x...\") or \"none\", got 70000");
 	CHECK_STR(load_error("{\"name\":\"t\",\"version\":0}"),
 	          "version: expected an integer from 1 to 999999, got 0");
 	CHECK_STR(load_error("{\"name\":\"t\",\"version\":1,"),

@@ -1,0 +1,503 @@
+/*
+ * poll: the bus owner. One thread per bus polls its devices in turn, so a
+ * slow or dead slave costs the others at most its own single timeout. It
+ * never writes to a device (bus_read only reads) and never allocates per poll.
+ */
+#include "poll.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backoff.h"
+#include "bus.h"
+#include "log.h"
+#include "sanity.h"
+#include "util.h"
+
+#define POLL_STACK_BYTES (512 * 1024)
+
+struct dev {
+	const struct device_conf *c;
+	const struct profile *profile;
+	int resolved; /* map holds a usable regmap */
+	struct regmap map;
+	struct backoff bo;
+	struct sanity energy, import;
+	/* what the last good reading said, to tell asleep from offline */
+	int had_good;
+	enum reading_state last_state;
+	int64_t last_power_w;
+	int64_t down_since_ms; /* mono ms of the first failure of the current outage */
+	int link_fail;         /* the last failure was the line, not the device */
+	struct log_rate rate;
+	struct poll_health h; /* guarded by poller.lock */
+};
+
+struct poller {
+	const struct bus_conf *c;
+	struct poll_opts o;
+	struct bus *bus;
+	struct dev *devs;
+	int n;
+	struct reading *round; /* one reading per device, reused every round */
+	uint16_t *regs;        /* PROFILE_MAX_READS x PROFILE_MAX_REGS */
+	pthread_t thread;
+	int started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stop, done;
+	unsigned avail_version;
+	int any_link_fail; /* some device last failed because the line was down */
+};
+
+const char *poll_avail_name(enum poll_avail a)
+{
+	switch (a) {
+	case AVAIL_ONLINE:
+		return "online";
+	case AVAIL_ASLEEP:
+		return "asleep";
+	case AVAIL_OFFLINE:
+		return "offline";
+	default:
+		return "unknown";
+	}
+}
+
+struct poller *poller_new(const struct bus_conf *c, const struct poll_opts *o, char **cause)
+{
+	struct poller *p = xcalloc(1, sizeof *p);
+	int i;
+
+	p->c = c;
+	p->o = *o;
+	p->n = c->n_devices;
+	p->devs = xcalloc((size_t)(p->n ? p->n : 1), sizeof *p->devs);
+	p->round = xcalloc((size_t)(p->n ? p->n : 1), sizeof *p->round);
+	p->regs = xcalloc(PROFILE_MAX_READS * PROFILE_MAX_REGS, sizeof *p->regs);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	for (i = 0; i < p->n; i++) {
+		struct dev *d = &p->devs[i];
+		char *why = NULL;
+		d->c = &c->devices[i];
+		d->profile = profile_set_find(o->profiles, d->c->profile);
+		if (!d->profile) {
+			*cause = xasprintf("bus \"%s\": device \"%s/%s\": unknown profile \"%s\"",
+			                   c->id, d->c->station, d->c->id, d->c->profile);
+			goto fail;
+		}
+		if (!profile_is_sunspec(d->profile)) {
+			if (profile_resolve(d->profile, 0, 0, &d->map, &why) < 0) {
+				*cause = xasprintf("bus \"%s\": device \"%s/%s\": %s", c->id,
+				                   d->c->station, d->c->id, why ? why : "?");
+				free(why);
+				goto fail;
+			}
+			d->resolved = 1;
+			util_strlcpy(d->h.map, d->map.map, sizeof d->h.map);
+		}
+		/* first retry after one interval, doubling to the bus's cap, 20% jitter */
+		backoff_init(&d->bo, o->interval_ms,
+		             c->backoff_max_ms > 0 ? c->backoff_max_ms : 300000, 20,
+		             (uint32_t)(i * 2654435761u + 1));
+		util_strlcpy(d->h.station, d->c->station, sizeof d->h.station);
+		util_strlcpy(d->h.device, d->c->id, sizeof d->h.device);
+		d->h.unit = d->c->unit;
+	}
+	p->bus = bus_new(c, cause);
+	if (!p->bus)
+		goto fail;
+	return p;
+fail:
+	poller_free(p);
+	return NULL;
+}
+
+/* Local hour 0-23 of the gateway's clock (TZ), to guess night without a state. */
+static int local_hour(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	return tm.tm_hour;
+}
+
+/*
+ * 1 when an inverter that stopped answering is most likely asleep: it was
+ * sleeping or idle, its power was fading, or it is night on the gateway clock.
+ */
+static int looks_asleep(const struct dev *d)
+{
+	int h;
+	if (d->c->kind != READING_INVERTER)
+		return 0;
+	if (d->h.avail == AVAIL_ASLEEP)
+		return 1;
+	if (d->had_good) {
+		int64_t low = d->c->capacity_w > 0 ? d->c->capacity_w / 20 : 100;
+		switch (d->last_state) {
+		case STATE_SLEEPING:
+		case STATE_STANDBY:
+		case STATE_OFF:
+		case STATE_STARTING:
+			return 1;
+		default:
+			break;
+		}
+		if (d->last_power_w <= low)
+			return 1;
+	}
+	h = local_hour();
+	return h >= 20 || h < 6;
+}
+
+struct discover_ctx {
+	struct bus *bus;
+	int unit;
+	int err;
+};
+
+/* The read callback SunSpec discovery uses: holding registers through bus_read. */
+static int discover_read(void *ctx, uint16_t addr, int count, uint16_t *dest)
+{
+	struct discover_ctx *dc = ctx;
+	if (bus_read(dc->bus, dc->unit, 3, addr, count, dest) < 0) {
+		dc->err = errno;
+		return -1;
+	}
+	return 0;
+}
+
+/* Finds a SunSpec device's model and resolves its map; -1 with errno or *cause. */
+static int discover(struct poller *p, struct dev *d, char **cause)
+{
+	struct discover_ctx dc = {p->bus, d->c->unit, 0};
+	int model = 0;
+	uint16_t addr = 0;
+	if (profile_sunspec_discover(d->profile, discover_read, &dc, &model, &addr, cause) < 0) {
+		errno = dc.err ? dc.err : EPROTO;
+		return -1;
+	}
+	if (profile_resolve(d->profile, model, addr, &d->map, cause) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	d->resolved = 1;
+	log_info("device %s/%s (bus %s unit %d): SunSpec model %d at %u: %s", d->c->station,
+	         d->c->id, p->c->id, d->c->unit, model, addr, d->map.map);
+	return 0;
+}
+
+/* Reads every request of the device's map into p->regs; -1 with errno. */
+static int read_all(struct poller *p, struct dev *d)
+{
+	int i, off = 0;
+	for (i = 0; i < d->map.n_reads; i++) {
+		const struct regread *rr = &d->map.reads[i];
+		if (bus_read(p->bus, d->c->unit, d->map.fc, rr->addr, rr->count, p->regs + off) < 0)
+			return -1;
+		off += rr->count;
+	}
+	return 0;
+}
+
+/* Sets the device's availability, logging transitions once (never per poll). */
+static void set_avail(struct poller *p, struct dev *d, enum poll_avail a, int64_t mono,
+                      const char *why)
+{
+	enum poll_avail was = d->h.avail;
+	if (a == was)
+		return;
+	if (a == AVAIL_ONLINE) {
+		if (was == AVAIL_ASLEEP)
+			log_info("device %s/%s (bus %s unit %d): awake", d->c->station, d->c->id,
+			         p->c->id, d->c->unit);
+		else if (was == AVAIL_OFFLINE)
+			log_info("device %s/%s (bus %s unit %d): answering again after %" PRId64
+			         " s",
+			         d->c->station, d->c->id, p->c->id, d->c->unit,
+			         (mono - d->down_since_ms) / 1000);
+	} else if (a == AVAIL_ASLEEP) {
+		log_info("device %s/%s (bus %s unit %d): not answering (%s): asleep", d->c->station,
+		         d->c->id, p->c->id, d->c->unit, why);
+	} else {
+		log_warn("device %s/%s (bus %s unit %d): not answering (%s): offline, retrying up "
+		         "to every %d s",
+		         d->c->station, d->c->id, p->c->id, d->c->unit, why,
+		         (int)(d->bo.max_ms / 1000));
+	}
+	pthread_mutex_lock(&p->lock);
+	d->h.avail = a;
+	d->h.avail_version++;
+	p->avail_version++;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Fills the parts of a reading every outcome shares. */
+static void reading_base(struct poller *p, const struct dev *d, struct reading *r, int64_t ts)
+{
+	memset(r, 0, sizeof *r);
+	util_strlcpy(r->gw, p->o.gateway, sizeof r->gw);
+	util_strlcpy(r->station, d->c->station, sizeof r->station);
+	util_strlcpy(r->device, d->c->id, sizeof r->device);
+	r->kind = d->c->kind;
+	r->ts_ms = ts;
+	if (d->resolved)
+		util_strlcpy(r->map, d->map.map, sizeof r->map);
+}
+
+/* A reading for a device that did not answer (or was not asked): no values. */
+static void reading_silent(const struct dev *d, struct reading *r)
+{
+	r->state = d->h.avail == AVAIL_ASLEEP ? STATE_SLEEPING : STATE_OFFLINE;
+	r->has = 0;
+}
+
+/* Polls one device into r. Never takes longer than the device's own timeouts. */
+static void poll_device(struct poller *p, struct dev *d, struct reading *r, int *link_down)
+{
+	int64_t ts = util_now_ms(), mono = util_mono_ms(), t0, t1;
+	char *why = NULL;
+	int err, ok;
+
+	reading_base(p, d, r, ts);
+	if (*link_down) {
+		/* the line is down this round: do not pay its timeout once per device */
+		d->link_fail = 1;
+		p->any_link_fail = 1;
+		if (d->h.avail == AVAIL_ONLINE || d->h.avail == AVAIL_UNKNOWN)
+			d->down_since_ms = mono;
+		set_avail(p, d, looks_asleep(d) ? AVAIL_ASLEEP : AVAIL_OFFLINE, mono, "line down");
+	}
+	if (!backoff_due(&d->bo, mono) || *link_down) {
+		reading_silent(d, r);
+		pthread_mutex_lock(&p->lock);
+		d->h.skipped++;
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	t0 = util_mono_ms();
+	ok = (d->resolved || discover(p, d, &why) == 0) && read_all(p, d) == 0;
+	err = errno;
+	t1 = util_mono_ms();
+	if (ok) {
+		profile_decode(&d->map, p->regs, r);
+		util_strlcpy(r->map, d->map.map, sizeof r->map);
+		if (r->has & READING_HAS_ENERGY)
+			r->quality |= sanity_check(&d->energy, r->energy_wh, ts, d->c->capacity_w);
+		if (r->has & READING_HAS_IMPORT)
+			r->quality |= sanity_check(&d->import, r->import_wh, ts, d->c->capacity_w);
+		if (p->any_link_fail) {
+			/* the line is back: devices that failed only because of it may try now */
+			int i;
+			for (i = 0; i < p->n; i++)
+				if (p->devs[i].link_fail) {
+					p->devs[i].link_fail = 0;
+					backoff_ok(&p->devs[i].bo);
+				}
+			p->any_link_fail = 0;
+		}
+		d->had_good = 1;
+		d->last_state = r->state;
+		d->last_power_w = (r->has & READING_HAS_POWER) ? r->ac_power_w : 0;
+		backoff_ok(&d->bo);
+		set_avail(p, d, AVAIL_ONLINE, mono, NULL);
+		pthread_mutex_lock(&p->lock);
+		d->h.polls++;
+		d->h.ok++;
+		d->h.last_good_ts = ts;
+		d->h.backoff_ms = 0;
+		d->h.rtt_ms_x10 = (t1 - t0) * 10 / (d->map.n_reads > 0 ? d->map.n_reads : 1);
+		util_strlcpy(d->h.map, d->map.map, sizeof d->h.map);
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	/* no usable answer */
+	{
+		int timeout = bus_err_is_timeout(err), link = bus_err_is_link(err);
+		const char *msg = why ? why : bus_strerror(err);
+		int suppressed = 0;
+
+		if (d->h.avail == AVAIL_ONLINE || d->h.avail == AVAIL_UNKNOWN)
+			d->down_since_ms = mono;
+		d->link_fail = link;
+		p->any_link_fail |= link;
+		if (link && p->c->type == BUS_TCP)
+			*link_down = 1; /* the others on this line would fail the same way */
+		backoff_fail(&d->bo, mono);
+		if (timeout || link) {
+			set_avail(p, d, looks_asleep(d) ? AVAIL_ASLEEP : AVAIL_OFFLINE, mono, msg);
+		} else if (log_rate_allow(&d->rate, mono, 600000, 1, &suppressed)) {
+			/* it answered, but not with what the map expects: say so, rarely */
+			log_warn("device %s/%s (bus %s unit %d): %s%s", d->c->station, d->c->id,
+			         p->c->id, d->c->unit, msg,
+			         suppressed ? " (repeated failures not logged)" : "");
+		}
+		reading_silent(d, r);
+		if (!timeout && !link)
+			r->state = STATE_UNKNOWN; /* it is there, its values are not */
+		pthread_mutex_lock(&p->lock);
+		d->h.polls++;
+		if (timeout)
+			d->h.timeouts++;
+		else
+			d->h.errors++;
+		d->h.backoff_ms = d->bo.delay_ms;
+		util_strlcpy(d->h.last_error, msg, sizeof d->h.last_error);
+		pthread_mutex_unlock(&p->lock);
+		free(why);
+	}
+}
+
+/* Waits until the monotonic time due or a stop request; returns 1 when stopping. */
+static int wait_until(struct poller *p, int64_t due_mono)
+{
+	int stop;
+	pthread_mutex_lock(&p->lock);
+	while (!p->stop) {
+		int64_t now = util_mono_ms();
+		struct timespec ts;
+		int64_t wall;
+		if (now >= due_mono)
+			break;
+		/* the condition uses CLOCK_REALTIME: convert the remaining time */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		wall = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + (due_mono - now);
+		ts.tv_sec = (time_t)(wall / 1000);
+		ts.tv_nsec = (long)(wall % 1000) * 1000000;
+		pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+	}
+	stop = p->stop;
+	pthread_mutex_unlock(&p->lock);
+	return stop;
+}
+
+/* 1 when a stop was requested. */
+static int stopping(struct poller *p)
+{
+	int s;
+	pthread_mutex_lock(&p->lock);
+	s = p->stop;
+	pthread_mutex_unlock(&p->lock);
+	return s;
+}
+
+/* The bus thread: rounds at a fixed rate, one spool transaction per round. */
+static void *run(void *arg)
+{
+	struct poller *p = arg;
+	int64_t next = util_mono_ms();
+
+	for (;;) {
+		int i, n = 0, link_down = 0;
+		if (wait_until(p, next))
+			break;
+		for (i = 0; i < p->n; i++) {
+			if (stopping(p))
+				break;
+			poll_device(p, &p->devs[i], &p->round[n++], &link_down);
+		}
+		if (n > 0 && spool_put(p->o.spool, p->round, n, util_now_ms(), NULL) == 0 &&
+		    p->o.wake)
+			p->o.wake(p->o.wake_ctx);
+		if (p->o.once || i < p->n)
+			break;
+		next += p->o.interval_ms;
+		if (next < util_mono_ms()) /* a slow round: skip the missed ticks, keep the rate */
+			next = util_mono_ms();
+	}
+	pthread_mutex_lock(&p->lock);
+	p->done = 1;
+	pthread_mutex_unlock(&p->lock);
+	if (p->o.wake)
+		p->o.wake(p->o.wake_ctx);
+	return NULL;
+}
+
+void poller_set_once(struct poller *p)
+{
+	p->o.once = 1;
+}
+
+void poller_attach_spool(struct poller *p, struct spool *s)
+{
+	p->o.spool = s;
+}
+
+int poller_start(struct poller *p, char **cause)
+{
+	pthread_attr_t a;
+	int rc;
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, POLL_STACK_BYTES);
+	rc = pthread_create(&p->thread, &a, run, p);
+	pthread_attr_destroy(&a);
+	if (rc != 0) {
+		*cause =
+		    xasprintf("bus \"%s\": cannot start its thread: %s", p->c->id, strerror(rc));
+		return -1;
+	}
+	p->started = 1;
+	return 0;
+}
+
+void poller_stop(struct poller *p)
+{
+	if (!p || !p->started)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	p->started = 0;
+}
+
+void poller_free(struct poller *p)
+{
+	if (!p)
+		return;
+	poller_stop(p);
+	bus_free(p->bus);
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	free(p->devs);
+	free(p->round);
+	free(p->regs);
+	free(p);
+}
+
+int poller_done(struct poller *p)
+{
+	int d;
+	pthread_mutex_lock(&p->lock);
+	d = p->done;
+	pthread_mutex_unlock(&p->lock);
+	return d;
+}
+
+int poller_device_count(const struct poller *p)
+{
+	return p->n;
+}
+
+void poller_health(struct poller *p, int i, struct poll_health *h)
+{
+	pthread_mutex_lock(&p->lock);
+	*h = p->devs[i].h;
+	pthread_mutex_unlock(&p->lock);
+}
+
+unsigned poller_avail_version(struct poller *p)
+{
+	unsigned v;
+	pthread_mutex_lock(&p->lock);
+	v = p->avail_version;
+	pthread_mutex_unlock(&p->lock);
+	return v;
+}

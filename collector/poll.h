@@ -1,0 +1,75 @@
+/*
+ * poll: one owner thread per bus. It polls the bus's devices in turn every
+ * interval (so RTU frames never overlap; different buses run in parallel),
+ * turns answers into readings, and stores each round in the spool in one
+ * transaction. A device that does not answer costs one timeout per attempt
+ * and is backed off; it still yields one reading per round (state offline,
+ * or sleeping for an inverter that is asleep), with no values.
+ */
+#ifndef PVMON_POLL_H
+#define PVMON_POLL_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "profile.h"
+#include "spool.h"
+
+/* What a device is, as published on .../availability (retained). */
+enum poll_avail { AVAIL_UNKNOWN, AVAIL_ONLINE, AVAIL_ASLEEP, AVAIL_OFFLINE };
+
+const char *poll_avail_name(enum poll_avail a);
+
+struct poll_opts {
+	const char *gateway;
+	int interval_ms;
+	const struct profile_set *profiles; /* borrowed; must outlive the poller */
+	struct spool *spool;                /* borrowed; may be set later (poller_attach_spool) */
+	void (*wake)(void *ctx);            /* called after each stored round (from the thread) */
+	void *wake_ctx;
+	int once; /* poll every device once, then the thread ends */
+};
+
+/* A copy of one device's counters, for health and availability messages. */
+struct poll_health {
+	char station[READING_ID_MAX], device[READING_ID_MAX];
+	char map[READING_MAP_MAX];
+	int unit;
+	enum poll_avail avail;
+	unsigned avail_version; /* grows each time avail changes */
+	int64_t polls;          /* attempts (rounds skipped by backoff not counted) */
+	int64_t ok, errors, timeouts, skipped;
+	int64_t rtt_ms_x10;   /* mean request round-trip of the last good poll, tenths of ms */
+	int64_t last_good_ts; /* wall ms of the last good reading, 0 if none */
+	int64_t backoff_ms;   /* current retry delay, 0 when answering */
+	char last_error[96];
+};
+
+struct poller; /* opaque */
+
+/*
+ * Prepares a poller for bus c (borrowed; must outlive it): resolves every
+ * device's profile (SunSpec devices are resolved by discovery when first
+ * polled). NULL and *cause naming the device on error. Starts nothing.
+ */
+struct poller *poller_new(const struct bus_conf *c, const struct poll_opts *o, char **cause);
+/* Makes the thread poll every device once and end (before poller_start). */
+void poller_set_once(struct poller *p);
+/* Sets the spool rounds are stored in (before poller_start; borrowed). */
+void poller_attach_spool(struct poller *p, struct spool *s);
+/* Starts the bus thread; -1 and *cause on failure. */
+int poller_start(struct poller *p, char **cause);
+/* Asks the thread to stop after the request in flight, and waits for it. */
+void poller_stop(struct poller *p);
+/* Stops if needed and frees; accepts NULL. */
+void poller_free(struct poller *p);
+/* 1 once the thread has ended (with once: after its single round). */
+int poller_done(struct poller *p);
+
+int poller_device_count(const struct poller *p);
+/* Copies device i's counters into *h. */
+void poller_health(struct poller *p, int i, struct poll_health *h);
+/* Grows whenever any device's availability changes: a cheap test before scanning. */
+unsigned poller_avail_version(struct poller *p);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * publish: the collector's MQTT side (libmosquitto, QoS 1). It owns the
+ * broker connection (TLS, username and password, the retained status with a
+ * last will), reconnects with capped exponential backoff and jitter, takes
+ * ingest's acks, and forwards the spool in seq order: live readings at once,
+ * a backlog (after a reconnect, or unacked for too long) at replay_per_s.
+ * It runs in the caller's thread (pub_step); only pub_wake may be called
+ * from other threads or signal handlers.
+ */
+#ifndef PVMON_PUBLISH_H
+#define PVMON_PUBLISH_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "spool.h"
+
+/* A backlog is replayed again when no ack has moved for this long (doubling, capped at 1 h). */
+#define PUB_REPLAY_AFTER_MS 60000
+/* Broker reconnect delay: from 1 s doubling to this cap, with up to 50% jitter. */
+#define PUB_RECONNECT_MAX_MS 60000
+/* QoS 1 messages handed to libmosquitto and not yet acknowledged by the broker, at most. */
+#define PUB_WINDOW 500
+
+struct pub_opts {
+	const struct collector_conf *conf; /* borrowed: gateway, broker, replay_per_s */
+	struct spool *spool;               /* borrowed */
+	const char *password;              /* borrowed; NULL without one */
+	const char *will; /* retained status payload the broker sends if we vanish */
+};
+
+struct pub; /* opaque */
+
+/* Creates the publisher (connects on the first pub_step); NULL and *cause on error. */
+struct pub *pub_new(const struct pub_opts *o, char **cause);
+/* Drops the connection without a goodbye and frees; accepts NULL. */
+void pub_free(struct pub *p);
+/* Wakes pub_step early (new readings). Thread- and async-signal-safe. */
+void pub_wake(struct pub *p);
+/* One turn: waits up to timeout_ms for the socket or a wake, then does the work due. */
+void pub_step(struct pub *p, int timeout_ms);
+
+int pub_connected(const struct pub *p);
+/* Grows with every successful connection: retained messages must be refreshed. */
+unsigned pub_connections(const struct pub *p);
+/* 1 when connected, every spooled reading has been sent and the broker acknowledged all. */
+int pub_idle(const struct pub *p);
+/* The highest seq ingest has acknowledged (0 if none seen). */
+uint64_t pub_acked(const struct pub *p);
+/* Readings sent since start (live and replayed). */
+int64_t pub_sent(const struct pub *p);
+
+/* Publishes one message now (not spooled); -1 when not connected. */
+int pub_send(struct pub *p, const char *topic, const char *payload, int qos, int retain);
+/* Disconnects cleanly (no last will); what is in flight is abandoned. */
+void pub_disconnect(struct pub *p);
+
+#endif
