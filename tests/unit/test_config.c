@@ -455,6 +455,73 @@ static void the_password_file_gives_its_first_line_and_warns_if_others_can_read_
 	free(logf);
 }
 
+/* Every device of the example names a profile file that exists in profiles_dir. */
+static void the_example_devices_name_shipped_profiles(void)
+{
+	char *path = example_path("collector.json"), *cause = NULL;
+	struct collector_conf *c = NULL;
+	int i, j, missing = 0;
+	CHECK_INT(collector_conf_load(path, &c, &cause), 0);
+	for (i = 0; c && i < c->n_buses; i++)
+		for (j = 0; j < c->buses[i].n_devices; j++) {
+			char *f = xasprintf("%s/%s.json", c->profiles_dir,
+			                    c->buses[i].devices[j].profile);
+			if (access(f, R_OK) != 0) {
+				printf("  no profile %s\n", f);
+				missing++;
+			}
+			free(f);
+		}
+	CHECK_INT(missing, 0);
+	collector_conf_free(c);
+	free(path);
+}
+
+/* The complete examples in docs/config.md load, so the documentation cannot drift. */
+static void the_examples_in_the_documentation_load(void)
+{
+	const char *root = getenv("PVMON_ROOT");
+	char *doc = root ? xasprintf("%s/docs/config.md", root) : xstrdup("docs/config.md");
+	char *text = NULL, *cause = NULL, *p;
+	int loaded = 0;
+	CHECK_INT(util_read_file(doc, &text, NULL, &cause), 0);
+	for (p = text; p && (p = strstr(p, "```json\n{")) != NULL;) {
+		char *start = p + 8, *end = strstr(start, "```"), *block, *path;
+		if (!end)
+			break;
+		block = xasprintf("%.*s", (int)(end - start), start);
+		p = end + 3;
+		cause = NULL;
+		if (strstr(block, "\"county\"")) {
+			struct fleet *f = NULL;
+			path = write_tmp("fleet.json", block);
+			CHECK_INT(fleet_load(path, &f, &cause), 0);
+			fleet_free(f);
+		} else if (strstr(block, "\"database\"")) {
+			struct central_conf *c = NULL;
+			path = write_tmp("central.json", block);
+			CHECK_INT(central_conf_load(path, &c, &cause), 0);
+			central_conf_free(c);
+		} else {
+			struct collector_conf *c = NULL;
+			path = write_tmp("collector.json", block);
+			CHECK_INT(collector_conf_load(path, &c, &cause), 0);
+			collector_conf_free(c);
+		}
+		if (cause) {
+			printf("  %s\n", cause);
+			free(cause);
+		} else {
+			loaded++;
+		}
+		free(path);
+		free(block);
+	}
+	CHECK_INT(loaded, 3);
+	free(text);
+	free(doc);
+}
+
 int main(void)
 {
 	static const char *const files[] = {"collector.json", "central.json", "broker.pass",
@@ -470,6 +537,8 @@ int main(void)
 	RUN(a_minimal_central_file_gets_the_documented_defaults);
 	RUN(central_errors_give_exact_messages);
 	RUN(the_password_file_gives_its_first_line_and_warns_if_others_can_read_it);
+	RUN(the_example_devices_name_shipped_profiles);
+	RUN(the_examples_in_the_documentation_load);
 	tmpdir_remove(files);
 	return harness_end();
 }
