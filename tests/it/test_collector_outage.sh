@@ -11,7 +11,7 @@ start_broker
 BP=$BROKER_PORT
 start_sim --stations 1 --inverters-per-station 3 --profile huawei-sun2000 --speed 1 \
 	--start 2019-06-21T12:00:00+08:00 --profiles "$PVMON_ROOT/config/profiles"
-P=$(port_of st001)
+P=$(sim_port st001)
 wait_port "$P" || fail "station listens"
 collector_conf "$IT_TMP/c.json" gw-out 200 "" "[
  { \"id\": \"lan\", \"type\": \"tcp\", \"host\": \"127.0.0.1\", \"port\": $P, \"timeout_ms\": 500, \"devices\": [
