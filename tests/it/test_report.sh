@@ -54,6 +54,8 @@ EOC
 # silent 10-19 June 2019 (its counter books the gap on the 20th) while its inverters
 # are offline 14 hours a day.
 sed -n '/^```sql/,/^```/p' docs/storage.md | sed '1d;$d' >"$D/schema.sql"
+ver=$(sed -n 's/^## Tables (schema version \([0-9]*\)).*/\1/p' docs/storage.md)
+echo "PRAGMA user_version = ${ver:-1};" >>"$D/schema.sql"
 cat >>"$D/schema.sql" <<'EOS'
 WITH RECURSIVE days(d) AS (SELECT 17713 UNION ALL SELECT d + 1 FROM days WHERE d < 18078),
 devs(station, device, kind, e) AS (VALUES
@@ -132,4 +134,8 @@ check "an unknown format is refused" grep -q -- '--format: expected text, csv, j
 check "a missing config names the file" grep -q 'missing.json' "$D/e3"
 "$A" report --month 2019-06 2>"$D/e4"
 check "the config flag is required" grep -q -- '-c central.json is required' "$D/e4"
+sqlite3 "$D/other.db" "CREATE TABLE t (a)"
+sed 's/"pvmon.db"/"other.db"/' "$D/central.json" >"$D/other.json"
+"$A" report -c "$D/other.json" --month 2019-06 2>"$D/e5"
+check "a database ingest never opened is refused by name" grep -q 'other.db: schema version 0' "$D/e5"
 it_end
