@@ -78,7 +78,7 @@ tests: $(PROGS) $(TESTS) $(TOOLS)
 
 # Debian packages the build and the tests need; installed only when missing.
 DEB_BUILD := build-essential pkg-config libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev
-DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl
+DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 
