@@ -78,7 +78,7 @@ tests: $(PROGS) $(TESTS) $(TOOLS)
 
 # Debian packages the build and the tests need; installed only when missing.
 DEB_BUILD := build-essential pkg-config libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev
-DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3
+DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 
@@ -102,6 +102,48 @@ clean:
 
 demo:
 	@echo "make demo: the demo county is not built yet (see README)"; exit 1
+
+# ---- Deployment: install, uninstall, gateway cross builds (docs/operations.md) ----
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(PREFIX)/share/pvmon
+DOCDIR      ?= $(PREFIX)/share/doc/pvmon
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+INSTALL_ENV = BIN=$(BIN) DESTDIR=$(DESTDIR) BINDIR=$(BINDIR) DATADIR=$(DATADIR) DOCDIR=$(DOCDIR) \
+              UNITDIR=$(UNITDIR) SYSUSERSDIR=$(SYSUSERSDIR)
+
+.PHONY: uninstall deps-cross test-cross
+install: $(PROGS)
+	@$(INSTALL_ENV) sh deploy/install.sh install
+uninstall:
+	@$(INSTALL_ENV) sh deploy/install.sh uninstall
+
+# make cross ARCH=arm64|armhf: Debian's cross compiler and the multiarch -dev packages;
+# programs in bin/$(ARCH), stripped copies (what a gateway needs) in build/$(ARCH)/stripped.
+ARCH            ?= arm64
+TRIPLET_arm64   := aarch64-linux-gnu
+TRIPLET_armhf   := arm-linux-gnueabihf
+TRIPLET         := $(TRIPLET_$(ARCH))
+DEB_CROSS        = gcc-$(TRIPLET) qemu-user \
+                   $(addsuffix :$(ARCH),libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev)
+deps-cross:
+	@test -n "$(TRIPLET)" || { echo "make cross: ARCH must be arm64 or armhf" >&2; exit 2; }
+	@sh deploy/cross-deps.sh $(ARCH) $(DEB_CROSS)
+cross: deps-cross
+	@PKG_CONFIG_LIBDIR=/usr/lib/$(TRIPLET)/pkgconfig:/usr/share/pkgconfig PKG_CONFIG_PATH= \
+	  $(MAKE) --no-print-directory CC=$(TRIPLET)-gcc AR=$(TRIPLET)-ar \
+	  O=build/$(ARCH) BIN=bin/$(ARCH) all
+	@mkdir -p build/$(ARCH)/stripped
+	@for p in $(notdir $(PROGS)); do \
+	  $(TRIPLET)-strip -o build/$(ARCH)/stripped/$$p bin/$(ARCH)/$$p && \
+	  echo "$(ARCH) $$p: $$(stat -c %s build/$(ARCH)/stripped/$$p) bytes stripped"; done
+
+# The cross-built collector under qemu-user against a host pvmon-sim and mosquitto.
+test-cross: cross deps
+	@$(MAKE) --no-print-directory tests
+	@ARCH=$(ARCH) TRIPLET=$(TRIPLET) O=$(O) BIN=$(BIN) sh tests/cross/smoke.sh
 
 # Fuzzing (docs/reliability.md, tests/fuzz/README.md): libFuzzer targets built
 # with clang into build/fuzz, each run FUZZ_SECONDS on its seed corpus.

@@ -1,12 +1,161 @@
-/* cmd_report: `pvmon-allocator report` (being built). */
+/*
+ * cmd_report: `pvmon-allocator report`: loads central.json and the fleet,
+ * opens the database read only, builds the month's report and prints it.
+ * It never writes the database, and never leaves a half-written -o file.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "caltime.h"
 #include "cmd.h"
+#include "config.h"
+#include "report.h"
+#include "store.h"
+#include "util.h"
 
+static const char usage[] =
+    "usage: pvmon-allocator report -c central.json --month YYYY-MM\n"
+    "                              [--format text|csv|json|html] [-o FILE]\n"
+    "                              [--generated-at TEXT]\n";
+
+/* Writes the report to path through a temporary file renamed into place. */
+static int write_file(const struct report *r, enum report_format fmt, const char *path,
+                      char **cause)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	FILE *f = fopen(tmp, "wb");
+	int rc = -1;
+
+	if (!f) {
+		*cause = xasprintf("%s: cannot create: %m", tmp);
+		goto done;
+	}
+	if (report_render(r, fmt, f) < 0) {
+		*cause = xasprintf("%s: write failed", tmp);
+		fclose(f);
+		remove(tmp);
+		goto done;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		*cause = xasprintf("%s: cannot write: %m", path);
+		remove(tmp);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(tmp);
+	return rc;
+}
+
+/* The subcommand: see usage. */
 int report_cmd(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "pvmon-allocator report: not built yet\n");
-	return 1;
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"month", required_argument, NULL, 'm'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"generated-at", required_argument, NULL, 'g'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *conf_path = NULL, *month = NULL, *format = "text", *output = NULL,
+	           *generated_at = NULL;
+	struct central_conf *cc = NULL;
+	struct fleet *fleet = NULL;
+	struct report *r = NULL;
+	struct report_params p;
+	enum report_format fmt;
+	struct store *store = NULL;
+	char *cause = NULL;
+	int c, ret = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:m:f:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'm':
+			month = optarg;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'g':
+			generated_at = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	memset(&p, 0, sizeof p);
+	if (optind < argc) {
+		fprintf(stderr, "pvmon-allocator report: unexpected argument \"%s\"\n%s",
+		        argv[optind], usage);
+		return 2;
+	}
+	if (!conf_path || !month) {
+		fprintf(stderr, "pvmon-allocator report: %s is required\n%s",
+		        !conf_path ? "-c central.json" : "--month YYYY-MM", usage);
+		return 2;
+	}
+	if (caltime_parse_month(month, &p.year, &p.month) < 0) {
+		fprintf(stderr, "pvmon-allocator report: --month: expected YYYY-MM, got \"%s\"\n",
+		        month);
+		return 2;
+	}
+	if (report_format_parse(format, &fmt) < 0) {
+		fprintf(stderr,
+		        "pvmon-allocator report: --format: expected text, csv, json or html, "
+		        "got \"%s\"\n",
+		        format);
+		return 2;
+	}
+	if (central_conf_load(conf_path, &cc, &cause) < 0)
+		goto fail;
+	if (caltime_set_zone(cc->timezone) < 0) {
+		cause = xasprintf("%s: timezone: unknown zone \"%s\"", conf_path, cc->timezone);
+		goto fail;
+	}
+	if (fleet_load(cc->fleet_path, &fleet, &cause) < 0)
+		goto fail;
+	/* Read only, and only a schema version this pvmon was built for (docs/storage.md). */
+	store = store_open_readonly(cc->database, &cause);
+	if (!store)
+		goto fail;
+	p.timezone = cc->timezone;
+	p.generated_at = generated_at;
+	p.target_fen_per_year = cc->target_fen_per_year;
+	p.expected_interval_s = cc->expected_interval_s;
+	p.meter_tolerance_permille = cc->meter_tolerance_permille;
+	r = report_build(store_db(store), fleet, &p, &cause);
+	if (!r)
+		goto fail;
+	if (output) {
+		if (write_file(r, fmt, output, &cause) < 0)
+			goto fail;
+	} else if (report_render(r, fmt, stdout) < 0) {
+		cause = xstrdup("standard output: write failed");
+		goto fail;
+	}
+	ret = 0;
+fail:
+	if (cause)
+		fprintf(stderr, "pvmon-allocator report: %s\n", cause);
+	free(cause);
+	report_free(r);
+	store_close(store);
+	fleet_free(fleet);
+	central_conf_free(cc);
+	return ret;
 }

@@ -1,8 +1,44 @@
-/* pvmon-allocator: entry point (being built). */
+/*
+ * pvmon-allocator: the central program. Dispatches to a subcommand (ingest,
+ * status, report), each of which parses its own options; nothing else here.
+ */
 #include <stdio.h>
+#include <string.h>
 
-int main(void)
+#include "cmd.h"
+
+static const char usage[] =
+    "usage: pvmon-allocator <command> -c central.json [options]\n"
+    "commands:\n"
+    "  ingest   subscribe to the gateways, store every reading once, acknowledge\n"
+    "  status   per gateway and device: last reading, acks, backlog, completeness\n"
+    "  report   the monthly allocation report (--month YYYY-MM)\n";
+
+int main(int argc, char **argv)
 {
-	fprintf(stderr, "pvmon-allocator: not built yet\n");
-	return 1;
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} cmds[] = {
+	    {"ingest", ingest_cmd},
+	    {"status", status_cmd},
+	    {"report", report_cmd},
+	};
+	size_t i;
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	/* each command sees its own name as argv[0], as getopt expects */
+	for (i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "pvmon-allocator: unknown command \"%s\"\n%s", argv[1], usage);
+	return 2;
 }

@@ -1,7 +1,7 @@
 /*
  * jsonx: strict reading of JSON configuration with cJSON. Every getter knows
  * the file and the JSON path, so an error reads
- *   config/fleet.json: stations[3].shares[1].weight: expected a number > 0, got "abc"
+ *   config/fleet.json: stations[3].shares[1].weight: expected an integer > 0, got "abc"
  * Only the first error is kept; later calls keep returning -1 so a loader can
  * check once at the end. Unknown keys are errors: a typo must not be ignored.
  */
@@ -18,7 +18,8 @@ struct jx {
 
 /* Parses a JSON file; on failure returns NULL and sets jx->err (with line and column). */
 cJSON *jx_parse_file(struct jx *jx, const char *path);
-/* Parses a buffer that came from the file jx->file. */
+/* Parses len bytes (never reads past them) that came from the file jx->file; trailing text is an
+ * error. */
 cJSON *jx_parse(struct jx *jx, const char *text, size_t len);
 /* Frees the error message. */
 void jx_release(struct jx *jx);

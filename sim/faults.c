@@ -26,26 +26,15 @@ static const char *const fault_keys[] = {"type",     "start_s", "end_s",    "dur
 /* Checks obj's keys against the fault keys plus extra. */
 static int check_keys(struct jx *jx, const cJSON *obj, const char *path, const char *const *extra)
 {
-	const cJSON *it;
-	char p[256];
-	size_t i;
+	const char *allowed[32];
+	size_t n = 0, i;
 
-	if (!cJSON_IsObject(obj)) {
-		char got[64];
-		jx_describe(obj, got, sizeof got);
-		return jx_fail(jx, path, "expected a fault object, got %s", got);
-	}
-	cJSON_ArrayForEach(it, obj)
-	{
-		int ok = 0;
-		for (i = 0; fault_keys[i]; i++)
-			ok |= strcmp(it->string, fault_keys[i]) == 0;
-		for (i = 0; extra && extra[i]; i++)
-			ok |= strcmp(it->string, extra[i]) == 0;
-		if (!ok)
-			return jx_fail(jx, jx_join(p, sizeof p, path, it->string), "unknown key");
-	}
-	return 0;
+	for (i = 0; fault_keys[i]; i++)
+		allowed[n++] = fault_keys[i];
+	for (i = 0; extra && extra[i] && n < UTIL_ARRAY_LEN(allowed) - 1; i++)
+		allowed[n++] = extra[i];
+	allowed[n] = NULL;
+	return jx_object(jx, obj, path, allowed);
 }
 
 int fault_parse(struct jx *jx, const cJSON *obj, const char *path, int64_t sim_start_ms,

@@ -191,7 +191,47 @@ const struct regmap *regs_map(const struct regs *r)
 	return &r->m;
 }
 
+/* 1 if the map's state field can say st. */
+static int can_say(const struct regfield *f, enum reading_state st)
+{
+	int i;
+
+	for (i = 0; i < f->n_enum; i++)
+		if (f->enums[i].state == st)
+			return 1;
+	return 0;
+}
+
+/*
+ * Vendors name the idle states differently (Huawei's 0xA000 "standby: no
+ * irradiation" is our sleeping, SunSpec has both): say the nearest state the
+ * profile knows rather than fail.
+ */
+static enum reading_state nearest_state(const struct regfield *f, enum reading_state st)
+{
+	static const enum reading_state alt[][3] = {
+	    {STATE_STANDBY, STATE_SLEEPING, STATE_OFF},
+	    {STATE_SLEEPING, STATE_STANDBY, STATE_OFF},
+	    {STATE_THROTTLED, STATE_PRODUCING, STATE_PRODUCING},
+	    {STATE_STARTING, STATE_STANDBY, STATE_SLEEPING},
+	};
+	size_t i;
+	int k;
+
+	if (!f->present || can_say(f, st))
+		return st;
+	for (i = 0; i < UTIL_ARRAY_LEN(alt); i++)
+		if (alt[i][0] == st)
+			for (k = 1; k < 3; k++)
+				if (can_say(f, alt[i][k]))
+					return alt[i][k];
+	return st;
+}
+
 int regs_encode(struct regs *img, const struct reading *r)
 {
-	return profile_encode(&img->m, r, set_cb, img);
+	struct reading say = *r;
+
+	say.state = nearest_state(&img->m.f[PF_STATE], r->state);
+	return profile_encode(&img->m, &say, set_cb, img);
 }

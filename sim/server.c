@@ -538,9 +538,10 @@ static void raise_nofile(void)
 }
 
 /* Builds one station: model, register images, transport. */
-static int station_open(struct server *s, const struct profile_set *ps, struct sst *st,
-                        struct simstation_conf *sc, char **cause)
+static int station_open(struct server *s, const struct profile_set *ps, struct sst *st, int index,
+                        char **cause)
 {
+	struct simstation_conf *sc = &s->c->stations[index];
 	int i;
 
 	st->sc = sc;
@@ -557,8 +558,15 @@ static int station_open(struct server *s, const struct profile_set *ps, struct s
 		d->dc = &sc->devs[i];
 		d->idx = i;
 		if (!p) {
-			*cause = xasprintf("station \"%s\" device \"%s\": no profile \"%s\"",
-			                   sc->id, d->dc->id, d->dc->profile);
+			char where[96];
+			if (d->dc->kind == READING_METER)
+				snprintf(where, sizeof where, "stations[%d].meter.profile", index);
+			else
+				snprintf(where, sizeof where, "stations[%d].inverters[%d].profile",
+				         index, i);
+			*cause =
+			    xasprintf("%s: %s: no profile \"%s\" in the profile directory",
+			              s->c->path ? s->c->path : "--profile", where, d->dc->profile);
 			return -1;
 		}
 		serial = xasprintf("%s-%s", sc->id, d->dc->id);
@@ -592,7 +600,7 @@ struct server *server_new(struct sim_conf *c, const struct profile_set *ps,
 	s->st = xcalloc((size_t)c->n_stations, sizeof *s->st);
 	for (i = 0; i < c->n_stations; i++) {
 		s->n_st++;
-		if (station_open(s, ps, &s->st[i], &c->stations[i], cause)) {
+		if (station_open(s, ps, &s->st[i], i, cause)) {
 			server_free(s);
 			return NULL;
 		}

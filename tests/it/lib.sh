@@ -69,3 +69,27 @@ it_end() {
 	echo "$IT_PASS passed, $IT_FAIL failed"
 	[ "$IT_FAIL" -eq 0 ]
 }
+
+# start_sim ARGS...: starts pvmon-sim (its log in $IT_TMP/sim.log), waits until it
+# wrote $IT_TMP/sim.ports ("<station> tcp <host> <port>" or "<station> rtu <pty>")
+# and its dump $IT_TMP/sim.dump; sets SIM_PID. Pass --served FILE etc. in ARGS.
+start_sim() {
+	rm -f "$IT_TMP/sim.ports"
+	bg sim "$PVMON_BIN/pvmon-sim" --ports-file "$IT_TMP/sim.ports" --dump "$IT_TMP/sim.dump" "$@"
+	SIM_PID=$LAST_PID
+	_i=0
+	while [ ! -s "$IT_TMP/sim.ports" ] && [ $_i -lt 1000 ] && kill -0 "$SIM_PID" 2>/dev/null; do
+		sleep 0.02
+		_i=$((_i + 1))
+	done
+	[ -s "$IT_TMP/sim.ports" ] || { fail "pvmon-sim did not start"; cat "$IT_TMP/sim.log"; return 1; }
+}
+# sim_port STATION / sim_pty STATION: where pvmon-sim serves a station.
+sim_port() { awk -v s="$1" '$1 == s && $2 == "tcp" { print $4 }' "$IT_TMP/sim.ports"; }
+sim_pty() { awk -v s="$1" '$1 == s && $2 == "rtu" { print $3 }' "$IT_TMP/sim.ports"; }
+# sim_val STATION DEVICE KEY: a value pvmon-sim dumped (power_w, energy_wh, state...).
+sim_val() {
+	awk -v s="$1" -v d="$2" -v k="$3" '$1 == s && $2 == d { for (i = 3; i <= NF; i++) {
+		n = index($i, "="); if (substr($i, 1, n - 1) == k) print substr($i, n + 1) } }' \
+		"$IT_TMP/sim.dump"
+}

@@ -1,0 +1,381 @@
+/*
+ * render_text: the report as plain-text tables for a terminal or a printer,
+ * aligned by display width so Chinese names keep the columns straight. It
+ * formats the model only; it never computes money.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "caltime.h"
+#include "report.h"
+#include "util.h"
+
+/* Decodes one UTF-8 sequence at s; returns its length (invalid bytes: 1, cp = -1). */
+static int utf8_next(const unsigned char *s, long *cp)
+{
+	int n, i;
+	long c;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xE0) == 0xC0) {
+		n = 2;
+		c = s[0] & 0x1F;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		n = 3;
+		c = s[0] & 0x0F;
+	} else if ((s[0] & 0xF8) == 0xF0) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else {
+		*cp = -1;
+		return 1;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80) {
+			*cp = -1;
+			return 1;
+		}
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	*cp = c;
+	return n;
+}
+
+/* Columns of one code point: 0 for controls and combining marks, 2 for East Asian wide. */
+static int cp_width(long c)
+{
+	if (c < 0)
+		return 1; /* an invalid byte is shown as one replacement column */
+	if (c == 0 || c < 0x20 || (c >= 0x7F && c < 0xA0))
+		return 0;
+	if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F) ||
+	    (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0x20D0 && c <= 0x20FF))
+		return 0;
+	if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) ||
+	    (c >= 0x3041 && c <= 0x33FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+	    (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
+	    (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+	    (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+	    (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
+	    (c >= 0x20000 && c <= 0x3FFFD))
+		return 2;
+	return 1;
+}
+
+/* Display width of a UTF-8 string. */
+size_t render_display_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t w = 0;
+	while (*p) {
+		long cp;
+		p += utf8_next(p, &cp);
+		w += (size_t)cp_width(cp);
+	}
+	return w;
+}
+
+/* A table: cells kept as strings, widths found when printing. */
+struct table {
+	int ncols, nrows;
+	const char *const *head;
+	const char *align; /* 'l' or 'r' per column */
+	char **cells;      /* nrows x ncols, owned */
+};
+
+/* Appends a row of ncols printf-free strings (copied; control characters become '?'). */
+static void table_row(struct table *t, ...)
+{
+	va_list ap;
+	int i;
+	t->cells = xrealloc(t->cells, sizeof *t->cells * (size_t)(t->nrows + 1) * (size_t)t->ncols);
+	va_start(ap, t);
+	for (i = 0; i < t->ncols; i++) {
+		const char *s = va_arg(ap, const char *);
+		char *c = xstrdup(s ? s : ""), *p;
+		for (p = c; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+		t->cells[t->nrows * t->ncols + i] = c;
+	}
+	va_end(ap);
+	t->nrows++;
+}
+
+/* Writes s padded to width w on the left or the right. */
+static void pad(FILE *out, const char *s, size_t w, char align)
+{
+	size_t sw = render_display_width(s), i;
+	if (align == 'r')
+		for (i = sw; i < w; i++)
+			fputc(' ', out);
+	fputs(s, out);
+	if (align != 'r')
+		for (i = sw; i < w; i++)
+			fputc(' ', out);
+}
+
+/* Prints the table with two spaces between columns; trailing blanks trimmed. */
+static void table_print(FILE *out, struct table *t)
+{
+	size_t *w = xcalloc((size_t)t->ncols, sizeof *w);
+	int r, c;
+	for (c = 0; c < t->ncols; c++)
+		w[c] = render_display_width(t->head[c]);
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++) {
+			size_t x = render_display_width(t->cells[r * t->ncols + c]);
+			if (x > w[c])
+				w[c] = x;
+		}
+	for (r = -1; r < t->nrows; r++) {
+		int last = t->ncols - 1;
+		/* Stop at the last non-empty cell, unpadded if left-aligned: no trailing blanks. */
+		while (last > 0 && !*(r < 0 ? t->head[last] : t->cells[r * t->ncols + last]))
+			last--;
+		for (c = 0; c <= last; c++) {
+			const char *s = r < 0 ? t->head[c] : t->cells[r * t->ncols + c];
+			if (c)
+				fputs("  ", out);
+			pad(out, s, c == last && t->align[c] == 'l' ? 0 : w[c], t->align[c]);
+		}
+		fputc('\n', out);
+		if (r < 0) {
+			size_t total = 0;
+			for (c = 0; c < t->ncols; c++)
+				total += w[c] + (c ? 2 : 0);
+			while (total--)
+				fputc('-', out);
+			fputc('\n', out);
+		}
+	}
+	for (r = 0; r < t->nrows * t->ncols; r++)
+		free(t->cells[r]);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = 0;
+	free(w);
+}
+
+/* A day as YYYY-MM-DD. */
+static void day_str(int32_t d, char *buf, size_t size)
+{
+	int y, m, dd;
+	caltime_civil(d, &y, &m, &dd);
+	snprintf(buf, size, "%04d-%02d-%02d", y, m, dd);
+}
+
+/* Station flags as a comma-separated list. */
+static void flags_str(unsigned flags, char *buf, size_t size)
+{
+	int i;
+	buf[0] = 0;
+	for (i = 0; i < RFLAG_COUNT; i++) {
+		if (!(flags & (1u << i)))
+			continue;
+		if (buf[0])
+			strncat(buf, ",", size - strlen(buf) - 1);
+		strncat(buf, report_flag_key((enum report_flag)i), size - strlen(buf) - 1);
+	}
+}
+
+/* The summary block. */
+static void summary(FILE *out, const struct report *r)
+{
+	const struct report_totals *t = &r->totals;
+	static const char *const head[] = {"Summary", "value"};
+	struct table tb = {2, 0, head, "lr", NULL};
+	char a[64], b[64];
+
+	report_kwh(t->energy_wh, a, sizeof a);
+	table_row(&tb, "Energy exported (kWh)", a);
+#define YUAN(label, v)                                                                             \
+	do {                                                                                       \
+		report_yuan(v, ',', a, sizeof a);                                                  \
+		table_row(&tb, label, a);                                                          \
+	} while (0)
+	YUAN("Revenue, coal-benchmark part (yuan)", t->coal_fen);
+	YUAN("Revenue, subsidy part (yuan)", t->subsidy_fen);
+	YUAN("Revenue (yuan)", t->revenue_fen);
+	YUAN("Land rent (yuan)", t->land_fen);
+	YUAN("Insurance (yuan)", t->insurance_fen);
+	YUAN("Operation and maintenance (yuan)", t->om_fen);
+	YUAN("Taxes (yuan)", t->tax_fen);
+	YUAN("Costs (yuan)", t->costs_fen);
+	YUAN("Distributable (yuan)", t->distributable_fen);
+	YUAN("Deficit of stations in deficit (yuan)", t->deficit_fen);
+	YUAN("Allocated to villages (yuan)", t->allocated_fen);
+	YUAN("Default target per village and year (yuan)", r->target_fen_per_year);
+#undef YUAN
+	snprintf(a, sizeof a, "%d", r->n_stations);
+	table_row(&tb, "Stations", a);
+	snprintf(a, sizeof a, "%d", t->n_flagged_stations);
+	table_row(&tb, "Stations flagged", a);
+	snprintf(a, sizeof a, "%d", r->n_villages);
+	table_row(&tb, "Villages", a);
+	snprintf(a, sizeof a, "%d / %d / %d", t->n_ok, t->n_at_risk, t->n_below);
+	table_row(&tb, "Villages OK / AT RISK / BELOW", a);
+	if (r->median_yield_wh_per_kwp >= 0) {
+		snprintf(b, sizeof b, "%lld.%lld", (long long)(r->median_yield_wh_per_kwp / 1000),
+		         (long long)(r->median_yield_wh_per_kwp % 1000 / 100));
+		table_row(&tb, "Fleet median specific yield (kWh/kWp)", b);
+	}
+	if (r->unknown_rows) {
+		snprintf(a, sizeof a, "%lld", (long long)r->unknown_rows);
+		table_row(&tb, "Roll-up rows of unknown devices (skipped)", a);
+	}
+	table_print(out, &tb);
+}
+
+/* The station table. */
+static void stations(FILE *out, const struct report *r)
+{
+	static const char *const head[] = {"Station", "Name",   "Source",        "kWh",
+	                                   "kWh/kWp", "Data %", "Offline h",     "Fault h",
+	                                   "Revenue", "Costs",  "Distributable", "Flags"};
+	struct table tb = {12, 0, head, "lllrrrrrrrrl", NULL};
+	int s;
+	for (s = 0; s < r->n_stations; s++) {
+		const struct report_station *rs = &r->stations[s];
+		char kwh[32], y[32], comp[48], off[48], flt[48], rev[32], cost[32], dist[32],
+		    fl[256];
+		report_kwh(rs->e.energy_wh, kwh, sizeof kwh);
+		if (rs->yield_wh_per_kwp >= 0)
+			snprintf(y, sizeof y, "%lld.%lld", (long long)(rs->yield_wh_per_kwp / 1000),
+			         (long long)(rs->yield_wh_per_kwp % 1000 / 100));
+		else
+			snprintf(y, sizeof y, "-");
+		snprintf(comp, sizeof comp, "%lld.%lld",
+		         (long long)(rs->completeness_permille / 10),
+		         (long long)(rs->completeness_permille % 10));
+		snprintf(off, sizeof off, "%lld", (long long)(rs->e.offline_s / 3600));
+		snprintf(flt, sizeof flt, "%lld", (long long)(rs->e.fault_s / 3600));
+		report_yuan(rs->r.revenue_fen, ',', rev, sizeof rev);
+		report_yuan(rs->r.costs_fen, ',', cost, sizeof cost);
+		report_yuan(rs->r.distributable_fen, ',', dist, sizeof dist);
+		flags_str(rs->flags, fl, sizeof fl);
+		table_row(&tb, rs->st->id, rs->st->name, report_source_key(rs->e.source), kwh, y,
+		          comp, off, flt, rev, cost, dist, fl);
+	}
+	table_print(out, &tb);
+}
+
+/* The village table, not-OK villages first. */
+static void villages(FILE *out, const struct report *r)
+{
+	static const char *const head[] = {"Village", "Name", "Township",   "Status", "Month",
+	                                   "YTD",     "T12",  "Projection", "Target"};
+	struct table tb = {9, 0, head, "llllrrrrr", NULL};
+	int i;
+	for (i = 0; i < r->n_villages; i++) {
+		const struct report_village *rv = &r->villages[r->village_order[i]];
+		const char *tw = rv->v->township >= 0 && rv->v->township < r->n_townships
+		                     ? r->townships[rv->v->township].t->name
+		                     : "";
+		char mo[32], ytd[32], t12[32], pr[32], tg[32];
+		report_yuan(rv->t.month_fen, ',', mo, sizeof mo);
+		report_yuan(rv->t.ytd_fen, ',', ytd, sizeof ytd);
+		report_yuan(rv->t.t12_fen, ',', t12, sizeof t12);
+		report_yuan(rv->t.projection_fen, ',', pr, sizeof pr);
+		report_yuan(rv->t.target_fen, ',', tg, sizeof tg);
+		table_row(&tb, rv->v->id, rv->v->name, tw, target_status_name(rv->t.status), mo,
+		          ytd, t12, pr, tg);
+	}
+	table_print(out, &tb);
+}
+
+/* Why each village that is not OK is not OK. */
+static void reasons(FILE *out, const struct report *r)
+{
+	int i, j, any = 0;
+	char buf[512];
+	for (i = 0; i < r->n_villages; i++) {
+		const struct report_village *rv = &r->villages[r->village_order[i]];
+		if (rv->t.status == TARGET_OK)
+			continue;
+		any = 1;
+		fprintf(out, "%s %s (%s)\n", rv->v->id, rv->v->name,
+		        target_status_name(rv->t.status));
+		for (j = 0; j < rv->n_reasons; j++) {
+			report_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
+			fprintf(out, "  - %s\n", buf);
+		}
+	}
+	if (!any)
+		fputs("Every village is on course.\n", out);
+}
+
+/* Each village's part of each station this month. */
+static void shares(FILE *out, const struct report *r)
+{
+	static const char *const head[] = {"Village", "Station", "Share", "Station distributable",
+	                                   "Village part"};
+	struct table tb = {5, 0, head, "llrrr", NULL};
+	int v, j;
+	for (v = 0; v < r->n_villages; v++) {
+		const struct report_village *rv = &r->villages[v];
+		for (j = 0; j < rv->n_parts; j++) {
+			const struct report_part *p = &rv->parts[j];
+			char sh[64], d[32], f[32];
+			snprintf(sh, sizeof sh, "%lld/%lld", (long long)p->weight,
+			         (long long)p->total_weight);
+			report_yuan(r->stations[p->station].r.distributable_fen, ',', d, sizeof d);
+			report_yuan(p->fen, ',', f, sizeof f);
+			table_row(&tb, rv->v->id, r->stations[p->station].st->id, sh, d, f);
+		}
+	}
+	table_print(out, &tb);
+}
+
+/* Township subtotals. */
+static void townships(FILE *out, const struct report *r)
+{
+	static const char *const head[] = {"Township", "Name",  "Villages", "OK",  "AT RISK",
+	                                   "BELOW",    "Month", "YTD",      "T12", "Target"};
+	struct table tb = {10, 0, head, "llrrrrrrrr", NULL};
+	int i;
+	for (i = 0; i < r->n_townships; i++) {
+		const struct report_township *t = &r->townships[i];
+		char n[24], ok[24], ar[24], be[24], mo[32], ytd[32], t12[32], tg[32];
+		snprintf(n, sizeof n, "%d", t->n_villages);
+		snprintf(ok, sizeof ok, "%d", t->n_ok);
+		snprintf(ar, sizeof ar, "%d", t->n_at_risk);
+		snprintf(be, sizeof be, "%d", t->n_below);
+		report_yuan(t->month_fen, ',', mo, sizeof mo);
+		report_yuan(t->ytd_fen, ',', ytd, sizeof ytd);
+		report_yuan(t->t12_fen, ',', t12, sizeof t12);
+		report_yuan(t->target_fen, ',', tg, sizeof tg);
+		table_row(&tb, t->t->id, t->t->name, n, ok, ar, be, mo, ytd, t12, tg);
+	}
+	table_print(out, &tb);
+}
+
+/* Renders the whole report as text. */
+int render_text(const struct report *r, FILE *out)
+{
+	char d0[16], d1[16];
+	day_str(r->first_day, d0, sizeof d0);
+	day_str(r->first_day + r->ndays - 1, d1, sizeof d1);
+	fprintf(out, "pvmon monthly report %s, %s\n", r->month_name,
+	        r->fleet->county ? r->fleet->county : "");
+	fprintf(out, "Days %s to %s (%s). Trailing twelve months from %s. Money in yuan.\n", d0, d1,
+	        r->timezone, r->window_from);
+	if (r->generated_at)
+		fprintf(out, "Generated at %s\n", r->generated_at);
+	fputc('\n', out);
+	summary(out, r);
+	fputs("\nVillages (not OK first)\n\n", out);
+	villages(out, r);
+	fputs("\nReasons\n\n", out);
+	reasons(out, r);
+	fputs("\nTownships\n\n", out);
+	townships(out, r);
+	fputs("\nStations\n\n", out);
+	stations(out, r);
+	fputs("\nShares this month\n\n", out);
+	shares(out, r);
+	return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,703 @@
+/*
+ * report: builds the monthly report model: energy -> revenue and costs ->
+ * largest-remainder split -> targets -> reasons. All money is integer fen;
+ * it reads the database only through energy_load and never writes it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "caltime.h"
+#include "report.h"
+#include "util.h"
+
+/* Relative monthly output of a northern-China PV fleet, used until a full year of data exists. */
+static const int64_t default_profile[12] = {70, 80, 100, 110, 120, 115, 110, 105, 95, 90, 72, 65};
+
+/* The stations a village holds shares in: (station, share index) pairs. */
+struct holding {
+	int station, share;
+};
+
+struct holdings {
+	struct holding *h;
+	int n;
+};
+
+/* Calendar year and month of window index k (11 = the report month). */
+static void window_month(int year, int month, int k, int *y, int *m)
+{
+	int back = TARGET_WINDOW - 1 - k, idx = year * 12 + (month - 1) - back;
+	*y = idx / 12;
+	*m = idx % 12 + 1;
+}
+
+/* Lists each village's holdings; fails on a share naming no village. */
+static struct holdings *holdings_build(const struct fleet *f, char **cause)
+{
+	struct holdings *hs = xcalloc((size_t)f->n_villages + 1, sizeof *hs);
+	int s, j;
+	for (s = 0; s < f->n_stations; s++) {
+		const struct fleet_station *st = &f->stations[s];
+		for (j = 0; j < st->n_shares; j++) {
+			int v = st->shares[j].village;
+			struct holdings *x;
+			if (v < 0 || v >= f->n_villages) {
+				*cause = xasprintf(
+				    "fleet: station \"%s\": share %d names no village", st->id, j);
+				free(hs);
+				return NULL;
+			}
+			x = &hs[v];
+			x->h = xrealloc(x->h, sizeof *x->h * (size_t)(x->n + 1));
+			x->h[x->n].station = s;
+			x->h[x->n].share = j;
+			x->n++;
+		}
+	}
+	return hs;
+}
+
+/* Frees the holdings lists. */
+static void holdings_free(struct holdings *hs, int n)
+{
+	int i;
+	if (!hs)
+		return;
+	for (i = 0; i < n; i++)
+		free(hs[i].h);
+	free(hs);
+}
+
+/* Splits one station's distributable fen among its villages into per_village[]. */
+static int split_station(const struct fleet *f, const struct fleet_station *st, int64_t fen,
+                         int64_t *parts_out)
+{
+	int64_t wsmall[16], *w = wsmall;
+	const char *ksmall[16], **keys = ksmall;
+	int j, rc;
+
+	if (st->n_shares < 1)
+		return 0;
+	if (st->n_shares > 16) {
+		w = xmalloc(sizeof *w * (size_t)st->n_shares);
+		keys = xmalloc(sizeof *keys * (size_t)st->n_shares);
+	}
+	for (j = 0; j < st->n_shares; j++) {
+		w[j] = st->shares[j].weight;
+		keys[j] = f->villages[st->shares[j].village].id;
+	}
+	rc = alloc_split(fen, st->n_shares, w, keys, parts_out);
+	if (w != wsmall) {
+		free(w);
+		free(keys);
+	}
+	return rc;
+}
+
+/* Runs money and allocation for every month of the window. */
+static int compute_months(struct report *r, const struct energy *e, const struct holdings *hs,
+                          int (*has_data)[TARGET_WINDOW], char **cause)
+{
+	const struct fleet *f = r->fleet;
+	int k, s, j, v;
+	int64_t *parts = NULL;
+	int max_shares = 1;
+
+	for (s = 0; s < f->n_stations; s++)
+		if (f->stations[s].n_shares > max_shares)
+			max_shares = f->stations[s].n_shares;
+	parts = xcalloc((size_t)max_shares, sizeof *parts);
+	for (k = 0; k < TARGET_WINDOW; k++) {
+		int y, m, nd;
+		int32_t first = energy_month_first_day(e, k, &nd);
+		window_month(r->year, r->month, k, &y, &m);
+		for (s = 0; s < f->n_stations; s++) {
+			const struct fleet_station *st = &f->stations[s];
+			const struct fleet_tariff *t = st->tariff >= 0 && st->tariff < f->n_tariffs
+			                                   ? &f->tariffs[st->tariff]
+			                                   : NULL;
+			struct revenue_month rm;
+			revenue_month_compute(st, t, y, m, first, energy_days(e, s, k), nd, &rm);
+			if (split_station(f, st, rm.distributable_fen, parts) < 0) {
+				*cause = xasprintf("fleet: station \"%s\": shares cannot split "
+				                   "(weights must be > 0)",
+				                   st->id);
+				revenue_month_release(&rm);
+				free(parts);
+				return -1;
+			}
+			for (j = 0; j < st->n_shares; j++)
+				r->villages[st->shares[j].village].months_fen[k] += parts[j];
+			if (k == TARGET_WINDOW - 1) {
+				r->stations[s].r = rm;
+				for (j = 0; j < st->n_shares; j++) {
+					struct report_village *rv =
+					    &r->villages[st->shares[j].village];
+					struct report_part *p;
+					rv->parts =
+					    xrealloc(rv->parts,
+					             sizeof *rv->parts * (size_t)(rv->n_parts + 1));
+					p = &rv->parts[rv->n_parts++];
+					p->station = s;
+					p->weight = st->shares[j].weight;
+					p->fen = parts[j];
+				}
+			} else {
+				revenue_month_release(&rm);
+			}
+		}
+		for (v = 0; v < f->n_villages; v++)
+			for (j = 0; j < hs[v].n; j++)
+				if (energy_month_get(e, hs[v].h[j].station, k)->has_rows)
+					has_data[v][k] = 1;
+	}
+	free(parts);
+	return 0;
+}
+
+/* The fleet's monthly profile (Wh per kW) if every calendar month has data, else the default. */
+static void compute_profile(struct report *r, const struct energy *e)
+{
+	int64_t prof[12];
+	int k, s, y, m, full = 1;
+	for (k = 0; k < TARGET_WINDOW; k++) {
+		int64_t wh = 0, cap = 0;
+		for (s = 0; s < r->fleet->n_stations; s++) {
+			const struct energy_month *em = energy_month_get(e, s, k);
+			if (em->source == ENERGY_NONE || r->fleet->stations[s].capacity_w <= 0)
+				continue;
+			wh += em->energy_wh;
+			cap += r->fleet->stations[s].capacity_w;
+		}
+		window_month(r->year, r->month, k, &y, &m);
+		prof[m - 1] = cap > 0 ? (int64_t)((__int128)wh * 1000 / cap) : 0;
+		if (prof[m - 1] <= 0)
+			full = 0;
+	}
+	r->profile_from_data = full;
+	memcpy(r->profile, full ? prof : default_profile, sizeof r->profile);
+}
+
+/* Orders int64 values for the median. */
+static int i64_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Station figures of the report month: yield, completeness, flags; then the fleet median. */
+static void station_figures(struct report *r, const struct energy *e)
+{
+	int s, n = 0;
+	int64_t *ys = xcalloc((size_t)r->n_stations + 1, sizeof *ys);
+
+	for (s = 0; s < r->n_stations; s++) {
+		struct report_station *rs = &r->stations[s];
+		rs->st = &r->fleet->stations[s];
+		rs->index = s;
+		rs->e = *energy_month_get(e, s, TARGET_WINDOW - 1);
+		rs->yield_wh_per_kwp = -1;
+		if (rs->st->capacity_w > 0 && rs->e.source != ENERGY_NONE) {
+			rs->yield_wh_per_kwp =
+			    (int64_t)((__int128)rs->e.energy_wh * 1000 / rs->st->capacity_w);
+			ys[n++] = rs->yield_wh_per_kwp;
+		}
+		rs->completeness_permille =
+		    rs->e.expected > 0 ? rs->e.readings * 1000 / rs->e.expected : 0;
+		if (rs->completeness_permille > 1000)
+			rs->completeness_permille = 1000;
+	}
+	r->median_yield_wh_per_kwp = -1;
+	if (n > 0) {
+		qsort(ys, (size_t)n, sizeof *ys, i64_cmp);
+		r->median_yield_wh_per_kwp = n % 2 ? ys[n / 2] : (ys[n / 2 - 1] + ys[n / 2]) / 2;
+	}
+	free(ys);
+	for (s = 0; s < r->n_stations; s++) {
+		struct report_station *rs = &r->stations[s];
+		unsigned fl = 0;
+		if (!rs->r.in_service) {
+			rs->flags = 1u << RFLAG_NOT_IN_SERVICE;
+			continue;
+		}
+		if (rs->e.source == ENERGY_NONE)
+			fl |= 1u << RFLAG_NO_DATA;
+		if (rs->e.source == ENERGY_INVERTERS)
+			fl |= 1u << RFLAG_INVERTER_FALLBACK;
+		if (rs->e.mismatch)
+			fl |= 1u << RFLAG_METER_MISMATCH;
+		if (rs->r.deficit_fen > 0)
+			fl |= 1u << RFLAG_DEFICIT;
+		if (rs->e.resets > 0)
+			fl |= 1u << RFLAG_COUNTER_RESET;
+		if (rs->e.excluded > 0)
+			fl |= 1u << RFLAG_EXCLUDED_READINGS;
+		if (rs->e.source != ENERGY_NONE &&
+		    rs->completeness_permille < REPORT_COMPLETE_PERMILLE)
+			fl |= 1u << RFLAG_INCOMPLETE;
+		if (rs->yield_wh_per_kwp >= 0 && r->median_yield_wh_per_kwp > 0 &&
+		    rs->yield_wh_per_kwp * 100 <
+		        r->median_yield_wh_per_kwp * REPORT_LOW_YIELD_PERCENT)
+			fl |= 1u << RFLAG_LOW_YIELD;
+		if (rs->e.offline_s >= REPORT_DOWN_HOURS * 3600)
+			fl |= 1u << RFLAG_OFFLINE;
+		if (rs->e.fault_s >= REPORT_DOWN_HOURS * 3600)
+			fl |= 1u << RFLAG_FAULT;
+		if (rs->r.untariffed_wh != 0)
+			fl |= 1u << RFLAG_UNTARIFFED;
+		rs->flags = fl;
+		if (fl & ~((1u << RFLAG_COUNTER_RESET) | (1u << RFLAG_EXCLUDED_READINGS)))
+			r->totals.n_flagged_stations++;
+	}
+}
+
+/* Each station's yield against the fleet median, month by month, over the window. */
+static void window_figures(struct report *r, const struct energy *e)
+{
+	int64_t *ys = xcalloc((size_t)r->n_stations + 1, sizeof *ys);
+	int64_t *own = xcalloc((size_t)r->n_stations + 1, sizeof *own);
+	int64_t *fleet = xcalloc((size_t)r->n_stations + 1, sizeof *fleet);
+	int k, s;
+
+	for (k = 0; k < TARGET_WINDOW; k++) {
+		int n = 0, nd;
+		int32_t first = energy_month_first_day(e, k, &nd);
+		int64_t median = -1;
+		for (s = 0; s < r->n_stations; s++) {
+			const struct fleet_station *st = &r->fleet->stations[s];
+			const struct energy_month *m = energy_month_get(e, s, k);
+			if (m->source != ENERGY_NONE && st->capacity_w > 0)
+				ys[n++] = (int64_t)((__int128)m->energy_wh * 1000 / st->capacity_w);
+		}
+		if (n > 0) {
+			qsort(ys, (size_t)n, sizeof *ys, i64_cmp);
+			median = n % 2 ? ys[n / 2] : (ys[n / 2 - 1] + ys[n / 2]) / 2;
+		}
+		for (s = 0; s < r->n_stations; s++) {
+			const struct fleet_station *st = &r->fleet->stations[s];
+			const struct energy_month *m = energy_month_get(e, s, k);
+			if (st->commissioned_day > first + nd - 1)
+				continue; /* not yet in service */
+			if (m->source == ENERGY_NONE) {
+				r->stations[s].months_without_data++;
+			} else if (st->capacity_w > 0 && median > 0) {
+				own[s] += (int64_t)((__int128)m->energy_wh * 1000 / st->capacity_w);
+				fleet[s] += median;
+			}
+		}
+	}
+	for (s = 0; s < r->n_stations; s++)
+		r->stations[s].relative_permille =
+		    fleet[s] > 0 ? (int64_t)((__int128)own[s] * 1000 / fleet[s]) : -1;
+	free(ys);
+	free(own);
+	free(fleet);
+}
+
+/* Appends one reason to a village. */
+static void add_reason(struct report_village *rv, enum report_reason_kind kind, int station,
+                       int64_t value, int64_t ref)
+{
+	struct report_reason *x;
+	rv->reasons = xrealloc(rv->reasons, sizeof *rv->reasons * (size_t)(rv->n_reasons + 1));
+	x = &rv->reasons[rv->n_reasons++];
+	x->kind = kind;
+	x->station = station;
+	x->value = value;
+	x->ref = ref;
+	x->aux = 0;
+}
+
+/* The stations that pulled a village down this month, and why. */
+static void village_reasons(struct report *r, struct report_village *rv)
+{
+	int i;
+	for (i = 0; i < rv->n_parts; i++) {
+		int s = rv->parts[i].station;
+		const struct report_station *rs = &r->stations[s];
+		unsigned fl = rs->flags;
+		if (fl & (1u << RFLAG_NO_DATA))
+			add_reason(rv, REASON_NO_DATA, s, 0, 0);
+		if (fl & (1u << RFLAG_INCOMPLETE))
+			add_reason(rv, REASON_MISSING_DATA, s, rs->completeness_permille,
+			           rs->e.longest_gap_s);
+		if (fl & (1u << RFLAG_OFFLINE))
+			add_reason(rv, REASON_OFFLINE, s, rs->e.offline_s, 0);
+		if (fl & (1u << RFLAG_FAULT))
+			add_reason(rv, REASON_FAULT, s, rs->e.fault_s, 0);
+		if (fl & (1u << RFLAG_LOW_YIELD))
+			add_reason(rv, REASON_LOW_YIELD, s, rs->yield_wh_per_kwp,
+			           r->median_yield_wh_per_kwp);
+		if (fl & (1u << RFLAG_METER_MISMATCH))
+			add_reason(rv, REASON_METER_MISMATCH, s, rs->e.meter_wh, rs->e.inverter_wh);
+		if (fl & (1u << RFLAG_DEFICIT))
+			add_reason(rv, REASON_DEFICIT, s, rs->r.deficit_fen, rs->r.revenue_fen);
+		/* Earlier months count too: a status is about the whole year. */
+		if (rs->months_without_data > ((fl & (1u << RFLAG_NO_DATA)) ? 1 : 0))
+			add_reason(rv, REASON_MONTHS_WITHOUT_DATA, s, rs->months_without_data,
+			           TARGET_WINDOW);
+		if (rs->relative_permille >= 0 &&
+		    rs->relative_permille * 100 < 1000 * REPORT_LOW_YIELD_PERCENT)
+			add_reason(rv, REASON_LOW_YIELD_T12, s, rs->relative_permille, 1000);
+	}
+	if (rv->n_reasons == 0) {
+		__int128 kw = 0;
+		for (i = 0; i < rv->n_parts; i++)
+			kw += (__int128)r->stations[rv->parts[i].station].st->capacity_w *
+			      rv->parts[i].weight / rv->parts[i].total_weight;
+		add_reason(rv, REASON_SHORTFALL, -1,
+		           rv->t.status == TARGET_BELOW ? rv->t.t12_fen : rv->t.projection_fen,
+		           rv->t.target_fen);
+		rv->reasons[rv->n_reasons - 1].aux = (int64_t)kw;
+	}
+}
+
+static const struct report *order_report; /* qsort has no context argument */
+
+/* Not OK first (BELOW before AT RISK), then by township and village id. */
+static int village_order_cmp(const void *a, const void *b)
+{
+	const struct report_village *x = &order_report->villages[*(const int *)a];
+	const struct report_village *y = &order_report->villages[*(const int *)b];
+	int rx = x->t.status == TARGET_BELOW ? 0 : x->t.status == TARGET_AT_RISK ? 1 : 2;
+	int ry = y->t.status == TARGET_BELOW ? 0 : y->t.status == TARGET_AT_RISK ? 1 : 2;
+	if (rx != ry)
+		return rx - ry;
+	if (x->v->township != y->v->township)
+		return x->v->township - y->v->township;
+	return strcmp(x->v->id, y->v->id);
+}
+
+/* Targets, reasons, township subtotals, totals and the village order. */
+static void village_figures(struct report *r, int (*has_data)[TARGET_WINDOW])
+{
+	const struct fleet *f = r->fleet;
+	int v, s, j;
+
+	for (v = 0; v < r->n_villages; v++) {
+		struct report_village *rv = &r->villages[v];
+		struct target_input in;
+		memset(&in, 0, sizeof in);
+		in.month = r->month;
+		memcpy(in.fen, rv->months_fen, sizeof in.fen);
+		memcpy(in.has_data, has_data[v], sizeof in.has_data);
+		memcpy(in.profile, r->profile, sizeof in.profile);
+		in.target_fen = rv->v->target_fen_per_year > 0 ? rv->v->target_fen_per_year
+		                                               : r->target_fen_per_year;
+		target_compute(&in, &rv->t);
+		for (j = 0; j < rv->n_parts; j++) {
+			const struct fleet_station *st = &f->stations[rv->parts[j].station];
+			int64_t tw = 0;
+			int q;
+			for (q = 0; q < st->n_shares; q++)
+				tw += st->shares[q].weight;
+			rv->parts[j].total_weight = tw;
+		}
+		if (rv->t.status != TARGET_OK)
+			village_reasons(r, rv);
+		r->totals.allocated_fen += rv->t.month_fen;
+		r->totals.n_ok += rv->t.status == TARGET_OK;
+		r->totals.n_at_risk += rv->t.status == TARGET_AT_RISK;
+		r->totals.n_below += rv->t.status == TARGET_BELOW;
+		if (rv->v->township >= 0 && rv->v->township < r->n_townships) {
+			struct report_township *tw = &r->townships[rv->v->township];
+			tw->n_villages++;
+			tw->n_ok += rv->t.status == TARGET_OK;
+			tw->n_at_risk += rv->t.status == TARGET_AT_RISK;
+			tw->n_below += rv->t.status == TARGET_BELOW;
+			tw->month_fen += rv->t.month_fen;
+			tw->ytd_fen += rv->t.ytd_fen;
+			tw->t12_fen += rv->t.t12_fen;
+			tw->projection_fen += rv->t.projection_fen;
+			tw->target_fen += rv->t.target_fen;
+		}
+	}
+	for (s = 0; s < r->n_stations; s++) {
+		const struct report_station *rs = &r->stations[s];
+		struct report_totals *t = &r->totals;
+		t->energy_wh += rs->e.energy_wh;
+		t->coal_fen += rs->r.coal_fen;
+		t->subsidy_fen += rs->r.subsidy_fen;
+		t->revenue_fen += rs->r.revenue_fen;
+		t->land_fen += rs->r.land_fen;
+		t->insurance_fen += rs->r.insurance_fen;
+		t->om_fen += rs->r.om_fen;
+		t->tax_fen += rs->r.tax_fen;
+		t->costs_fen += rs->r.costs_fen;
+		t->distributable_fen += rs->r.distributable_fen;
+		t->deficit_fen += rs->r.deficit_fen;
+	}
+	r->village_order = xcalloc((size_t)r->n_villages + 1, sizeof *r->village_order);
+	for (v = 0; v < r->n_villages; v++)
+		r->village_order[v] = v;
+	order_report = r;
+	qsort(r->village_order, (size_t)r->n_villages, sizeof *r->village_order, village_order_cmp);
+	order_report = NULL;
+}
+
+/* Builds the report; see report.h. */
+struct report *report_build(sqlite3 *db, const struct fleet *f, const struct report_params *p,
+                            char **cause)
+{
+	struct report *r = NULL;
+	struct energy *e = NULL;
+	struct holdings *hs = NULL;
+	int(*has_data)[TARGET_WINDOW] = NULL;
+	struct energy_params ep;
+	int v, y, m;
+
+	if (p->year < 1970 || p->year > 9999 || p->month < 1 || p->month > 12) {
+		*cause =
+		    xasprintf("month %04d-%02d: expected a month from 1970-01", p->year, p->month);
+		return NULL;
+	}
+	hs = holdings_build(f, cause);
+	if (!hs)
+		return NULL;
+	ep.year = p->year;
+	ep.month = p->month;
+	ep.n_months = TARGET_WINDOW;
+	ep.expected_interval_s = p->expected_interval_s > 0 ? p->expected_interval_s : 60;
+	ep.tolerance_permille = p->meter_tolerance_permille;
+	e = energy_load(db, f, &ep, cause);
+	if (!e)
+		goto fail;
+	r = xcalloc(1, sizeof *r);
+	r->fleet = f;
+	r->year = p->year;
+	r->month = p->month;
+	snprintf(r->month_name, sizeof r->month_name, "%04d-%02d", p->year, p->month);
+	window_month(p->year, p->month, 0, &y, &m);
+	snprintf(r->window_from, sizeof r->window_from, "%04d-%02d", y, m);
+	r->first_day = energy_month_first_day(e, TARGET_WINDOW - 1, &r->ndays);
+	r->timezone = xstrdup(p->timezone ? p->timezone : "Asia/Shanghai");
+	r->generated_at = p->generated_at ? xstrdup(p->generated_at) : NULL;
+	r->target_fen_per_year = p->target_fen_per_year;
+	r->expected_interval_s = ep.expected_interval_s;
+	r->meter_tolerance_permille = p->meter_tolerance_permille;
+	r->unknown_rows = energy_unknown_rows(e);
+	r->n_stations = f->n_stations;
+	r->stations = xcalloc((size_t)f->n_stations + 1, sizeof *r->stations);
+	r->n_villages = f->n_villages;
+	r->villages = xcalloc((size_t)f->n_villages + 1, sizeof *r->villages);
+	for (v = 0; v < f->n_villages; v++) {
+		r->villages[v].v = &f->villages[v];
+		r->villages[v].index = v;
+	}
+	r->n_townships = f->n_townships;
+	r->townships = xcalloc((size_t)f->n_townships + 1, sizeof *r->townships);
+	for (v = 0; v < f->n_townships; v++)
+		r->townships[v].t = &f->townships[v];
+	has_data = xcalloc((size_t)f->n_villages + 1, sizeof *has_data);
+	if (compute_months(r, e, hs, has_data, cause) < 0)
+		goto fail;
+	compute_profile(r, e);
+	station_figures(r, e);
+	window_figures(r, e);
+	village_figures(r, has_data);
+	free(has_data);
+	holdings_free(hs, f->n_villages);
+	energy_free(e);
+	return r;
+fail:
+	free(has_data);
+	holdings_free(hs, f->n_villages);
+	energy_free(e);
+	report_free(r);
+	return NULL;
+}
+
+/* Frees the report and what it owns (not the fleet). */
+void report_free(struct report *r)
+{
+	int i;
+	if (!r)
+		return;
+	for (i = 0; i < r->n_stations && r->stations; i++)
+		revenue_month_release(&r->stations[i].r);
+	for (i = 0; i < r->n_villages && r->villages; i++) {
+		free(r->villages[i].parts);
+		free(r->villages[i].reasons);
+	}
+	free(r->stations);
+	free(r->villages);
+	free(r->townships);
+	free(r->village_order);
+	free(r->timezone);
+	free(r->generated_at);
+	free(r);
+}
+
+/* Parses a format name. */
+int report_format_parse(const char *s, enum report_format *out)
+{
+	static const char *const names[] = {"text", "csv", "json", "html"};
+	size_t i;
+	for (i = 0; i < UTIL_ARRAY_LEN(names); i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum report_format)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Dispatches to the renderer of the format. */
+int report_render(const struct report *r, enum report_format fmt, FILE *out)
+{
+	int rc = -1;
+	switch (fmt) {
+	case REPORT_TEXT:
+		rc = render_text(r, out);
+		break;
+	case REPORT_CSV:
+		rc = render_csv(r, out);
+		break;
+	case REPORT_JSON:
+		rc = render_json(r, out);
+		break;
+	case REPORT_HTML:
+		rc = render_html(r, out);
+		break;
+	}
+	if (fflush(out) != 0 || ferror(out))
+		rc = -1;
+	return rc;
+}
+
+/* Machine names of the station flags. */
+const char *report_flag_key(enum report_flag f)
+{
+	static const char *const keys[RFLAG_COUNT] = {
+	    "no_data",           "inverter_fallback", "meter_mismatch", "deficit", "counter_reset",
+	    "excluded_readings", "incomplete",        "low_yield",      "offline", "fault",
+	    "untariffed",        "not_in_service"};
+	return f >= 0 && f < RFLAG_COUNT ? keys[f] : "?";
+}
+
+/* Machine names of the reason kinds. */
+const char *report_reason_key(enum report_reason_kind k)
+{
+	static const char *const keys[REASON_COUNT] = {
+	    "no_data",       "missing_data",   "offline", "fault",
+	    "low_yield",     "meter_mismatch", "deficit", "months_without_data",
+	    "low_yield_t12", "shortfall"};
+	return k >= 0 && k < REASON_COUNT ? keys[k] : "?";
+}
+
+/* Machine names of the energy sources. */
+const char *report_source_key(enum energy_source s)
+{
+	switch (s) {
+	case ENERGY_METER:
+		return "meter";
+	case ENERGY_INVERTERS:
+		return "inverters";
+	case ENERGY_NONE:
+		break;
+	}
+	return "none";
+}
+
+/* Writes an integer with a thousands separator (sep 0: none). */
+static void group(uint64_t v, int sep, char *buf, size_t size)
+{
+	char tmp[32];
+	int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v), i, o = 0;
+	char out[48];
+	for (i = 0; i < n; i++) {
+		if (sep && i > 0 && (n - i) % 3 == 0)
+			out[o++] = (char)sep;
+		out[o++] = tmp[i];
+	}
+	out[o] = 0;
+	util_strlcpy(buf, out, size);
+}
+
+/* Formats fen as yuan with two decimals. */
+void report_yuan(int64_t fen, int sep, char *buf, size_t size)
+{
+	uint64_t a = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
+	char whole[40];
+	group(a / 100, sep, whole, sizeof whole);
+	snprintf(buf, size, "%s%s.%02u", fen < 0 ? "-" : "", whole, (unsigned)(a % 100));
+}
+
+/* Formats Wh as whole kWh (half up) with thousands separators. */
+void report_kwh(int64_t wh, char *buf, size_t size)
+{
+	int64_t kwh = revenue_mul_div_half_up(wh, 1, 1000);
+	uint64_t a = kwh < 0 ? (uint64_t)0 - (uint64_t)kwh : (uint64_t)kwh;
+	char g[40];
+	group(a, ',', g, sizeof g);
+	snprintf(buf, size, "%s%s", kwh < 0 ? "-" : "", g);
+}
+
+/* One line for a reason. */
+void report_reason_describe(const struct report *r, const struct report_reason *x, char *buf,
+                            size_t size)
+{
+	const char *name = x->station >= 0 ? r->stations[x->station].st->name : "";
+	char a[48], b[48], c[48];
+	int64_t diff;
+
+	if (!name || !*name)
+		name = x->station >= 0 ? r->stations[x->station].st->id : "";
+	switch (x->kind) {
+	case REASON_NO_DATA:
+		snprintf(buf, size, "%s: no data this month (no good meter or inverter counter)",
+		         name);
+		break;
+	case REASON_MISSING_DATA:
+		snprintf(buf, size, "%s: data %lld.%lld%% complete, longest gap %lld h", name,
+		         (long long)(x->value / 10), (long long)(x->value % 10),
+		         (long long)(x->ref / 3600));
+		break;
+	case REASON_OFFLINE:
+		snprintf(buf, size, "%s: devices offline %lld device-hours", name,
+		         (long long)(x->value / 3600));
+		break;
+	case REASON_FAULT:
+		snprintf(buf, size, "%s: devices in fault %lld device-hours", name,
+		         (long long)(x->value / 3600));
+		break;
+	case REASON_LOW_YIELD:
+		snprintf(buf, size, "%s: specific yield %lld.%lld kWh/kWp, fleet median %lld.%lld",
+		         name, (long long)(x->value / 1000), (long long)(x->value % 1000 / 100),
+		         (long long)(x->ref / 1000), (long long)(x->ref % 1000 / 100));
+		break;
+	case REASON_METER_MISMATCH:
+		report_kwh(x->value, a, sizeof a);
+		report_kwh(x->ref, b, sizeof b);
+		diff = x->value - x->ref;
+		snprintf(buf, size, "%s: meter %s kWh vs inverters %s kWh (%s%lld.%lld%%)", name, a,
+		         b, diff < 0 ? "-" : "+",
+		         (long long)(x->value ? llabs(diff) * 1000 / x->value / 10 : 0),
+		         (long long)(x->value ? llabs(diff) * 1000 / x->value % 10 : 0));
+		break;
+	case REASON_DEFICIT:
+		report_yuan(x->value, ',', a, sizeof a);
+		snprintf(buf, size, "%s: costs above revenue by ¥%s", name, a);
+		break;
+	case REASON_MONTHS_WITHOUT_DATA:
+		snprintf(buf, size, "%s: no data in %lld of the last %lld months", name,
+		         (long long)x->value, (long long)x->ref);
+		break;
+	case REASON_LOW_YIELD_T12:
+		snprintf(buf, size,
+		         "%s: over the last twelve months it yielded %lld%% of the fleet median",
+		         name, (long long)(x->value / 10));
+		break;
+	case REASON_SHORTFALL:
+		report_yuan(x->value, ',', a, sizeof a);
+		report_yuan(x->ref, ',', c, sizeof c);
+		snprintf(buf, size,
+		         "no station problem found: its shares (%lld kW of capacity) earn too "
+		         "little (¥%s against a target of ¥%s)",
+		         (long long)(x->aux / 1000), a, c);
+		break;
+	default:
+		snprintf(buf, size, "?");
+	}
+}

@@ -1,0 +1,174 @@
+/*
+ * report: the model of one monthly report (stations, villages, townships,
+ * totals, flags, reasons) built from the roll-ups and the fleet, and the four
+ * renderers that print it. Renderers only format the model: they never
+ * compute money, so every format shows the same figures.
+ */
+#ifndef PVMON_REPORT_H
+#define PVMON_REPORT_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "energy.h"
+#include "revenue.h"
+#include "target.h"
+
+/* Thresholds that make a station a reason (docs/report.md). */
+#define REPORT_LOW_YIELD_PERCENT 85  /* of the fleet median specific yield */
+#define REPORT_DOWN_HOURS 24         /* device-hours offline, or in fault, in the month */
+#define REPORT_COMPLETE_PERMILLE 950 /* readings present / expected */
+
+/* Station flags (bits); report_flag_key names them. */
+enum report_flag {
+	RFLAG_NO_DATA,
+	RFLAG_INVERTER_FALLBACK,
+	RFLAG_METER_MISMATCH,
+	RFLAG_DEFICIT,
+	RFLAG_COUNTER_RESET,
+	RFLAG_EXCLUDED_READINGS,
+	RFLAG_INCOMPLETE,
+	RFLAG_LOW_YIELD,
+	RFLAG_OFFLINE,
+	RFLAG_FAULT,
+	RFLAG_UNTARIFFED,
+	RFLAG_NOT_IN_SERVICE,
+	RFLAG_COUNT
+};
+
+enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_HTML };
+
+struct report_station {
+	const struct fleet_station *st; /* borrowed from the fleet */
+	int index;                      /* in the fleet */
+	struct energy_month e;
+	struct revenue_month r;        /* owns its period list */
+	int64_t yield_wh_per_kwp;      /* specific yield: kWh/kWp x 1000; -1 without capacity */
+	int64_t completeness_permille; /* readings / expected, at most 1000 */
+	unsigned flags;                /* 1u << enum report_flag */
+	/* Over the trailing twelve months (the months it was in service): */
+	int months_without_data;   /* in service but no counter data at all */
+	int64_t relative_permille; /* its yield / the fleet median yield, months with data; -1 */
+};
+
+/* A village's part of one station this month. */
+struct report_part {
+	int station; /* index into report.stations */
+	int64_t weight, total_weight;
+	int64_t fen;
+};
+
+enum report_reason_kind {
+	REASON_NO_DATA,
+	REASON_MISSING_DATA,
+	REASON_OFFLINE,
+	REASON_FAULT,
+	REASON_LOW_YIELD,
+	REASON_METER_MISMATCH,
+	REASON_DEFICIT,
+	REASON_MONTHS_WITHOUT_DATA, /* over the trailing twelve months */
+	REASON_LOW_YIELD_T12,       /* over the trailing twelve months, against the fleet */
+	REASON_SHORTFALL,           /* no station problem found: its shares earn too little */
+	REASON_COUNT
+};
+
+struct report_reason {
+	enum report_reason_kind kind;
+	int station;             /* index into report.stations; -1 for the village as a whole */
+	int64_t value, ref, aux; /* meaning per kind: see docs/report.md */
+};
+
+struct report_village {
+	const struct fleet_village *v; /* borrowed */
+	int index;
+	struct target_result t;
+	int64_t months_fen[TARGET_WINDOW]; /* oldest first; the last is this month */
+	struct report_part *parts;
+	int n_parts;
+	struct report_reason *reasons;
+	int n_reasons;
+};
+
+struct report_township {
+	const struct fleet_township *t; /* borrowed */
+	int n_villages, n_ok, n_at_risk, n_below;
+	int64_t month_fen, ytd_fen, t12_fen, projection_fen, target_fen;
+};
+
+struct report_totals {
+	int64_t energy_wh, coal_fen, subsidy_fen, revenue_fen;
+	int64_t land_fen, insurance_fen, om_fen, tax_fen, costs_fen;
+	int64_t distributable_fen, deficit_fen, allocated_fen;
+	int n_ok, n_at_risk, n_below, n_flagged_stations;
+};
+
+struct report_params {
+	int year, month;
+	const char *timezone;     /* shown in the report; the zone must already be selected */
+	const char *generated_at; /* NULL: no generation time is printed */
+	int64_t target_fen_per_year;
+	int expected_interval_s;
+	int meter_tolerance_permille;
+};
+
+struct report {
+	const struct fleet *fleet; /* borrowed: must outlive the report */
+	int year, month;
+	char month_name[16];  /* "YYYY-MM" */
+	char window_from[16]; /* first month of the trailing twelve */
+	int32_t first_day;
+	int ndays;
+	char *timezone, *generated_at; /* owned; generated_at may be NULL */
+	int64_t target_fen_per_year;
+	int expected_interval_s, meter_tolerance_permille;
+	int64_t median_yield_wh_per_kwp; /* fleet median this month, -1 if none */
+	int64_t unknown_rows;
+	int profile_from_data; /* 1: the fleet's own monthly profile, 0: the built-in one */
+	int64_t profile[12];
+	struct report_station *stations;
+	int n_stations;
+	struct report_village *villages;
+	int n_villages;
+	int *village_order; /* villages not OK first (BELOW, AT RISK), then by township and id */
+	struct report_township *townships;
+	int n_townships;
+	struct report_totals totals;
+};
+
+/*
+ * Builds the report of p->year-p->month from db (read only) and f (borrowed).
+ * Returns a new report (report_free) or NULL with *cause set.
+ */
+struct report *report_build(sqlite3 *db, const struct fleet *f, const struct report_params *p,
+                            char **cause);
+void report_free(struct report *r);
+
+/* "text", "csv", "json", "html"; returns 0 or -1. */
+int report_format_parse(const char *s, enum report_format *out);
+/* Renders in the format; returns 0, or -1 on a write error. */
+int report_render(const struct report *r, enum report_format fmt, FILE *out);
+
+/* Stable machine names of flags and reason kinds (JSON, CSV). */
+const char *report_flag_key(enum report_flag f);
+const char *report_reason_key(enum report_reason_kind k);
+const char *report_source_key(enum energy_source s);
+/* One line explaining a reason, in English, with the station's name. */
+void report_reason_describe(const struct report *r, const struct report_reason *x, char *buf,
+                            size_t size);
+/* Formats fen as yuan "-1234567.89" (sep: thousands separator or 0). */
+void report_yuan(int64_t fen, int sep, char *buf, size_t size);
+/* Formats Wh as kWh with thousands separators, rounded half up. */
+void report_kwh(int64_t wh, char *buf, size_t size);
+
+/* The renderers (render_*.c). Each returns 0, or -1 when writing fails. */
+int render_text(const struct report *r, FILE *out);
+int render_csv(const struct report *r, FILE *out);
+int render_json(const struct report *r, FILE *out);
+int render_html(const struct report *r, FILE *out);
+/* Terminal columns of a UTF-8 string: East Asian wide characters count 2. */
+size_t render_display_width(const char *s);
+
+#endif

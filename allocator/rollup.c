@@ -1,0 +1,459 @@
+/*
+ * rollup: per-device running state (last reading, last good counter, the
+ * open day and hour rows) cached in memory and written at flush. It must
+ * never write a row it has not first read back, or it would clobber history.
+ */
+#include "rollup.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "caltime.h"
+#include "util.h"
+
+/* The order readings of one device are rolled up in: (ts, gw, seq). */
+struct key {
+	int64_t ts;
+	char gw[READING_ID_MAX];
+	int64_t seq;
+};
+
+struct dev {
+	struct dev *next;       /* hash chain */
+	struct dev *dirty_next; /* list of devices with something to flush */
+	int dirty;
+	char station[READING_ID_MAX], device[READING_ID_MAX];
+	int64_t cap_w;
+	int loaded; /* last / good read from the database */
+	int has_last;
+	struct key last;
+	enum reading_state last_state;
+	int has_good;
+	int64_t good_ts, good_wh;
+	int has_day, day_dirty;
+	struct store_daily day;
+	int has_hour, hour_dirty;
+	struct store_hourly hour;
+	int recompute; /* an older reading arrived: recompute from rc_from */
+	struct key rc_from;
+};
+
+struct rollup {
+	struct store *s;
+	struct rollup_conf conf;
+	struct dev **buckets;
+	size_t n_buckets, n_devs;
+	struct dev *dirty;
+	struct rollup_stats stats;
+};
+
+/* Compares two keys like strcmp. */
+static int key_cmp(const struct key *a, const struct key *b)
+{
+	int c;
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	c = strcmp(a->gw, b->gw);
+	if (c)
+		return c;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void key_of(const struct reading *r, struct key *k)
+{
+	k->ts = r->ts_ms;
+	util_strlcpy(k->gw, r->gw, sizeof k->gw);
+	k->seq = (int64_t)r->seq;
+}
+
+/* FNV-1a over station and device. */
+static size_t hash(const char *station, const char *device)
+{
+	uint64_t h = 1469598103934665603u;
+	const char *p;
+	for (p = station; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	h = (h ^ '/') * 1099511628211u;
+	for (p = device; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	return (size_t)h;
+}
+
+struct rollup *rollup_new(struct store *s, const struct rollup_conf *conf)
+{
+	struct rollup *ru = xcalloc(1, sizeof *ru);
+	ru->s = s;
+	if (conf)
+		ru->conf = *conf;
+	if (ru->conf.expected_interval_s <= 0)
+		ru->conf.expected_interval_s = 60;
+	ru->n_buckets = 1024;
+	ru->buckets = xcalloc(ru->n_buckets, sizeof *ru->buckets);
+	return ru;
+}
+
+void rollup_forget(struct rollup *ru)
+{
+	size_t i;
+	for (i = 0; i < ru->n_buckets; i++) {
+		struct dev *d = ru->buckets[i], *next;
+		for (; d; d = next) {
+			next = d->next;
+			free(d);
+		}
+		ru->buckets[i] = NULL;
+	}
+	ru->n_devs = 0;
+	ru->dirty = NULL;
+}
+
+void rollup_free(struct rollup *ru)
+{
+	if (!ru)
+		return;
+	rollup_forget(ru);
+	free(ru->buckets);
+	free(ru);
+}
+
+void rollup_stats(const struct rollup *ru, struct rollup_stats *out)
+{
+	*out = ru->stats;
+}
+
+/* Doubles the hash table when it gets crowded. */
+static void grow(struct rollup *ru)
+{
+	size_t n = ru->n_buckets * 2, i;
+	struct dev **b = xcalloc(n, sizeof *b);
+	for (i = 0; i < ru->n_buckets; i++) {
+		struct dev *d = ru->buckets[i], *next;
+		for (; d; d = next) {
+			size_t h = hash(d->station, d->device) & (n - 1);
+			next = d->next;
+			d->next = b[h];
+			b[h] = d;
+		}
+	}
+	free(ru->buckets);
+	ru->buckets = b;
+	ru->n_buckets = n;
+}
+
+/* Finds or creates the cached state of a device (not yet loaded). */
+static struct dev *dev_get(struct rollup *ru, const char *station, const char *device)
+{
+	size_t h = hash(station, device) & (ru->n_buckets - 1);
+	struct dev *d;
+	for (d = ru->buckets[h]; d; d = d->next)
+		if (strcmp(d->device, device) == 0 && strcmp(d->station, station) == 0)
+			return d;
+	if (ru->n_devs >= ru->n_buckets) {
+		grow(ru);
+		h = hash(station, device) & (ru->n_buckets - 1);
+	}
+	d = xcalloc(1, sizeof *d);
+	util_strlcpy(d->station, station, sizeof d->station);
+	util_strlcpy(d->device, device, sizeof d->device);
+	if (ru->conf.capacity)
+		d->cap_w = ru->conf.capacity(ru->conf.capacity_ctx, station, device);
+	d->next = ru->buckets[h];
+	ru->buckets[h] = d;
+	ru->n_devs++;
+	return d;
+}
+
+static void mark_dirty(struct rollup *ru, struct dev *d)
+{
+	if (d->dirty)
+		return;
+	d->dirty = 1;
+	d->dirty_next = ru->dirty;
+	ru->dirty = d;
+}
+
+/* Sets last and good from the device's stored readings with key < k (k NULL: all). */
+static int dev_load(struct rollup *ru, struct dev *d, const struct key *k)
+{
+	struct reading r;
+	int64_t ts = k ? k->ts : INT64_MAX;
+	const char *gw = k ? k->gw : "";
+	int64_t seq = k ? k->seq : 0;
+	int rc = store_reading_last(ru->s, d->station, d->device, ts, gw, seq, 0, &r);
+	if (rc < 0)
+		return -1;
+	d->has_last = rc;
+	if (rc) {
+		key_of(&r, &d->last);
+		d->last_state = r.state;
+	}
+	rc = store_reading_last(ru->s, d->station, d->device, ts, gw, seq, 1, &r);
+	if (rc < 0)
+		return -1;
+	d->has_good = rc;
+	if (rc) {
+		d->good_ts = r.ts_ms;
+		d->good_wh = r.energy_wh;
+	}
+	d->has_day = d->has_hour = 0;
+	d->day_dirty = d->hour_dirty = 0;
+	d->loaded = 1;
+	return 0;
+}
+
+/* Writes the open day row if it changed. */
+static int day_write(struct rollup *ru, struct dev *d)
+{
+	if (d->has_day && d->day_dirty) {
+		if (store_daily_put(ru->s, d->station, d->device, &d->day) < 0)
+			return -1;
+		d->day_dirty = 0;
+	}
+	return 0;
+}
+
+static int hour_write(struct rollup *ru, struct dev *d)
+{
+	if (d->has_hour && d->hour_dirty) {
+		if (store_hourly_put(ru->s, d->station, d->device, &d->hour) < 0)
+			return -1;
+		d->hour_dirty = 0;
+	}
+	return 0;
+}
+
+/* Makes the open day row the one of day (read back from the database if it exists). */
+static int day_open(struct rollup *ru, struct dev *d, int32_t day, int kind)
+{
+	int rc;
+	if (d->has_day && d->day.day == day)
+		return 0;
+	if (day_write(ru, d) < 0)
+		return -1;
+	rc = store_daily_get(ru->s, d->station, d->device, day, &d->day);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		memset(&d->day, 0, sizeof d->day);
+		d->day.day = day;
+		d->day.kind = kind;
+	}
+	d->has_day = 1;
+	return 0;
+}
+
+static int hour_open(struct rollup *ru, struct dev *d, int32_t day, int hour)
+{
+	int rc;
+	if (d->has_hour && d->hour.day == day && d->hour.hour == hour)
+		return 0;
+	if (hour_write(ru, d) < 0)
+		return -1;
+	rc = store_hourly_get(ru->s, d->station, d->device, day, hour, &d->hour);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		memset(&d->hour, 0, sizeof d->hour);
+		d->hour.day = day;
+		d->hour.hour = hour;
+	}
+	d->has_hour = 1;
+	return 0;
+}
+
+/* Adds the time spent in a state to a day row. */
+static void state_time(struct store_daily *day, enum reading_state st, int64_t secs)
+{
+	switch (st) {
+	case STATE_SLEEPING:
+	case STATE_STANDBY:
+	case STATE_OFF:
+		day->asleep_s += secs;
+		break;
+	case STATE_OFFLINE:
+		day->offline_s += secs;
+		break;
+	case STATE_FAULT:
+		day->fault_s += secs;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Rolls up r, the device's next reading in key order (the rules of docs/storage.md). */
+static int step(struct rollup *ru, struct dev *d, const struct reading *r)
+{
+	int hour;
+	int32_t day = caltime_local_day(r->ts_ms, &hour);
+
+	if (d->has_last) {
+		/* the interval since the last reading belongs to that reading's state and day */
+		int64_t dt = r->ts_ms - d->last.ts,
+		        cap = 3000 * (int64_t)ru->conf.expected_interval_s;
+		int hr;
+		if (day_open(ru, d, caltime_local_day(d->last.ts, &hr), r->kind) < 0)
+			return -1;
+		state_time(&d->day, d->last_state, (dt < cap ? dt : cap) / 1000);
+		d->day_dirty = 1;
+	}
+	if (day_open(ru, d, day, r->kind) < 0 || hour_open(ru, d, day, hour) < 0)
+		return -1;
+	d->day.n_readings++;
+	d->hour.n++;
+	if (r->has & READING_HAS_POWER) {
+		if (!d->day.has_peak || r->ac_power_w > d->day.peak_w)
+			d->day.peak_w = r->ac_power_w, d->day.has_peak = 1;
+		if (!d->hour.has_peak || r->ac_power_w > d->hour.peak_w)
+			d->hour.peak_w = r->ac_power_w, d->hour.has_peak = 1;
+	}
+	if (r->has & READING_HAS_ENERGY) {
+		if (!store_reading_good(r)) {
+			d->day.excluded++;
+		} else {
+			if (d->has_good) {
+				int64_t inc = r->energy_wh - d->good_wh;
+				double bound = (double)d->cap_w * (double)(r->ts_ms - d->good_ts) /
+				                   3600000.0 * 1.01 +
+				               1000.0;
+				if (inc < 0) {
+					d->day.resets++;
+				} else if (d->cap_w > 0 && (double)inc > bound) {
+					d->day.excluded++;
+				} else {
+					d->day.delta_wh += inc;
+					d->hour.wh += inc;
+				}
+			}
+			d->has_good = 1;
+			d->good_ts = r->ts_ms;
+			d->good_wh = r->energy_wh;
+			if (!d->day.has_first) {
+				d->day.has_first = 1;
+				d->day.first_ts = r->ts_ms;
+				d->day.first_wh = r->energy_wh;
+			}
+			d->day.has_last = 1;
+			d->day.last_ts = r->ts_ms;
+			d->day.last_wh = r->energy_wh;
+		}
+	}
+	d->day_dirty = d->hour_dirty = 1;
+	d->has_last = 1;
+	key_of(r, &d->last);
+	d->last_state = r->state;
+	return 0;
+}
+
+int rollup_put(struct rollup *ru, const struct reading *r)
+{
+	struct dev *d = dev_get(ru, r->station, r->device);
+	struct key k;
+	int rc;
+
+	/* load before inserting, so the device's "last" is not the new reading itself */
+	if (!d->loaded && dev_load(ru, d, NULL) < 0)
+		return -1;
+	rc = store_reading_insert(ru->s, r);
+	if (rc <= 0) {
+		if (rc == 0)
+			ru->stats.duplicates++;
+		return rc;
+	}
+	ru->stats.stored++;
+	mark_dirty(ru, d);
+	key_of(r, &k);
+	if (d->recompute) {
+		if (key_cmp(&k, &d->rc_from) < 0)
+			d->rc_from = k;
+		return 1;
+	}
+	if (d->has_last && key_cmp(&k, &d->last) < 0) {
+		d->recompute = 1;
+		d->rc_from = k;
+		return 1;
+	}
+	return step(ru, d, r) < 0 ? -1 : 1;
+}
+
+struct range_ctx {
+	struct rollup *ru;
+	struct dev *d;
+};
+
+static int range_step(void *ctx, const struct reading *r)
+{
+	struct range_ctx *c = ctx;
+	return step(c->ru, c->d, r);
+}
+
+/* Recomputes the device's roll-ups from the day of the reading before `from` to its last day. */
+static int recompute(struct rollup *ru, struct dev *d, const struct key *from)
+{
+	struct range_ctx c = {ru, d};
+	struct reading r;
+	int32_t from_day, to_day;
+	int64_t start_ms, end_ms;
+	int hour, rc;
+
+	ru->stats.recomputes++;
+	rc = store_reading_last(ru->s, d->station, d->device, from->ts, from->gw, from->seq, 0, &r);
+	if (rc < 0)
+		return -1;
+	from_day = caltime_local_day(rc ? r.ts_ms : from->ts, &hour);
+	if (store_reading_last(ru->s, d->station, d->device, INT64_MAX, "", 0, 0, &r) < 0)
+		return -1;
+	to_day = caltime_local_day(r.ts_ms, &hour);
+	if (to_day < from_day)
+		to_day = from_day;
+	start_ms = caltime_local_midnight_ms(from_day);
+	end_ms = caltime_local_midnight_ms(to_day + 1);
+
+	if (store_rollups_delete(ru->s, d->station, d->device, from_day, to_day) < 0)
+		return -1;
+	/* the state before the range; the last reading's interval into it is already counted */
+	{
+		struct key k = {.ts = start_ms, .gw = "", .seq = 0};
+		if (dev_load(ru, d, &k) < 0)
+			return -1;
+		d->has_last = 0;
+	}
+	if (store_readings_each(ru->s, d->station, d->device, start_ms, end_ms, range_step, &c) < 0)
+		return -1;
+	return 0;
+}
+
+int rollup_flush(struct rollup *ru)
+{
+	struct dev *d, *next;
+	for (d = ru->dirty; d; d = next) {
+		next = d->dirty_next;
+		if (d->recompute) {
+			if (recompute(ru, d, &d->rc_from) < 0)
+				return -1;
+			d->recompute = 0;
+		}
+		if (day_write(ru, d) < 0 || hour_write(ru, d) < 0)
+			return -1;
+		d->dirty = 0;
+		d->dirty_next = NULL;
+		ru->dirty = next;
+	}
+	return 0;
+}
+
+int rollup_rebuild(struct rollup *ru, const char *station, const char *device)
+{
+	struct dev *d;
+	struct reading first;
+	int rc = store_reading_first(ru->s, station, device, &first);
+	if (rc <= 0)
+		return rc;
+	if (rollup_flush(ru) < 0)
+		return -1;
+	d = dev_get(ru, station, device);
+	mark_dirty(ru, d);
+	d->recompute = 1;
+	key_of(&first, &d->rc_from);
+	return rollup_flush(ru);
+}

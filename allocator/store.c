@@ -1,0 +1,802 @@
+/*
+ * store: the central SQLite database. Owns the schema (docs/storage.md) and
+ * its migrations and keeps every statement prepared; it never decides what a
+ * reading means (that is rollup.c and ingest.c) and never commits on its own.
+ */
+#include "store.h"
+
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Migration i takes a database from user_version i to i + 1. */
+static const char *const migrations[] = {
+    /* 0 -> 1: the first schema */
+    "CREATE TABLE readings ("
+    " gw TEXT NOT NULL, seq INTEGER NOT NULL, station TEXT NOT NULL, device TEXT NOT NULL,"
+    " kind INTEGER NOT NULL, ts INTEGER NOT NULL, state INTEGER NOT NULL,"
+    " ac_power_w INTEGER, energy_wh INTEGER, import_wh INTEGER, today_wh INTEGER,"
+    " temp_c REAL, grid_hz REAL, alarms INTEGER, quality INTEGER NOT NULL DEFAULT 0,"
+    " map TEXT, PRIMARY KEY (gw, seq)) WITHOUT ROWID;"
+    "CREATE INDEX readings_device_ts ON readings (station, device, ts);"
+    "CREATE TABLE rejected ("
+    " id INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL, topic TEXT NOT NULL,"
+    " payload BLOB NOT NULL, reason TEXT NOT NULL, gw TEXT, seq INTEGER);"
+    "CREATE UNIQUE INDEX rejected_gw_seq ON rejected (gw, seq) WHERE seq IS NOT NULL;"
+    "CREATE TABLE gateways ("
+    " gw TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL DEFAULT 0,"
+    " max_seq INTEGER NOT NULL DEFAULT 0, lost_seqs INTEGER NOT NULL DEFAULT 0,"
+    " last_ms INTEGER, status TEXT, version TEXT, backlog INTEGER,"
+    " dropped_total INTEGER NOT NULL DEFAULT 0, spool_min_seq INTEGER NOT NULL DEFAULT 0,"
+    " rejects INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE daily ("
+    " station TEXT NOT NULL, device TEXT NOT NULL, day INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL, n_readings INTEGER NOT NULL,"
+    " first_ts INTEGER, first_wh INTEGER, last_ts INTEGER, last_wh INTEGER,"
+    " delta_wh INTEGER NOT NULL DEFAULT 0, resets INTEGER NOT NULL DEFAULT 0,"
+    " excluded INTEGER NOT NULL DEFAULT 0, peak_w INTEGER,"
+    " asleep_s INTEGER NOT NULL DEFAULT 0, offline_s INTEGER NOT NULL DEFAULT 0,"
+    " fault_s INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (station, device, day)) WITHOUT ROWID;"
+    "CREATE TABLE hourly ("
+    " station TEXT NOT NULL, device TEXT NOT NULL, day INTEGER NOT NULL,"
+    " hour INTEGER NOT NULL, wh INTEGER NOT NULL DEFAULT 0, n INTEGER NOT NULL DEFAULT 0,"
+    " peak_w INTEGER, PRIMARY KEY (station, device, day, hour)) WITHOUT ROWID;",
+};
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_READING_INSERT,
+	ST_REJECTED_INSERT,
+	ST_GATEWAY_GET,
+	ST_GATEWAY_PUT,
+	ST_GATEWAY_EACH,
+	ST_GATEWAY_SEQS,
+	ST_DAILY_GET,
+	ST_DAILY_PUT,
+	ST_HOURLY_GET,
+	ST_HOURLY_PUT,
+	ST_DAILY_DELETE,
+	ST_HOURLY_DELETE,
+	ST_LAST_ANY,
+	ST_LAST_GOOD,
+	ST_RANGE,
+	ST_FIRST,
+	ST_N_SINCE,
+	ST_PRUNE_DEVICES,
+	ST_PRUNE_DEVICE,
+	ST_PRUNE_REJECTED,
+	ST_COUNT
+};
+
+#define READING_COLS                                                                               \
+	"gw, seq, station, device, kind, ts, state, ac_power_w, energy_wh, import_wh, today_wh,"   \
+	" temp_c, grid_hz, alarms, quality, map"
+/* Counter flags that make a reading unusable for energy: zero, jump, sentinel. */
+#define BAD_COUNTER_SQL "13"
+#define BAD_COUNTER (QUALITY_COUNTER_ZERO | QUALITY_COUNTER_JUMP | QUALITY_SENTINEL)
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_READING_INSERT] = "INSERT OR IGNORE INTO readings (" READING_COLS ")"
+                          " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_REJECTED_INSERT] = "INSERT OR IGNORE INTO rejected (received_ms, topic, payload,"
+                           " reason, gw, seq) VALUES (?,?,?,?,?,?)",
+    [ST_GATEWAY_GET] = "SELECT gw, acked_seq, max_seq, lost_seqs, last_ms, status, version,"
+                       " backlog, dropped_total, spool_min_seq, rejects FROM gateways WHERE gw = ?",
+    [ST_GATEWAY_PUT] = "INSERT OR REPLACE INTO gateways (gw, acked_seq, max_seq, lost_seqs,"
+                       " last_ms, status, version, backlog, dropped_total, spool_min_seq, rejects)"
+                       " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_GATEWAY_EACH] = "SELECT gw, acked_seq, max_seq, lost_seqs, last_ms, status, version,"
+                        " backlog, dropped_total, spool_min_seq, rejects FROM gateways ORDER BY gw",
+    [ST_GATEWAY_SEQS] = "SELECT seq FROM readings WHERE gw = ?1 AND seq > ?2 UNION "
+                        "SELECT seq FROM rejected WHERE gw = ?1 AND seq > ?2 ORDER BY 1",
+    [ST_DAILY_GET] = "SELECT day, kind, n_readings, first_ts, first_wh, last_ts, last_wh,"
+                     " delta_wh, resets, excluded, peak_w, asleep_s, offline_s, fault_s"
+                     " FROM daily WHERE station = ? AND device = ? AND day = ?",
+    [ST_DAILY_PUT] = "INSERT OR REPLACE INTO daily (station, device, day, kind, n_readings,"
+                     " first_ts, first_wh, last_ts, last_wh, delta_wh, resets, excluded, peak_w,"
+                     " asleep_s, offline_s, fault_s) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_HOURLY_GET] = "SELECT day, hour, wh, n, peak_w FROM hourly"
+                      " WHERE station = ? AND device = ? AND day = ? AND hour = ?",
+    [ST_HOURLY_PUT] = "INSERT OR REPLACE INTO hourly (station, device, day, hour, wh, n, peak_w)"
+                      " VALUES (?,?,?,?,?,?,?)",
+    [ST_DAILY_DELETE] =
+        "DELETE FROM daily WHERE station = ? AND device = ? AND day BETWEEN ? AND ?",
+    [ST_HOURLY_DELETE] = "DELETE FROM hourly WHERE station = ? AND device = ?"
+                         " AND day BETWEEN ? AND ?",
+    [ST_LAST_ANY] = "SELECT " READING_COLS " FROM readings WHERE station = ?1 AND device = ?2"
+                    " AND (ts, gw, seq) < (?3, ?4, ?5) ORDER BY ts DESC, gw DESC, seq DESC LIMIT 1",
+    [ST_LAST_GOOD] = "SELECT " READING_COLS " FROM readings WHERE station = ?1 AND device = ?2"
+                     " AND (ts, gw, seq) < (?3, ?4, ?5) AND energy_wh IS NOT NULL"
+                     " AND (quality & " BAD_COUNTER_SQL ") = 0"
+                     " ORDER BY ts DESC, gw DESC, seq DESC LIMIT 1",
+    [ST_RANGE] = "SELECT " READING_COLS " FROM readings WHERE station = ? AND device = ?"
+                 " AND ts >= ? AND ts < ? ORDER BY ts, gw, seq",
+    [ST_FIRST] = "SELECT " READING_COLS " FROM readings WHERE station = ? AND device = ?"
+                 " ORDER BY ts, gw, seq LIMIT 1",
+    [ST_N_SINCE] = "SELECT coalesce(sum(n_readings), 0) FROM daily"
+                   " WHERE station = ? AND device = ? AND day >= ?",
+    [ST_PRUNE_DEVICES] = "SELECT DISTINCT station, device FROM daily",
+    [ST_PRUNE_DEVICE] = "DELETE FROM readings WHERE station = ? AND device = ? AND ts < ?",
+    [ST_PRUNE_REJECTED] = "DELETE FROM rejected WHERE received_ms < ?",
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	char *err;
+	int errcode;
+	int readonly;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+/* Records "path: what: sqlite message" as the last error; returns -1. */
+static int fail(struct store *s, const char *what)
+{
+	free(s->err);
+	s->errcode = s->db ? sqlite3_extended_errcode(s->db) : SQLITE_ERROR;
+	s->err =
+	    xasprintf("%s: %s: %s", s->path, what, s->db ? sqlite3_errmsg(s->db) : "no database");
+	return -1;
+}
+
+/* Returns the prepared statement, reset and with bindings cleared. */
+static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
+{
+	if (!s->st[id]) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+		                       &s->st[id], NULL) != SQLITE_OK) {
+			fail(s, "preparing a statement");
+			return NULL;
+		}
+	} else {
+		sqlite3_reset(s->st[id]);
+		sqlite3_clear_bindings(s->st[id]);
+	}
+	return s->st[id];
+}
+
+/* Steps a statement that returns no rows. */
+static int run(struct store *s, sqlite3_stmt *q, const char *what)
+{
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return fail(s, what);
+	return 0;
+}
+
+/* Runs SQL text without results (pragmas, migrations). */
+static int exec(struct store *s, const char *sql, const char *what)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return fail(s, what);
+	return 0;
+}
+
+/* Reads PRAGMA user_version. */
+static int user_version(struct store *s, int *out)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_step(q) != SQLITE_ROW) {
+		fail(s, "reading the schema version");
+		goto done;
+	}
+	*out = sqlite3_column_int(q, 0);
+	rc = 0;
+done:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* Applies the migrations the file lacks, in one transaction. */
+static int migrate(struct store *s)
+{
+	int v, i;
+	char sql[64];
+	if (exec(s, "BEGIN IMMEDIATE", "starting the migration") < 0)
+		return -1;
+	if (user_version(s, &v) < 0)
+		goto fail;
+	if (v > STORE_SCHEMA_VERSION) {
+		free(s->err);
+		s->err = xasprintf("%s: schema version %d is newer than this pvmon's %d", s->path,
+		                   v, STORE_SCHEMA_VERSION);
+		s->errcode = SQLITE_ERROR;
+		goto fail;
+	}
+	for (i = v; i < STORE_SCHEMA_VERSION; i++)
+		if (exec(s, migrations[i], "migrating the schema") < 0)
+			goto fail;
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	if (exec(s, sql, "setting the schema version") < 0 || exec(s, "COMMIT", "committing") < 0)
+		goto fail;
+	return 0;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Opens the file with flags; on failure frees everything and sets *cause. */
+static struct store *open_db(const char *path, int flags, char **cause)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+	s->path = xstrdup(path);
+	s->readonly = !(flags & SQLITE_OPEN_READWRITE);
+	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		fail(s, "cannot open the database");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	return s;
+fail:
+	*cause = xstrdup(s->err);
+	store_close(s);
+	return NULL;
+}
+
+struct store *store_open(const char *path, char **cause)
+{
+	struct store *s = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, cause);
+	if (!s)
+		return NULL;
+	/* WAL lets status and report read while ingest writes; FULL syncs the WAL on commit */
+	if (exec(s, "PRAGMA journal_mode = WAL", "switching to WAL") < 0 ||
+	    exec(s, "PRAGMA synchronous = FULL", "setting synchronous") < 0 ||
+	    exec(s, "PRAGMA cache_size = -32768", "setting the cache size") < 0 || migrate(s) < 0) {
+		*cause = xstrdup(s->err);
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct store *store_open_readonly(const char *path, char **cause)
+{
+	struct store *s = open_db(path, SQLITE_OPEN_READONLY, cause);
+	int v;
+	if (!s)
+		return NULL;
+	if (user_version(s, &v) < 0) {
+		*cause = xstrdup(s->err);
+		store_close(s);
+		return NULL;
+	}
+	if (v != STORE_SCHEMA_VERSION) {
+		*cause = xasprintf("%s: schema version %d, expected %d (run pvmon-allocator ingest "
+		                   "once to create or upgrade it)",
+		                   path, v, STORE_SCHEMA_VERSION);
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void store_close(struct store *s)
+{
+	int i;
+	if (!s)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s->err);
+	free(s);
+}
+
+struct sqlite3 *store_db(struct store *s)
+{
+	return s->db;
+}
+
+const char *store_error(const struct store *s)
+{
+	return s->err ? s->err : "no error";
+}
+
+int store_error_transient(const struct store *s)
+{
+	switch (s->errcode & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+		return 1;
+	}
+	return 0;
+}
+
+int store_begin(struct store *s)
+{
+	sqlite3_stmt *q = stmt(s, ST_BEGIN);
+	return q ? run(s, q, "beginning a transaction") : -1;
+}
+
+int store_commit(struct store *s)
+{
+	sqlite3_stmt *q = stmt(s, ST_COMMIT);
+	return q ? run(s, q, "committing") : -1;
+}
+
+void store_rollback(struct store *s)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	q = stmt(s, ST_ROLLBACK);
+	if (q)
+		sqlite3_step(q), sqlite3_reset(q);
+}
+
+/* Binds an optional integer: NULL when absent. */
+static void bind_opt(sqlite3_stmt *q, int i, int present, int64_t v)
+{
+	if (present)
+		sqlite3_bind_int64(q, i, v);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+int store_reading_insert(struct store *s, const struct reading *r)
+{
+	sqlite3_stmt *q = stmt(s, ST_READING_INSERT);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, r->gw, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, (int64_t)r->seq);
+	sqlite3_bind_text(q, 3, r->station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, r->device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 5, (int)r->kind);
+	sqlite3_bind_int64(q, 6, r->ts_ms);
+	sqlite3_bind_int(q, 7, (int)r->state);
+	bind_opt(q, 8, r->has & READING_HAS_POWER, r->ac_power_w);
+	bind_opt(q, 9, r->has & READING_HAS_ENERGY, r->energy_wh);
+	bind_opt(q, 10, r->has & READING_HAS_IMPORT, r->import_wh);
+	bind_opt(q, 11, r->has & READING_HAS_TODAY, r->today_wh);
+	if (r->has & READING_HAS_TEMP)
+		sqlite3_bind_double(q, 12, r->temp_c);
+	if (r->has & READING_HAS_HZ)
+		sqlite3_bind_double(q, 13, r->grid_hz);
+	bind_opt(q, 14, r->has & READING_HAS_ALARMS, (int64_t)r->alarms);
+	sqlite3_bind_int(q, 15, (int)r->quality);
+	if (r->map[0])
+		sqlite3_bind_text(q, 16, r->map, -1, SQLITE_STATIC);
+	if (run(s, q, "storing a reading") < 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
+
+int store_rejected_insert(struct store *s, int64_t received_ms, const char *topic,
+                          const void *payload, size_t len, const char *reason, const char *gw,
+                          int64_t seq)
+{
+	sqlite3_stmt *q = stmt(s, ST_REJECTED_INSERT);
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, received_ms);
+	sqlite3_bind_text(q, 2, topic, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(q, 3, len ? payload : "", len, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, reason, -1, SQLITE_STATIC);
+	if (gw)
+		sqlite3_bind_text(q, 5, gw, -1, SQLITE_STATIC);
+	if (gw && seq > 0)
+		sqlite3_bind_int64(q, 6, seq);
+	if (run(s, q, "storing a rejected payload") < 0)
+		return -1;
+	return sqlite3_changes(s->db) > 0 ? 1 : 0;
+}
+
+/* Copies a text column into buf ("" for NULL). */
+static void col_text(sqlite3_stmt *q, int i, char *buf, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	util_strlcpy(buf, t ? (const char *)t : "", size);
+}
+
+/* Fills a gateway row from the columns of ST_GATEWAY_GET/EACH. */
+static void gateway_row(sqlite3_stmt *q, struct store_gateway *g)
+{
+	memset(g, 0, sizeof *g);
+	col_text(q, 0, g->gw, sizeof g->gw);
+	g->acked_seq = sqlite3_column_int64(q, 1);
+	g->max_seq = sqlite3_column_int64(q, 2);
+	g->lost_seqs = sqlite3_column_int64(q, 3);
+	g->last_ms = sqlite3_column_int64(q, 4);
+	col_text(q, 5, g->status, sizeof g->status);
+	col_text(q, 6, g->version, sizeof g->version);
+	g->backlog = sqlite3_column_type(q, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 7);
+	g->dropped_total = sqlite3_column_int64(q, 8);
+	g->spool_min_seq = sqlite3_column_int64(q, 9);
+	g->rejects = sqlite3_column_int64(q, 10);
+}
+
+int store_gateway_get(struct store *s, const char *gw, struct store_gateway *out)
+{
+	sqlite3_stmt *q = stmt(s, ST_GATEWAY_GET);
+	int rc;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, gw, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		gateway_row(q, out);
+		sqlite3_reset(q);
+		return 1;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return fail(s, "reading a gateway");
+	memset(out, 0, sizeof *out);
+	util_strlcpy(out->gw, gw, sizeof out->gw);
+	out->backlog = -1;
+	return 0;
+}
+
+int store_gateway_put(struct store *s, const struct store_gateway *g)
+{
+	sqlite3_stmt *q = stmt(s, ST_GATEWAY_PUT);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, g->gw, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, g->acked_seq);
+	sqlite3_bind_int64(q, 3, g->max_seq);
+	sqlite3_bind_int64(q, 4, g->lost_seqs);
+	bind_opt(q, 5, g->last_ms != 0, g->last_ms);
+	if (g->status[0])
+		sqlite3_bind_text(q, 6, g->status, -1, SQLITE_STATIC);
+	if (g->version[0])
+		sqlite3_bind_text(q, 7, g->version, -1, SQLITE_STATIC);
+	bind_opt(q, 8, g->backlog >= 0, g->backlog);
+	sqlite3_bind_int64(q, 9, g->dropped_total);
+	sqlite3_bind_int64(q, 10, g->spool_min_seq);
+	sqlite3_bind_int64(q, 11, g->rejects);
+	return run(s, q, "storing a gateway");
+}
+
+int store_gateway_each(struct store *s, int (*fn)(void *ctx, const struct store_gateway *g),
+                       void *ctx)
+{
+	sqlite3_stmt *q = stmt(s, ST_GATEWAY_EACH);
+	struct store_gateway g;
+	int rc;
+	if (!q)
+		return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		gateway_row(q, &g);
+		if (fn(ctx, &g)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : fail(s, "listing gateways");
+}
+
+int store_gateway_seqs(struct store *s, const char *gw, int64_t after,
+                       void (*fn)(void *ctx, int64_t seq), void *ctx)
+{
+	sqlite3_stmt *q = stmt(s, ST_GATEWAY_SEQS);
+	int rc;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, gw, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, after);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		fn(ctx, sqlite3_column_int64(q, 0));
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : fail(s, "listing a gateway's seqs");
+}
+
+/* Reads an optional integer column into *v and returns whether it was set. */
+static int col_opt(sqlite3_stmt *q, int i, int64_t *v)
+{
+	if (sqlite3_column_type(q, i) == SQLITE_NULL) {
+		*v = 0;
+		return 0;
+	}
+	*v = sqlite3_column_int64(q, i);
+	return 1;
+}
+
+int store_daily_get(struct store *s, const char *station, const char *device, int32_t day,
+                    struct store_daily *d)
+{
+	sqlite3_stmt *q = stmt(s, ST_DAILY_GET);
+	int rc;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, day);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		int64_t t;
+		memset(d, 0, sizeof *d);
+		d->day = sqlite3_column_int(q, 0);
+		d->kind = sqlite3_column_int(q, 1);
+		d->n_readings = sqlite3_column_int64(q, 2);
+		d->has_first = col_opt(q, 3, &d->first_ts);
+		col_opt(q, 4, &d->first_wh);
+		d->has_last = col_opt(q, 5, &d->last_ts);
+		col_opt(q, 6, &d->last_wh);
+		d->delta_wh = sqlite3_column_int64(q, 7);
+		d->resets = sqlite3_column_int64(q, 8);
+		d->excluded = sqlite3_column_int64(q, 9);
+		d->has_peak = col_opt(q, 10, &t);
+		d->peak_w = t;
+		d->asleep_s = sqlite3_column_int64(q, 11);
+		d->offline_s = sqlite3_column_int64(q, 12);
+		d->fault_s = sqlite3_column_int64(q, 13);
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : fail(s, "reading a daily roll-up");
+}
+
+int store_daily_put(struct store *s, const char *station, const char *device,
+                    const struct store_daily *d)
+{
+	sqlite3_stmt *q = stmt(s, ST_DAILY_PUT);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, d->day);
+	sqlite3_bind_int(q, 4, d->kind);
+	sqlite3_bind_int64(q, 5, d->n_readings);
+	bind_opt(q, 6, d->has_first, d->first_ts);
+	bind_opt(q, 7, d->has_first, d->first_wh);
+	bind_opt(q, 8, d->has_last, d->last_ts);
+	bind_opt(q, 9, d->has_last, d->last_wh);
+	sqlite3_bind_int64(q, 10, d->delta_wh);
+	sqlite3_bind_int64(q, 11, d->resets);
+	sqlite3_bind_int64(q, 12, d->excluded);
+	bind_opt(q, 13, d->has_peak, d->peak_w);
+	sqlite3_bind_int64(q, 14, d->asleep_s);
+	sqlite3_bind_int64(q, 15, d->offline_s);
+	sqlite3_bind_int64(q, 16, d->fault_s);
+	return run(s, q, "storing a daily roll-up");
+}
+
+int store_hourly_get(struct store *s, const char *station, const char *device, int32_t day,
+                     int hour, struct store_hourly *h)
+{
+	sqlite3_stmt *q = stmt(s, ST_HOURLY_GET);
+	int rc;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, day);
+	sqlite3_bind_int(q, 4, hour);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		memset(h, 0, sizeof *h);
+		h->day = sqlite3_column_int(q, 0);
+		h->hour = sqlite3_column_int(q, 1);
+		h->wh = sqlite3_column_int64(q, 2);
+		h->n = sqlite3_column_int64(q, 3);
+		h->has_peak = col_opt(q, 4, &h->peak_w);
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : fail(s, "reading an hourly roll-up");
+}
+
+int store_hourly_put(struct store *s, const char *station, const char *device,
+                     const struct store_hourly *h)
+{
+	sqlite3_stmt *q = stmt(s, ST_HOURLY_PUT);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, h->day);
+	sqlite3_bind_int(q, 4, h->hour);
+	sqlite3_bind_int64(q, 5, h->wh);
+	sqlite3_bind_int64(q, 6, h->n);
+	bind_opt(q, 7, h->has_peak, h->peak_w);
+	return run(s, q, "storing an hourly roll-up");
+}
+
+int store_rollups_delete(struct store *s, const char *station, const char *device, int32_t from,
+                         int32_t to)
+{
+	enum stmt_id ids[2] = {ST_DAILY_DELETE, ST_HOURLY_DELETE};
+	int i;
+	for (i = 0; i < 2; i++) {
+		sqlite3_stmt *q = stmt(s, ids[i]);
+		if (!q)
+			return -1;
+		sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 3, from);
+		sqlite3_bind_int(q, 4, to);
+		if (run(s, q, "deleting roll-ups") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Fills a reading from the READING_COLS columns. */
+static void reading_row(sqlite3_stmt *q, struct reading *r)
+{
+	int64_t v;
+	memset(r, 0, sizeof *r);
+	col_text(q, 0, r->gw, sizeof r->gw);
+	r->seq = (uint64_t)sqlite3_column_int64(q, 1);
+	col_text(q, 2, r->station, sizeof r->station);
+	col_text(q, 3, r->device, sizeof r->device);
+	r->kind = sqlite3_column_int(q, 4) == READING_METER ? READING_METER : READING_INVERTER;
+	r->ts_ms = sqlite3_column_int64(q, 5);
+	v = sqlite3_column_int(q, 6);
+	r->state = v >= 0 && v < STATE_COUNT ? (enum reading_state)v : STATE_UNKNOWN;
+	if (col_opt(q, 7, &r->ac_power_w))
+		r->has |= READING_HAS_POWER;
+	if (col_opt(q, 8, &r->energy_wh))
+		r->has |= READING_HAS_ENERGY;
+	if (col_opt(q, 9, &r->import_wh))
+		r->has |= READING_HAS_IMPORT;
+	if (col_opt(q, 10, &r->today_wh))
+		r->has |= READING_HAS_TODAY;
+	if (sqlite3_column_type(q, 11) != SQLITE_NULL) {
+		r->temp_c = sqlite3_column_double(q, 11);
+		r->has |= READING_HAS_TEMP;
+	}
+	if (sqlite3_column_type(q, 12) != SQLITE_NULL) {
+		r->grid_hz = sqlite3_column_double(q, 12);
+		r->has |= READING_HAS_HZ;
+	}
+	if (col_opt(q, 13, &v)) {
+		r->alarms = (uint64_t)v;
+		r->has |= READING_HAS_ALARMS;
+	}
+	r->quality = (uint32_t)sqlite3_column_int(q, 14);
+	col_text(q, 15, r->map, sizeof r->map);
+}
+
+int store_reading_last(struct store *s, const char *station, const char *device, int64_t ts,
+                       const char *gw, int64_t seq, int good_only, struct reading *out)
+{
+	sqlite3_stmt *q = stmt(s, good_only ? ST_LAST_GOOD : ST_LAST_ANY);
+	int rc;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, ts);
+	sqlite3_bind_text(q, 4, gw ? gw : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, seq);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		reading_row(q, out);
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : fail(s, "reading a device's last reading");
+}
+
+int store_reading_first(struct store *s, const char *station, const char *device,
+                        struct reading *out)
+{
+	sqlite3_stmt *q = stmt(s, ST_FIRST);
+	int rc;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		reading_row(q, out);
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : fail(s, "reading a device's first reading");
+}
+
+int store_readings_each(struct store *s, const char *station, const char *device, int64_t from_ms,
+                        int64_t to_ms, int (*fn)(void *ctx, const struct reading *r), void *ctx)
+{
+	sqlite3_stmt *q = stmt(s, ST_RANGE);
+	struct reading r;
+	int rc;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, from_ms);
+	sqlite3_bind_int64(q, 4, to_ms);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		reading_row(q, &r);
+		if (fn(ctx, &r) < 0) {
+			sqlite3_reset(q);
+			return -1;
+		}
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : fail(s, "reading a device's readings");
+}
+
+int store_device_seen(struct store *s, const char *station, const char *device, int32_t since_day,
+                      struct store_device_seen *out)
+{
+	struct reading r;
+	sqlite3_stmt *q;
+	int rc;
+	memset(out, 0, sizeof *out);
+	rc = store_reading_first(s, station, device, &r);
+	if (rc < 0)
+		return -1;
+	out->has_readings = rc;
+	out->first_ms = rc ? r.ts_ms : 0;
+	if (rc && store_reading_last(s, station, device, INT64_MAX, "", 0, 0, &r) < 0)
+		return -1;
+	out->last_ms = rc ? r.ts_ms : 0;
+	if (!(q = stmt(s, ST_N_SINCE)))
+		return -1;
+	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, since_day);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		out->n_since = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? 0 : fail(s, "counting a device's readings");
+}
+
+int store_prune(struct store *s, int64_t before_ms, int64_t *deleted)
+{
+	sqlite3_stmt *devs = NULL, *del, *rej;
+	int rc;
+	/* one indexed range delete per device: no full scan of a table of billions */
+	*deleted = 0;
+	if (sqlite3_prepare_v2(s->db, stmt_sql[ST_PRUNE_DEVICES], -1, &devs, NULL) != SQLITE_OK)
+		return fail(s, "listing devices to prune");
+	while ((rc = sqlite3_step(devs)) == SQLITE_ROW) {
+		if (!(del = stmt(s, ST_PRUNE_DEVICE)))
+			goto fail;
+		sqlite3_bind_text(del, 1, (const char *)sqlite3_column_text(devs, 0), -1,
+		                  SQLITE_TRANSIENT);
+		sqlite3_bind_text(del, 2, (const char *)sqlite3_column_text(devs, 1), -1,
+		                  SQLITE_TRANSIENT);
+		sqlite3_bind_int64(del, 3, before_ms);
+		if (run(s, del, "pruning readings") < 0)
+			goto fail;
+		*deleted += sqlite3_changes(s->db);
+	}
+	if (rc != SQLITE_DONE) {
+		fail(s, "listing devices to prune");
+		goto fail;
+	}
+	sqlite3_finalize(devs);
+	if (!(rej = stmt(s, ST_PRUNE_REJECTED)))
+		return -1;
+	sqlite3_bind_int64(rej, 1, before_ms);
+	return run(s, rej, "pruning rejected payloads");
+fail:
+	sqlite3_finalize(devs);
+	return -1;
+}
+
+int store_reading_good(const struct reading *r)
+{
+	return (r->has & READING_HAS_ENERGY) && !(r->quality & BAD_COUNTER);
+}

@@ -1,0 +1,131 @@
+/*
+ * store: the central SQLite database (docs/storage.md): opening, schema
+ * migrations, transactions and every statement ingest and the roll-ups run.
+ * One handle is used by one thread. Strings passed in are borrowed; rows
+ * handed to callbacks are borrowed for the duration of the call.
+ */
+#ifndef PVMON_ALLOCATOR_STORE_H
+#define PVMON_ALLOCATOR_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reading.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;   /* opaque */
+struct sqlite3; /* for read-only queries by the report (store_db) */
+
+/*
+ * Opens (creating if needed) the database read-write: WAL, synchronous=FULL so
+ * that a commit is on disk before it returns (ingest acknowledges after it),
+ * a busy timeout, then migrations up to STORE_SCHEMA_VERSION in one
+ * transaction. A file from a newer pvmon is refused. NULL and *cause on error.
+ */
+struct store *store_open(const char *path, char **cause);
+/* Opens an existing database read-only (status, report); refuses other schema versions. */
+struct store *store_open_readonly(const char *path, char **cause);
+void store_close(struct store *s);
+/* The SQLite handle, borrowed, for read-only queries over the documented tables. */
+struct sqlite3 *store_db(struct store *s);
+/* The last error, "database.db: what failed: sqlite message"; borrowed until the next call. */
+const char *store_error(const struct store *s);
+/* 1 when the last error was "database busy/locked" or "disk full/IO": worth retrying later. */
+int store_error_transient(const struct store *s);
+
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+/* Rolls back the open transaction, if any. */
+void store_rollback(struct store *s);
+
+/* Inserts a reading unless (gw, seq) exists: 1 inserted, 0 duplicate, -1 error. */
+int store_reading_insert(struct store *s, const struct reading *r);
+/* Stores a rejected payload; gw/seq may be NULL/0 when unknown. 1, 0 (same gw+seq), -1. */
+int store_rejected_insert(struct store *s, int64_t received_ms, const char *topic,
+                          const void *payload, size_t len, const char *reason, const char *gw,
+                          int64_t seq);
+
+/* One row of the gateways table. */
+struct store_gateway {
+	char gw[READING_ID_MAX];
+	int64_t acked_seq, max_seq, lost_seqs;
+	int64_t last_ms; /* 0: no reading yet */
+	char status[16]; /* "" when never seen */
+	char version[64];
+	int64_t backlog; /* -1 when never reported */
+	int64_t dropped_total, spool_min_seq, rejects;
+};
+/* 1 and *out when the gateway has a row, 0 (and *out zeroed with gw set) when not, -1. */
+int store_gateway_get(struct store *s, const char *gw, struct store_gateway *out);
+int store_gateway_put(struct store *s, const struct store_gateway *g);
+/* Calls fn for each gateway in id order; stops early when fn returns non-zero. */
+int store_gateway_each(struct store *s, int (*fn)(void *ctx, const struct store_gateway *g),
+                       void *ctx);
+/* Calls fn with each seq > after stored for gw (readings and rejects), ascending. */
+int store_gateway_seqs(struct store *s, const char *gw, int64_t after,
+                       void (*fn)(void *ctx, int64_t seq), void *ctx);
+
+/* One row of the daily table; has_* say which nullable columns are set. */
+struct store_daily {
+	int32_t day;
+	int kind;
+	int64_t n_readings;
+	int has_first, has_last, has_peak;
+	int64_t first_ts, first_wh, last_ts, last_wh;
+	int64_t delta_wh, resets, excluded, peak_w;
+	int64_t asleep_s, offline_s, fault_s;
+};
+struct store_hourly {
+	int32_t day;
+	int hour;
+	int64_t wh, n;
+	int has_peak;
+	int64_t peak_w;
+};
+/* 1 and *out when the row exists, 0 when not, -1 on error. */
+int store_daily_get(struct store *s, const char *station, const char *device, int32_t day,
+                    struct store_daily *out);
+int store_daily_put(struct store *s, const char *station, const char *device,
+                    const struct store_daily *d);
+int store_hourly_get(struct store *s, const char *station, const char *device, int32_t day,
+                     int hour, struct store_hourly *out);
+int store_hourly_put(struct store *s, const char *station, const char *device,
+                     const struct store_hourly *h);
+/* Deletes a device's daily and hourly rows for days from..to (inclusive). */
+int store_rollups_delete(struct store *s, const char *station, const char *device, int32_t from,
+                         int32_t to);
+
+/*
+ * Raw readings of one device in (ts, gw, seq) order. The key of a reading is
+ * that triple; "before" and "after" are strict in key order.
+ * store_reading_last: the device's last reading with key < (ts, gw, seq)
+ * (pass ts INT64_MAX for the very last); good_only keeps readings whose
+ * counter is usable (energy present, no zero/jump/sentinel flag).
+ * 1 and *out when found, 0 when none, -1 on error.
+ */
+int store_reading_last(struct store *s, const char *station, const char *device, int64_t ts,
+                       const char *gw, int64_t seq, int good_only, struct reading *out);
+/* The device's first stored reading: 1 and *out, 0 when none, -1 on error. */
+int store_reading_first(struct store *s, const char *station, const char *device,
+                        struct reading *out);
+/* Calls fn for each reading of the device with from_ms <= ts < to_ms, in key order. */
+int store_readings_each(struct store *s, const char *station, const char *device, int64_t from_ms,
+                        int64_t to_ms, int (*fn)(void *ctx, const struct reading *r), void *ctx);
+
+/* What `status` shows of a device: first and last raw reading, readings since a day. */
+struct store_device_seen {
+	int has_readings;
+	int64_t first_ms, last_ms; /* of the raw readings kept */
+	int64_t n_since;           /* sum of daily n_readings from since_day on */
+};
+int store_device_seen(struct store *s, const char *station, const char *device, int32_t since_day,
+                      struct store_device_seen *out);
+
+/* Deletes raw readings and rejects older than before_ms; *deleted gets the count. */
+int store_prune(struct store *s, int64_t before_ms, int64_t *deleted);
+
+/* 1 when a reading's counter may be used for energy (see docs/storage.md). */
+int store_reading_good(const struct reading *r);
+
+#endif

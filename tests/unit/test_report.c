@@ -1,0 +1,317 @@
+/* Tests for the report model: allocation end to end, deficits, reasons and random fleets. */
+#include "../../allocator/report.h"
+#include "harness.h"
+#include "test_report_fixture.h"
+
+/* Builds the June 2019 report, printing the cause on failure. */
+static struct report *june_report(sqlite3 *db, const struct fleet *f)
+{
+	struct report_params p = {2019, 6, "Asia/Shanghai", NULL, 20000000, 60, 50};
+	char *cause = NULL;
+	struct report *r = report_build(db, f, &p, &cause);
+	if (!r)
+		printf("  report_build: %s\n", cause);
+	free(cause);
+	return r;
+}
+
+/* Every day of June 2019 for a device: wh a day, 1440 readings. */
+static void june_days(sqlite3 *db, const char *st, const char *dev, int kind, int64_t wh)
+{
+	int32_t d, jun1 = caltime_days(2019, 6, 1);
+	int64_t c = 1000000;
+	for (d = jun1; d < jun1 + 30; d++)
+		fixture_day(db, st, dev, kind, d, &c, wh, 1440);
+}
+
+/*
+ * Two stations, tariff 850 fen/MWh... in all: s1 (joint: A 1, B 1, C 1) and s2
+ * (A 3, D 1). Village A holds shares in both.
+ */
+static struct fleet *two_station_fleet(void)
+{
+	struct fleet *f = fixture_fleet("临县");
+	int tw = fixture_township(f, "t1", "临泉镇");
+	int t = fixture_tariff(f, "t", 33200, 51800);
+	int a = fixture_village(f, "va", "西坡村", tw),
+	    b = fixture_village(f, "vb", "高家塔村", tw);
+	int c = fixture_village(f, "vc", "南沟村", tw), d = fixture_village(f, "vd", "城庄村", tw);
+	int s1 = fixture_station(f, "s1", "联村电站", 300000, 1, 2, t);
+	int s2 = fixture_station(f, "s2", "西坡电站", 300000, 1, 2, t);
+	fixture_share(f, s1, b, 1);
+	fixture_share(f, s1, a, 1);
+	fixture_share(f, s1, c, 1);
+	fixture_share(f, s2, a, 3);
+	fixture_share(f, s2, d, 1);
+	return f;
+}
+
+static void a_village_with_shares_in_two_stations_gets_its_part_of_each(void)
+{
+	sqlite3 *db = fixture_db(NULL);
+	struct fleet *f = two_station_fleet();
+	struct report *r;
+	/* s1: 1,000,001 Wh a day -> 30,000,030 Wh: 30.00003 MWh x 85,000 = 2,550,002.55 fen:
+	 * coal 996,001 + subsidy 1,554,002 = 2,550,003 fen; split 3 ways: 850,001 each. */
+	june_days(db, "s1", "m1", 1, 1000001);
+	june_days(db, "s1", "inv1", 0, 500000);
+	june_days(db, "s1", "inv2", 0, 500000);
+	/* s2: 1 MWh a day -> 2,550,000 fen, less land rent 120,000 a year (10,000 a month). */
+	june_days(db, "s2", "m1", 1, 1000000);
+	june_days(db, "s2", "inv1", 0, 500000);
+	june_days(db, "s2", "inv2", 0, 500000);
+	f->stations[1].costs.land_rent_fen_per_year = 120000;
+	r = june_report(db, f);
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_INT(r->stations[0].r.coal_fen, 996001);
+		CHECK_INT(r->stations[0].r.subsidy_fen, 1554002);
+		CHECK_INT(r->stations[0].r.distributable_fen, 2550003);
+		CHECK_INT(r->stations[1].r.distributable_fen, 2540000);
+		/* s1: 850,001 each exactly; s2: 3/4 and 1/4 of 2,540,000. */
+		CHECK_INT(r->villages[1].t.month_fen, 850001);
+		CHECK_INT(r->villages[0].t.month_fen, 850001 + 1905000);
+		CHECK_INT(r->villages[3].t.month_fen, 635000);
+		CHECK_INT(r->villages[0].n_parts, 2);
+		CHECK_INT(r->totals.allocated_fen, r->totals.distributable_fen);
+		CHECK_INT(r->totals.revenue_fen, 2550003 + 2550000);
+	}
+	report_free(r);
+	fixture_fleet_free(f);
+	sqlite3_close(db);
+}
+
+static void a_joint_station_with_remainders_splits_to_the_fen_in_the_report(void)
+{
+	sqlite3 *db = fixture_db(NULL);
+	struct fleet *f = two_station_fleet();
+	struct report *r;
+	/* s1 distributable 2,550,003 - 1 (a fen of land rent in June: 12 a year) = 2,550,002:
+	 * 850,000.67 each; two fen left over, to the two smallest ids of three equal
+	 * remainders: va and vb get 850,001, vc 850,000. */
+	f->stations[0].costs.land_rent_fen_per_year = 12;
+	june_days(db, "s1", "m1", 1, 1000001);
+	r = june_report(db, f);
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_INT(r->stations[0].r.land_fen, 1);
+		CHECK_INT(r->stations[0].r.distributable_fen, 2550002);
+		CHECK_INT(r->villages[0].t.month_fen, 850001); /* va: s2 has no data, earns 0 */
+		CHECK_INT(r->villages[1].t.month_fen, 850001);
+		CHECK_INT(r->villages[2].t.month_fen, 850000);
+	}
+	report_free(r);
+	fixture_fleet_free(f);
+	sqlite3_close(db);
+}
+
+static void a_deficit_month_shows_the_deficit_and_names_it_as_a_reason(void)
+{
+	sqlite3 *db = fixture_db(NULL);
+	struct fleet *f = two_station_fleet();
+	struct report *r;
+	june_days(db, "s1", "m1", 1, 1000000);
+	june_days(db, "s2", "m1", 1, 10000); /* 300 kWh in the month: 25,500 fen */
+	f->stations[1].costs.om_fen_per_month = 100000;
+	r = june_report(db, f);
+	CHECK(r != NULL);
+	if (r) {
+		const struct report_village *vd = &r->villages[3];
+		int i, found = 0;
+		CHECK_INT(r->stations[1].r.distributable_fen, 0);
+		CHECK_INT(r->stations[1].r.deficit_fen, 100000 - 25500);
+		CHECK(r->stations[1].flags & (1u << RFLAG_DEFICIT));
+		CHECK(r->stations[1].flags & (1u << RFLAG_LOW_YIELD));
+		CHECK_INT(vd->t.month_fen, 0);
+		CHECK(vd->t.status != TARGET_OK);
+		for (i = 0; i < vd->n_reasons; i++)
+			found |=
+			    vd->reasons[i].kind == REASON_DEFICIT && vd->reasons[i].station == 1;
+		CHECK(found);
+		CHECK_INT(r->totals.deficit_fen, 74500);
+		/* Villages not OK come first in the order. */
+		CHECK(r->villages[r->village_order[0]].t.status != TARGET_OK);
+	}
+	report_free(r);
+	fixture_fleet_free(f);
+	sqlite3_close(db);
+}
+
+static void a_station_without_data_is_a_reason_for_its_villages(void)
+{
+	sqlite3 *db = fixture_db(NULL);
+	struct fleet *f = two_station_fleet();
+	struct report *r;
+	june_days(db, "s1", "m1", 1, 1000000);
+	r = june_report(db, f);
+	CHECK(r != NULL);
+	if (r) {
+		const struct report_village *vd = &r->villages[3];
+		CHECK(r->stations[1].flags & (1u << RFLAG_NO_DATA));
+		CHECK(vd->n_reasons >= 1);
+		CHECK(vd->n_reasons >= 1 && vd->reasons[0].kind == REASON_NO_DATA);
+	}
+	report_free(r);
+	fixture_fleet_free(f);
+	sqlite3_close(db);
+}
+
+/* Whether a village has a reason of kind for station s. */
+static int has_reason(const struct report_village *rv, enum report_reason_kind kind, int s,
+                      int64_t value)
+{
+	int i;
+	for (i = 0; i < rv->n_reasons; i++)
+		if (rv->reasons[i].kind == kind && rv->reasons[i].station == s &&
+		    (value < 0 || rv->reasons[i].value == value))
+			return 1;
+	return 0;
+}
+
+static void earlier_months_without_data_and_a_weak_year_are_reasons_too(void)
+{
+	sqlite3 *db = fixture_db(NULL);
+	struct fleet *f = two_station_fleet();
+	int32_t jun1 = caltime_days(2019, 6, 1), d;
+	int64_t c1 = 0, c2 = 0;
+	struct report *r;
+	/* s1 reports all year; s2 only from 2 April, at half the yield. */
+	for (d = jun1 - 340; d < jun1 + 30; d++) {
+		fixture_day(db, "s1", "m1", 1, d, &c1, 1000000, 1440);
+		if (d >= jun1 - 60)
+			fixture_day(db, "s2", "m1", 1, d, &c2, 500000, 1440);
+	}
+	r = june_report(db, f);
+	CHECK(r != NULL);
+	if (r) {
+		const struct report_village *vd = &r->villages[3];
+		CHECK_INT(r->stations[1].months_without_data, 9); /* July to March */
+		CHECK_INT(r->stations[0].months_without_data, 0);
+		CHECK(vd->t.status != TARGET_OK);
+		CHECK(has_reason(vd, REASON_MONTHS_WITHOUT_DATA, 1, 9));
+		/* The median of two stations is their mean: half the yield of s1 is 2/3 of the
+		 * median in May and June; April (data from the 2nd) makes it 661 permille. */
+		CHECK_INT(r->stations[1].relative_permille, 661);
+		CHECK(has_reason(vd, REASON_LOW_YIELD_T12, 1, 661));
+		CHECK(!has_reason(vd, REASON_SHORTFALL, -1, -1));
+	}
+	report_free(r);
+	fixture_fleet_free(f);
+	sqlite3_close(db);
+}
+
+static void a_village_short_only_by_its_shares_is_told_so_with_its_capacity(void)
+{
+	sqlite3 *db = fixture_db(NULL);
+	struct fleet *f = two_station_fleet();
+	int32_t jun1 = caltime_days(2019, 6, 1), d;
+	int64_t c[6] = {0};
+	struct report *r;
+	for (d = jun1 - 400; d < jun1 + 30; d++) {
+		fixture_day(db, "s1", "m1", 1, d, &c[0], 1000000, 1440);
+		fixture_day(db, "s1", "inv1", 0, d, &c[1], 500000, 1440);
+		fixture_day(db, "s1", "inv2", 0, d, &c[2], 500000, 1440);
+		fixture_day(db, "s2", "m1", 1, d, &c[3], 1000000, 1440);
+		fixture_day(db, "s2", "inv1", 0, d, &c[4], 500000, 1440);
+		fixture_day(db, "s2", "inv2", 0, d, &c[5], 500000, 1440);
+	}
+	r = june_report(db, f);
+	CHECK(r != NULL);
+	if (r) {
+		const struct report_village *vb = &r->villages[1];
+		/* A third of s1 earns 850,000 fen a month: 10.2M a year, below 20M. */
+		CHECK_INT(vb->t.status, TARGET_BELOW);
+		CHECK_INT(vb->n_reasons, 1);
+
+		CHECK(has_reason(vb, REASON_SHORTFALL, -1, vb->t.t12_fen));
+		CHECK_INT(vb->reasons[0].aux, 100000);         /* a third of 300 kW */
+		CHECK_INT(r->villages[0].t.status, TARGET_OK); /* va: 1/3 of s1 + 3/4 of s2 */
+	}
+	report_free(r);
+	fixture_fleet_free(f);
+	sqlite3_close(db);
+}
+
+static void random_fleets_allocate_exactly_what_the_stations_can_distribute(void)
+{
+	uint64_t seed = getenv("PVMON_SEED") ? strtoull(getenv("PVMON_SEED"), NULL, 10) : 4711;
+	int round, bad = 0;
+	fixture_rng_state = seed;
+	for (round = 0; round < 12 && !bad; round++) {
+		sqlite3 *db = fixture_db(NULL);
+		struct fleet *f = fixture_fleet("random");
+		int tw = fixture_township(f, "t", "t"), t, nv = (int)fixture_range(1, 15);
+		int ns = (int)fixture_range(1, 10), i, j;
+		int32_t jun1 = caltime_days(2019, 6, 1);
+		struct report *r;
+		int64_t dist = 0, alloc = 0;
+		char id[32];
+		t = fixture_tariff(f, "t", fixture_range(0, 90000), fixture_range(0, 90000));
+		if (fixture_range(0, 1))
+			fixture_tariff_change(f, t, jun1 + (int32_t)fixture_range(0, 29),
+			                      fixture_range(0, 90000), fixture_range(0, 90000));
+		for (i = 0; i < nv; i++) {
+			snprintf(id, sizeof id, "v%02d", i);
+			fixture_village(f, id, id, tw);
+		}
+		for (i = 0; i < ns; i++) {
+			int s, nsh = (int)fixture_range(1, nv < 6 ? nv : 6);
+			int64_t c = fixture_range(0, 1000000000);
+			int32_t d;
+			snprintf(id, sizeof id, "s%02d", i);
+			s = fixture_station(f, id, id, fixture_range(1, 500) * 1000, 1, 1, t);
+			for (j = 0; j < nsh; j++)
+				fixture_share(f, s, (i + j) % nv, fixture_range(1, 1000000));
+			f->stations[s].costs.om_fen_per_month = fixture_range(0, 300000);
+			f->stations[s].costs.tax_basis_points = fixture_range(0, 1700);
+			for (d = jun1; d < jun1 + 30; d++)
+				if (fixture_range(0, 9))
+					fixture_day(db, id, "m1", 1, d, &c,
+					            fixture_range(0, 2500000),
+					            (int)fixture_range(0, 1440));
+		}
+		r = june_report(db, f);
+		if (!r) {
+			bad = 1;
+		} else {
+			for (i = 0; i < r->n_stations; i++) {
+				dist += r->stations[i].r.distributable_fen;
+			}
+			for (i = 0; i < r->n_villages; i++) {
+				const struct report_village *rv = &r->villages[i];
+				alloc += rv->t.month_fen;
+				for (j = 0; j < rv->n_parts; j++) {
+					const struct report_part *p = &rv->parts[j];
+					__int128 err =
+					    (__int128)p->fen * p->total_weight -
+					    (__int128)r->stations[p->station].r.distributable_fen *
+					        p->weight;
+					if (err >= p->total_weight || err <= -p->total_weight)
+						bad = 1;
+				}
+			}
+			if (dist != alloc || r->totals.allocated_fen != dist)
+				bad = 1;
+		}
+		report_free(r);
+		fixture_fleet_free(f);
+		sqlite3_close(db);
+	}
+	if (bad)
+		printf("  failed in round %d with PVMON_SEED=%llu\n", round - 1,
+		       (unsigned long long)seed);
+	CHECK(!bad);
+}
+
+int main(void)
+{
+	caltime_set_zone("Asia/Shanghai");
+	RUN(a_village_with_shares_in_two_stations_gets_its_part_of_each);
+	RUN(a_joint_station_with_remainders_splits_to_the_fen_in_the_report);
+	RUN(a_deficit_month_shows_the_deficit_and_names_it_as_a_reason);
+	RUN(a_station_without_data_is_a_reason_for_its_villages);
+	RUN(earlier_months_without_data_and_a_weak_year_are_reasons_too);
+	RUN(a_village_short_only_by_its_shares_is_told_so_with_its_capacity);
+	RUN(random_fleets_allocate_exactly_what_the_stations_can_distribute);
+	return harness_end();
+}

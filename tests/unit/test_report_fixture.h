@@ -1,0 +1,260 @@
+/*
+ * Fixtures shared by the report tests: a fleet built in C (no config files)
+ * and an in-memory SQLite database with the roll-up tables of docs/storage.md.
+ * Included by test_energy.c and test_report*.c only.
+ */
+#ifndef PVMON_TEST_REPORT_FIXTURE_H
+#define PVMON_TEST_REPORT_FIXTURE_H
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "caltime.h"
+#include "config.h"
+#include "util.h"
+
+static const char fixture_ddl[] __attribute__((unused)) =
+    "CREATE TABLE daily (station TEXT NOT NULL, device TEXT NOT NULL, day INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL, n_readings INTEGER NOT NULL, first_ts INTEGER, first_wh INTEGER,"
+    " last_ts INTEGER, last_wh INTEGER, delta_wh INTEGER NOT NULL DEFAULT 0,"
+    " resets INTEGER NOT NULL DEFAULT 0, excluded INTEGER NOT NULL DEFAULT 0, peak_w INTEGER,"
+    " asleep_s INTEGER NOT NULL DEFAULT 0, offline_s INTEGER NOT NULL DEFAULT 0,"
+    " fault_s INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (station, device, day)) WITHOUT ROWID;"
+    "CREATE TABLE hourly (station TEXT NOT NULL, device TEXT NOT NULL, day INTEGER NOT NULL,"
+    " hour INTEGER NOT NULL, wh INTEGER NOT NULL DEFAULT 0, n INTEGER NOT NULL DEFAULT 0,"
+    " peak_w INTEGER, PRIMARY KEY (station, device, day, hour)) WITHOUT ROWID;"
+    "PRAGMA user_version = 1;";
+
+/* An empty roll-up database in memory (or in a file when path is given). */
+static inline sqlite3 *fixture_db(const char *path)
+{
+	sqlite3 *db = NULL;
+	if (sqlite3_open(path ? path : ":memory:", &db) != SQLITE_OK ||
+	    sqlite3_exec(db, fixture_ddl, NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "fixture: %s\n", sqlite3_errmsg(db));
+		exit(2);
+	}
+	return db;
+}
+
+/* One daily row; pass FIX_NULL for an absent ts or counter. */
+#define FIX_NULL INT64_MIN
+struct fix_day {
+	const char *station, *device;
+	int32_t day;
+	int kind;
+	int64_t n, first_ts, first_wh, last_ts, last_wh, delta, resets, excluded, offline_s,
+	    fault_s;
+};
+
+static inline void fixture_insert(sqlite3 *db, const struct fix_day *d)
+{
+	static const char sql[] =
+	    "INSERT INTO daily (station, device, day, kind, n_readings, first_ts, first_wh,"
+	    " last_ts, last_wh, delta_wh, resets, excluded, offline_s, fault_s)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	sqlite3_stmt *q;
+	int64_t v[10] = {d->first_ts, d->first_wh, d->last_ts,   d->last_wh, d->delta,
+	                 d->resets,   d->excluded, d->offline_s, d->fault_s, 0};
+	int i;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+		fprintf(stderr, "fixture: %s\n", sqlite3_errmsg(db));
+		exit(2);
+	}
+	sqlite3_bind_text(q, 1, d->station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, d->device, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, d->day);
+	sqlite3_bind_int64(q, 4, d->kind);
+	sqlite3_bind_int64(q, 5, d->n);
+	for (i = 0; i < 9; i++) {
+		if (v[i] == FIX_NULL)
+			sqlite3_bind_null(q, 6 + i);
+		else
+			sqlite3_bind_int64(q, 6 + i, v[i]);
+	}
+	if (sqlite3_step(q) != SQLITE_DONE) {
+		fprintf(stderr, "fixture: insert: %s\n", sqlite3_errmsg(db));
+		exit(2);
+	}
+	sqlite3_finalize(q);
+}
+
+/*
+ * A simple producing day for a device: good readings at 06:00 and 19:00
+ * local, counter from *counter rising by wh; n readings, no faults.
+ */
+static inline void fixture_day(sqlite3 *db, const char *station, const char *device, int kind,
+                               int32_t day, int64_t *counter, int64_t wh, int64_t n)
+{
+	struct fix_day d;
+	int64_t midnight = caltime_local_midnight_ms(day);
+	memset(&d, 0, sizeof d);
+	d.station = station;
+	d.device = device;
+	d.day = day;
+	d.kind = kind;
+	d.n = n;
+	d.first_ts = midnight + 6 * 3600000LL;
+	d.first_wh = *counter;
+	d.last_ts = midnight + 19 * 3600000LL;
+	d.last_wh = *counter + wh;
+	d.delta = wh;
+	*counter += wh;
+	fixture_insert(db, &d);
+}
+
+/* Fleet building: everything heap-allocated, freed by fixture_fleet_free. */
+static inline struct fleet *fixture_fleet(const char *county)
+{
+	struct fleet *f = xcalloc(1, sizeof *f);
+	f->county = xstrdup(county);
+	return f;
+}
+
+static inline int fixture_township(struct fleet *f, const char *id, const char *name)
+{
+	f->townships = xrealloc(f->townships, sizeof *f->townships * (size_t)(f->n_townships + 1));
+	f->townships[f->n_townships].id = xstrdup(id);
+	f->townships[f->n_townships].name = xstrdup(name);
+	return f->n_townships++;
+}
+
+static inline int fixture_village(struct fleet *f, const char *id, const char *name, int township)
+{
+	struct fleet_village *v;
+	f->villages = xrealloc(f->villages, sizeof *f->villages * (size_t)(f->n_villages + 1));
+	v = &f->villages[f->n_villages];
+	memset(v, 0, sizeof *v);
+	v->id = xstrdup(id);
+	v->name = xstrdup(name);
+	v->township = township;
+	return f->n_villages++;
+}
+
+/* A tariff with one open-ended period from day 0. */
+static inline int fixture_tariff(struct fleet *f, const char *id, int64_t coal, int64_t subsidy)
+{
+	struct fleet_tariff *t;
+	f->tariffs = xrealloc(f->tariffs, sizeof *f->tariffs * (size_t)(f->n_tariffs + 1));
+	t = &f->tariffs[f->n_tariffs];
+	memset(t, 0, sizeof *t);
+	t->id = xstrdup(id);
+	t->periods = xcalloc(1, sizeof *t->periods);
+	t->n_periods = 1;
+	t->periods[0].from_day = 0;
+	t->periods[0].to_day = INT32_MAX;
+	t->periods[0].coal_fen_per_mwh = coal;
+	t->periods[0].subsidy_fen_per_mwh = subsidy;
+	return f->n_tariffs++;
+}
+
+/* Ends the tariff's last period on day `last` and opens a new one after it. */
+static inline void fixture_tariff_change(struct fleet *f, int t, int32_t last, int64_t coal,
+                                         int64_t subsidy)
+{
+	struct fleet_tariff *x = &f->tariffs[t];
+	x->periods = xrealloc(x->periods, sizeof *x->periods * (size_t)(x->n_periods + 1));
+	x->periods[x->n_periods - 1].to_day = last;
+	x->periods[x->n_periods].from_day = last + 1;
+	x->periods[x->n_periods].to_day = INT32_MAX;
+	x->periods[x->n_periods].coal_fen_per_mwh = coal;
+	x->periods[x->n_periods].subsidy_fen_per_mwh = subsidy;
+	x->n_periods++;
+}
+
+/* A station with a meter "m1" (if with_meter) and n_inv inverters "inv1".."invN". */
+static inline int fixture_station(struct fleet *f, const char *id, const char *name,
+                                  int64_t capacity_w, int with_meter, int n_inv, int tariff)
+{
+	struct fleet_station *s;
+	int i;
+	f->stations = xrealloc(f->stations, sizeof *f->stations * (size_t)(f->n_stations + 1));
+	s = &f->stations[f->n_stations];
+	memset(s, 0, sizeof *s);
+	s->id = xstrdup(id);
+	s->name = xstrdup(name);
+	s->capacity_w = capacity_w;
+	s->tariff = tariff;
+	s->devices = xcalloc((size_t)(n_inv + 1), sizeof *s->devices);
+	if (with_meter) {
+		s->meter = xstrdup("m1");
+		s->devices[s->n_devices].id = xstrdup("m1");
+		s->devices[s->n_devices].kind = READING_METER;
+		s->n_devices++;
+	}
+	for (i = 0; i < n_inv; i++) {
+		char buf[16];
+		snprintf(buf, sizeof buf, "inv%d", i + 1);
+		s->devices[s->n_devices].id = xstrdup(buf);
+		s->devices[s->n_devices].kind = READING_INVERTER;
+		s->devices[s->n_devices].capacity_w = capacity_w / (n_inv ? n_inv : 1);
+		s->n_devices++;
+	}
+	return f->n_stations++;
+}
+
+static inline void fixture_share(struct fleet *f, int station, int village, int64_t weight)
+{
+	struct fleet_station *s = &f->stations[station];
+	s->shares = xrealloc(s->shares, sizeof *s->shares * (size_t)(s->n_shares + 1));
+	s->shares[s->n_shares].village = village;
+	s->shares[s->n_shares].weight = weight;
+	s->n_shares++;
+}
+
+static inline void fixture_fleet_free(struct fleet *f)
+{
+	int i, j;
+	if (!f)
+		return;
+	for (i = 0; i < f->n_townships; i++) {
+		free(f->townships[i].id);
+		free(f->townships[i].name);
+	}
+	for (i = 0; i < f->n_villages; i++) {
+		free(f->villages[i].id);
+		free(f->villages[i].name);
+	}
+	for (i = 0; i < f->n_stations; i++) {
+		struct fleet_station *s = &f->stations[i];
+		for (j = 0; j < s->n_devices; j++)
+			free(s->devices[j].id);
+		free(s->devices);
+		free(s->shares);
+		free(s->id);
+		free(s->name);
+		free(s->meter);
+		free(s->gateway);
+	}
+	for (i = 0; i < f->n_tariffs; i++) {
+		free(f->tariffs[i].id);
+		free(f->tariffs[i].periods);
+	}
+	free(f->townships);
+	free(f->villages);
+	free(f->stations);
+	free(f->tariffs);
+	free(f->county);
+	free(f->path);
+	free(f);
+}
+
+/* A deterministic PRNG (xorshift64*): failures reproduce from the printed seed. */
+static uint64_t fixture_rng_state __attribute__((unused)) = 88172645463325252ULL;
+static inline uint64_t fixture_rand(void)
+{
+	uint64_t x = fixture_rng_state;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	fixture_rng_state = x;
+	return x * 2685821657736338717ULL;
+}
+/* Uniform in [lo, hi]. */
+static inline int64_t fixture_range(int64_t lo, int64_t hi)
+{
+	return lo + (int64_t)(fixture_rand() % (uint64_t)(hi - lo + 1));
+}
+
+#endif

@@ -1,0 +1,420 @@
+/*
+ * Tests for the roll-ups: hand-made cases for each rule, and a random stream
+ * (out of order, duplicates, resets, zero reads, jumps, gaps) whose roll-ups
+ * must equal a direct computation over the raw readings.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include "../../allocator/rollup.h"
+#include "../../allocator/store.h"
+#include "caltime.h"
+#include "harness.h"
+#include "util.h"
+
+static char dir[] = "/tmp/pvmon-test-rollup.XXXXXX";
+/* 2019-06-01 00:00 in Asia/Shanghai */
+static const int64_t T0 = INT64_C(1559318400000);
+
+static struct store *fresh(const char *name)
+{
+	char path[256], *cause = NULL;
+	struct store *s;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	s = store_open(path, &cause);
+	if (!s)
+		printf("  %s\n", cause);
+	return s;
+}
+
+static int64_t cap_10kw(void *ctx, const char *station, const char *device)
+{
+	(void)ctx;
+	(void)station;
+	return device[0] == 'm' ? 0 : 10000;
+}
+
+static struct reading mk(const char *device, int64_t seq, int64_t ts, int64_t wh)
+{
+	struct reading r = {0};
+	r.seq = (uint64_t)seq;
+	r.ts_ms = ts;
+	util_strlcpy(r.gw, "gw1", sizeof r.gw);
+	util_strlcpy(r.station, "st1", sizeof r.station);
+	util_strlcpy(r.device, device, sizeof r.device);
+	r.state = STATE_PRODUCING;
+	r.has = READING_HAS_ENERGY;
+	r.energy_wh = wh;
+	return r;
+}
+
+static void put_all(struct store *s, struct rollup *ru, struct reading *rs, int n)
+{
+	int i;
+	store_begin(s);
+	for (i = 0; i < n; i++)
+		CHECK(rollup_put(ru, &rs[i]) >= 0);
+	CHECK_INT(rollup_flush(ru), 0);
+	CHECK_INT(store_commit(s), 0);
+}
+
+static void resets_zero_reads_and_jumps_add_no_energy(void)
+{
+	struct store *s = fresh("rules.db");
+	struct rollup_conf c = {60, cap_10kw, NULL};
+	struct rollup *ru;
+	struct store_daily d;
+	int64_t m = 60000, base = T0 + 10 * 3600000;
+	struct reading rs[7];
+	if (!s)
+		return;
+	ru = rollup_new(s, &c);
+	rs[0] = mk("inv1", 1, base, 1000);
+	rs[1] = mk("inv1", 2, base + m, 1100);
+	rs[2] = mk("inv1", 3, base + 2 * m, 0);
+	rs[2].quality = QUALITY_COUNTER_ZERO;
+	rs[3] = mk("inv1", 4, base + 3 * m, 1200);
+	rs[4] = mk("inv1", 5, base + 4 * m, 50); /* replaced inverter: a new segment */
+	rs[5] = mk("inv1", 6, base + 5 * m, 80);
+	rs[6] = mk("inv1", 7, base + 6 * m, 80 + 50000000); /* 50 MWh in a minute on 10 kW */
+	put_all(s, ru, rs, 7);
+	CHECK_INT(store_daily_get(s, "st1", "inv1", caltime_local_day(base, &(int){0}), &d), 1);
+	CHECK_INT(d.delta_wh, 100 + 100 + 30);
+	CHECK_INT(d.resets, 1);
+	CHECK_INT(d.excluded, 2);
+	CHECK_INT(d.n_readings, 7);
+	CHECK_INT(d.first_wh, 1000);
+	CHECK_INT(d.last_wh, 80 + 50000000);
+	rollup_free(ru);
+	store_close(s);
+}
+
+static void state_time_goes_to_the_earlier_reading_and_is_capped(void)
+{
+	struct store *s = fresh("state.db");
+	struct rollup_conf c = {60, NULL, NULL};
+	struct rollup *ru;
+	struct store_daily d;
+	struct reading rs[4];
+	int h;
+	if (!s)
+		return;
+	ru = rollup_new(s, &c);
+	rs[0] = mk("inv1", 1, T0 + 3600000, 10);
+	rs[0].state = STATE_SLEEPING;
+	rs[1] = mk("inv1", 2, T0 + 3600000 + 60000, 10);
+	rs[1].state = STATE_FAULT;
+	rs[2] = mk("inv1", 3, T0 + 3600000 + 90000, 10);
+	rs[2].state = STATE_OFFLINE;
+	rs[3] = mk("inv1", 4, T0 + 7200000, 10); /* an hour later: capped at 3 x 60 s */
+	put_all(s, ru, rs, 4);
+	CHECK_INT(store_daily_get(s, "st1", "inv1", caltime_local_day(T0 + 3600000, &h), &d), 1);
+	CHECK_INT(d.asleep_s, 60);
+	CHECK_INT(d.fault_s, 30);
+	CHECK_INT(d.offline_s, 180);
+	rollup_free(ru);
+	store_close(s);
+}
+
+static void an_increment_across_midnight_belongs_to_the_later_day(void)
+{
+	struct store *s = fresh("midnight.db");
+	struct rollup *ru;
+	struct store_daily d;
+	struct store_hourly hr;
+	struct reading rs[2];
+	int h;
+	int32_t day;
+	if (!s)
+		return;
+	ru = rollup_new(s, NULL);
+	rs[0] = mk("inv1", 1, T0 - 30000, 500);
+	rs[1] = mk("inv1", 2, T0 + 30000, 520);
+	put_all(s, ru, rs, 2);
+	day = caltime_local_day(T0, &h);
+	CHECK_INT(h, 0);
+	CHECK_INT(store_daily_get(s, "st1", "inv1", day, &d), 1);
+	CHECK_INT(d.delta_wh, 20);
+	CHECK_INT(store_daily_get(s, "st1", "inv1", day - 1, &d), 1);
+	CHECK_INT(d.delta_wh, 0);
+	CHECK_INT(d.last_wh, 500);
+	CHECK_INT(store_hourly_get(s, "st1", "inv1", day, 0, &hr), 1);
+	CHECK_INT(hr.wh, 20);
+	rollup_free(ru);
+	store_close(s);
+}
+
+/* ---- the random stream and its reference ---- */
+
+#define NDEV 3
+#define NREAD 6000
+static const char *const devs[NDEV] = {"inv1", "inv2", "meter"};
+
+static uint64_t rng = 88172645463325252u;
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+struct ref_day {
+	int used;
+	int64_t n, delta, resets, excluded, peak, asleep, offline, fault;
+	int has_peak, has_first;
+	int64_t first_wh, last_wh;
+	int64_t hour_wh[24], hour_n[24];
+};
+
+#define REF_DAYS 8
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct reading *x = a, *y = b;
+	int c = strcmp(x->device, y->device);
+	if (c)
+		return c;
+	if (x->ts_ms != y->ts_ms)
+		return x->ts_ms < y->ts_ms ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The rules of docs/storage.md applied directly to a device's sorted readings. */
+static void reference(const struct reading *rs, int n, int64_t cap, int32_t day0,
+                      struct ref_day *out)
+{
+	int i, h;
+	const struct reading *prev = NULL, *good = NULL;
+	for (i = 0; i < n; i++) {
+		const struct reading *r = &rs[i];
+		struct ref_day *d = &out[caltime_local_day(r->ts_ms, &h) - day0];
+		d->used = 1;
+		if (prev) {
+			int hp;
+			struct ref_day *pd = &out[caltime_local_day(prev->ts_ms, &hp) - day0];
+			int64_t dt = r->ts_ms - prev->ts_ms;
+			dt = (dt < 180000 ? dt : 180000) / 1000;
+			if (prev->state == STATE_SLEEPING || prev->state == STATE_STANDBY ||
+			    prev->state == STATE_OFF)
+				pd->asleep += dt;
+			else if (prev->state == STATE_OFFLINE)
+				pd->offline += dt;
+			else if (prev->state == STATE_FAULT)
+				pd->fault += dt;
+		}
+		d->n++;
+		d->hour_n[h]++;
+		if (r->has & READING_HAS_POWER) {
+			if (!d->has_peak || r->ac_power_w > d->peak)
+				d->peak = r->ac_power_w;
+			d->has_peak = 1;
+		}
+		if (r->has & READING_HAS_ENERGY) {
+			if (r->quality &
+			    (QUALITY_COUNTER_ZERO | QUALITY_COUNTER_JUMP | QUALITY_SENTINEL)) {
+				d->excluded++;
+			} else {
+				if (good) {
+					int64_t inc = r->energy_wh - good->energy_wh;
+					double bound = (double)cap *
+					                   (double)(r->ts_ms - good->ts_ms) /
+					                   3600000.0 * 1.01 +
+					               1000.0;
+					if (inc < 0)
+						d->resets++;
+					else if (cap > 0 && (double)inc > bound)
+						d->excluded++;
+					else
+						d->delta += inc, d->hour_wh[h] += inc;
+				}
+				good = r;
+				if (!d->has_first)
+					d->first_wh = r->energy_wh, d->has_first = 1;
+				d->last_wh = r->energy_wh;
+			}
+		}
+		prev = r;
+	}
+}
+
+static void rollups_equal_a_direct_computation_over_a_random_stream(void)
+{
+	struct store *s = fresh("random.db");
+	struct rollup_conf c = {60, cap_10kw, NULL};
+	struct rollup *ru;
+	struct reading *rs = xcalloc(NREAD, sizeof *rs), *sent = xcalloc(NREAD * 2, sizeof *sent);
+	int64_t wh[NDEV] = {1000000, 2000000, 3000000}, ts = T0 - 3 * 3600000;
+	int i, n_sent = 0, h;
+	int32_t day0 = caltime_local_day(T0, &h) - 1;
+	struct rollup_stats st;
+	if (!s)
+		goto done;
+	ru = rollup_new(s, &c);
+	/* readings of three devices, ~20 s apart, with every kind of trouble */
+	for (i = 0; i < NREAD; i++) {
+		int dv = (int)(rnd() % NDEV);
+		uint64_t x = rnd() % 1000;
+		struct reading *r = &rs[i];
+		ts += 5000 + (int64_t)(rnd() % 30000);
+		if (x < 5)
+			ts += 3600000; /* an outage */
+		*r = mk(devs[dv], i + 1, ts, 0);
+		r->kind = dv == 2 ? READING_METER : READING_INVERTER;
+		r->state = (enum reading_state)(rnd() % 9);
+		if (rnd() % 10) {
+			r->has |= READING_HAS_POWER;
+			r->ac_power_w = (int64_t)(rnd() % 12000) - 100;
+		}
+		wh[dv] += (int64_t)(rnd() % 60);
+		r->energy_wh = wh[dv];
+		if (x < 15) {
+			r->energy_wh = 0;
+			r->quality = QUALITY_COUNTER_ZERO;
+		} else if (x < 20) {
+			wh[dv] = (int64_t)(rnd() % 1000); /* reset */
+			r->energy_wh = wh[dv];
+		} else if (x < 25) {
+			r->energy_wh += 40000000; /* a one-poll spike */
+		} else if (x < 30) {
+			r->has &= ~READING_HAS_ENERGY;
+		} else if (x < 33) {
+			r->quality = QUALITY_SENTINEL;
+		}
+	}
+	/* delivery: mostly in order, some late by up to 200 positions, some twice */
+	for (i = 0; i < NREAD; i++) {
+		int late = rnd() % 50 == 0;
+		if (late && i + 1 < NREAD) {
+			int j = i + 1 + (int)(rnd() % 200);
+			struct reading t = rs[i];
+			if (j >= NREAD)
+				j = NREAD - 1;
+			memmove(&rs[i], &rs[i + 1], (size_t)(j - i) * sizeof *rs);
+			rs[j] = t;
+		}
+	}
+	for (i = 0; i < NREAD; i++) {
+		sent[n_sent++] = rs[i];
+		if (rnd() % 20 == 0)
+			sent[n_sent++] = rs[(int)(rnd() % (unsigned)(i + 1))];
+	}
+	/* batches of random size, each in its own transaction, sometimes a restart */
+	for (i = 0; i < n_sent;) {
+		int n = 1 + (int)(rnd() % 300), k;
+		store_begin(s);
+		for (k = 0; k < n && i < n_sent; k++, i++)
+			CHECK(rollup_put(ru, &sent[i]) >= 0);
+		CHECK_INT(rollup_flush(ru), 0);
+		CHECK_INT(store_commit(s), 0);
+		if (rnd() % 10 == 0)
+			rollup_forget(ru); /* as after a restart */
+	}
+	rollup_stats(ru, &st);
+	CHECK_INT(st.stored, NREAD);
+	CHECK(st.duplicates > 0);
+	CHECK(st.recomputes > 0);
+
+	qsort(rs, NREAD, sizeof *rs, cmp_key);
+	{
+		int start = 0, dv;
+		for (dv = 0; dv < NDEV; dv++) {
+			struct ref_day ref[REF_DAYS];
+			int end = start, dd;
+			memset(ref, 0, sizeof ref);
+			while (end < NREAD && strcmp(rs[end].device, rs[start].device) == 0)
+				end++;
+			reference(rs + start, end - start, cap_10kw(NULL, "st1", rs[start].device),
+			          day0, ref);
+			for (dd = 0; dd < REF_DAYS; dd++) {
+				struct store_daily d;
+				int got =
+				    store_daily_get(s, "st1", rs[start].device, day0 + dd, &d);
+				CHECK_INT(got, ref[dd].used);
+				if (!got || !ref[dd].used)
+					continue;
+				CHECK_INT(d.n_readings, ref[dd].n);
+				CHECK_INT(d.delta_wh, ref[dd].delta);
+				CHECK_INT(d.resets, ref[dd].resets);
+				CHECK_INT(d.excluded, ref[dd].excluded);
+				CHECK_INT(d.peak_w, ref[dd].peak);
+				CHECK_INT(d.asleep_s, ref[dd].asleep);
+				CHECK_INT(d.offline_s, ref[dd].offline);
+				CHECK_INT(d.fault_s, ref[dd].fault);
+				CHECK_INT(d.first_wh, ref[dd].first_wh);
+				CHECK_INT(d.last_wh, ref[dd].last_wh);
+				for (h = 0; h < 24; h++) {
+					struct store_hourly hr;
+					int hg = store_hourly_get(s, "st1", rs[start].device,
+					                          day0 + dd, h, &hr);
+					CHECK_INT(hg, ref[dd].hour_n[h] > 0);
+					if (hg == 1) {
+						CHECK_INT(hr.n, ref[dd].hour_n[h]);
+						CHECK_INT(hr.wh, ref[dd].hour_wh[h]);
+					}
+				}
+			}
+			start = end;
+		}
+	}
+	/* the same counts straight from SQL over the raw table (the zone is UTC+8) */
+	{
+		sqlite3_stmt *q;
+		int mismatches = -1;
+		sqlite3_prepare_v2(store_db(s),
+		                   "SELECT count(*) FROM (SELECT station, device,"
+		                   " (ts + 28800000) / 86400000 AS day, count(*) AS n,"
+		                   " max(ac_power_w) AS peak FROM readings GROUP BY 1, 2, 3) r"
+		                   " LEFT JOIN daily d USING (station, device, day)"
+		                   " WHERE d.n_readings IS NOT r.n OR d.peak_w IS NOT r.peak",
+		                   -1, &q, NULL);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			mismatches = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+		CHECK_INT(mismatches, 0);
+	}
+	/* a full rebuild from raw readings changes nothing */
+	{
+		sqlite3_stmt *q;
+		int64_t before = -1, after = -2;
+		const char *sum = "SELECT sum(delta_wh * 7 + n_readings * 3 + asleep_s + resets"
+		                  " + excluded * 11 + fault_s * 13) FROM daily";
+		sqlite3_prepare_v2(store_db(s), sum, -1, &q, NULL);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			before = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+		store_begin(s);
+		for (i = 0; i < NDEV; i++)
+			CHECK_INT(rollup_rebuild(ru, "st1", devs[i]), 0);
+		store_commit(s);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			after = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+		CHECK_INT(after, before);
+	}
+	rollup_free(ru);
+	store_close(s);
+done:
+	free(rs);
+	free(sent);
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	caltime_set_zone("Asia/Shanghai");
+	RUN(resets_zero_reads_and_jumps_add_no_energy);
+	RUN(state_time_goes_to_the_earlier_reading_and_is_capped);
+	RUN(an_increment_across_midnight_belongs_to_the_later_day);
+	RUN(rollups_equal_a_direct_computation_over_a_random_stream);
+	{
+		char cmd[300];
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			printf("could not remove %s\n", dir);
+	}
+	return harness_end();
+}
