@@ -156,9 +156,32 @@ struct cursor {
 	int s, dev; /* station index, device index in station; -1 unknown */
 	int64_t cap_w;
 	int is_meter;
-	struct row prev;
-	int has_prev;
+	/* The device's last good counter reading so far (it may be days back: a gap). */
+	int has_good;
+	int32_t good_day;
+	int64_t good_ts, good_wh;
 };
+
+/*
+ * Ingest booked the whole increment between two consecutive good readings on
+ * the day of the later one. Interpolating the counter at every local midnight
+ * in between gives each day its own part: a night at a month boundary, or a
+ * ten-day outage across a tariff change, is then priced by the day it happened.
+ */
+static void split_increment(struct energy *e, int64_t *days, const struct cursor *c,
+                            const struct row *r)
+{
+	int64_t before = 0;
+	int32_t d;
+	for (d = c->good_day + 1; d <= r->day; d++) {
+		int64_t part =
+		    energy_split_boundary(c->good_ts, c->good_wh, r->first_ts, r->first_wh,
+		                          e->midnight[d - e->day0], c->cap_w);
+		days[d - 1 - e->day0] += part - before;
+		before = part;
+	}
+	days[r->day - e->day0] -= before;
+}
 
 /* Books one row of a known device into the day arrays and month figures. */
 static void book_row(struct energy *e, struct cursor *c, const struct row *r)
@@ -167,15 +190,17 @@ static void book_row(struct energy *e, struct cursor *c, const struct row *r)
 	int i = r->day - e->day0, k;
 	int64_t *days = (c->is_meter ? e->meter_day : e->inv_day) + (size_t)c->s * e->ndays;
 
-	if (!c->is_meter && st->devices[c->dev].kind != READING_INVERTER)
-		return; /* a second meter (e.g. import only) settles nothing */
-	days[i] += r->delta;
-	/* Interpolate the counter at the midnight between two consecutive days. */
-	if (c->has_prev && c->prev.day == r->day - 1 && c->prev.has_last && r->has_first) {
-		int64_t pre = energy_split_boundary(c->prev.last_ts, c->prev.last_wh, r->first_ts,
-		                                    r->first_wh, e->midnight[i], c->cap_w);
-		days[i - 1] += pre;
-		days[i] -= pre;
+	/* A second meter (e.g. import only) settles nothing but counts for completeness. */
+	if (c->is_meter || st->devices[c->dev].kind == READING_INVERTER) {
+		days[i] += r->delta;
+		if (c->has_good && r->has_first && c->good_day < r->day)
+			split_increment(e, days, c, r);
+	}
+	if (r->has_last) {
+		c->has_good = 1;
+		c->good_day = r->day;
+		c->good_ts = r->last_ts;
+		c->good_wh = r->last_wh;
 	}
 	k = month_of(e, r->day);
 	if (k >= 0) {
@@ -206,7 +231,7 @@ static void cursor_move(struct energy *e, struct cursor *c, const struct station
 	}
 	if (strcmp(c->device, device) != 0) {
 		util_strlcpy(c->device, device, sizeof c->device);
-		c->has_prev = 0;
+		c->has_good = 0;
 		c->dev = c->s >= 0 ? device_find(&e->f->stations[c->s], device) : -1;
 		if (c->dev >= 0) {
 			const struct fleet_station *st = &e->f->stations[c->s];
@@ -280,8 +305,6 @@ static int scan(struct energy *e, sqlite3 *db, char **cause)
 		col_int(q, 11, &r.offline_s);
 		col_int(q, 12, &r.fault_s);
 		book_row(e, &c, &r);
-		c.prev = r;
-		c.has_prev = 1;
 	}
 	if (rc != SQLITE_DONE) {
 		*cause = xasprintf("database: reading table \"daily\": %s", sqlite3_errmsg(db));

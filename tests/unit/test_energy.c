@@ -129,6 +129,43 @@ static void a_counter_reset_mid_month_starts_a_new_segment_and_is_reported(void)
 	sqlite3_close(db);
 }
 
+static void energy_during_an_outage_is_spread_over_the_days_it_was_made(void)
+{
+	sqlite3 *db = fixture_db(NULL);
+	struct fleet *f = meter_fleet();
+	int32_t jun1 = caltime_days(2019, 6, 1), d;
+	int64_t counter = 0;
+	struct energy *e;
+	/* Silent 10-19 June: 9 June 19:00 to 20 June 06:00 is 251 h, and the counter rose by
+	 * 251,000 Wh, booked by ingest on the 20th. Each silent day gets 24,000 Wh back. */
+	for (d = jun1; d < jun1 + 30; d++) {
+		if (d >= jun1 + 9 && d <= jun1 + 18)
+			continue;
+		if (d == jun1 + 19) {
+			int64_t b = caltime_local_midnight_ms(d);
+			fixture_insert(db, &(struct fix_day){"s1", "m1", d, 1, 1440, b + 6 * H,
+			                                     counter + 251000, b + 19 * H,
+			                                     counter + 252000, 252000, 0, 0, 0, 0});
+			counter += 252000;
+			continue;
+		}
+		fixture_day(db, "s1", "m1", 1, d, &counter, 1000, 1440);
+	}
+	e = load_june(db, f, 1);
+	CHECK(e != NULL);
+	if (e) {
+		const int64_t *days = energy_days(e, 0, 0);
+		CHECK_INT(energy_month_get(e, 0, 0)->energy_wh, 20 * 1000 + 251000);
+		CHECK_INT(days[8], 1000 + 5000); /* 9 June: 19:00 to midnight */
+		CHECK_INT(days[9], 24000);
+		CHECK_INT(days[18], 24000);
+		CHECK_INT(days[19], 1000 + 6000); /* 20 June: midnight to 06:00, then its day */
+	}
+	energy_free(e);
+	fixture_fleet_free(f);
+	sqlite3_close(db);
+}
+
 /* A station with a meter and two inverters. */
 static struct fleet *mixed_fleet(void)
 {
@@ -244,6 +281,7 @@ int main(void)
 	RUN(the_increment_across_a_boundary_is_split_by_time);
 	RUN(month_boundaries_are_local_midnights_in_asia_shanghai);
 	RUN(a_counter_reset_mid_month_starts_a_new_segment_and_is_reported);
+	RUN(energy_during_an_outage_is_spread_over_the_days_it_was_made);
 	RUN(without_meter_data_the_inverters_settle_the_month);
 	RUN(meter_and_inverters_beyond_the_tolerance_are_flagged);
 	RUN(completeness_gaps_and_down_time_are_counted);
