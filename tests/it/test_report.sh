@@ -44,7 +44,6 @@ pb=$(q "SELECT group_concat(json_extract(p.value, '\$.energy_wh'), ' ') || ' ' |
 check "st-b's outage is priced by the days it happened ($pb)" test "$pb" = "13442629 13557371 2280984"
 check "st-b is flagged incomplete and offline" \
 	test "$(q "SELECT count(*) FROM json_each($J, '\$.stations') s, json_each(s.value, '\$.flags') f WHERE json_extract(s.value, '\$.id') = 'st-b' AND f.value IN ('incomplete', 'offline')")" = 2
-check "the unknown station's row is counted, not booked" test "$(q "SELECT json_extract($J, '\$.unknown_rows')")" = 1
 ch=$(q "SELECT json_extract(value, '\$.status') FROM json_each($J, '\$.villages') WHERE json_extract(value, '\$.id') = 'chengzhuang'")
 check "chengzhuang is not OK ($ch)" test "$ch" != ok
 check "chengzhuang's reasons name st-b" \
