@@ -100,6 +100,10 @@ clean:
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 
+# Benchmarks: every bench/*.sh in turn (minutes, not part of make test).
+bench: all
+	@for s in bench/*.sh; do sh "$$s" || exit 1; done
+
 # The demo county end to end (docs/demo.md); DEMO_QUICK=1 for the CI-sized run.
 demo: deps
 	@$(MAKE) --no-print-directory $(PROGS) $(DEMO_PROGS) $(TOOLS)
