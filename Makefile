@@ -144,3 +144,9 @@ cross: deps-cross
 test-cross: cross deps
 	@$(MAKE) --no-print-directory tests
 	@ARCH=$(ARCH) TRIPLET=$(TRIPLET) O=$(O) BIN=$(BIN) sh tests/cross/smoke.sh
+
+# ---- Fault suite (docs/reliability.md): every scenario at full length, about 15 minutes;
+# FAULTS="broker bound" runs some. The CI-sized slice is tests/it/test_faults_ci.sh. ----
+faults: deps
+	@$(MAKE) --no-print-directory tests
+	@O=$(O) BIN=$(BIN) sh tests/faults/run.sh $(FAULTS)
