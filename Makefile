@@ -78,7 +78,7 @@ tests: $(PROGS) $(TESTS) $(TOOLS)
 
 # Debian packages the build and the tests need; installed only when missing.
 DEB_BUILD := build-essential pkg-config libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev
-DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl
+DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 
@@ -144,6 +144,27 @@ cross: deps-cross
 test-cross: cross deps
 	@$(MAKE) --no-print-directory tests
 	@ARCH=$(ARCH) TRIPLET=$(TRIPLET) O=$(O) BIN=$(BIN) sh tests/cross/smoke.sh
+
+# Fuzzing (docs/reliability.md, tests/fuzz/README.md): libFuzzer targets built
+# with clang into build/fuzz, each run FUZZ_SECONDS on its seed corpus.
+DEB_FUZZ     := clang libclang-rt-14-dev
+FUZZ_O       := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=undefined
+FUZZ_BINS     = $(patsubst tests/fuzz/%.c,$(O)/%,$(wildcard tests/fuzz/fuzz_*.c))
+.PHONY: deps-fuzz fuzz-build fuzz-bins
+
+$(O)/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(O)/tests/fuzz/fuzzutil.o $(LIBCOMMON)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+fuzz-bins: $(FUZZ_BINS)
+deps-fuzz:
+	@sh tests/deps.sh $(DEB_FUZZ)
+fuzz-build: deps-fuzz
+	@$(MAKE) --no-print-directory CC=clang O=$(FUZZ_O) CFLAGS="$(FUZZ_CFLAGS)" \
+	    WARN="$(WARN) -Wno-shadow" fuzz-bins
+fuzz: fuzz-build
+	@FUZZ_O=$(FUZZ_O) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 
 # ---- Fault suite (docs/reliability.md): every scenario at full length, about 15 minutes;
 # FAULTS="broker bound" runs some. The CI-sized slice is tests/it/test_faults_ci.sh. ----

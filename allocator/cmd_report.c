@@ -12,45 +12,13 @@
 #include "cmd.h"
 #include "config.h"
 #include "report.h"
+#include "store.h"
 #include "util.h"
 
 static const char usage[] =
     "usage: pvmon-allocator report -c central.json --month YYYY-MM\n"
     "                              [--format text|csv|json|html] [-o FILE]\n"
     "                              [--generated-at TEXT]\n";
-
-/* Opens the database read only and checks it is a pvmon store this version can read. */
-static sqlite3 *db_open(const char *path, char **cause)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *q = NULL;
-	int version = -1;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		*cause = xasprintf("%s: cannot open the database: %s", path,
-		                   db ? sqlite3_errmsg(db) : "out of memory");
-		goto fail;
-	}
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
-	    sqlite3_step(q) == SQLITE_ROW)
-		version = sqlite3_column_int(q, 0);
-	sqlite3_finalize(q);
-	if (version < 0) {
-		*cause =
-		    xasprintf("%s: not a readable SQLite database: %s", path, sqlite3_errmsg(db));
-		goto fail;
-	}
-	if (version > 1) {
-		*cause = xasprintf("%s: schema version %d is newer than this pvmon reads (1)", path,
-		                   version);
-		goto fail;
-	}
-	return db;
-fail:
-	sqlite3_close(db);
-	return NULL;
-}
 
 /* Writes the report to path through a temporary file renamed into place. */
 static int write_file(const struct report *r, enum report_format fmt, const char *path,
@@ -100,7 +68,7 @@ int report_cmd(int argc, char **argv)
 	struct report *r = NULL;
 	struct report_params p;
 	enum report_format fmt;
-	sqlite3 *db = NULL;
+	struct store *store = NULL;
 	char *cause = NULL;
 	int c, ret = 1;
 
@@ -161,15 +129,16 @@ int report_cmd(int argc, char **argv)
 	}
 	if (fleet_load(cc->fleet_path, &fleet, &cause) < 0)
 		goto fail;
-	db = db_open(cc->database, &cause);
-	if (!db)
+	/* Read only, and only a schema version this pvmon was built for (docs/storage.md). */
+	store = store_open_readonly(cc->database, &cause);
+	if (!store)
 		goto fail;
 	p.timezone = cc->timezone;
 	p.generated_at = generated_at;
 	p.target_fen_per_year = cc->target_fen_per_year;
 	p.expected_interval_s = cc->expected_interval_s;
 	p.meter_tolerance_permille = cc->meter_tolerance_permille;
-	r = report_build(db, fleet, &p, &cause);
+	r = report_build(store_db(store), fleet, &p, &cause);
 	if (!r)
 		goto fail;
 	if (output) {
@@ -185,7 +154,7 @@ fail:
 		fprintf(stderr, "pvmon-allocator report: %s\n", cause);
 	free(cause);
 	report_free(r);
-	sqlite3_close(db);
+	store_close(store);
 	fleet_free(fleet);
 	central_conf_free(cc);
 	return ret;

@@ -49,8 +49,10 @@ int64_t energy_split_boundary(int64_t last_ts, int64_t last_wh, int64_t first_ts
 		return 0;
 	if (boundary_ms >= first_ts)
 		return inc;
-	/* Same bound as ingest: capacity x elapsed + 1 %, so both agree on what counted. */
-	if (capacity_w > 0 && (__int128)inc * 3600000 * 100 > (__int128)capacity_w * dt * 101)
+	/* Same bound as ingest (capacity x elapsed + 1 %, + 1 kWh), so both agree on what counted.
+	 */
+	if (capacity_w > 0 && (__int128)inc * 360000000 >
+	                          (__int128)capacity_w * dt * 101 + (__int128)1000 * 360000000)
 		return 0;
 	return (int64_t)((__int128)inc * (boundary_ms - last_ts) / dt);
 }

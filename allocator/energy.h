@@ -66,7 +66,7 @@ int64_t energy_unknown_rows(const struct energy *e);
  * (last_ts, last_wh) and (first_ts, first_wh) that lies before boundary_ms,
  * by linear interpolation, rounded down. 0 when the increment is negative (a
  * reset) or more than capacity_w (if > 0) allows over the elapsed time plus
- * 1 % (ingest excluded it).
+ * 1 % plus 1 kWh (ingest excluded it).
  */
 int64_t energy_split_boundary(int64_t last_ts, int64_t last_wh, int64_t first_ts, int64_t first_wh,
                               int64_t boundary_ms, int64_t capacity_w);

@@ -214,7 +214,8 @@ static void reject(struct ingest *in, const char *topic, const void *payload, si
 	e->topic = xstrdup(topic);
 	e->len = len > REJECT_KEEP_MAX ? REJECT_KEEP_MAX : len;
 	e->payload = xmalloc(e->len + 1);
-	memcpy(e->payload, payload, e->len);
+	if (e->len) /* an empty MQTT payload arrives as NULL */
+		memcpy(e->payload, payload, e->len);
 	snprintf(e->reason, sizeof e->reason, "%s%s", reason,
 	         len > REJECT_KEEP_MAX ? " (payload truncated)" : "");
 	if (log_rate_allow(&in->reject_rate, util_mono_ms(), 10000, 10, &suppressed)) {

@@ -124,7 +124,8 @@ int render_csv(const struct report *r, FILE *out)
 	section(out, "stations",
 	        "station_id,station_name,source,energy_kwh,meter_kwh,inverter_kwh,"
 	        "yield_wh_per_kwp,completeness_permille,longest_gap_h,resets,excluded,"
-	        "offline_h,fault_h,coal_yuan,subsidy_yuan,revenue_yuan,land_rent_yuan,"
+	        "offline_h,fault_h,t12_months_without_data,t12_relative_yield_permille,coal_yuan,"
+	        "subsidy_yuan,revenue_yuan,land_rent_yuan,"
 	        "insurance_yuan,om_yuan,tax_yuan,costs_yuan,distributable_yuan,deficit_yuan,flags");
 	for (i = 0; i < r->n_stations; i++) {
 		const struct report_station *rs = &r->stations[i];
@@ -141,6 +142,8 @@ int render_csv(const struct report *r, FILE *out)
 		num(out, rs->e.excluded);
 		num(out, rs->e.offline_s / 3600);
 		num(out, rs->e.fault_s / 3600);
+		num(out, rs->months_without_data);
+		num(out, rs->relative_permille);
 		yuan(out, rs->r.coal_fen);
 		yuan(out, rs->r.subsidy_fen);
 		yuan(out, rs->r.revenue_fen);
@@ -212,7 +215,7 @@ int render_csv(const struct report *r, FILE *out)
 		}
 	}
 
-	section(out, "reasons", "village_id,status,kind,station_id,value,ref,text");
+	section(out, "reasons", "village_id,status,kind,station_id,value,ref,aux,text");
 	for (i = 0; i < r->n_villages; i++) {
 		const struct report_village *rv = &r->villages[r->village_order[i]];
 		for (j = 0; j < rv->n_reasons; j++) {
@@ -223,6 +226,7 @@ int render_csv(const struct report *r, FILE *out)
 			field(out, x->station >= 0 ? r->stations[x->station].st->id : "", 0);
 			num(out, x->value);
 			num(out, x->ref);
+			num(out, x->aux);
 			report_reason_describe(r, x, buf, sizeof buf);
 			field(out, buf, 0);
 			fputs("\r\n", out);

@@ -87,7 +87,10 @@ static void chart(FILE *out, const struct report *r)
 			ymax = r->villages[i].t.target_fen;
 	}
 	ymax += ymax / 10 + 1;
+	/* Bars share the width, but a few villages must not become slabs: at most 40 units. */
 	step = n > 0 ? CHART_W * 100 / n : CHART_W * 100;
+	if (step > 4000)
+		step = 4000;
 	bw = step * 8 / 10;
 	fprintf(out,
 	        "<section class=\"chart\"><h2>Trailing twelve months per village against the "
@@ -146,8 +149,8 @@ static void chart(FILE *out, const struct report *r)
 		fputs("\" y2=\"", out);
 		fx(out, ty);
 		fputs("\" stroke=\"#1565c0\" stroke-width=\"2\" stroke-dasharray=\"8 4\"/>\n", out);
-		fputs("<text x=\"4\" y=\"", out);
-		fx(out, ty + 400);
+		fprintf(out, "<text x=\"%d\" text-anchor=\"end\" y=\"", CHART_L + CHART_W);
+		fx(out, ty - 400);
 		fputs("\" font-size=\"12\" fill=\"#1565c0\">target ¥", out);
 		yuan(out, r->target_fen_per_year);
 		fputs("</text>\n", out);

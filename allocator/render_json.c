@@ -131,6 +131,8 @@ static void station(struct jw *w, const struct report *r, const struct report_st
 	jw_int(w, "excluded", rs->e.excluded);
 	jw_int(w, "offline_s", rs->e.offline_s);
 	jw_int(w, "fault_s", rs->e.fault_s);
+	jw_int(w, "t12_months_without_data", rs->months_without_data);
+	jw_int(w, "t12_relative_yield_permille", rs->relative_permille);
 	jw_open(w, "tariff_periods", '[');
 	for (j = 0; j < rs->r.n_periods; j++) {
 		const struct revenue_period *p = &rs->r.periods[j];
@@ -208,6 +210,7 @@ static void village(struct jw *w, const struct report *r, const struct report_vi
 		jw_str(w, "station", x->station >= 0 ? r->stations[x->station].st->id : NULL);
 		jw_int(w, "value", x->value);
 		jw_int(w, "ref", x->ref);
+		jw_int(w, "aux", x->aux);
 		report_reason_describe(r, x, buf, sizeof buf);
 		jw_str(w, "text", buf);
 		jw_close(w, '}');

@@ -132,13 +132,15 @@ static void table_print(FILE *out, struct table *t)
 				w[c] = x;
 		}
 	for (r = -1; r < t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
+		int last = t->ncols - 1;
+		/* Stop at the last non-empty cell, unpadded if left-aligned: no trailing blanks. */
+		while (last > 0 && !*(r < 0 ? t->head[last] : t->cells[r * t->ncols + last]))
+			last--;
+		for (c = 0; c <= last; c++) {
 			const char *s = r < 0 ? t->head[c] : t->cells[r * t->ncols + c];
 			if (c)
 				fputs("  ", out);
-			/* The last left-aligned column needs no padding. */
-			pad(out, s, c == t->ncols - 1 && t->align[c] == 'l' ? 0 : w[c],
-			    t->align[c]);
+			pad(out, s, c == last && t->align[c] == 'l' ? 0 : w[c], t->align[c]);
 		}
 		fputc('\n', out);
 		if (r < 0) {

@@ -252,6 +252,49 @@ static void station_figures(struct report *r, const struct energy *e)
 	}
 }
 
+/* Each station's yield against the fleet median, month by month, over the window. */
+static void window_figures(struct report *r, const struct energy *e)
+{
+	int64_t *ys = xcalloc((size_t)r->n_stations + 1, sizeof *ys);
+	int64_t *own = xcalloc((size_t)r->n_stations + 1, sizeof *own);
+	int64_t *fleet = xcalloc((size_t)r->n_stations + 1, sizeof *fleet);
+	int k, s;
+
+	for (k = 0; k < TARGET_WINDOW; k++) {
+		int n = 0, nd;
+		int32_t first = energy_month_first_day(e, k, &nd);
+		int64_t median = -1;
+		for (s = 0; s < r->n_stations; s++) {
+			const struct fleet_station *st = &r->fleet->stations[s];
+			const struct energy_month *m = energy_month_get(e, s, k);
+			if (m->source != ENERGY_NONE && st->capacity_w > 0)
+				ys[n++] = (int64_t)((__int128)m->energy_wh * 1000 / st->capacity_w);
+		}
+		if (n > 0) {
+			qsort(ys, (size_t)n, sizeof *ys, i64_cmp);
+			median = n % 2 ? ys[n / 2] : (ys[n / 2 - 1] + ys[n / 2]) / 2;
+		}
+		for (s = 0; s < r->n_stations; s++) {
+			const struct fleet_station *st = &r->fleet->stations[s];
+			const struct energy_month *m = energy_month_get(e, s, k);
+			if (st->commissioned_day > first + nd - 1)
+				continue; /* not yet in service */
+			if (m->source == ENERGY_NONE) {
+				r->stations[s].months_without_data++;
+			} else if (st->capacity_w > 0 && median > 0) {
+				own[s] += (int64_t)((__int128)m->energy_wh * 1000 / st->capacity_w);
+				fleet[s] += median;
+			}
+		}
+	}
+	for (s = 0; s < r->n_stations; s++)
+		r->stations[s].relative_permille =
+		    fleet[s] > 0 ? (int64_t)((__int128)own[s] * 1000 / fleet[s]) : -1;
+	free(ys);
+	free(own);
+	free(fleet);
+}
+
 /* Appends one reason to a village. */
 static void add_reason(struct report_village *rv, enum report_reason_kind kind, int station,
                        int64_t value, int64_t ref)
@@ -263,6 +306,7 @@ static void add_reason(struct report_village *rv, enum report_reason_kind kind, 
 	x->station = station;
 	x->value = value;
 	x->ref = ref;
+	x->aux = 0;
 }
 
 /* The stations that pulled a village down this month, and why. */
@@ -289,11 +333,24 @@ static void village_reasons(struct report *r, struct report_village *rv)
 			add_reason(rv, REASON_METER_MISMATCH, s, rs->e.meter_wh, rs->e.inverter_wh);
 		if (fl & (1u << RFLAG_DEFICIT))
 			add_reason(rv, REASON_DEFICIT, s, rs->r.deficit_fen, rs->r.revenue_fen);
+		/* Earlier months count too: a status is about the whole year. */
+		if (rs->months_without_data > ((fl & (1u << RFLAG_NO_DATA)) ? 1 : 0))
+			add_reason(rv, REASON_MONTHS_WITHOUT_DATA, s, rs->months_without_data,
+			           TARGET_WINDOW);
+		if (rs->relative_permille >= 0 &&
+		    rs->relative_permille * 100 < 1000 * REPORT_LOW_YIELD_PERCENT)
+			add_reason(rv, REASON_LOW_YIELD_T12, s, rs->relative_permille, 1000);
 	}
-	if (rv->n_reasons == 0)
+	if (rv->n_reasons == 0) {
+		__int128 kw = 0;
+		for (i = 0; i < rv->n_parts; i++)
+			kw += (__int128)r->stations[rv->parts[i].station].st->capacity_w *
+			      rv->parts[i].weight / rv->parts[i].total_weight;
 		add_reason(rv, REASON_SHORTFALL, -1,
 		           rv->t.status == TARGET_BELOW ? rv->t.t12_fen : rv->t.projection_fen,
 		           rv->t.target_fen);
+		rv->reasons[rv->n_reasons - 1].aux = (int64_t)kw;
+	}
 }
 
 static const struct report *order_report; /* qsort has no context argument */
@@ -437,6 +494,7 @@ struct report *report_build(sqlite3 *db, const struct fleet *f, const struct rep
 		goto fail;
 	compute_profile(r, e);
 	station_figures(r, e);
+	window_figures(r, e);
 	village_figures(r, has_data);
 	free(has_data);
 	holdings_free(hs, f->n_villages);
@@ -521,9 +579,10 @@ const char *report_flag_key(enum report_flag f)
 /* Machine names of the reason kinds. */
 const char *report_reason_key(enum report_reason_kind k)
 {
-	static const char *const keys[REASON_COUNT] = {"no_data", "missing_data", "offline",
-	                                               "fault",   "low_yield",    "meter_mismatch",
-	                                               "deficit", "shortfall"};
+	static const char *const keys[REASON_COUNT] = {
+	    "no_data",       "missing_data",   "offline", "fault",
+	    "low_yield",     "meter_mismatch", "deficit", "months_without_data",
+	    "low_yield_t12", "shortfall"};
 	return k >= 0 && k < REASON_COUNT ? keys[k] : "?";
 }
 
@@ -621,13 +680,22 @@ void report_reason_describe(const struct report *r, const struct report_reason *
 		report_yuan(x->value, ',', a, sizeof a);
 		snprintf(buf, size, "%s: costs above revenue by ¥%s", name, a);
 		break;
+	case REASON_MONTHS_WITHOUT_DATA:
+		snprintf(buf, size, "%s: no data in %lld of the last %lld months", name,
+		         (long long)x->value, (long long)x->ref);
+		break;
+	case REASON_LOW_YIELD_T12:
+		snprintf(buf, size,
+		         "%s: over the last twelve months it yielded %lld%% of the fleet median",
+		         name, (long long)(x->value / 10));
+		break;
 	case REASON_SHORTFALL:
 		report_yuan(x->value, ',', a, sizeof a);
 		report_yuan(x->ref, ',', c, sizeof c);
 		snprintf(buf, size,
-		         "no station problem this month: its shares earn too little "
-		         "(¥%s against a target of ¥%s)",
-		         a, c);
+		         "no station problem found: its shares (%lld kW of capacity) earn too "
+		         "little (¥%s against a target of ¥%s)",
+		         (long long)(x->aux / 1000), a, c);
 		break;
 	default:
 		snprintf(buf, size, "?");

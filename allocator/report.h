@@ -49,6 +49,9 @@ struct report_station {
 	int64_t yield_wh_per_kwp;      /* specific yield: kWh/kWp x 1000; -1 without capacity */
 	int64_t completeness_permille; /* readings / expected, at most 1000 */
 	unsigned flags;                /* 1u << enum report_flag */
+	/* Over the trailing twelve months (the months it was in service): */
+	int months_without_data;   /* in service but no counter data at all */
+	int64_t relative_permille; /* its yield / the fleet median yield, months with data; -1 */
 };
 
 /* A village's part of one station this month. */
@@ -66,14 +69,16 @@ enum report_reason_kind {
 	REASON_LOW_YIELD,
 	REASON_METER_MISMATCH,
 	REASON_DEFICIT,
-	REASON_SHORTFALL, /* no station problem this month: its shares earn too little */
+	REASON_MONTHS_WITHOUT_DATA, /* over the trailing twelve months */
+	REASON_LOW_YIELD_T12,       /* over the trailing twelve months, against the fleet */
+	REASON_SHORTFALL,           /* no station problem found: its shares earn too little */
 	REASON_COUNT
 };
 
 struct report_reason {
 	enum report_reason_kind kind;
-	int station;        /* index into report.stations; -1 for the village as a whole */
-	int64_t value, ref; /* meaning per kind: see report_reason_describe */
+	int station;             /* index into report.stations; -1 for the village as a whole */
+	int64_t value, ref, aux; /* meaning per kind: see docs/report.md */
 };
 
 struct report_village {

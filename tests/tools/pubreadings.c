@@ -298,6 +298,7 @@ int main(int argc, char **argv)
 		mosquitto_disconnect(m);
 		mosquitto_destroy(m);
 		mosquitto_lib_cleanup();
+		free(gws);
 		return 0;
 	}
 	/* the spool: re-send what is not acked, until everything is */
@@ -313,6 +314,9 @@ int main(int argc, char **argv)
 			for (g = 0; g < n_gws; g++)
 				fprintf(stderr, " %s=%" PRId64, gws[g].id, gws[g].acked);
 			fprintf(stderr, "\n");
+			mosquitto_destroy(m);
+			mosquitto_lib_cleanup();
+			free(gws);
 			return 1;
 		}
 		if (mosquitto_loop(m, 50, 1) != MOSQ_ERR_SUCCESS) {
@@ -333,5 +337,6 @@ int main(int argc, char **argv)
 	mosquitto_disconnect(m);
 	mosquitto_destroy(m);
 	mosquitto_lib_cleanup();
+	free(gws);
 	return 0;
 }

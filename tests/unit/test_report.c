@@ -156,6 +156,82 @@ static void a_station_without_data_is_a_reason_for_its_villages(void)
 	sqlite3_close(db);
 }
 
+/* Whether a village has a reason of kind for station s. */
+static int has_reason(const struct report_village *rv, enum report_reason_kind kind, int s,
+                      int64_t value)
+{
+	int i;
+	for (i = 0; i < rv->n_reasons; i++)
+		if (rv->reasons[i].kind == kind && rv->reasons[i].station == s &&
+		    (value < 0 || rv->reasons[i].value == value))
+			return 1;
+	return 0;
+}
+
+static void earlier_months_without_data_and_a_weak_year_are_reasons_too(void)
+{
+	sqlite3 *db = fixture_db(NULL);
+	struct fleet *f = two_station_fleet();
+	int32_t jun1 = caltime_days(2019, 6, 1), d;
+	int64_t c1 = 0, c2 = 0;
+	struct report *r;
+	/* s1 reports all year; s2 only from 2 April, at half the yield. */
+	for (d = jun1 - 340; d < jun1 + 30; d++) {
+		fixture_day(db, "s1", "m1", 1, d, &c1, 1000000, 1440);
+		if (d >= jun1 - 60)
+			fixture_day(db, "s2", "m1", 1, d, &c2, 500000, 1440);
+	}
+	r = june_report(db, f);
+	CHECK(r != NULL);
+	if (r) {
+		const struct report_village *vd = &r->villages[3];
+		CHECK_INT(r->stations[1].months_without_data, 9); /* July to March */
+		CHECK_INT(r->stations[0].months_without_data, 0);
+		CHECK(vd->t.status != TARGET_OK);
+		CHECK(has_reason(vd, REASON_MONTHS_WITHOUT_DATA, 1, 9));
+		/* The median of two stations is their mean: half the yield of s1 is 2/3 of the
+		 * median in May and June; April (data from the 2nd) makes it 661 permille. */
+		CHECK_INT(r->stations[1].relative_permille, 661);
+		CHECK(has_reason(vd, REASON_LOW_YIELD_T12, 1, 661));
+		CHECK(!has_reason(vd, REASON_SHORTFALL, -1, -1));
+	}
+	report_free(r);
+	fixture_fleet_free(f);
+	sqlite3_close(db);
+}
+
+static void a_village_short_only_by_its_shares_is_told_so_with_its_capacity(void)
+{
+	sqlite3 *db = fixture_db(NULL);
+	struct fleet *f = two_station_fleet();
+	int32_t jun1 = caltime_days(2019, 6, 1), d;
+	int64_t c[6] = {0};
+	struct report *r;
+	for (d = jun1 - 400; d < jun1 + 30; d++) {
+		fixture_day(db, "s1", "m1", 1, d, &c[0], 1000000, 1440);
+		fixture_day(db, "s1", "inv1", 0, d, &c[1], 500000, 1440);
+		fixture_day(db, "s1", "inv2", 0, d, &c[2], 500000, 1440);
+		fixture_day(db, "s2", "m1", 1, d, &c[3], 1000000, 1440);
+		fixture_day(db, "s2", "inv1", 0, d, &c[4], 500000, 1440);
+		fixture_day(db, "s2", "inv2", 0, d, &c[5], 500000, 1440);
+	}
+	r = june_report(db, f);
+	CHECK(r != NULL);
+	if (r) {
+		const struct report_village *vb = &r->villages[1];
+		/* A third of s1 earns 850,000 fen a month: 10.2M a year, below 20M. */
+		CHECK_INT(vb->t.status, TARGET_BELOW);
+		CHECK_INT(vb->n_reasons, 1);
+
+		CHECK(has_reason(vb, REASON_SHORTFALL, -1, vb->t.t12_fen));
+		CHECK_INT(vb->reasons[0].aux, 100000);         /* a third of 300 kW */
+		CHECK_INT(r->villages[0].t.status, TARGET_OK); /* va: 1/3 of s1 + 3/4 of s2 */
+	}
+	report_free(r);
+	fixture_fleet_free(f);
+	sqlite3_close(db);
+}
+
 static void random_fleets_allocate_exactly_what_the_stations_can_distribute(void)
 {
 	uint64_t seed = getenv("PVMON_SEED") ? strtoull(getenv("PVMON_SEED"), NULL, 10) : 4711;
@@ -234,6 +310,8 @@ int main(void)
 	RUN(a_joint_station_with_remainders_splits_to_the_fen_in_the_report);
 	RUN(a_deficit_month_shows_the_deficit_and_names_it_as_a_reason);
 	RUN(a_station_without_data_is_a_reason_for_its_villages);
+	RUN(earlier_months_without_data_and_a_weak_year_are_reasons_too);
+	RUN(a_village_short_only_by_its_shares_is_told_so_with_its_capacity);
 	RUN(random_fleets_allocate_exactly_what_the_stations_can_distribute);
 	return harness_end();
 }

@@ -1,0 +1,52 @@
+#!/bin/sh
+# The HTML report in a real browser: Debian's chromium, headless, with no network
+# and a throw-away profile, loads the page, runs its inline script (which counts
+# the chart's bars), takes a screenshot and prints it to A4 PDF, with no console error.
+. tests/it/lib.sh
+. tests/it/report_fixture.sh
+
+D=$IT_TMP
+report_fixture "$D"
+"$PVMON_BIN/pvmon-allocator" report -c "$D/central.json" --month 2019-06 --format html \
+	-o "$D/report.html" || fail "report --format html"
+
+CHROME=$(command -v chromium || command -v chromium-browser)
+if [ -z "$CHROME" ]; then
+	fail "chromium is not installed (make deps installs it)"
+	it_end
+	exit 1
+fi
+
+# chrome ARGS...: one headless run with a fresh profile, no network, logs to $D/chrome.log.
+chrome() {
+	prof=$(mktemp -d "$D/profile.XXXXXX")
+	HOME=$D XDG_CONFIG_HOME=$D/xdg XDG_CACHE_HOME=$D/xdg timeout -k 5 60 "$CHROME" \
+		--headless --no-sandbox --disable-gpu --disable-background-networking \
+		--disable-component-update --disable-sync --no-first-run --disable-extensions \
+		--host-resolver-rules="MAP * ~NOTFOUND" --user-data-dir="$prof" \
+		--enable-logging=stderr --v=0 "$@" 2>>"$D/chrome.log"
+}
+
+chrome --dump-dom "file://$D/report.html" >"$D/dom.html"
+check "chromium dumps the DOM" test -s "$D/dom.html"
+check "the inline script ran and counted one bar per village" \
+	grep -q 'data-count="4" data-ready="1"' "$D/dom.html"
+check "the page has its title" grep -q '<title>pvmon report 2019-06' "$D/dom.html"
+check "the hostile name stays text in the DOM" grep -q '&lt;script&gt;alert(1)' "$D/dom.html"
+
+chrome --screenshot="$D/shot.png" --window-size=1240,1754 --hide-scrollbars \
+	"file://$D/report.html" >/dev/null
+check "a screenshot is taken" test "$(head -c 4 "$D/shot.png" 2>/dev/null | od -An -c | tr -d ' ')" = '211PNG'
+
+chrome --print-to-pdf="$D/report.pdf" --no-pdf-header-footer "file://$D/report.html" >/dev/null
+check "the page prints to PDF" test "$(head -c 5 "$D/report.pdf" 2>/dev/null)" = '%PDF-'
+# A4 is 595 x 842 points.
+check "the PDF pages are A4" grep -a -q 'MediaBox \[0 0 59[45][.0-9]* 84[12][.0-9]*\]' "$D/report.pdf"
+
+# The page logs nothing: any console line (an uncaught error shows as one) is a failure.
+if grep -E 'Uncaught|:CONSOLE[:(]' "$D/chrome.log"; then
+	fail "the page logged to the console"
+else
+	ok "no console errors"
+fi
+it_end
