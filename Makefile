@@ -104,6 +104,15 @@ clean:
 bench: all
 	@for s in bench/*.sh; do sh "$$s" || exit 1; done
 
+# The demo (demo/, docs/demo.md): its generator and history filler are tools beside the
+# programs, built into $(O)/demo/bin; they may link the simulator and allocator libraries.
+DEMO_SRC   := $(wildcard demo/*.c)
+DEMO_PROGS := $(patsubst demo/%.c,$(O)/demo/bin/%,$(DEMO_SRC))
+$(O)/demo/bin/%: $(O)/demo/%.o $(LIBALLOCATOR) $(LIBSIM) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+tests: $(DEMO_PROGS)
+
 # The demo county end to end (docs/demo.md); DEMO_QUICK=1 for the CI-sized run.
 demo: deps
 	@$(MAKE) --no-print-directory $(PROGS) $(DEMO_PROGS) $(TOOLS)
@@ -174,11 +183,8 @@ fuzz-build: deps-fuzz
 fuzz: fuzz-build
 	@FUZZ_O=$(FUZZ_O) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 
-# The demo (demo/, docs/demo.md): its generator and history filler are tools beside the
-# programs, built into $(O)/demo/bin; they may link the simulator and allocator libraries.
-DEMO_SRC   := $(wildcard demo/*.c)
-DEMO_PROGS := $(patsubst demo/%.c,$(O)/demo/bin/%,$(DEMO_SRC))
-$(O)/demo/bin/%: $(O)/demo/%.o $(LIBALLOCATOR) $(LIBSIM) $(LIBCOMMON)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-tests: $(DEMO_PROGS)
+# ---- Fault suite (docs/reliability.md): every scenario at full length, about 15 minutes;
+# FAULTS="broker bound" runs some. The CI-sized slice is tests/it/test_faults_ci.sh. ----
+faults: deps
+	@$(MAKE) --no-print-directory tests
+	@O=$(O) BIN=$(BIN) sh tests/faults/run.sh $(FAULTS)
