@@ -75,6 +75,7 @@ int main(int argc, char **argv)
 	mosquitto_connect_callback_set(m, on_connect);
 	mosquitto_subscribe_callback_set(m, on_subscribe);
 	mosquitto_message_callback_set(m, on_message);
+	mosquitto_int_option(m, MOSQ_OPT_TCP_NODELAY, 1); /* as ingest does */
 	if (mosquitto_connect(m, "127.0.0.1", port, 30) != MOSQ_ERR_SUCCESS) {
 		fprintf(stderr, "subcount: cannot connect to 127.0.0.1:%d\n", port);
 		return 1;
