@@ -144,3 +144,24 @@ cross: deps-cross
 test-cross: cross deps
 	@$(MAKE) --no-print-directory tests
 	@ARCH=$(ARCH) TRIPLET=$(TRIPLET) O=$(O) BIN=$(BIN) sh tests/cross/smoke.sh
+
+# Fuzzing (docs/reliability.md, tests/fuzz/README.md): libFuzzer targets built
+# with clang into build/fuzz, each run FUZZ_SECONDS on its seed corpus.
+DEB_FUZZ     := clang libclang-rt-14-dev
+FUZZ_O       := build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=undefined
+FUZZ_BINS     = $(patsubst tests/fuzz/%.c,$(O)/%,$(wildcard tests/fuzz/fuzz_*.c))
+.PHONY: deps-fuzz fuzz-build fuzz-bins
+
+$(O)/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(O)/tests/fuzz/fuzzutil.o $(LIBCOMMON)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+fuzz-bins: $(FUZZ_BINS)
+deps-fuzz:
+	@sh tests/deps.sh $(DEB_FUZZ)
+fuzz-build: deps-fuzz
+	@$(MAKE) --no-print-directory CC=clang O=$(FUZZ_O) CFLAGS="$(FUZZ_CFLAGS)" \
+	    WARN="$(WARN) -Wno-shadow" fuzz-bins
+fuzz: fuzz-build
+	@FUZZ_O=$(FUZZ_O) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh

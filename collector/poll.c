@@ -118,22 +118,14 @@ fail:
 	return NULL;
 }
 
-/* Local hour 0-23 of the gateway's clock (TZ), to guess night without a state. */
-static int local_hour(void)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	localtime_r(&t, &tm);
-	return tm.tm_hour;
-}
-
 /*
  * 1 when an inverter that stopped answering is most likely asleep: it was
- * sleeping or idle, its power was fading, or it is night on the gateway clock.
+ * sleeping or idle, or its power was fading (sunset). The gateway's clock is
+ * not trusted for this (its time zone is often UTC); an inverter never heard
+ * since start is offline until it first answers.
  */
 static int looks_asleep(const struct dev *d)
 {
-	int h;
 	if (d->c->kind != READING_INVERTER)
 		return 0;
 	if (d->h.avail == AVAIL_ASLEEP)
@@ -152,8 +144,7 @@ static int looks_asleep(const struct dev *d)
 		if (d->last_power_w <= low)
 			return 1;
 	}
-	h = local_hour();
-	return h >= 20 || h < 6;
+	return 0;
 }
 
 struct discover_ctx {

@@ -194,6 +194,27 @@ static double dbl_value(const struct reading *r, int fid)
 	return fid == PF_TEMP ? r->temp_c : r->grid_hz;
 }
 
+/*
+ * 1 if a decoded value is inside the contract's bounds (reading.h). Outside
+ * them ingest would reject the whole reading, counters included, so such a
+ * value is not one the device can make: it is left absent and flagged.
+ */
+static int in_contract(int fid, int64_t iv, double dv)
+{
+	switch (fid) {
+	case PF_POWER:
+		return iv >= -READING_POWER_MAX_W && iv <= READING_POWER_MAX_W;
+	case PF_ENERGY:
+	case PF_IMPORT:
+	case PF_TODAY:
+		return iv >= 0 && iv <= READING_WH_MAX;
+	case PF_TEMP:
+		return dv >= READING_TEMP_MIN_C && dv <= READING_TEMP_MAX_C;
+	default:
+		return dv >= 0 && dv <= READING_HZ_MAX;
+	}
+}
+
 /* Decodes the state field through its enum table. */
 static void decode_state(const struct regfield *f, const uint16_t *regs, struct reading *out)
 {
@@ -230,6 +251,11 @@ static void decode_alarms(const struct regfield *f, const uint16_t *regs, struct
 		if (unset == n)
 			return;
 	}
+	if (bits > (uint64_t)READING_ALARMS_MAX) {
+		/* a JSON number holds 53 bits exactly: more would be published wrong */
+		out->quality |= QUALITY_RANGE;
+		return;
+	}
 	out->alarms = bits;
 	out->has |= READING_HAS_ALARMS;
 }
@@ -262,8 +288,8 @@ void profile_decode(const struct regmap *m, const uint16_t *regs, struct reading
 			continue;
 		}
 		st = read_value(f, regs, is_int_field(fid), &iv, &dv);
-		/* Counters are never negative: a negative one is a broken value. */
-		if (st == V_OK && is_int_field(fid) && fid != PF_POWER && iv < 0)
+		/* a negative counter or an impossible power is a broken value */
+		if (st == V_OK && !in_contract(fid, iv, dv))
 			st = V_RANGE;
 		if (st == V_SENTINEL) {
 			out->quality |= QUALITY_SENTINEL;

@@ -192,7 +192,6 @@ int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct re
 	const cJSON *v, *c;
 	int64_t x;
 	int present, rc = -1;
-	const int64_t wh_max = INT64_C(1) << 50; /* ~10^15 Wh: more than any device makes */
 
 	memset(out, 0, sizeof *out);
 	cause[0] = '\0';
@@ -251,20 +250,20 @@ int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct re
 		goto done;
 	}
 	out->state = (enum reading_state)reading_state_parse(v->valuestring);
-	if (get_int(o, "ac_power_w", -INT64_C(100000000), INT64_C(100000000), &out->ac_power_w,
+	if (get_int(o, "ac_power_w", -READING_POWER_MAX_W, READING_POWER_MAX_W, &out->ac_power_w,
 		    &present, cause, cs) < 0)
 		goto done;
 	out->has |= present ? READING_HAS_POWER : 0;
-	if (get_int(o, "energy_wh", 0, wh_max, &out->energy_wh, &present, cause, cs) < 0)
+	if (get_int(o, "energy_wh", 0, READING_WH_MAX, &out->energy_wh, &present, cause, cs) < 0)
 		goto done;
 	out->has |= present ? READING_HAS_ENERGY : 0;
-	if (get_int(o, "import_wh", 0, wh_max, &out->import_wh, &present, cause, cs) < 0)
+	if (get_int(o, "import_wh", 0, READING_WH_MAX, &out->import_wh, &present, cause, cs) < 0)
 		goto done;
 	out->has |= present ? READING_HAS_IMPORT : 0;
-	if (get_int(o, "today_wh", 0, wh_max, &out->today_wh, &present, cause, cs) < 0)
+	if (get_int(o, "today_wh", 0, READING_WH_MAX, &out->today_wh, &present, cause, cs) < 0)
 		goto done;
 	out->has |= present ? READING_HAS_TODAY : 0;
-	if (get_int(o, "alarms", 0, INT64_C(9007199254740991), &x, &present, cause, cs) < 0)
+	if (get_int(o, "alarms", 0, READING_ALARMS_MAX, &x, &present, cause, cs) < 0)
 		goto done;
 	if (present) {
 		out->alarms = (uint64_t)x;
@@ -272,7 +271,8 @@ int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct re
 	}
 	v = cJSON_GetObjectItemCaseSensitive(o, "temp_c");
 	if (v) {
-		if (!cJSON_IsNumber(v) || v->valuedouble < -60 || v->valuedouble > 200) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < READING_TEMP_MIN_C ||
+		    v->valuedouble > READING_TEMP_MAX_C) {
 			bad(cause, cs, "\"temp_c\": expected a number from -60 to 200");
 			goto done;
 		}
@@ -281,7 +281,7 @@ int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct re
 	}
 	v = cJSON_GetObjectItemCaseSensitive(o, "grid_hz");
 	if (v) {
-		if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 100) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > READING_HZ_MAX) {
 			bad(cause, cs, "\"grid_hz\": expected a number from 0 to 100");
 			goto done;
 		}

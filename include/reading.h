@@ -14,6 +14,18 @@
 #define READING_ID_MAX 48
 #define READING_MAP_MAX 48
 
+/*
+ * The contract's bounds on values (docs/mqtt.md): reading_from_json rejects a
+ * payload with a value outside them, so a producer must leave such a value
+ * absent (the decoder flags it QUALITY_RANGE) rather than publish it.
+ */
+#define READING_POWER_MAX_W INT64_C(100000000)       /* |ac_power_w| */
+#define READING_WH_MAX (INT64_C(1) << 50)            /* energy_wh, import_wh, today_wh */
+#define READING_ALARMS_MAX INT64_C(9007199254740991) /* 2^53 - 1: exact in a JSON number */
+#define READING_TEMP_MIN_C (-60.0)
+#define READING_TEMP_MAX_C 200.0
+#define READING_HZ_MAX 100.0 /* grid_hz from 0 */
+
 enum reading_kind { READING_INVERTER, READING_METER };
 
 /* Device state; the names are the contract's strings (reading_state_name). */

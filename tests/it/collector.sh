@@ -1,24 +1,5 @@
 # Helpers for the collector's integration scripts (sourced after lib.sh).
 
-# start_sim ARGS...: starts pvmon-sim writing its ports to $IT_TMP/ports; sets SIM_PID.
-start_sim() {
-	rm -f "$IT_TMP/ports"
-	bg sim "$PVMON_BIN/pvmon-sim" --ports-file "$IT_TMP/ports" --dump "$IT_TMP/dump" "$@"
-	SIM_PID=$LAST_PID
-	i=0
-	while [ ! -s "$IT_TMP/ports" ] && [ $i -lt 500 ] && kill -0 "$SIM_PID" 2>/dev/null; do
-		sleep 0.02
-		i=$((i + 1))
-	done
-	[ -s "$IT_TMP/ports" ] || { fail "pvmon-sim did not start"; cat "$IT_TMP/sim.log"; exit 1; }
-}
-# port_of STATION: where the simulator serves it.
-port_of() { awk -v s="$1" '$1 == s { print $4 }' "$IT_TMP/ports"; }
-# val STATION DEVICE KEY: a value from the simulator's dump.
-val() {
-	awk -v s="$1" -v d="$2" -v k="$3" '$1 == s && $2 == d {
-		for (i = 3; i <= NF; i++) { n = index($i, "="); if (substr($i, 1, n - 1) == k) print substr($i, n + 1) } }' "$IT_TMP/dump"
-}
 # jnum KEY: the number KEY holds in the JSON object on stdin (empty when absent).
 jnum() { sed -n "s/.*\"$1\":\(-\{0,1\}[0-9.]*\).*/\1/p"; }
 # jstr KEY: the string KEY holds in the JSON object on stdin.

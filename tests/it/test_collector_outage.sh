@@ -9,10 +9,20 @@
 
 start_broker
 BP=$BROKER_PORT
+# the collector reaches the broker through a relay, so that after the broker's
+# restart the test can let it in only once the stand-in for ingest listens again
+RP=$(free_port)
+start_relay() {
+	bg relay socat TCP-LISTEN:"$RP",bind=127.0.0.1,reuseaddr,fork TCP:127.0.0.1:"$BP"
+	RELAY_PID=$LAST_PID
+	wait_port "$RP" || fail "relay listens"
+}
+start_relay
 start_sim --stations 1 --inverters-per-station 3 --profile huawei-sun2000 --speed 1 \
 	--start 2019-06-21T12:00:00+08:00 --profiles "$PVMON_ROOT/config/profiles"
-P=$(port_of st001)
+P=$(sim_port st001)
 wait_port "$P" || fail "station listens"
+BROKER_PORT=$RP
 collector_conf "$IT_TMP/c.json" gw-out 200 "" "[
  { \"id\": \"lan\", \"type\": \"tcp\", \"host\": \"127.0.0.1\", \"port\": $P, \"timeout_ms\": 500, \"devices\": [
    { \"id\": \"inv01\", \"station\": \"st001\", \"unit\": 1, \"profile\": \"huawei-sun2000\", \"kind\": \"inverter\", \"capacity_kw\": 50 },
@@ -33,10 +43,14 @@ last_ack_before=$(tail -1 "$IT_TMP/acks")
 sleep 0.3
 kill -KILL "$BROKER_PID"
 wait "$BROKER_PID" 2>/dev/null
+kill -KILL "$RELAY_PID"
+wait "$RELAY_PID" 2>/dev/null
 sleep 0.3
 seen_before=$(count)
 sleep 2
 start_broker "$BP"
+wait_for 10 sh -c "[ \$(wc -l <'$IT_TMP/seqs.ready') -ge 2 ]" || fail "the stand-in resubscribed"
+start_relay
 wait_for 15 awk '/connected to broker/ { c++; r = 0 } /replay done/ { r = 1 } END { exit !(c >= 2 && r) }' \
 	"$IT_TMP/collector.log" ||
 	fail "the backlog was replayed"

@@ -8,9 +8,9 @@
 
 start_broker
 start_sim -c "$PVMON_ROOT/config/sim/profiles.json" --speed 0 --start 2019-06-21T12:30:00+08:00
-A=$(port_of st-a)
-B=$(port_of st-b)
-C=$(port_of st-c)
+A=$(sim_port st-a)
+B=$(sim_port st-b)
+C=$(sim_port st-c)
 wait_port "$A" && wait_port "$B" && wait_port "$C" || fail "stations listen"
 
 dev() { echo "{ \"id\": \"$1\", \"station\": \"$2\", \"unit\": $3, \"profile\": \"$4\", \"kind\": \"$5\" }"; }
@@ -43,18 +43,18 @@ compare() {
 	s=$(echo "$r" | jstr state)
 	# SunSpec integer models carry power as value x 10^W_SF: the sim rounds to that step
 	tol=0
-	[ "$(val "$1" "$2" profile)" = sunspec ] && tol=10
-	check "$1/$2: power $p W is the simulator's $(val "$1" "$2" power_w)" \
-		awk -v a="$p" -v b="$(val "$1" "$2" power_w)" -v t=$tol 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d <= t) }'
-	check "$1/$2: lifetime counter $e Wh is the simulator's $(val "$1" "$2" energy_wh)" \
-		[ "$e" = "$(val "$1" "$2" energy_wh)" ]
-	if [ "$(val "$1" "$2" kind)" = inverter ]; then
-		check "$1/$2: state $s is the simulator's" [ "$s" = "$(val "$1" "$2" state)" ]
+	[ "$(sim_val "$1" "$2" profile)" = sunspec ] && tol=10
+	check "$1/$2: power $p W is the simulator's $(sim_val "$1" "$2" power_w)" \
+		awk -v a="$p" -v b="$(sim_val "$1" "$2" power_w)" -v t=$tol 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d <= t) }'
+	check "$1/$2: lifetime counter $e Wh is the simulator's $(sim_val "$1" "$2" energy_wh)" \
+		[ "$e" = "$(sim_val "$1" "$2" energy_wh)" ]
+	if [ "$(sim_val "$1" "$2" kind)" = inverter ]; then
+		check "$1/$2: state $s is the simulator's" [ "$s" = "$(sim_val "$1" "$2" state)" ]
 	else
 		check "$1/$2: import $(echo "$r" | jnum import_wh) Wh is the simulator's" \
-			[ "$(echo "$r" | jnum import_wh)" = "$(val "$1" "$2" import_wh)" ]
+			[ "$(echo "$r" | jnum import_wh)" = "$(sim_val "$1" "$2" import_wh)" ]
 	fi
-	check "$1/$2: carries its map" [ "$(echo "$r" | jstr map)" = "$(val "$1" "$2" map)" ]
+	check "$1/$2: carries its map" [ "$(echo "$r" | jstr map)" = "$(sim_val "$1" "$2" map)" ]
 	check "$1/$2: no quality flag on clean values" sh -c "! echo '$r' | grep -q quality"
 }
 for d in "st-a huawei" "st-a sungrow" "st-a sunspec103" "st-a sunspec113" "st-a chint" \

@@ -35,6 +35,25 @@ static void on_connect(struct mosquitto *m, void *ctx, int rc)
 		mosquitto_subscribe(m, NULL, topic, 1);
 }
 
+/* Appends a line to SEQFILE.ready per subscription, so a test knows we listen. */
+static void on_subscribe(struct mosquitto *m, void *ctx, int mid, int n, const int *qos)
+{
+	char path[4096];
+	FILE *f;
+	(void)m;
+	(void)mid;
+	(void)n;
+	(void)qos;
+	if (!ctx)
+		return;
+	snprintf(path, sizeof path, "%s.ready", (const char *)ctx);
+	f = fopen(path, "a");
+	if (f) {
+		fputs("subscribed\n", f);
+		fclose(f);
+	}
+}
+
 /* Marks seq as received and moves the contiguous ack. */
 static void mark(uint64_t seq)
 {
@@ -138,8 +157,9 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	mosquitto_lib_init();
-	m = mosquitto_new(NULL, true, NULL);
+	m = mosquitto_new(NULL, true, (void *)out);
 	mosquitto_connect_callback_set(m, on_connect);
+	mosquitto_subscribe_callback_set(m, on_subscribe);
 	mosquitto_message_callback_set(m, on_message);
 	mosquitto_reconnect_delay_set(m, 1, 1, false);
 	if (mosquitto_connect(m, "127.0.0.1", port, 30) != MOSQ_ERR_SUCCESS) {
@@ -150,7 +170,7 @@ int main(int argc, char **argv)
 	while (!stop) {
 		int rc = mosquitto_loop(m, 50, 1000);
 		if (rc != MOSQ_ERR_SUCCESS) {
-			usleep(200000);
+			usleep(20000);
 			mosquitto_reconnect(m);
 			continue;
 		}

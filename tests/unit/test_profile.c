@@ -166,11 +166,19 @@ static void huawei_sentinels_leave_values_absent(void)
 	CHECK_INT(r.state, STATE_UNKNOWN);
 	CHECK_INT(r.ac_power_w, 0);
 	CHECK(r.quality & QUALITY_SENTINEL);
-	/* The high word alone is not a sentinel: 0x7FFF0000 is a number. */
+	/* The high word alone is not a sentinel: 0x7FFF0000 is a number, though one
+	 * beyond the contract's bound on power, so it is flagged range, not sentinel. */
 	img[32081] = 0x0000;
+	img[32106] = img[32107] = img[32087] = img[32085] = img[32089] = 0;
+	decode_image(&m, &r);
+	CHECK(!(r.has & READING_HAS_POWER));
+	CHECK(r.quality & QUALITY_RANGE);
+	CHECK(!(r.quality & QUALITY_SENTINEL));
+	img[32080] = 0x0000;
+	img[32081] = 0xFFFF;
 	decode_image(&m, &r);
 	CHECK(r.has & READING_HAS_POWER);
-	CHECK_INT(r.ac_power_w, 0x7FFF0000);
+	CHECK_INT(r.ac_power_w, 0xFFFF);
 }
 
 static void sungrow_reads_document_numbers_minus_one_low_word_first(void)
