@@ -171,3 +171,9 @@ fuzz-build: deps-fuzz
 	    WARN="$(WARN) -Wno-shadow" fuzz-bins
 fuzz: fuzz-build
 	@FUZZ_O=$(FUZZ_O) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+
+# ---- Fault suite (docs/reliability.md): every scenario at full length, about 15 minutes;
+# FAULTS="broker bound" runs some. The CI-sized slice is tests/it/test_faults_ci.sh. ----
+faults: deps
+	@$(MAKE) --no-print-directory tests
+	@O=$(O) BIN=$(BIN) sh tests/faults/run.sh $(FAULTS)
