@@ -160,6 +160,19 @@ static void on_disconnect(struct mosquitto *m, void *arg, int rc)
 	c->connected = 0;
 }
 
+/* libmosquitto's own warnings (e.g. OpenSSL's reason for a refused certificate) go to our log. */
+static void on_log(struct mosquitto *m, void *arg, int level, const char *msg)
+{
+	static struct log_rate rate;
+	int suppressed = 0;
+	(void)m;
+	(void)arg;
+	if (!(level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING)))
+		return;
+	if (log_rate_allow(&rate, util_mono_ms(), 60000, 10, &suppressed))
+		log_warn("mqtt: %s", msg);
+}
+
 static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 {
 	struct ctx *c = arg;
@@ -184,6 +197,7 @@ static int client_setup(struct ctx *c, char **cause)
 	mosquitto_connect_callback_set(c->mosq, on_connect);
 	mosquitto_disconnect_callback_set(c->mosq, on_disconnect);
 	mosquitto_message_callback_set(c->mosq, on_message);
+	mosquitto_log_callback_set(c->mosq, on_log);
 	/* PUBACKs leave at once: the broker's in-flight window is what paces delivery */
 	mosquitto_int_option(c->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	if (b->password_file && broker_password_read(b->password_file, &password, cause) < 0)
@@ -378,6 +392,13 @@ static void run(struct ctx *c)
 			if (!was && c->connected)
 				backoff = BACKOFF_MIN_MS;
 			if (r != MOSQ_ERR_SUCCESS) {
+				/* before CONNACK: the TLS handshake or the broker refused us */
+				if (!was && !c->connected)
+					log_warn("cannot reach the broker %s:%d: %s; retrying in "
+					         "%" PRId64 " ms",
+					         c->conf->broker.host, c->conf->broker.port,
+					         mosquitto_strerror(r),
+					         next_connect > now ? next_connect - now : 0);
 				c->connected = 0;
 				if (mosquitto_socket(c->mosq) >= 0)
 					mosquitto_disconnect(c->mosq);
