@@ -165,3 +165,18 @@ fuzz-build: deps-fuzz
 	    WARN="$(WARN) -Wno-shadow" fuzz-bins
 fuzz: fuzz-build
 	@FUZZ_O=$(FUZZ_O) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+
+# ---- Benchmarks (docs/benchmarks.md): long runs, not part of make test ----
+# bench/*.c are standalone programs (the collector's floor); bench/run.sh runs
+# every bench/*.sh, the collector's first. BENCH_SECONDS sets each phase's length.
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRC))
+.PHONY: bench-bins
+
+$(BENCH_BINS): $(O)/bench/%: $(O)/bench/%.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+bench-bins: $(BENCH_BINS)
+tests: $(BENCH_BINS)
+bench: deps
+	@$(MAKE) --no-print-directory tests
+	@O=$(O) BIN=$(BIN) sh bench/run.sh
