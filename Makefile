@@ -100,6 +100,10 @@ clean:
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 
+# Benchmarks: every bench/*.sh in turn (minutes, not part of make test).
+bench: all
+	@for s in bench/*.sh; do sh "$$s" || exit 1; done
+
 demo:
 	@echo "make demo: the demo county is not built yet (see README)"; exit 1
 

@@ -476,7 +476,6 @@ struct report *report_build(sqlite3 *db, const struct fleet *f, const struct rep
 	r->target_fen_per_year = p->target_fen_per_year;
 	r->expected_interval_s = ep.expected_interval_s;
 	r->meter_tolerance_permille = p->meter_tolerance_permille;
-	r->unknown_rows = energy_unknown_rows(e);
 	r->n_stations = f->n_stations;
 	r->stations = xcalloc((size_t)f->n_stations + 1, sizeof *r->stations);
 	r->n_villages = f->n_villages;

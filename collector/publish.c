@@ -43,6 +43,7 @@ struct pub {
 	int64_t replay_wait_ms; /* how long a stalled ack is tolerated before replaying */
 	int64_t last_replay_ms;
 	int64_t sent;
+	char last_err[200]; /* libmosquitto's last error line: why a TLS handshake failed */
 };
 
 /* Stops forwarding and schedules the next connection attempt. */
@@ -55,6 +56,34 @@ static void schedule_reconnect(struct pub *p, const char *why)
 		log_warn("broker %s:%d: %s; retrying in %.1f s%s", p->c->broker.host,
 		         p->c->broker.port, why, (double)d / 1000.0,
 		         suppressed ? " (earlier attempts not logged)" : "");
+}
+
+/* Keeps libmosquitto's error lines: OpenSSL's reason ("certificate verify failed") is there. */
+static void on_log(struct mosquitto *m, void *ctx, int level, const char *str)
+{
+	struct pub *p = ctx;
+	(void)m;
+	if (level == MOSQ_LOG_ERR)
+		util_strlcpy(p->last_err, str, sizeof p->last_err);
+}
+
+/*
+ * A loop call failed: libmosquitto closed the socket without calling
+ * on_disconnect (a refused TLS handshake does this), so the connection is
+ * marked lost here, with the reason, or it would never be retried.
+ */
+static void loop_failed(struct pub *p, int rc)
+{
+	char why[256];
+	if (rc == MOSQ_ERR_SUCCESS || p->lost)
+		return;
+	p->lost = 1;
+	if (p->last_err[0])
+		snprintf(why, sizeof why, "%s: %s", mosquitto_strerror(rc), p->last_err);
+	else
+		snprintf(why, sizeof why, "%s",
+		         rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+	schedule_reconnect(p, why);
 }
 
 /* Frees the client of a lost connection; everything unacked is resent from the spool. */
@@ -215,6 +244,8 @@ static void try_connect(struct pub *p)
 	mosquitto_disconnect_callback_set(p->m, on_disconnect);
 	mosquitto_publish_callback_set(p->m, on_publish);
 	mosquitto_message_callback_set(p->m, on_message);
+	mosquitto_log_callback_set(p->m, on_log);
+	p->last_err[0] = '\0';
 	if (p->o.will)
 		mosquitto_will_set(p->m, p->status_topic, (int)strlen(p->o.will), p->o.will, 1,
 		                   true);
@@ -230,9 +261,8 @@ static void try_connect(struct pub *p)
 	}
 	rc = mosquitto_connect(p->m, b->host, b->port, b->keepalive_s > 0 ? b->keepalive_s : 30);
 	if (rc != MOSQ_ERR_SUCCESS) {
-		const char *why = rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc);
+		loop_failed(p, rc);
 		drop_client(p);
-		schedule_reconnect(p, why);
 	}
 }
 
@@ -354,16 +384,16 @@ void pub_step(struct pub *p, int timeout_ms)
 	}
 	if (p->m && nfds == 2) {
 		if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
-			mosquitto_loop_read(p->m, 1000);
+			loop_failed(p, mosquitto_loop_read(p->m, 1000));
 		if (p->m && !p->lost && mosquitto_want_write(p->m))
-			mosquitto_loop_write(p->m, 1000);
+			loop_failed(p, mosquitto_loop_write(p->m, 1000));
 	}
 	if (p->m && !p->lost)
-		mosquitto_loop_misc(p->m);
+		loop_failed(p, mosquitto_loop_misc(p->m));
 	if (p->m && !p->lost)
 		forward(p);
 	if (p->m && !p->lost && mosquitto_want_write(p->m))
-		mosquitto_loop_write(p->m, 1000);
+		loop_failed(p, mosquitto_loop_write(p->m, 1000));
 	if (p->m && p->lost)
 		drop_client(p);
 }
