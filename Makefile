@@ -100,10 +100,6 @@ clean:
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 
-# Benchmarks: every bench/*.sh in turn (minutes, not part of make test).
-bench: all
-	@for s in bench/*.sh; do sh "$$s" || exit 1; done
-
 demo:
 	@echo "make demo: the demo county is not built yet (see README)"; exit 1
 
@@ -174,7 +170,7 @@ fuzz: fuzz-build
 
 # ---- Benchmarks (docs/benchmarks.md): long runs, not part of make test ----
 # bench/*.c are standalone programs (the collector's floor); bench/run.sh runs
-# every bench/*.sh, the collector's first. BENCH_SECONDS sets each phase's length.
+# every bench/*.sh, the collector's first (BENCH_SECONDS: each collector phase, default 60).
 BENCH_SRC  := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRC))
 .PHONY: bench-bins
