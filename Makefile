@@ -168,6 +168,12 @@ fuzz-build: deps-fuzz
 fuzz: fuzz-build
 	@FUZZ_O=$(FUZZ_O) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 
+# ---- Fault suite (docs/reliability.md): every scenario at full length, about 15 minutes;
+# FAULTS="broker bound" runs some. The CI-sized slice is tests/it/test_faults_ci.sh. ----
+faults: deps
+	@$(MAKE) --no-print-directory tests
+	@O=$(O) BIN=$(BIN) sh tests/faults/run.sh $(FAULTS)
+
 # ---- Benchmarks (docs/benchmarks.md): long runs, not part of make test ----
 # bench/*.c are standalone programs (the collector's floor); bench/run.sh runs
 # every bench/*.sh, the collector's first (BENCH_SECONDS: each collector phase, default 60).
