@@ -56,6 +56,13 @@ check "html escapes the hostile name" grep -q '&lt;script&gt;alert(1)&lt;/script
 check "html has one bar per village" test "$(grep -o '<rect class="bar ' "$D/r.html" | wc -l)" -eq 4
 check "html carries no raw hostile markup" test "$(grep -c '<script>alert' "$D/r.html")" -eq 0
 
+# The examples in docs/report.md are this fixture's output, verbatim.
+sed -n '/^### text$/,/^### csv$/p' docs/report.md | sed -n '/^```$/,/^```$/p' | sed '1d;$d' >"$D/doc.text"
+check "docs/report.md shows the text report as printed" cmp -s "$D/doc.text" "$D/r.text"
+sed -n '/^### csv$/,/^### json$/p' docs/report.md | sed -n '/^```$/,/^```$/p' | sed '1d;$d' >"$D/doc.csv"
+tail -c +4 "$D/r.csv" | tr -d '\r' >"$D/r.csv.lf"
+check "docs/report.md shows the CSV report as printed" cmp -s "$D/doc.csv" "$D/r.csv.lf"
+
 # Reproducible: the same database and config give the same bytes; a time only from the flag.
 "$A" report -c "$D/central.json" --month 2019-06 --format html -o "$D/r2.html"
 check "html is byte-identical on a second run" cmp -s "$D/r.html" "$D/r2.html"

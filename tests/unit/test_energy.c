@@ -238,6 +238,32 @@ static void inverters_are_read_for_the_last_month_and_where_the_meter_is_silent(
 	sqlite3_close(db);
 }
 
+static void a_station_without_a_meter_settles_on_its_inverters_every_month(void)
+{
+	sqlite3 *db = fixture_db(NULL);
+	struct fleet *f = fixture_fleet("test");
+	int32_t may1 = caltime_days(2019, 5, 1), d;
+	int64_t c1 = 0, c2 = 0;
+	struct energy *e;
+	fixture_station(f, "s1", "s1", 100000, 0, 2, fixture_tariff(f, "t", 1, 1));
+	for (d = may1; d < may1 + 61; d++) {
+		fixture_day(db, "s1", "inv1", 0, d, &c1, 20000, 1440);
+		fixture_day(db, "s1", "inv2", 0, d, &c2, 30000, 1440);
+	}
+	e = load_june(db, f, 2);
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_INT(energy_month_get(e, 0, 0)->source, ENERGY_INVERTERS);
+		CHECK_INT(energy_month_get(e, 0, 0)->energy_wh, 31 * 50000);
+		CHECK_INT(energy_month_get(e, 0, 1)->energy_wh, 30 * 50000);
+		CHECK_INT(energy_month_get(e, 0, 1)->has_meter, 0);
+		CHECK_INT(energy_month_get(e, 0, 1)->mismatch, 0);
+	}
+	energy_free(e);
+	fixture_fleet_free(f);
+	sqlite3_close(db);
+}
+
 static void meter_and_inverters_beyond_the_tolerance_are_flagged(void)
 {
 	static const int64_t inv[2] = {60000, 51000};
@@ -319,6 +345,7 @@ int main(void)
 	RUN(energy_during_an_outage_is_spread_over_the_days_it_was_made);
 	RUN(without_meter_data_the_inverters_settle_the_month);
 	RUN(inverters_are_read_for_the_last_month_and_where_the_meter_is_silent);
+	RUN(a_station_without_a_meter_settles_on_its_inverters_every_month);
 	RUN(meter_and_inverters_beyond_the_tolerance_are_flagged);
 	RUN(completeness_gaps_and_down_time_are_counted);
 	return harness_end();
