@@ -111,8 +111,11 @@ tests: $(DEMO_PROGS)
 
 # The demo county end to end (docs/demo.md); DEMO_QUICK=1 for the CI-sized run.
 demo: deps
-	@$(MAKE) --no-print-directory $(PROGS) $(DEMO_PROGS) $(TOOLS)
+	@$(MAKE) --no-print-directory demo-build
 	@O=$(O) BIN=$(BIN) sh demo/run.sh $(if $(DEMO_QUICK),--quick)
+.PHONY: demo-build
+demo-build: $(PROGS) $(DEMO_PROGS) $(TOOLS)
+	@:
 
 # ---- Deployment: install, uninstall, gateway cross builds (docs/operations.md) ----
 PREFIX      ?= /usr/local
