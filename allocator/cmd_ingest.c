@@ -144,12 +144,15 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
 		return;
 	}
 	c->connected = 1;
+	mosquitto_log_callback_set(m, NULL);
 	log_info("connected to %s:%d as \"%s\"", c->conf->broker.host, c->conf->broker.port,
 	         c->conf->client_id);
 	/* any ack published while away may be lost: send them all again */
 	for (i = 0; i < c->sent.n; i++)
 		publish_ack(c, c->sent.v[i].gw, c->sent.v[i].seq);
 }
+
+static void on_log(struct mosquitto *m, void *arg, int level, const char *msg);
 
 static void on_disconnect(struct mosquitto *m, void *arg, int rc)
 {
@@ -158,9 +161,14 @@ static void on_disconnect(struct mosquitto *m, void *arg, int rc)
 	if (c->connected && rc != 0)
 		log_warn("lost the broker connection: %s", mosquitto_strerror(rc));
 	c->connected = 0;
+	mosquitto_log_callback_set(m, on_log);
 }
 
-/* libmosquitto's own warnings (e.g. OpenSSL's reason for a refused certificate) go to our log. */
+/*
+ * libmosquitto's own warnings (e.g. OpenSSL's reason for a refused certificate)
+ * go to our log. Installed only until CONNACK: with a log callback set,
+ * libmosquitto formats a debug line for every packet, a cost per reading.
+ */
 static void on_log(struct mosquitto *m, void *arg, int level, const char *msg)
 {
 	static struct log_rate rate;
