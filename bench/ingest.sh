@@ -5,10 +5,10 @@
 # `pvmon-allocator ingest`. Reports readings stored per second, ingest's CPU
 # and peak RSS, the database size per million readings, and the drain of a
 # backlog queued while ingest was down (RSS must stay flat).
-#   sh bench/ingest.sh            (DURATION=60 GATEWAYS=200 DEVICES=10 BACKLOG_S=20)
+#   sh bench/ingest.sh   (DURATION, default BENCH_SECONDS or 60; GATEWAYS=200 DEVICES=10 BACKLOG_S=20)
 # Run from the repository root after `make tests`.
 
-DURATION=${DURATION:-60}
+DURATION=${DURATION:-${BENCH_SECONDS:-60}}
 GATEWAYS=${GATEWAYS:-200}
 DEVICES=${DEVICES:-10}
 BACKLOG_S=${BACKLOG_S:-20}
