@@ -169,6 +169,7 @@ static void on_connect(struct mosquitto *m, void *arg, int rc, int flags)
 		return;
 	}
 	c->connected = 1;
+	mosquitto_log_callback_set(m, NULL);
 	log_info("connected to %s:%d as \"%s\"", c->conf->broker.host, c->conf->broker.port,
 	         c->conf->client_id);
 	/* any ack published while away may be lost: send them all again */
@@ -178,6 +179,8 @@ static void on_connect(struct mosquitto *m, void *arg, int rc, int flags)
 	publish_online(c, flags & 1);
 }
 
+static void on_log(struct mosquitto *m, void *arg, int level, const char *msg);
+
 static void on_disconnect(struct mosquitto *m, void *arg, int rc)
 {
 	struct ctx *c = arg;
@@ -185,9 +188,14 @@ static void on_disconnect(struct mosquitto *m, void *arg, int rc)
 	if (c->connected && rc != 0)
 		log_warn("lost the broker connection: %s", mosquitto_strerror(rc));
 	c->connected = 0;
+	mosquitto_log_callback_set(m, on_log);
 }
 
-/* libmosquitto's own warnings (e.g. OpenSSL's reason for a refused certificate) go to our log. */
+/*
+ * libmosquitto's own warnings (e.g. OpenSSL's reason for a refused certificate)
+ * go to our log. Installed only until CONNACK: with a log callback set,
+ * libmosquitto formats a debug line for every packet, a cost per reading.
+ */
 static void on_log(struct mosquitto *m, void *arg, int level, const char *msg)
 {
 	static struct log_rate rate;
