@@ -27,6 +27,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/pvmon-leaks.XXXXXX")
 PIDS=""
 FAILS=0
 trap 'for p in $PIDS; do kill $p 2>/dev/null; done; sleep 0.3; [ -n "$KEEP" ] || rm -rf "$T"' EXIT
+trap 'exit 143' INT TERM
 ok() { echo "ok - $*"; }
 bad() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
 
@@ -135,12 +136,17 @@ EOC
 	(while kill -0 "$ING" 2>/dev/null; do rss "$ING" >>"$T/ingest.rss"; sleep 0.5; done) &
 	SAMPLER=$!
 	t0=$(date +%s)
-	out=$("$TOOLS/pubreadings" -p "$BP" -g gw-xipo -n "$READINGS" --ack --replay-ms 30000 \
+	# timestamps 1 ms apart from a day ago: all inside what the validator accepts
+	ts0=$(($(date +%s) * 1000 - 86400000))
+	out=$("$TOOLS/pubreadings" -p "$BP" -g gw-xipo -n "$READINGS" --ts "$ts0" --step-ms 1 \
+		--ack --replay-ms 30000 \
 		--timeout-s 36000 -d st-xipo:inv01:inverter,st-xipo:inv02:inverter,st-xipo:meter:meter 2>"$T/pub.log")
 	secs=$(($(date +%s) - t0))
 	echo "  # ingest: $out acknowledged in $secs s"
-	[ "$out" = "gw-xipo $READINGS" ] && ok "ingest stored and acknowledged $READINGS readings" ||
-		bad "ingest acknowledged \"$out\", expected gw-xipo $READINGS"
+	stored=$(sqlite3 "$T/pvmon.db" 'SELECT count(*) FROM readings' 2>/dev/null)
+	[ "$out" = "gw-xipo $READINGS" ] && [ "$stored" = "$READINGS" ] &&
+		ok "ingest stored and acknowledged $READINGS readings" ||
+		bad "ingest acknowledged \"$out\" and stored ${stored:-0}, expected $READINGS"
 	kill "$SAMPLER" 2>/dev/null
 	verdict ingest "$ING" 50
 fi
