@@ -1,19 +1,25 @@
 /*
  * cmd_ingest: `pvmon-allocator ingest`, the MQTT side: a persistent session
- * subscribed to readings and gateway status, one thread driving libmosquitto
- * and the batches, acks published only after the batch's commit, reconnects
- * with capped backoff. It must never ack what is not durably stored.
+ * subscribed to readings and gateway status, a network thread that queues
+ * messages and publishes acks, a writer thread that commits batches, and
+ * reconnects with capped backoff. It must never ack what is not durably stored.
+ *
+ * Threads: only the network (main) thread touches libmosquitto; only the
+ * writer touches the database while it runs. They meet under one lock: the
+ * network thread hands a batch over (ingest_take) when the writer is idle, the
+ * writer hands back the acks to publish once the batch is committed.
  */
 #include <getopt.h>
 #include <inttypes.h>
 #include <mosquitto.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "acks.h"
 #include "caltime.h"
 #include "cmd.h"
 #include "config.h"
@@ -26,18 +32,39 @@
 #define TOPIC_STATUS "pvmon/v1/+/status"
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
+#define DB_RETRY_MAX_MS 30000
 #define PRUNE_EVERY_MS 3600000
+/* The queue may grow to this many batches while the writer commits, then reading pauses. */
+#define QUEUE_BATCHES 4
 
 static volatile sig_atomic_t stop_requested, reopen_requested;
+
+/* An ack to publish: gateway and seq. */
+struct ack {
+	char gw[READING_ID_MAX];
+	int64_t seq;
+};
+
+struct acklist {
+	struct ack *v;
+	size_t n, cap;
+};
 
 struct ctx {
 	struct central_conf *conf;
 	struct mosquitto *mosq;
 	struct ingest *in;
-	int connected;    /* CONNACK accepted and subscribed */
-	int want_connect; /* 0 while the database is failing: the broker keeps our queue */
+	int connected; /* CONNACK accepted and subscribed */
 	int64_t first_pending_ms;
-	struct log_rate db_rate;
+	struct acklist sent; /* network thread: the last ack sent per gateway */
+
+	pthread_mutex_t lock; /* guards everything below */
+	pthread_cond_t cond;
+	int has_batch;       /* a batch was taken and is not committed yet */
+	int busy;            /* the writer is inside ingest_commit */
+	int db_failing;      /* the last commit failed: consumption stops until one succeeds */
+	int quit;            /* the writer must leave */
+	struct acklist todo; /* committed acks the network thread has to publish */
 };
 
 static void on_signal(int sig)
@@ -56,10 +83,35 @@ static int64_t backoff_next(int64_t *d)
 	return wait;
 }
 
-/* Publishes pvmon/v1/<gw>/ack: retained, so a collector that reconnects sees it at once. */
-static void publish_ack(void *arg, const char *gw, int64_t seq)
+/* Sets gw's entry of a list to seq (adding it); returns the entry. */
+static void acklist_set(struct acklist *l, const char *gw, int64_t seq)
+{
+	size_t i;
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].gw, gw) == 0) {
+			l->v[i].seq = seq;
+			return;
+		}
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+	}
+	util_strlcpy(l->v[l->n].gw, gw, sizeof l->v[l->n].gw);
+	l->v[l->n++].seq = seq;
+}
+
+/* Called by ingest_commit in the writer, after the commit: queue for the network thread. */
+static void ack_committed(void *arg, const char *gw, int64_t seq)
 {
 	struct ctx *c = arg;
+	pthread_mutex_lock(&c->lock);
+	acklist_set(&c->todo, gw, seq);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Publishes pvmon/v1/<gw>/ack: retained, so a collector that reconnects sees it at once. */
+static void publish_ack(struct ctx *c, const char *gw, int64_t seq)
+{
 	char topic[128], payload[64];
 	int n, rc;
 	snprintf(topic, sizeof topic, "pvmon/v1/%s/ack", gw);
@@ -70,17 +122,23 @@ static void publish_ack(void *arg, const char *gw, int64_t seq)
 		          mosquitto_strerror(rc));
 }
 
+static int load_sent(void *arg, const struct store_gateway *g)
+{
+	acklist_set(arg, g->gw, g->acked_seq);
+	return 0;
+}
+
 static void on_connect(struct mosquitto *m, void *arg, int rc)
 {
 	struct ctx *c = arg;
-	int mids[2];
+	size_t i;
 	if (rc != 0) {
 		log_error("broker %s:%d refused the connection: %s", c->conf->broker.host,
 		          c->conf->broker.port, mosquitto_connack_string(rc));
 		return;
 	}
-	if (mosquitto_subscribe(m, &mids[0], TOPIC_READINGS, 1) != MOSQ_ERR_SUCCESS ||
-	    mosquitto_subscribe(m, &mids[1], TOPIC_STATUS, 1) != MOSQ_ERR_SUCCESS) {
+	if (mosquitto_subscribe(m, NULL, TOPIC_READINGS, 1) != MOSQ_ERR_SUCCESS ||
+	    mosquitto_subscribe(m, NULL, TOPIC_STATUS, 1) != MOSQ_ERR_SUCCESS) {
 		log_error("cannot subscribe: disconnecting to retry");
 		mosquitto_disconnect(m);
 		return;
@@ -88,6 +146,9 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
 	c->connected = 1;
 	log_info("connected to %s:%d as \"%s\"", c->conf->broker.host, c->conf->broker.port,
 	         c->conf->client_id);
+	/* any ack published while away may be lost: send them all again */
+	for (i = 0; i < c->sent.n; i++)
+		publish_ack(c, c->sent.v[i].gw, c->sent.v[i].seq);
 }
 
 static void on_disconnect(struct mosquitto *m, void *arg, int rc)
@@ -97,6 +158,19 @@ static void on_disconnect(struct mosquitto *m, void *arg, int rc)
 	if (c->connected && rc != 0)
 		log_warn("lost the broker connection: %s", mosquitto_strerror(rc));
 	c->connected = 0;
+}
+
+/* libmosquitto's own warnings (e.g. OpenSSL's reason for a refused certificate) go to our log. */
+static void on_log(struct mosquitto *m, void *arg, int level, const char *msg)
+{
+	static struct log_rate rate;
+	int suppressed = 0;
+	(void)m;
+	(void)arg;
+	if (!(level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING)))
+		return;
+	if (log_rate_allow(&rate, util_mono_ms(), 60000, 10, &suppressed))
+		log_warn("mqtt: %s", msg);
 }
 
 static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
@@ -123,6 +197,9 @@ static int client_setup(struct ctx *c, char **cause)
 	mosquitto_connect_callback_set(c->mosq, on_connect);
 	mosquitto_disconnect_callback_set(c->mosq, on_disconnect);
 	mosquitto_message_callback_set(c->mosq, on_message);
+	mosquitto_log_callback_set(c->mosq, on_log);
+	/* PUBACKs leave at once: the broker's in-flight window is what paces delivery */
+	mosquitto_int_option(c->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	if (b->password_file && broker_password_read(b->password_file, &password, cause) < 0)
 		return -1;
 	if (b->username || password) {
@@ -145,32 +222,189 @@ static int client_setup(struct ctx *c, char **cause)
 	return 0;
 }
 
-/* Republishes every gateway's ack, after a (re)connect: any sent while away may be lost. */
-static int republish(void *arg, const struct store_gateway *g)
+/* Waits on the condition for at most ms (lock held). */
+static void timed_wait(struct ctx *c, int64_t ms)
 {
-	publish_ack(arg, g->gw, g->acked_seq);
-	return 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&c->cond, &c->lock, &ts);
 }
 
-/* Stores the queue; on failure stops consuming so the broker and the collectors hold the rest. */
-static int flush(struct ctx *c, struct store *s)
+/* The writer thread: commits each batch handed over, retries a failed one, prunes hourly. */
+static void *writer(void *arg)
 {
+	struct ctx *c = arg;
+	struct log_rate rate = {0};
+	int64_t next_prune = 0, retry_ms = 1000;
 	const char *cause;
-	int suppressed = 0;
-	if (ingest_flush(c->in, &cause) == 0) {
-		if (!c->want_connect)
-			log_info("database writable again: resuming");
-		c->want_connect = 1;
-		return 0;
+
+	pthread_mutex_lock(&c->lock);
+	while (!c->quit) {
+		int64_t now = util_mono_ms();
+		int rc;
+		if (!c->has_batch) {
+			if (now >= next_prune) {
+				int64_t n;
+				pthread_mutex_unlock(&c->lock);
+				n = ingest_prune(c->in, util_now_ms(), &cause);
+				if (n < 0)
+					log_warn("pruning old readings failed: %s", cause);
+				else if (n > 0)
+					log_info("pruned %" PRId64 " readings older than %d days",
+					         n, c->conf->retention_days);
+				pthread_mutex_lock(&c->lock);
+				next_prune = now + PRUNE_EVERY_MS;
+				continue;
+			}
+			timed_wait(c, 1000);
+			continue;
+		}
+		c->busy = 1;
+		pthread_mutex_unlock(&c->lock);
+		rc = ingest_commit(c->in, &cause);
+		pthread_mutex_lock(&c->lock);
+		c->busy = 0;
+		if (rc == 0) {
+			if (c->db_failing)
+				log_info("database writable again: resuming");
+			c->has_batch = 0;
+			c->db_failing = 0;
+			retry_ms = 1000;
+		} else {
+			int suppressed = 0;
+			c->db_failing = 1;
+			if (log_rate_allow(&rate, util_mono_ms(), 60000, 3, &suppressed))
+				log_error("%s; the batch is kept in memory, not acknowledged; "
+				          "retrying in %" PRId64 " s%s",
+				          cause, retry_ms / 1000, suppressed ? " (repeated)" : "");
+			pthread_cond_broadcast(&c->cond);
+			timed_wait(c, retry_ms);
+			retry_ms = retry_ms * 2 > DB_RETRY_MAX_MS ? DB_RETRY_MAX_MS : retry_ms * 2;
+		}
+		pthread_cond_broadcast(&c->cond);
 	}
-	if (log_rate_allow(&c->db_rate, util_mono_ms(), 60000, 3, &suppressed))
-		log_error("%s; %s; %zu messages kept in memory, not acknowledged%s", cause,
-		          store_error_transient(s) ? "will retry" : "retrying anyway",
-		          ingest_pending(c->in), suppressed ? " (repeated)" : "");
-	if (c->want_connect && c->connected)
-		mosquitto_disconnect(c->mosq);
-	c->want_connect = 0;
-	return -1;
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+/* Publishes the acks the writer committed. */
+static void publish_committed(struct ctx *c)
+{
+	struct acklist l;
+	size_t i;
+	pthread_mutex_lock(&c->lock);
+	l = c->todo;
+	c->todo.v = NULL;
+	c->todo.n = c->todo.cap = 0;
+	pthread_mutex_unlock(&c->lock);
+	for (i = 0; i < l.n; i++) {
+		acklist_set(&c->sent, l.v[i].gw, l.v[i].seq);
+		if (c->connected)
+			publish_ack(c, l.v[i].gw, l.v[i].seq);
+	}
+	free(l.v);
+}
+
+/* Runs the network until stopped: hand batches over, publish acks, (re)connect, read. */
+static void run(struct ctx *c)
+{
+	int64_t backoff = BACKOFF_MIN_MS, next_connect = 0;
+	size_t max_queue = (size_t)c->conf->batch_rows * QUEUE_BATCHES;
+	int ever_connected = 0, consuming = 1;
+
+	while (!stop_requested) {
+		int64_t now = util_mono_ms(), wait_ms = 100;
+		size_t pending = ingest_pending(c->in);
+		int failing, idle, r;
+
+		if (reopen_requested) {
+			reopen_requested = 0;
+			log_reopen();
+		}
+		pthread_mutex_lock(&c->lock);
+		idle = !c->has_batch && !c->busy;
+		if (idle && pending > 0 &&
+		    (ingest_full(c->in) || now - c->first_pending_ms >= c->conf->batch_ms)) {
+			ingest_take(c->in);
+			c->has_batch = 1;
+			pthread_cond_broadcast(&c->cond);
+			pending = 0;
+		}
+		failing = c->db_failing;
+		if (!failing && pending >= max_queue && (c->has_batch || c->busy))
+			timed_wait(
+			    c, 100); /* the writer is behind: stop reading until it catches up */
+		pthread_mutex_unlock(&c->lock);
+		publish_committed(c);
+
+		if (failing) {
+			/* off the broker: its session queue and the collectors' spools hold the
+			 * flow */
+			if (consuming) {
+				log_warn(
+				    "database failing: not consuming until the batch is stored");
+				if (mosquitto_socket(c->mosq) >= 0)
+					mosquitto_disconnect(c->mosq);
+				consuming = 0;
+			}
+			if (mosquitto_socket(c->mosq) >= 0)
+				mosquitto_loop(c->mosq, 10, 1);
+			else
+				util_sleep_ms(50);
+			continue;
+		}
+		consuming = 1;
+		if (pending >= max_queue)
+			continue;
+		if (mosquitto_socket(c->mosq) < 0) {
+			if (now < next_connect) {
+				util_sleep_ms(next_connect - now < wait_ms ? next_connect - now
+				                                           : wait_ms);
+				continue;
+			}
+			r = ever_connected ? mosquitto_reconnect(c->mosq)
+			                   : mosquitto_connect(c->mosq, c->conf->broker.host,
+			                                       c->conf->broker.port,
+			                                       c->conf->broker.keepalive_s);
+			next_connect = now + backoff_next(&backoff);
+			if (r != MOSQ_ERR_SUCCESS) {
+				log_warn("cannot reach the broker %s:%d: %s; retrying in %" PRId64
+				         " ms",
+				         c->conf->broker.host, c->conf->broker.port,
+				         mosquitto_strerror(r), next_connect - now);
+				continue;
+			}
+			ever_connected = 1;
+		}
+		if (pending > 0) {
+			int64_t left = c->first_pending_ms + c->conf->batch_ms - now;
+			wait_ms = left < 1 ? 1 : left < wait_ms ? left : wait_ms;
+		}
+		{
+			int was = c->connected;
+			r = mosquitto_loop(c->mosq, (int)wait_ms, 1);
+			if (!was && c->connected)
+				backoff = BACKOFF_MIN_MS;
+			if (r != MOSQ_ERR_SUCCESS) {
+				/* before CONNACK: the TLS handshake or the broker refused us */
+				if (!was && !c->connected)
+					log_warn("cannot reach the broker %s:%d: %s; retrying in "
+					         "%" PRId64 " ms",
+					         c->conf->broker.host, c->conf->broker.port,
+					         mosquitto_strerror(r),
+					         next_connect > now ? next_connect - now : 0);
+				c->connected = 0;
+				if (mosquitto_socket(c->mosq) >= 0)
+					mosquitto_disconnect(c->mosq);
+			}
+		}
+	}
 }
 
 static const char usage[] = "usage: pvmon-allocator ingest -c central.json";
@@ -187,11 +421,10 @@ int ingest_cmd(int argc, char **argv)
 	struct store *s = NULL;
 	struct ingest_conf ic = {0};
 	struct sigaction sa;
+	pthread_t wt;
 	char *cause = NULL;
 	const char *conf_path = NULL, *err;
-	int64_t backoff = BACKOFF_MIN_MS, next_connect = 0, next_prune = 0, db_backoff = 1000,
-	        next_flush_try = 0;
-	int opt, rc = 1, ever_connected = 0;
+	int opt, rc = 1, started = 0;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
@@ -211,6 +444,9 @@ int ingest_cmd(int argc, char **argv)
 		fprintf(stderr, "%s\n", usage);
 		return 2;
 	}
+	pthread_mutex_init(&c.lock, NULL);
+	pthread_cond_init(&c.cond, NULL);
+	mosquitto_lib_init();
 	if (central_conf_load(conf_path, &c.conf, &cause) < 0)
 		goto fail;
 	log_open("pvmon-ingest", c.conf->log_target, (enum log_level)c.conf->log_level);
@@ -225,14 +461,17 @@ int ingest_cmd(int argc, char **argv)
 	ic.store = s;
 	ic.device = ingest_fleet_device;
 	ic.device_ctx = fleet;
-	ic.ack = publish_ack;
+	ic.ack = ack_committed;
 	ic.ack_ctx = &c;
 	ic.batch_rows = c.conf->batch_rows;
 	ic.expected_interval_s = c.conf->expected_interval_s;
 	ic.retention_days = c.conf->retention_days;
 	if (!(c.in = ingest_new(&ic, &cause)))
 		goto fail;
-	mosquitto_lib_init();
+	if (store_gateway_each(s, load_sent, &c.sent) < 0) {
+		cause = xstrdup(store_error(s));
+		goto fail;
+	}
 	if (client_setup(&c, &cause) < 0)
 		goto fail;
 
@@ -243,93 +482,29 @@ int ingest_cmd(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned)util_now_ms() ^ (unsigned)getpid());
-	c.want_connect = 1;
+	if (pthread_create(&wt, NULL, writer, &c) != 0) {
+		cause = xstrdup("cannot start the writer thread");
+		goto fail;
+	}
+	started = 1;
 	log_info("ingest started: database %s, %d stations in the fleet", c.conf->database,
 	         fleet->n_stations);
 
-	while (!stop_requested) {
-		int64_t now = util_mono_ms(), wait_ms = 100;
-		int sock = mosquitto_socket(c.mosq), r;
-		if (reopen_requested) {
-			reopen_requested = 0;
-			log_reopen();
-		}
-		if (now >= next_prune) {
-			int64_t n = ingest_prune(c.in, util_now_ms(), &err);
-			if (n < 0)
-				log_warn("pruning old readings failed: %s", err);
-			else if (n > 0)
-				log_info("pruned %" PRId64 " readings older than %d days", n,
-				         c.conf->retention_days);
-			next_prune = now + PRUNE_EVERY_MS;
-		}
-		/* the batch: full, old enough, or waiting to be retried after a database error */
-		if (ingest_pending(c.in) > 0 && now >= next_flush_try &&
-		    (ingest_full(c.in) || !c.want_connect ||
-		     now - c.first_pending_ms >= c.conf->batch_ms)) {
-			if (flush(&c, s) == 0) {
-				db_backoff = 1000;
-			} else {
-				next_flush_try = now + db_backoff;
-				db_backoff = db_backoff * 2 > 30000 ? 30000 : db_backoff * 2;
-			}
-			continue;
-		}
-		if (!c.want_connect) {
-			/* the database is failing: off the broker until the queue is stored */
-			if (sock >= 0)
-				mosquitto_loop(c.mosq, 10, 1);
-			else
-				util_sleep_ms(
-				    next_flush_try - now < 200
-				        ? (next_flush_try > now ? next_flush_try - now : 1)
-				        : 200);
-			continue;
-		}
-		if (sock < 0) {
-			if (now < next_connect) {
-				util_sleep_ms(next_connect - now < wait_ms ? next_connect - now
-				                                           : wait_ms);
-				continue;
-			}
-			r = ever_connected ? mosquitto_reconnect(c.mosq)
-			                   : mosquitto_connect(c.mosq, c.conf->broker.host,
-			                                       c.conf->broker.port,
-			                                       c.conf->broker.keepalive_s);
-			next_connect = now + backoff_next(&backoff);
-			if (r != MOSQ_ERR_SUCCESS) {
-				log_warn("cannot reach the broker %s:%d: %s; retrying in %" PRId64
-				         " ms",
-				         c.conf->broker.host, c.conf->broker.port,
-				         mosquitto_strerror(r), next_connect - now);
-				continue;
-			}
-			ever_connected = 1;
-		}
-		if (ingest_pending(c.in) > 0) {
-			int64_t left = c.first_pending_ms + c.conf->batch_ms - now;
-			wait_ms = left < 1 ? 1 : left < wait_ms ? left : wait_ms;
-		}
-		{
-			int was = c.connected;
-			r = mosquitto_loop(c.mosq, (int)wait_ms, 1);
-			if (!was && c.connected) {
-				backoff = BACKOFF_MIN_MS;
-				store_gateway_each(s, republish, &c);
-			}
-			if (r != MOSQ_ERR_SUCCESS) {
-				c.connected = 0;
-				if (mosquitto_socket(c.mosq) >= 0)
-					mosquitto_disconnect(c.mosq);
-			}
-		}
-	}
+	run(&c);
 
-	/* SIGTERM: store what was received, send the acks, leave */
-	log_info("stopping: storing %zu queued messages", ingest_pending(c.in));
-	if (ingest_pending(c.in) > 0 && ingest_flush(c.in, &err) < 0)
+	/* SIGTERM: let the writer finish, store what is queued, send the acks, leave */
+	pthread_mutex_lock(&c.lock);
+	c.quit = 1;
+	pthread_cond_broadcast(&c.cond);
+	pthread_mutex_unlock(&c.lock);
+	pthread_join(wt, NULL);
+	started = 0;
+	log_info("stopping: storing %zu queued messages",
+	         ingest_pending(c.in) + ingest_taken(c.in));
+	if (ingest_flush(c.in, &err) < 0)
 		log_error("%s; %zu messages not stored: the collectors still hold them (unacked)",
-		          err, ingest_pending(c.in));
+		          err, ingest_pending(c.in) + ingest_taken(c.in));
+	publish_committed(&c);
 	if (c.connected) {
 		int64_t until = util_mono_ms() + 2000;
 		while (mosquitto_want_write(c.mosq) && util_mono_ms() < until &&
@@ -342,15 +517,22 @@ int ingest_cmd(int argc, char **argv)
 		struct ingest_stats st;
 		ingest_stats(c.in, &st);
 		log_info("stopped: %" PRId64 " readings stored, %" PRId64 " duplicates, %" PRId64
-		         " rejected",
-		         st.stored, st.duplicates, st.rejected);
+		         " rejected, %" PRId64 " batches",
+		         st.stored, st.duplicates, st.rejected, st.batches);
 	}
 	rc = 0;
 	goto done;
 fail:
 	fprintf(stderr, "pvmon-allocator ingest: %s\n", cause ? cause : "failed");
-	log_close();
 done:
+	if (started) {
+		pthread_mutex_lock(&c.lock);
+		c.quit = 1;
+		pthread_cond_broadcast(&c.cond);
+		pthread_mutex_unlock(&c.lock);
+		pthread_join(wt, NULL);
+	}
+	log_close();
 	free(cause);
 	if (c.mosq)
 		mosquitto_destroy(c.mosq);
@@ -359,5 +541,9 @@ done:
 	store_close(s);
 	fleet_free(fleet);
 	central_conf_free(c.conf);
+	free(c.sent.v);
+	free(c.todo.v);
+	pthread_mutex_destroy(&c.lock);
+	pthread_cond_destroy(&c.cond);
 	return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * energy: station energy per local day and month from the daily roll-ups,
  * with counters interpolated at local midnights. It must never scan raw
- * readings nor query per device: one ordered range query feeds everything.
+ * readings nor query per device: two ranged queries (the devices that settle,
+ * then the others where needed) feed everything.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,6 @@ struct dev_month {
 	int seen;
 };
 
-struct station_key {
-	const char *id;
-	int index;
-};
-
 struct energy {
 	const struct fleet *f;
 	int n_months;
@@ -37,7 +33,7 @@ struct energy {
 	int64_t *inv_day;        /* [station][day index] */
 	struct dev_month *dm;    /* [flat device][month] */
 	struct energy_month *em; /* [station][month] */
-	int64_t unknown_rows;
+	int *others_read;        /* [station][month]: devices that do not settle were read */
 };
 
 /* Splits the increment across a boundary; see energy.h. */
@@ -55,13 +51,6 @@ int64_t energy_split_boundary(int64_t last_ts, int64_t last_wh, int64_t first_ts
 	                          (__int128)capacity_w * dt * 101 + (__int128)1000 * 360000000)
 		return 0;
 	return (int64_t)((__int128)inc * (boundary_ms - last_ts) / dt);
-}
-
-/* Orders stations by id for bsearch. */
-static int key_cmp(const void *a, const void *b)
-{
-	const struct station_key *x = a, *y = b;
-	return strcmp(x->id, y->id);
 }
 
 /* Month of the window holding day d, or -1. */
@@ -118,28 +107,12 @@ static void arrays_init(struct energy *e)
 	e->inv_day = xcalloc((size_t)f->n_stations * (size_t)e->ndays + 1, sizeof(int64_t));
 	e->dm = xcalloc((size_t)e->n_devs * (size_t)e->n_months + 1, sizeof *e->dm);
 	e->em = xcalloc((size_t)f->n_stations * (size_t)e->n_months + 1, sizeof *e->em);
+	e->others_read =
+	    xcalloc((size_t)f->n_stations * (size_t)e->n_months + 1, sizeof *e->others_read);
 	for (d = 0; d < e->n_devs; d++)
 		for (k = 0; k < e->n_months; k++)
 			e->dm[d * e->n_months + k].last_good_ts =
 			    e->midnight[e->month_first[k] - e->day0];
-}
-
-/* The station of an id through the sorted keys, or -1. */
-static int station_find(const struct station_key *keys, int n, const char *id)
-{
-	struct station_key k = {id, 0}, *hit;
-	hit = bsearch(&k, keys, (size_t)n, sizeof *keys, key_cmp);
-	return hit ? hit->index : -1;
-}
-
-/* A device's index inside its station, or -1. */
-static int device_find(const struct fleet_station *st, const char *id)
-{
-	int i;
-	for (i = 0; i < st->n_devices; i++)
-		if (strcmp(st->devices[i].id, id) == 0)
-			return i;
-	return -1;
 }
 
 /* One daily row, as read. */
@@ -150,34 +123,91 @@ struct row {
 	int has_first, has_last;
 };
 
-/* The device a run of rows belongs to, and its previous row. */
-struct cursor {
-	char station[64], device[64];
-	int s, dev; /* station index, device index in station; -1 unknown */
-	int64_t cap_w;
-	int is_meter;
-	struct row prev;
-	int has_prev;
+/* Days read before a range only for the last good counter reading before it. */
+#define LOOKBACK_DAYS 7
+
+/* Days of one device to book: rows from LOOKBACK_DAYS before to one day after are read. */
+struct range {
+	int flat;
+	int32_t from, to;
 };
 
-/* Books one row of a known device into the day arrays and month figures. */
-static void book_row(struct energy *e, struct cursor *c, const struct row *r)
+/* The device a run of rows belongs to, and its last good reading. */
+struct cursor {
+	int seq;    /* the range being read; -1 before the first row */
+	int s, dev; /* station index, device index in station */
+	int64_t cap_w;
+	int is_meter;
+	/* The device's last good counter reading so far (it may be days back: a gap). */
+	int has_good;
+	int32_t good_day;
+	int64_t good_ts, good_wh;
+};
+
+/* Whether device i of a station is read over the whole window: it settles the station. */
+static int settles(const struct fleet_station *st, int i)
+{
+	int j;
+	if (st->meter) {
+		for (j = 0; j < st->n_devices; j++)
+			if (strcmp(st->devices[j].id, st->meter) == 0)
+				return j == i;
+	}
+	return st->devices[i].kind == READING_INVERTER;
+}
+
+/*
+ * Ingest booked the whole increment between two consecutive good readings on
+ * the day of the later one. Interpolating the counter at every local midnight
+ * in between gives each day its own part: a night at a month boundary, or a
+ * ten-day outage across a tariff change, is then priced by the day it happened.
+ * Days before the window are not kept: their part is left out.
+ */
+static void split_increment(struct energy *e, int64_t *days, const struct cursor *c,
+                            const struct row *r)
+{
+	int32_t d = c->good_day + 1 > e->day0 + 1 ? c->good_day + 1 : e->day0 + 1;
+	int64_t before = 0;
+
+	if (d - 1 > c->good_day)
+		before = energy_split_boundary(c->good_ts, c->good_wh, r->first_ts, r->first_wh,
+		                               e->midnight[d - 1 - e->day0], c->cap_w);
+	for (; d <= r->day; d++) {
+		int64_t part =
+		    energy_split_boundary(c->good_ts, c->good_wh, r->first_ts, r->first_wh,
+		                          e->midnight[d - e->day0], c->cap_w);
+		days[d - 1 - e->day0] += part - before;
+		before = part;
+	}
+	days[r->day - e->day0] -= before;
+}
+
+/* Books one row of the range [from, to] into the day arrays and month figures. */
+static void book_row(struct energy *e, struct cursor *c, const struct row *r, int32_t from,
+                     int32_t to)
 {
 	const struct fleet_station *st = &e->f->stations[c->s];
 	int i = r->day - e->day0, k;
 	int64_t *days = (c->is_meter ? e->meter_day : e->inv_day) + (size_t)c->s * e->ndays;
+	/* A second meter (e.g. import only) settles nothing but counts for completeness. */
+	int energy = c->is_meter || st->devices[c->dev].kind == READING_INVERTER;
 
-	if (!c->is_meter && st->devices[c->dev].kind != READING_INVERTER)
-		return; /* a second meter (e.g. import only) settles nothing */
-	days[i] += r->delta;
-	/* Interpolate the counter at the midnight between two consecutive days. */
-	if (c->has_prev && c->prev.day == r->day - 1 && c->prev.has_last && r->has_first) {
-		int64_t pre = energy_split_boundary(c->prev.last_ts, c->prev.last_wh, r->first_ts,
-		                                    r->first_wh, e->midnight[i], c->cap_w);
-		days[i - 1] += pre;
-		days[i] -= pre;
+	if (r->day >= from && energy) {
+		if (r->day <= to)
+			days[i] += r->delta;
+		/* After the range only the part of the increment before its end is wanted. */
+		if (c->has_good && r->has_first && c->good_day < r->day)
+			split_increment(e, days, c, r);
 	}
-	k = month_of(e, r->day);
+	if (r->day > to)
+		return;
+	if (r->has_last) {
+		c->has_good = 1;
+		c->good_day = r->day;
+		c->good_ts = r->last_ts;
+		c->good_wh = r->last_wh;
+	}
+	k = r->day >= from ? month_of(e, r->day) : -1;
 	if (k >= 0) {
 		struct dev_month *m = &e->dm[(e->dev_base[c->s] + c->dev) * e->n_months + k];
 		m->seen = 1;
@@ -195,93 +225,126 @@ static void book_row(struct energy *e, struct cursor *c, const struct row *r)
 	}
 }
 
-/* Points the cursor at the device of a row (station and device ids from the query). */
-static void cursor_move(struct energy *e, struct cursor *c, const struct station_key *keys,
-                        const char *station, const char *device)
+/* Points the cursor at a device by its flat index, with no good reading yet. */
+static void cursor_move(struct energy *e, struct cursor *c, int flat)
 {
-	if (strcmp(c->station, station) != 0) {
-		util_strlcpy(c->station, station, sizeof c->station);
-		c->s = station_find(keys, e->f->n_stations, station);
-		c->device[0] = '\001'; /* force the device lookup */
-	}
-	if (strcmp(c->device, device) != 0) {
-		util_strlcpy(c->device, device, sizeof c->device);
-		c->has_prev = 0;
-		c->dev = c->s >= 0 ? device_find(&e->f->stations[c->s], device) : -1;
-		if (c->dev >= 0) {
-			const struct fleet_station *st = &e->f->stations[c->s];
-			const struct fleet_device *d = &st->devices[c->dev];
-			c->is_meter = st->meter && strcmp(st->meter, d->id) == 0;
-			c->cap_w = d->capacity_w > 0 ? d->capacity_w
-			           : c->is_meter     ? st->capacity_w
-			                             : 0;
-		}
-	}
+	const struct fleet_station *st;
+	const struct fleet_device *d;
+	int s = 0;
+
+	while (e->dev_base[s + 1] <= flat)
+		s++;
+	st = &e->f->stations[s];
+	d = &st->devices[flat - e->dev_base[s]];
+	c->s = s;
+	c->dev = flat - e->dev_base[s];
+	c->has_good = 0;
+	c->is_meter = st->meter && strcmp(st->meter, d->id) == 0;
+	c->cap_w = d->capacity_w > 0 ? d->capacity_w : c->is_meter ? st->capacity_w : 0;
 }
 
-/* Reads a nullable integer column; returns whether it was present. */
-static int col_int(sqlite3_stmt *q, int i, int64_t *out)
+/* Lists the ranges to read in a temporary table, in order. */
+static int ranges_table(struct energy *e, sqlite3 *db, const struct range *rg, int n, char **cause)
 {
-	if (sqlite3_column_type(q, i) == SQLITE_NULL) {
-		*out = 0;
-		return 0;
+	sqlite3_stmt *q = NULL;
+	int i, rc = -1;
+
+	if (sqlite3_exec(db,
+	                 "CREATE TEMP TABLE IF NOT EXISTS report_ranges (seq INTEGER PRIMARY KEY,"
+	                 " station TEXT NOT NULL, device TEXT NOT NULL, flat INTEGER NOT NULL,"
+	                 " from_day INTEGER NOT NULL, to_day INTEGER NOT NULL);"
+	                 "DELETE FROM temp.report_ranges",
+	                 NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO temp.report_ranges VALUES (?, ?, ?, ?, ?, ?)", -1,
+	                       &q, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		int s = 0;
+		while (e->dev_base[s + 1] <= rg[i].flat)
+			s++;
+		sqlite3_bind_int(q, 1, i);
+		sqlite3_bind_text(q, 2, e->f->stations[s].id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, e->f->stations[s].devices[rg[i].flat - e->dev_base[s]].id,
+		                  -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 4, rg[i].flat);
+		sqlite3_bind_int(q, 5, rg[i].from);
+		sqlite3_bind_int(q, 6, rg[i].to);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(q);
 	}
-	*out = sqlite3_column_int64(q, i);
-	return 1;
+	rc = 0;
+fail:
+	if (rc < 0)
+		*cause = xasprintf("database: listing the devices to read: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(q);
+	return rc;
 }
 
-/* The one query over the window: rows in key order, so each device's days come together. */
-static int scan(struct energy *e, sqlite3 *db, char **cause)
+/*
+ * One query reads every range. The ranges drive it (CROSS JOIN keeps them the
+ * outer loop), so each is one stretch of the daily primary key: the cost is
+ * the days asked for, whatever the history around them. NULL counters come
+ * back as -1 (counters and times are never negative): no type check per column.
+ */
+static int scan(struct energy *e, sqlite3 *db, const struct range *rg, int n, char **cause)
 {
 	static const char sql[] =
-	    "SELECT station, device, day, n_readings, first_ts, first_wh, last_ts, last_wh,"
-	    " delta_wh, resets, excluded, offline_s, fault_s FROM daily"
-	    " WHERE day BETWEEN ?1 AND ?2 ORDER BY station, device, day";
-	struct station_key *keys = NULL;
+	    "SELECT r.seq, r.flat, r.from_day, r.to_day, t.day, ifnull(t.first_ts, -1),"
+	    " ifnull(t.first_wh, -1), ifnull(t.last_ts, -1), ifnull(t.last_wh, -1), t.delta_wh,"
+	    " t.n_readings, t.resets, t.excluded, t.offline_s, t.fault_s"
+	    " FROM temp.report_ranges AS r CROSS JOIN daily AS t"
+	    " ON t.station = r.station AND t.device = r.device"
+	    " AND t.day BETWEEN r.from_day - ?1 AND r.to_day + 1"
+	    " ORDER BY r.seq, t.day";
+	int32_t detail_from = e->month_first[e->n_months - 1];
 	struct cursor c;
 	sqlite3_stmt *q = NULL;
-	int s, rc, ret = -1;
+	int rc, ret = -1;
 
-	keys = xcalloc((size_t)e->f->n_stations + 1, sizeof *keys);
-	for (s = 0; s < e->f->n_stations; s++) {
-		keys[s].id = e->f->stations[s].id;
-		keys[s].index = s;
-	}
-	qsort(keys, (size_t)e->f->n_stations, sizeof *keys, key_cmp);
+	if (n == 0)
+		return 0;
 	memset(&c, 0, sizeof c);
-	c.s = c.dev = -1;
+	c.seq = -1;
+	if (ranges_table(e, db, rg, n, cause) < 0)
+		return -1;
 	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
 		*cause = xasprintf("database: reading table \"daily\": %s", sqlite3_errmsg(db));
 		goto fail;
 	}
-	sqlite3_bind_int64(q, 1, e->day0);
-	sqlite3_bind_int64(q, 2, e->day0 + e->ndays - 1);
+	sqlite3_bind_int(q, 1, LOOKBACK_DAYS);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *station = (const char *)sqlite3_column_text(q, 0);
-		const char *device = (const char *)sqlite3_column_text(q, 1);
+		int seq = sqlite3_column_int(q, 0), flat = sqlite3_column_int(q, 1);
+		int32_t from = sqlite3_column_int(q, 2), to = sqlite3_column_int(q, 3);
 		struct row r;
-		int64_t v;
 
-		if (!station || !device)
+		if (flat < 0 || flat >= e->n_devs || from < e->month_first[0] ||
+		    to >= e->month_first[e->n_months])
 			continue;
-		cursor_move(e, &c, keys, station, device);
-		if (c.dev < 0) {
-			e->unknown_rows++;
-			continue;
+		if (seq != c.seq) {
+			cursor_move(e, &c, flat);
+			c.seq = seq;
 		}
-		col_int(q, 2, &v);
-		r.day = (int32_t)v;
-		col_int(q, 3, &r.n);
-		r.has_first = col_int(q, 4, &r.first_ts) & col_int(q, 5, &r.first_wh);
-		r.has_last = col_int(q, 6, &r.last_ts) & col_int(q, 7, &r.last_wh);
-		col_int(q, 8, &r.delta);
-		col_int(q, 9, &r.resets);
-		col_int(q, 10, &r.excluded);
-		col_int(q, 11, &r.offline_s);
-		col_int(q, 12, &r.fault_s);
-		book_row(e, &c, &r);
-		c.prev = r;
-		c.has_prev = 1;
+		r.day = sqlite3_column_int(q, 4);
+		r.first_ts = sqlite3_column_int64(q, 5);
+		r.first_wh = sqlite3_column_int64(q, 6);
+		r.last_ts = sqlite3_column_int64(q, 7);
+		r.last_wh = sqlite3_column_int64(q, 8);
+		r.has_first = r.first_ts >= 0 && r.first_wh >= 0;
+		r.has_last = r.last_ts >= 0 && r.last_wh >= 0;
+		r.delta = sqlite3_column_int64(q, 9);
+		/* The detail figures are reported for the last month only: skip the calls before.
+		 */
+		if (r.day >= detail_from && r.day <= to) {
+			r.n = sqlite3_column_int64(q, 10);
+			r.resets = sqlite3_column_int64(q, 11);
+			r.excluded = sqlite3_column_int64(q, 12);
+			r.offline_s = sqlite3_column_int64(q, 13);
+			r.fault_s = sqlite3_column_int64(q, 14);
+		} else {
+			r.n = r.resets = r.excluded = r.offline_s = r.fault_s = 0;
+		}
+		book_row(e, &c, &r, from, to);
 	}
 	if (rc != SQLITE_DONE) {
 		*cause = xasprintf("database: reading table \"daily\": %s", sqlite3_errmsg(db));
@@ -290,8 +353,68 @@ static int scan(struct energy *e, sqlite3 *db, char **cause)
 	ret = 0;
 fail:
 	sqlite3_finalize(q);
-	free(keys);
 	return ret;
+}
+
+/* Appends a range. */
+static void range_add(struct range **rg, int *n, int flat, int32_t from, int32_t to)
+{
+	*rg = xrealloc(*rg, sizeof **rg * (size_t)(*n + 1));
+	(*rg)[*n].flat = flat;
+	(*rg)[*n].from = from;
+	(*rg)[*n].to = to;
+	(*n)++;
+}
+
+/*
+ * Reads what the report needs and no more: the devices that settle each
+ * station (its meter, or its inverters when it has none) over the whole
+ * window, then the other devices for the last month (cross-check, data
+ * quality) and for the months the meter has no data in (the fallback).
+ */
+static int read_all(struct energy *e, sqlite3 *db, char **cause)
+{
+	const struct fleet *f = e->f;
+	struct range *rg = NULL;
+	int n = 0, s, i, k, last = e->n_months - 1, rc;
+	int32_t end = e->month_first[e->n_months] - 1;
+
+	for (s = 0; s < f->n_stations; s++)
+		for (i = 0; i < f->stations[s].n_devices; i++)
+			if (settles(&f->stations[s], i))
+				range_add(&rg, &n, e->dev_base[s] + i, e->month_first[0], end);
+	rc = scan(e, db, rg, n, cause);
+	n = 0;
+	for (s = 0; rc == 0 && s < f->n_stations; s++) {
+		const struct fleet_station *st = &f->stations[s];
+		int meter = -1;
+		for (i = 0; i < st->n_devices; i++)
+			if (st->meter && settles(st, i))
+				meter = i;
+		for (k = 0; k <= last; k++) {
+			int want = k == last || meter < 0 ||
+			           e->dm[(e->dev_base[s] + meter) * e->n_months + k].good_days == 0;
+			e->others_read[s * e->n_months + k] = meter < 0 || want;
+			if (meter < 0 || !want)
+				continue;
+			for (i = 0; i < st->n_devices; i++) {
+				struct range *prev = n ? &rg[n - 1] : NULL;
+				if (i == meter)
+					continue;
+				/* Consecutive months of a device make one range. */
+				if (prev && prev->flat == e->dev_base[s] + i &&
+				    prev->to + 1 == e->month_first[k])
+					prev->to = e->month_first[k + 1] - 1;
+				else
+					range_add(&rg, &n, e->dev_base[s] + i, e->month_first[k],
+					          e->month_first[k + 1] - 1);
+			}
+		}
+	}
+	if (rc == 0)
+		rc = scan(e, db, rg, n, cause);
+	free(rg);
+	return rc;
 }
 
 /* Sum of a day array over month k. */
@@ -318,6 +441,8 @@ static void summarise(struct energy *e, const struct energy_params *p, int s, in
 		struct dev_month *dm = &e->dm[(e->dev_base[s] + i) * e->n_months + k];
 		int is_meter = st->meter && strcmp(st->meter, st->devices[i].id) == 0;
 		int64_t gap = month_ms;
+		if (!settles(st, i) && !e->others_read[s * e->n_months + k])
+			continue; /* not read for this month: the meter settled it */
 		if (dm->good_days) {
 			gap = dm->gap_ms;
 			if (end - dm->last_good_ts > gap)
@@ -344,7 +469,8 @@ static void summarise(struct energy *e, const struct energy_params *p, int s, in
 	}
 	m->expected = (int64_t)st->n_devices * (month_ms / 1000) / p->expected_interval_s;
 	m->meter_wh = month_sum(e, e->meter_day + (size_t)s * e->ndays, k);
-	m->inverter_wh = month_sum(e, e->inv_day + (size_t)s * e->ndays, k);
+	if (e->others_read[s * e->n_months + k])
+		m->inverter_wh = month_sum(e, e->inv_day + (size_t)s * e->ndays, k);
 	if (m->has_meter && m->meter_days > 0) {
 		m->source = ENERGY_METER;
 		m->energy_wh = m->meter_wh;
@@ -379,7 +505,7 @@ struct energy *energy_load(sqlite3 *db, const struct fleet *f, const struct ener
 	e->f = f;
 	window_init(e, p);
 	arrays_init(e);
-	if (scan(e, db, cause) < 0)
+	if (read_all(e, db, cause) < 0)
 		goto fail;
 	for (s = 0; s < f->n_stations; s++)
 		for (k = 0; k < e->n_months; k++)
@@ -402,6 +528,7 @@ void energy_free(struct energy *e)
 	free(e->inv_day);
 	free(e->dm);
 	free(e->em);
+	free(e->others_read);
 	free(e);
 }
 
@@ -425,10 +552,4 @@ const int64_t *energy_days(const struct energy *e, int station, int k)
 	const struct energy_month *m = energy_month_get(e, station, k);
 	const int64_t *base = m->source == ENERGY_INVERTERS ? e->inv_day : e->meter_day;
 	return base + (size_t)station * e->ndays + (e->month_first[k] - e->day0);
-}
-
-/* Rows skipped because the fleet does not know their station or device. */
-int64_t energy_unknown_rows(const struct energy *e)
-{
-	return e->unknown_rows;
 }

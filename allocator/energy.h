@@ -13,7 +13,12 @@
 
 enum energy_source { ENERGY_NONE, ENERGY_METER, ENERGY_INVERTERS };
 
-/* One station in one month. */
+/*
+ * One station in one month. The devices that do not settle it (the inverters
+ * of a station with a meter) are read for the last month of the window and
+ * for months the meter has no data in; in other months inverter_wh and
+ * inverter_days are 0 and mismatch is not checked.
+ */
 struct energy_month {
 	enum energy_source source;
 	int64_t energy_wh;     /* settlement energy: the meter's, or the inverters' as fallback */
@@ -24,6 +29,7 @@ struct energy_month {
 	int has_meter;         /* the station has an export meter in the fleet */
 	int mismatch;          /* meter and inverters differ by more than the tolerance */
 	int has_rows;          /* any roll-up row of any of its devices this month */
+	/* Readings to fault_s are filled for the last month of the window only. */
 	int64_t readings;      /* readings stored, all devices */
 	int64_t expected;      /* devices x month length / expected interval */
 	int64_t longest_gap_s; /* longest stretch without a good counter reading (see docs) */
@@ -43,7 +49,7 @@ struct energy_params {
 struct energy;
 
 /*
- * Reads the daily roll-ups of the window (one query) for every station of f
+ * Reads the daily roll-ups of the window (two queries) for every station of f
  * and returns a new handle (energy_free), or NULL with *cause set. The time
  * zone must already be selected (caltime_set_zone). f is borrowed and must
  * outlive the handle.
@@ -58,8 +64,6 @@ const struct energy_month *energy_month_get(const struct energy *e, int station,
 int32_t energy_month_first_day(const struct energy *e, int k, int *ndays);
 /* Settlement energy of each day of month k (borrowed, energy_month_first_day days). */
 const int64_t *energy_days(const struct energy *e, int station, int k);
-/* Roll-up rows naming a station or device the fleet does not know (skipped). */
-int64_t energy_unknown_rows(const struct energy *e);
 
 /*
  * The part of the increment between two consecutive good counter readings

@@ -43,8 +43,10 @@ struct ingest {
 	struct rollup *rollup;
 	struct acks *acks;
 	int acks_stale; /* the last flush failed: reload the ack state before the next */
-	struct entry *q;
+	struct entry *q; /* pending: filled by ingest_message */
 	size_t n, cap;
+	struct entry *b; /* taken: being committed (kept while commits fail) */
+	size_t bn, bcap;
 	struct log_rate reject_rate;
 	struct ingest_stats stats;
 	char *err;
@@ -99,7 +101,10 @@ void ingest_free(struct ingest *in)
 		return;
 	for (i = 0; i < in->n; i++)
 		entry_release(&in->q[i]);
+	for (i = 0; i < in->bn; i++)
+		entry_release(&in->b[i]);
 	free(in->q);
+	free(in->b);
 	rollup_free(in->rollup);
 	acks_free(in->acks);
 	free(in->err);
@@ -391,7 +396,30 @@ static int failed(struct ingest *in, const char **cause)
 	return -1;
 }
 
-int ingest_flush(struct ingest *in, const char **cause)
+size_t ingest_take(struct ingest *in)
+{
+	struct entry *t;
+	size_t cap;
+	if (in->bn > 0 || in->n == 0)
+		return 0;
+	/* swap the arrays: the pending queue becomes the batch, the old batch's array is reused */
+	t = in->b;
+	cap = in->bcap;
+	in->b = in->q;
+	in->bn = in->n;
+	in->bcap = in->cap;
+	in->q = t;
+	in->cap = cap;
+	in->n = 0;
+	return in->bn;
+}
+
+size_t ingest_taken(const struct ingest *in)
+{
+	return in->bn;
+}
+
+int ingest_commit(struct ingest *in, const char **cause)
 {
 	struct store *s = in->conf.store;
 	struct rollup_stats before, after;
@@ -399,7 +427,7 @@ int ingest_flush(struct ingest *in, const char **cause)
 	size_t i;
 
 	*cause = NULL;
-	if (in->n == 0)
+	if (in->bn == 0)
 		return 0;
 	if (in->acks_stale) {
 		if (acks_load(in->acks, s) < 0)
@@ -409,8 +437,8 @@ int ingest_flush(struct ingest *in, const char **cause)
 	rollup_stats(in->rollup, &before);
 	if (store_begin(s) < 0)
 		return failed(in, cause);
-	for (i = 0; i < in->n; i++)
-		if (apply(in, &in->q[i]) < 0)
+	for (i = 0; i < in->bn; i++)
+		if (apply(in, &in->b[i]) < 0)
 			goto fail;
 	if (rollup_flush(in->rollup) < 0 || acks_save(in->acks, s) < 0 || store_commit(s) < 0)
 		goto fail;
@@ -419,12 +447,12 @@ int ingest_flush(struct ingest *in, const char **cause)
 	in->stats.stored += after.stored - before.stored;
 	in->stats.duplicates += after.duplicates - before.duplicates;
 	in->stats.recomputes += after.recomputes - before.recomputes;
-	for (i = 0; i < in->n; i++) {
-		in->stats.rejected += in->q[i].type == E_REJECT;
-		in->stats.statuses += in->q[i].type == E_STATUS;
-		entry_release(&in->q[i]);
+	for (i = 0; i < in->bn; i++) {
+		in->stats.rejected += in->b[i].type == E_REJECT;
+		in->stats.statuses += in->b[i].type == E_STATUS;
+		entry_release(&in->b[i]);
 	}
-	in->n = 0;
+	in->bn = 0;
 	in->stats.batches++;
 	acks_each_changed(in->acks, ack_one, &c);
 	return 0;
@@ -434,6 +462,16 @@ fail:
 	rollup_forget(in->rollup);
 	in->acks_stale = 1;
 	return -1;
+}
+
+int ingest_flush(struct ingest *in, const char **cause)
+{
+	*cause = NULL;
+	/* a batch kept from a failed commit goes first, then the queue */
+	if (ingest_commit(in, cause) < 0)
+		return -1;
+	ingest_take(in);
+	return ingest_commit(in, cause);
 }
 
 int64_t ingest_prune(struct ingest *in, int64_t now_ms, const char **cause)

@@ -52,7 +52,7 @@ int ingest_check(struct ingest *in, const char *topic, const void *payload, size
 /* Queues one message (a reading or a gateway status). Never fails: bad input becomes a reject. */
 void ingest_message(struct ingest *in, const char *topic, const void *payload, size_t len,
                     int64_t now_ms);
-/* Messages queued and not yet committed. */
+/* Messages queued and not yet taken into a batch (see ingest_take). */
 size_t ingest_pending(const struct ingest *in);
 /* 1 when the queue holds batch_rows messages or more. */
 int ingest_full(const struct ingest *in);
@@ -64,6 +64,19 @@ int ingest_full(const struct ingest *in);
  * (borrowed, valid until the next call).
  */
 int ingest_flush(struct ingest *in, const char **cause);
+
+/*
+ * The same in two steps, so that a writer thread can commit one batch while
+ * the network thread queues the next: ingest_take moves the queue into the
+ * batch (only when the batch is empty; returns how many it took) and
+ * ingest_commit stores the batch (kept on failure). Threads: ingest_message,
+ * ingest_pending and ingest_full on one side, ingest_commit, ingest_prune and
+ * ingest_stats on the other; ingest_take and ingest_taken only while no
+ * commit runs (the caller's lock).
+ */
+size_t ingest_take(struct ingest *in);
+size_t ingest_taken(const struct ingest *in);
+int ingest_commit(struct ingest *in, const char **cause);
 
 /* Prunes raw readings older than the retention; returns the count, or -1 and *cause. */
 int64_t ingest_prune(struct ingest *in, int64_t now_ms, const char **cause);

@@ -118,7 +118,6 @@ int render_csv(const struct report *r, FILE *out)
 	LINE("villages_at_risk", num, t->n_at_risk);
 	LINE("villages_below", num, t->n_below);
 	LINE("median_yield_wh_per_kwp", num, r->median_yield_wh_per_kwp);
-	LINE("unknown_rows", num, r->unknown_rows);
 #undef LINE
 
 	section(out, "stations",

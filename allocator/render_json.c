@@ -243,7 +243,6 @@ int render_json(const struct report *r, FILE *out)
 	jw_int(&w, "expected_interval_s", r->expected_interval_s);
 	jw_int(&w, "meter_tolerance_permille", r->meter_tolerance_permille);
 	jw_int(&w, "median_yield_wh_per_kwp", r->median_yield_wh_per_kwp);
-	jw_int(&w, "unknown_rows", r->unknown_rows);
 	jw_open(&w, "profile", '{');
 	jw_str(&w, "source", r->profile_from_data ? "fleet" : "default");
 	jw_open(&w, "values", '[');

@@ -223,10 +223,6 @@ static void summary(FILE *out, const struct report *r)
 		         (long long)(r->median_yield_wh_per_kwp % 1000 / 100));
 		table_row(&tb, "Fleet median specific yield (kWh/kWp)", b);
 	}
-	if (r->unknown_rows) {
-		snprintf(a, sizeof a, "%lld", (long long)r->unknown_rows);
-		table_row(&tb, "Roll-up rows of unknown devices (skipped)", a);
-	}
 	table_print(out, &tb);
 }
 

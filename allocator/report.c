@@ -353,26 +353,28 @@ static void village_reasons(struct report *r, struct report_village *rv)
 	}
 }
 
-static const struct report *order_report; /* qsort has no context argument */
+/* A village's place in the order: not OK first (BELOW, AT RISK), then township, then id. */
+struct order_key {
+	int rank, township, index;
+	const char *id;
+};
 
-/* Not OK first (BELOW before AT RISK), then by township and village id. */
-static int village_order_cmp(const void *a, const void *b)
+/* Compares two order keys. */
+static int order_cmp(const void *a, const void *b)
 {
-	const struct report_village *x = &order_report->villages[*(const int *)a];
-	const struct report_village *y = &order_report->villages[*(const int *)b];
-	int rx = x->t.status == TARGET_BELOW ? 0 : x->t.status == TARGET_AT_RISK ? 1 : 2;
-	int ry = y->t.status == TARGET_BELOW ? 0 : y->t.status == TARGET_AT_RISK ? 1 : 2;
-	if (rx != ry)
-		return rx - ry;
-	if (x->v->township != y->v->township)
-		return x->v->township - y->v->township;
-	return strcmp(x->v->id, y->v->id);
+	const struct order_key *x = a, *y = b;
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	if (x->township != y->township)
+		return x->township - y->township;
+	return strcmp(x->id, y->id);
 }
 
 /* Targets, reasons, township subtotals, totals and the village order. */
 static void village_figures(struct report *r, int (*has_data)[TARGET_WINDOW])
 {
 	const struct fleet *f = r->fleet;
+	struct order_key *keys;
 	int v, s, j;
 
 	for (v = 0; v < r->n_villages; v++) {
@@ -428,12 +430,19 @@ static void village_figures(struct report *r, int (*has_data)[TARGET_WINDOW])
 		t->distributable_fen += rs->r.distributable_fen;
 		t->deficit_fen += rs->r.deficit_fen;
 	}
+	keys = xcalloc((size_t)r->n_villages + 1, sizeof *keys);
+	for (v = 0; v < r->n_villages; v++) {
+		enum target_status st = r->villages[v].t.status;
+		keys[v].rank = st == TARGET_BELOW ? 0 : st == TARGET_AT_RISK ? 1 : 2;
+		keys[v].township = r->villages[v].v->township;
+		keys[v].id = r->villages[v].v->id;
+		keys[v].index = v;
+	}
+	qsort(keys, (size_t)r->n_villages, sizeof *keys, order_cmp);
 	r->village_order = xcalloc((size_t)r->n_villages + 1, sizeof *r->village_order);
 	for (v = 0; v < r->n_villages; v++)
-		r->village_order[v] = v;
-	order_report = r;
-	qsort(r->village_order, (size_t)r->n_villages, sizeof *r->village_order, village_order_cmp);
-	order_report = NULL;
+		r->village_order[v] = keys[v].index;
+	free(keys);
 }
 
 /* Builds the report; see report.h. */
@@ -476,7 +485,6 @@ struct report *report_build(sqlite3 *db, const struct fleet *f, const struct rep
 	r->target_fen_per_year = p->target_fen_per_year;
 	r->expected_interval_s = ep.expected_interval_s;
 	r->meter_tolerance_permille = p->meter_tolerance_permille;
-	r->unknown_rows = energy_unknown_rows(e);
 	r->n_stations = f->n_stations;
 	r->stations = xcalloc((size_t)f->n_stations + 1, sizeof *r->stations);
 	r->n_villages = f->n_villages;

@@ -125,7 +125,6 @@ struct report {
 	int64_t target_fen_per_year;
 	int expected_interval_s, meter_tolerance_permille;
 	int64_t median_yield_wh_per_kwp; /* fleet median this month, -1 if none */
-	int64_t unknown_rows;
 	int profile_from_data; /* 1: the fleet's own monthly profile, 0: the built-in one */
 	int64_t profile[12];
 	struct report_station *stations;

@@ -198,6 +198,22 @@ static int dev_load(struct rollup *ru, struct dev *d, const struct key *k)
 	d->has_day = d->has_hour = 0;
 	d->day_dirty = d->hour_dirty = 0;
 	d->loaded = 1;
+	if (!d->has_last && ru->conf.skip_raw && !k) {
+		/* no raw readings kept: continue from the roll-ups' last good counter */
+		struct store_daily day;
+		rc = store_daily_latest(ru->s, d->station, d->device, &day);
+		if (rc < 0)
+			return -1;
+		if (rc) {
+			d->has_last = d->has_good = 1;
+			d->last.ts = d->good_ts = day.last_ts;
+			/* after every reading at that time: ids sort below DEL */
+			util_strlcpy(d->last.gw, "\x7f", sizeof d->last.gw);
+			d->last.seq = INT64_MAX;
+			d->last_state = STATE_UNKNOWN;
+			d->good_wh = day.last_wh;
+		}
+	}
 	return 0;
 }
 
@@ -354,6 +370,16 @@ int rollup_put(struct rollup *ru, const struct reading *r)
 	/* load before inserting, so the device's "last" is not the new reading itself */
 	if (!d->loaded && dev_load(ru, d, NULL) < 0)
 		return -1;
+	if (ru->conf.skip_raw) {
+		key_of(r, &k);
+		if (d->has_last && key_cmp(&k, &d->last) <= 0) {
+			ru->stats.skipped++;
+			return 0;
+		}
+		ru->stats.stored++;
+		mark_dirty(ru, d);
+		return step(ru, d, r) < 0 ? -1 : 1;
+	}
 	rc = store_reading_insert(ru->s, r);
 	if (rc <= 0) {
 		if (rc == 0)

@@ -27,6 +27,12 @@ struct rollup_conf {
 	int expected_interval_s;     /* state time per interval is capped at 3x this; default 60 */
 	rollup_capacity_fn capacity; /* NULL: counter increments are not bounded */
 	void *capacity_ctx;          /* borrowed */
+	/*
+	 * 1: roll up only, without storing raw readings (filling years of history
+	 * fast). Then nothing detects duplicates and each device's readings must
+	 * come in (ts, gw, seq) order: an older one is skipped and counted.
+	 */
+	int skip_raw;
 };
 
 struct rollup; /* opaque */
@@ -51,6 +57,7 @@ int rollup_rebuild(struct rollup *ru, const char *station, const char *device);
 /* Counters since rollup_new: readings stored, duplicates, device recomputations. */
 struct rollup_stats {
 	int64_t stored, duplicates, recomputes;
+	int64_t skipped; /* skip_raw: readings older than their device's last, not rolled up */
 };
 void rollup_stats(const struct rollup *ru, struct rollup_stats *out);
 

@@ -61,6 +61,7 @@ enum stmt_id {
 	ST_GATEWAY_SEQS,
 	ST_DAILY_GET,
 	ST_DAILY_PUT,
+	ST_DAILY_LATEST,
 	ST_HOURLY_GET,
 	ST_HOURLY_PUT,
 	ST_DAILY_DELETE,
@@ -103,6 +104,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_DAILY_GET] = "SELECT day, kind, n_readings, first_ts, first_wh, last_ts, last_wh,"
                      " delta_wh, resets, excluded, peak_w, asleep_s, offline_s, fault_s"
                      " FROM daily WHERE station = ? AND device = ? AND day = ?",
+    [ST_DAILY_LATEST] = "SELECT day, kind, n_readings, first_ts, first_wh, last_ts, last_wh,"
+                        " delta_wh, resets, excluded, peak_w, asleep_s, offline_s, fault_s"
+                        " FROM daily WHERE station = ? AND device = ? AND last_ts IS NOT NULL"
+                        " ORDER BY day DESC LIMIT 1",
     [ST_DAILY_PUT] = "INSERT OR REPLACE INTO daily (station, device, day, kind, n_readings,"
                      " first_ts, first_wh, last_ts, last_wh, delta_wh, resets, excluded, peak_w,"
                      " asleep_s, offline_s, fault_s) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -514,17 +519,10 @@ static int col_opt(sqlite3_stmt *q, int i, int64_t *v)
 	return 1;
 }
 
-int store_daily_get(struct store *s, const char *station, const char *device, int32_t day,
-                    struct store_daily *d)
+/* Runs a daily SELECT (ST_DAILY_GET or ST_DAILY_LATEST, already bound) into *d. */
+static int daily_row(struct store *s, sqlite3_stmt *q, struct store_daily *d)
 {
-	sqlite3_stmt *q = stmt(s, ST_DAILY_GET);
-	int rc;
-	if (!q)
-		return -1;
-	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 3, day);
-	rc = sqlite3_step(q);
+	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		int64_t t;
 		memset(d, 0, sizeof *d);
@@ -548,6 +546,29 @@ int store_daily_get(struct store *s, const char *station, const char *device, in
 	if (rc == SQLITE_ROW)
 		return 1;
 	return rc == SQLITE_DONE ? 0 : fail(s, "reading a daily roll-up");
+}
+
+int store_daily_get(struct store *s, const char *station, const char *device, int32_t day,
+                    struct store_daily *d)
+{
+	sqlite3_stmt *q = stmt(s, ST_DAILY_GET);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, day);
+	return daily_row(s, q, d);
+}
+
+int store_daily_latest(struct store *s, const char *station, const char *device,
+                       struct store_daily *d)
+{
+	sqlite3_stmt *q = stmt(s, ST_DAILY_LATEST);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	return daily_row(s, q, d);
 }
 
 int store_daily_put(struct store *s, const char *station, const char *device,

@@ -86,6 +86,9 @@ struct store_hourly {
 /* 1 and *out when the row exists, 0 when not, -1 on error. */
 int store_daily_get(struct store *s, const char *station, const char *device, int32_t day,
                     struct store_daily *out);
+/* The device's latest daily row that has a good counter reading: 1 and *out, 0 none, -1. */
+int store_daily_latest(struct store *s, const char *station, const char *device,
+                       struct store_daily *out);
 int store_daily_put(struct store *s, const char *station, const char *device,
                     const struct store_daily *d);
 int store_hourly_get(struct store *s, const char *station, const char *device, int32_t day,

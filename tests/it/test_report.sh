@@ -38,9 +38,12 @@ check "a third of the joint station goes to gaojiata ($ga)" test "$ga" = 1304500
 # st-b: meter energy in June is 30 x 0.9 MWh (the gap is booked on the 20th), flagged incomplete.
 eb=$(q "SELECT json_extract(value, '\$.energy_wh') || ' ' || json_extract(value, '\$.source') FROM json_each($J, '\$.stations') WHERE json_extract(value, '\$.id') = 'st-b'")
 check "st-b settles on its meter across the gap ($eb)" test "$eb" = "27000000 meter"
+# The 9 MWh of the silent days are spread over the 251 h from 9 June 19:00 to 20 June 06:00:
+# 149 h before the tariff change on the 16th, so 1-15 June is 8.1 + 5.342629 MWh.
+pb=$(q "SELECT group_concat(json_extract(p.value, '\$.energy_wh'), ' ') || ' ' || json_extract(s.value, '\$.revenue_fen') FROM json_each($J, '\$.stations') s, json_each(s.value, '\$.tariff_periods') p WHERE json_extract(s.value, '\$.id') = 'st-b'")
+check "st-b's outage is priced by the days it happened ($pb)" test "$pb" = "13442629 13557371 2280984"
 check "st-b is flagged incomplete and offline" \
 	test "$(q "SELECT count(*) FROM json_each($J, '\$.stations') s, json_each(s.value, '\$.flags') f WHERE json_extract(s.value, '\$.id') = 'st-b' AND f.value IN ('incomplete', 'offline')")" = 2
-check "the unknown station's row is counted, not booked" test "$(q "SELECT json_extract($J, '\$.unknown_rows')")" = 1
 ch=$(q "SELECT json_extract(value, '\$.status') FROM json_each($J, '\$.villages') WHERE json_extract(value, '\$.id') = 'chengzhuang'")
 check "chengzhuang is not OK ($ch)" test "$ch" != ok
 check "chengzhuang's reasons name st-b" \
@@ -52,6 +55,13 @@ check "text shows Chinese names" grep -q '高家塔村' "$D/r.text"
 check "html escapes the hostile name" grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$D/r.html"
 check "html has one bar per village" test "$(grep -o '<rect class="bar ' "$D/r.html" | wc -l)" -eq 4
 check "html carries no raw hostile markup" test "$(grep -c '<script>alert' "$D/r.html")" -eq 0
+
+# The examples in docs/report.md are this fixture's output, verbatim.
+sed -n '/^### text$/,/^### csv$/p' docs/report.md | sed -n '/^```$/,/^```$/p' | sed '1d;$d' >"$D/doc.text"
+check "docs/report.md shows the text report as printed" cmp -s "$D/doc.text" "$D/r.text"
+sed -n '/^### csv$/,/^### json$/p' docs/report.md | sed -n '/^```$/,/^```$/p' | sed '1d;$d' >"$D/doc.csv"
+tail -c +4 "$D/r.csv" | tr -d '\r' >"$D/r.csv.lf"
+check "docs/report.md shows the CSV report as printed" cmp -s "$D/doc.csv" "$D/r.csv.lf"
 
 # Reproducible: the same database and config give the same bytes; a time only from the flag.
 "$A" report -c "$D/central.json" --month 2019-06 --format html -o "$D/r2.html"

@@ -6,8 +6,11 @@
  *
  *   pubreadings -p PORT -g GW -n N [-s FIRST_SEQ] [-G GATEWAYS] [-d st:dev:kind,...]
  *               [--ts MS] [--step-ms MS] [--ack] [--replay-ms MS] [--timeout-s S]
- *               [--status MIN_SEQ] [--bad CORPUS_FILE] [--rate PER_S]
- * -G N publishes from N gateways GW0001..GWnnnn in turn (benchmarks).
+ *               [--status MIN_SEQ] [--bad CORPUS_FILE] [--rate PER_S] [--duration-s S]
+ * --duration-s publishes for S seconds instead of -n readings per gateway, then
+ * prints the number published (benchmarks).
+ * -G N publishes from N gateways GW0001..GWnnnn in turn, each for its own
+ * stations STATION0001..STATIONnnnn (benchmarks).
  * --status sends a retained status with spool_min_seq before the readings.
  */
 #include <getopt.h>
@@ -82,7 +85,10 @@ static void make(int g, int64_t seq, struct reading *r)
 	r->seq = (uint64_t)seq;
 	r->ts_ms = ts0 + (seq - 1) * step_ms / n_devs;
 	util_strlcpy(r->gw, gws[g].id, sizeof r->gw);
-	util_strlcpy(r->station, d->station, sizeof r->station);
+	if (n_gws > 1) /* one station per gateway, as in a county */
+		snprintf(r->station, sizeof r->station, "%s%04d", d->station, g + 1);
+	else
+		util_strlcpy(r->station, d->station, sizeof r->station);
 	util_strlcpy(r->device, d->device, sizeof r->device);
 	r->kind = d->kind;
 	r->state = STATE_PRODUCING;
@@ -148,12 +154,14 @@ int main(int argc, char **argv)
 	    {"status", required_argument, NULL, 'm'},
 	    {"bad", required_argument, NULL, 'b'},
 	    {"rate", required_argument, NULL, 'R'},
+	    {"duration-s", required_argument, NULL, 'D'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct mosquitto *m;
 	const char *gw = "gw1", *bad = NULL;
 	int port = 1883, opt, want_ack = 0, i, g;
-	int64_t replay_ms = 2000, timeout_s = 60, status_min = -1, seq, start, last_sent, rate = 0;
+	int64_t replay_ms = 2000, timeout_s = 60, status_min = -1, seq, start, last_sent, rate = 0,
+	        duration_s = 0;
 
 	ts0 = util_now_ms() - 3600000;
 	parse_devs("st1:inv1:inverter");
@@ -204,6 +212,10 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			rate = strtoll(optarg, NULL, 10);
+			break;
+		case 'D':
+			duration_s = strtoll(optarg, NULL, 10);
+			count = INT64_MAX / 4;
 			break;
 		default:
 			return 2;
@@ -284,6 +296,10 @@ int main(int argc, char **argv)
 		if (mosquitto_loop(m, 0, 1) != MOSQ_ERR_SUCCESS) {
 			mosquitto_reconnect(m);
 		}
+		if (duration_s > 0 && util_mono_ms() - start >= duration_s * 1000) {
+			count = seq - first_seq + 1;
+			break;
+		}
 		/* paced: hold back until this reading's slot */
 		while (rate > 0 &&
 		       (seq - first_seq + 1) * n_gws * 1000 / rate > util_mono_ms() - start)
@@ -295,6 +311,8 @@ int main(int argc, char **argv)
 		double secs = (double)(util_mono_ms() - start) / 1000.0;
 		fprintf(stderr, "pubreadings: published %" PRId64 " readings in %.2f s\n",
 		        count * n_gws, secs);
+		if (duration_s > 0)
+			printf("%" PRId64 "\n", count * n_gws);
 		mosquitto_disconnect(m);
 		mosquitto_destroy(m);
 		mosquitto_lib_cleanup();

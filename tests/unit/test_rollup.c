@@ -61,7 +61,7 @@ static void put_all(struct store *s, struct rollup *ru, struct reading *rs, int 
 static void resets_zero_reads_and_jumps_add_no_energy(void)
 {
 	struct store *s = fresh("rules.db");
-	struct rollup_conf c = {60, cap_10kw, NULL};
+	struct rollup_conf c = {.expected_interval_s = 60, .capacity = cap_10kw};
 	struct rollup *ru;
 	struct store_daily d;
 	int64_t m = 60000, base = T0 + 10 * 3600000;
@@ -92,7 +92,7 @@ static void resets_zero_reads_and_jumps_add_no_energy(void)
 static void state_time_goes_to_the_earlier_reading_and_is_capped(void)
 {
 	struct store *s = fresh("state.db");
-	struct rollup_conf c = {60, NULL, NULL};
+	struct rollup_conf c = {.expected_interval_s = 60};
 	struct rollup *ru;
 	struct store_daily d;
 	struct reading rs[4];
@@ -241,7 +241,7 @@ static void reference(const struct reading *rs, int n, int64_t cap, int32_t day0
 static void rollups_equal_a_direct_computation_over_a_random_stream(void)
 {
 	struct store *s = fresh("random.db");
-	struct rollup_conf c = {60, cap_10kw, NULL};
+	struct rollup_conf c = {.expected_interval_s = 60, .capacity = cap_10kw};
 	struct rollup *ru;
 	struct reading *rs = xcalloc(NREAD, sizeof *rs), *sent = xcalloc(NREAD * 2, sizeof *sent);
 	int64_t wh[NDEV] = {1000000, 2000000, 3000000}, ts = T0 - 3 * 3600000;
@@ -399,6 +399,68 @@ done:
 	free(sent);
 }
 
+static void rollup_only_loading_gives_the_same_energy_as_storing_raw_readings(void)
+{
+	struct store *raw = fresh("raw.db"), *only = fresh("only.db");
+	struct rollup_conf c = {.expected_interval_s = 60, .capacity = cap_10kw};
+	struct rollup *a, *b;
+	struct rollup_stats st;
+	int64_t i, wh = 5000;
+	const char *sum = "SELECT sum(delta_wh), sum(n_readings), sum(resets), sum(excluded),"
+	                  " (SELECT sum(wh) FROM hourly), count(*) FROM daily";
+	char ra[128] = "", rb[128] = "";
+	if (!raw || !only)
+		return;
+	a = rollup_new(raw, &c);
+	c.skip_raw = 1;
+	b = rollup_new(only, &c);
+	store_begin(raw);
+	store_begin(only);
+	for (i = 1; i <= 5000; i++) {
+		struct reading r = mk(i % 2 ? "inv1" : "inv2", i, T0 + i * 30000, 0);
+		wh += (int64_t)(rnd() % 100);
+		if (i % 997 == 0)
+			wh = 10; /* a reset */
+		r.energy_wh = wh;
+		CHECK_INT(rollup_put(a, &r), 1);
+		CHECK_INT(rollup_put(b, &r), 1);
+		if (i == 2500) { /* a restart in the middle: b continues from its roll-ups */
+			rollup_flush(b);
+			store_commit(only);
+			rollup_forget(b);
+			store_begin(only);
+			CHECK_INT(rollup_put(b, &r), 0); /* already rolled up: skipped */
+		}
+	}
+	rollup_flush(a);
+	rollup_flush(b);
+	store_commit(raw);
+	store_commit(only);
+	rollup_stats(b, &st);
+	CHECK_INT(st.skipped, 1);
+	{
+		struct store *ss[2] = {raw, only};
+		char *out[2] = {ra, rb};
+		int k;
+		for (k = 0; k < 2; k++) {
+			sqlite3_stmt *q;
+			sqlite3_prepare_v2(store_db(ss[k]), sum, -1, &q, NULL);
+			if (sqlite3_step(q) == SQLITE_ROW)
+				snprintf(out[k], 128, "%lld %lld %lld %lld %lld %lld",
+				         sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
+				         sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3),
+				         sqlite3_column_int64(q, 4), sqlite3_column_int64(q, 5));
+			sqlite3_finalize(q);
+		}
+	}
+	CHECK(ra[0] != '\0');
+	CHECK_STR(rb, ra);
+	rollup_free(a);
+	rollup_free(b);
+	store_close(raw);
+	store_close(only);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -410,6 +472,7 @@ int main(void)
 	RUN(state_time_goes_to_the_earlier_reading_and_is_capped);
 	RUN(an_increment_across_midnight_belongs_to_the_later_day);
 	RUN(rollups_equal_a_direct_computation_over_a_random_stream);
+	RUN(rollup_only_loading_gives_the_same_energy_as_storing_raw_readings);
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
