@@ -100,10 +100,6 @@ clean:
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 
-# Benchmarks: every bench/*.sh in turn (minutes, not part of make test).
-bench: all
-	@for s in bench/*.sh; do sh "$$s" || exit 1; done
-
 # The demo (demo/, docs/demo.md): its generator and history filler are tools beside the
 # programs, built into $(O)/demo/bin; they may link the simulator and allocator libraries.
 DEMO_SRC   := $(wildcard demo/*.c)
@@ -200,3 +196,18 @@ leaks: deps deps-leaks
 faults: deps
 	@$(MAKE) --no-print-directory tests
 	@O=$(O) BIN=$(BIN) sh tests/faults/run.sh $(FAULTS)
+
+# ---- Benchmarks (docs/benchmarks.md): long runs, not part of make test ----
+# bench/*.c are standalone programs (the collector's floor); bench/run.sh runs
+# every bench/*.sh, the collector's first (BENCH_SECONDS: each collector phase, default 60).
+BENCH_SRC  := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(O)/bench/%,$(BENCH_SRC))
+.PHONY: bench-bins
+
+$(BENCH_BINS): $(O)/bench/%: $(O)/bench/%.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+bench-bins: $(BENCH_BINS)
+tests: $(BENCH_BINS)
+bench: deps
+	@$(MAKE) --no-print-directory tests
+	@O=$(O) BIN=$(BIN) sh bench/run.sh

@@ -90,33 +90,33 @@ wait_acked() {
 
 echo "bench: $GATEWAYS gateways x $((DEVICES + 1)) devices, ${DURATION}s per phase, QoS 1, loopback"
 
-# 1. the ceiling: a subscriber that only counts
-"$PVMON_TOOLS/subcount" -p "$PORT" -n 2000000000 -I 3 -T $((DURATION + 120)) >"$D/sub.out" 2>&1 &
+# 1. live, in the same run: ingest and the ceiling, a bare subscriber that only
+#    counts, both subscribed to the same publishers
+bg ingest "$PVMON_BIN/pvmon-allocator" ingest -c "$D/central.json"
+ING=$LAST_PID
+while ! grep -q "connected to" "$IT_TMP/ingest.log" 2>/dev/null; do sleep 0.05; done
+"$PVMON_TOOLS/subcount" -p "$PORT" -n 2000000000 -I 3 -T $((DURATION + 600)) >"$D/sub.out" 2>&1 &
 SUB=$!
 IT_PIDS="$IT_PIDS $SUB"
 while ! grep -q subscribed "$D/sub.out"; do sleep 0.05; done
-n1=$("$PVMON_TOOLS/pubreadings" -p "$PORT" -g gw -G "$GATEWAYS" -d "$DEVS" --duration-s "$DURATION" 2>/dev/null)
-wait "$SUB"
-ceiling=$(sed -n 's/.*: \([0-9]*\)\/s/\1/p' "$D/sub.out")
-echo "ceiling (bare subscriber): $(tail -1 "$D/sub.out") of $n1 published"
-
-# 2. ingest, live
-bg ingest "$PVMON_BIN/pvmon-allocator" ingest -c "$D/central.json"
-ING=$LAST_PID
-while ! grep -q "connected to" "$IT_TMP/ingest.log"; do sleep 0.05; done
 c0=$(cpu_ticks "$ING")
 t0=$(now_ms)
 n2=$("$PVMON_TOOLS/pubreadings" -p "$PORT" -g gw -G "$GATEWAYS" -d "$DEVS" --duration-s "$DURATION" 2>/dev/null)
+tp=$(now_ms)
 wait_acked "$n2"
 t1=$(now_ms)
 c1=$(cpu_ticks "$ING")
+wait "$SUB"
+ceiling=$(sed -n 's/.*: \([0-9]*\)\/s/\1/p' "$D/sub.out")
 rate=$((n2 * 1000 / (t1 - t0)))
 cpu_pct=$(((c1 - c0) * 100 * 1000 / TICK / (t1 - t0)))
+echo "published: $n2 readings in $(((tp - t0) / 1000)) s: $((n2 * 1000 / (tp - t0)))/s taken by the broker"
+echo "ceiling (bare subscriber): $(tail -1 "$D/sub.out")"
 echo "ingest live: $n2 readings stored and acked in $(((t1 - t0) / 1000)) s: $rate/s," \
-	"CPU ${cpu_pct}% of a core, peak RSS $(hwm_kb "$ING") kB"
+	"CPU ${cpu_pct}% of a core ($(((c1 - c0) * 1000000 / TICK / n2)) us per reading), peak RSS $(hwm_kb "$ING") kB"
 [ -n "$ceiling" ] && [ "$ceiling" -gt 0 ] && echo "ingest / ceiling: $((rate * 100 / ceiling))%"
 
-# 3. a backlog queued by the broker while ingest is down, then drained
+# 2. a backlog queued by the broker while ingest is down, then drained
 stop "$ING"
 nb=$("$PVMON_TOOLS/pubreadings" -p "$PORT" -g gw -G "$GATEWAYS" -d "$DEVS" -s $((n2 / GATEWAYS + 1)) --duration-s "$BACKLOG_S" 2>/dev/null)
 bg ingest2 "$PVMON_BIN/pvmon-allocator" ingest -c "$D/central.json"

@@ -17,6 +17,16 @@
 
 #define SPOOL_SCHEMA 1
 
+/* One caller's readings waiting to be stored (see spool_put: group commit). */
+struct put_req {
+	struct reading *r;
+	int n;
+	int64_t now_ms;
+	int rc, done;
+	int64_t dropped;
+	struct put_req *next;
+};
+
 struct spool {
 	pthread_mutex_t lock;
 	sqlite3 *db;
@@ -24,8 +34,13 @@ struct spool {
 	struct spool_opts o;
 	uint64_t next_seq;
 	int64_t rows, bytes, dropped;
-	sqlite3_stmt *ins, *meta_set, *each, *del_upto, *sum_upto, *oldest;
+	sqlite3_stmt *ins, *meta_set, *each, *del_upto, *sum_upto, *oldest, *min_seq;
 	struct log_rate drop_rate;
+	/* group commit: callers queue here while one of them writes (qlock, not lock) */
+	pthread_mutex_t qlock;
+	pthread_cond_t qdone;
+	struct put_req *qhead, **qtail;
+	int writing;
 };
 
 static const char schema[] =
@@ -75,6 +90,9 @@ struct spool *spool_open(const char *path, const struct spool_opts *o, char **ca
 	char *sql = NULL;
 
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->qlock, NULL);
+	pthread_cond_init(&s->qdone, NULL);
+	s->qtail = &s->qhead;
 	s->path = xstrdup(path);
 	s->o = *o;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
@@ -130,7 +148,8 @@ struct spool *spool_open(const char *path, const struct spool_opts *o, char **ca
 	         " WHERE seq <= ?",
 	         &s->sum_upto, cause) < 0 ||
 	    prep(s, "SELECT seq, ts, length(topic) + length(payload) FROM spool ORDER BY seq",
-	         &s->oldest, cause) < 0)
+	         &s->oldest, cause) < 0 ||
+	    prep(s, "SELECT min(seq) FROM spool", &s->min_seq, cause) < 0)
 		goto fail;
 	free(sql);
 	return s;
@@ -150,8 +169,11 @@ void spool_close(struct spool *s)
 	sqlite3_finalize(s->del_upto);
 	sqlite3_finalize(s->sum_upto);
 	sqlite3_finalize(s->oldest);
+	sqlite3_finalize(s->min_seq);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->qlock);
+	pthread_cond_destroy(&s->qdone);
 	free(s->path);
 	free(s);
 }
@@ -240,57 +262,63 @@ static void log_drop(struct spool *s, int64_t n, uint64_t first, uint64_t last, 
 		log_warn("spool %s: %d more drop events not logged", s->path, suppressed);
 }
 
-int spool_put(struct spool *s, struct reading *r, int n, int64_t now_ms, int64_t *dropped)
+/*
+ * Stores every reading of the queue q in one transaction (s->lock held); the
+ * drops a bound forced go to q->dropped. Returns 0, or -1 when nothing was stored.
+ */
+static int put_batch(struct spool *s, struct put_req *q)
 {
 	char payload[1024], topic[256];
-	uint64_t seq, first = 0, last = 0;
-	int64_t add_bytes = 0, gone = 0;
+	uint64_t seq, first = 0, last = 0, k = 0;
+	int64_t add_bytes = 0, gone = 0, now_ms = 0;
+	struct put_req *p;
 	int i, len, tlen;
 
-	if (dropped)
-		*dropped = 0;
-	if (n <= 0)
-		return 0;
-	pthread_mutex_lock(&s->lock);
 	seq = s->next_seq;
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
-	for (i = 0; i < n; i++) {
-		int rc;
-		r[i].seq = seq + (uint64_t)i;
-		len = reading_to_json(&r[i], payload, sizeof payload);
-		tlen = reading_topic(&r[i], topic, sizeof topic);
-		if (len < 0 || tlen < 0)
-			goto rollback;
-		sqlite3_bind_int64(s->ins, 1, (int64_t)r[i].seq);
-		sqlite3_bind_int64(s->ins, 2, now_ms);
-		sqlite3_bind_text(s->ins, 3, topic, tlen, SQLITE_STATIC);
-		sqlite3_bind_text(s->ins, 4, payload, len, SQLITE_STATIC);
-		rc = sqlite3_step(s->ins);
-		sqlite3_reset(s->ins);
-		if (rc != SQLITE_DONE)
-			goto rollback;
-		add_bytes += len + tlen + SPOOL_ROW_OVERHEAD;
+	for (p = q; p; p = p->next) {
+		if (p->now_ms > now_ms)
+			now_ms = p->now_ms;
+		for (i = 0; i < p->n; i++, k++) {
+			struct reading *r = &p->r[i];
+			int rc;
+			r->seq = seq + k;
+			len = reading_to_json(r, payload, sizeof payload);
+			tlen = reading_topic(r, topic, sizeof topic);
+			if (len < 0 || tlen < 0)
+				goto rollback;
+			sqlite3_bind_int64(s->ins, 1, (int64_t)r->seq);
+			sqlite3_bind_int64(s->ins, 2, p->now_ms);
+			sqlite3_bind_text(s->ins, 3, topic, tlen, SQLITE_STATIC);
+			sqlite3_bind_text(s->ins, 4, payload, len, SQLITE_STATIC);
+			rc = sqlite3_step(s->ins);
+			sqlite3_reset(s->ins);
+			if (rc != SQLITE_DONE)
+				goto rollback;
+			add_bytes += len + tlen + SPOOL_ROW_OVERHEAD;
+		}
 	}
-	if (meta_set(s, "next_seq", (int64_t)(seq + (uint64_t)n)) < 0)
+	if (meta_set(s, "next_seq", (int64_t)(seq + k)) < 0)
 		goto rollback;
-	s->rows += n;
+	s->rows += (int64_t)k;
 	s->bytes += add_bytes;
 	gone = enforce_bounds(s, now_ms, &first, &last);
 	if (gone < 0 || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		s->rows -= n;
+		s->rows -= (int64_t)k;
 		s->bytes -= add_bytes;
 		goto rollback;
 	}
-	s->next_seq = seq + (uint64_t)n;
+	s->next_seq = seq + k;
 	if (gone > 0)
 		log_drop(s, gone, first, last, now_ms);
-	if (dropped)
-		*dropped = gone;
-	pthread_mutex_unlock(&s->lock);
+	q->dropped = gone;
 	return 0;
 rollback:
-	log_error("spool %s: cannot store %d readings: %s", s->path, n, sqlite3_errmsg(s->db));
+	for (k = 0, p = q; p; p = p->next)
+		k += (uint64_t)p->n;
+	log_error("spool %s: cannot store %" PRIu64 " readings: %s", s->path, k,
+	          sqlite3_errmsg(s->db));
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	/* counters may have moved inside the failed transaction: reread them */
 	query_int(s, "SELECT value FROM meta WHERE key='dropped'", &s->dropped);
@@ -298,12 +326,74 @@ rollback:
 	query_int(s, "SELECT coalesce(sum(length(topic) + length(payload)), 0) FROM spool",
 	          &s->bytes);
 	s->bytes += s->rows * SPOOL_ROW_OVERHEAD;
-	pthread_mutex_unlock(&s->lock);
 	return -1;
 fail:
-	log_error("spool %s: cannot store %d readings: %s", s->path, n, sqlite3_errmsg(s->db));
-	pthread_mutex_unlock(&s->lock);
+	for (k = 0, p = q; p; p = p->next)
+		k += (uint64_t)p->n;
+	log_error("spool %s: cannot store %" PRIu64 " readings: %s", s->path, k,
+	          sqlite3_errmsg(s->db));
 	return -1;
+}
+
+/* Stores a queue of callers' readings; if the shared transaction fails, each caller's alone. */
+static void put_group(struct spool *s, struct put_req *q)
+{
+	struct put_req *p, *next;
+	if (put_batch(s, q) == 0)
+		return; /* every rc is already 0 */
+	if (!q->next) {
+		q->rc = -1;
+		return;
+	}
+	/* one caller's bad round must not cost the others theirs */
+	for (p = q; p; p = next) {
+		next = p->next;
+		p->next = NULL;
+		p->rc = put_batch(s, p);
+		p->next = next;
+	}
+}
+
+/*
+ * Group commit: with synchronous=FULL each transaction waits for the disk,
+ * so bus threads that call while another one writes queue up, and the next
+ * of them stores every queued round in a single transaction. Each caller
+ * still returns only once its own readings are committed (or failed).
+ */
+int spool_put(struct spool *s, struct reading *r, int n, int64_t now_ms, int64_t *dropped)
+{
+	struct put_req me = {r, n, now_ms, 0, 0, 0, NULL};
+
+	if (dropped)
+		*dropped = 0;
+	if (n <= 0)
+		return 0;
+	pthread_mutex_lock(&s->qlock);
+	*s->qtail = &me;
+	s->qtail = &me.next;
+	while (!me.done && s->writing)
+		pthread_cond_wait(&s->qdone, &s->qlock);
+	if (!me.done) {
+		struct put_req *q = s->qhead, *p, *next;
+		s->qhead = NULL;
+		s->qtail = &s->qhead;
+		s->writing = 1;
+		pthread_mutex_unlock(&s->qlock);
+		pthread_mutex_lock(&s->lock);
+		put_group(s, q);
+		pthread_mutex_unlock(&s->lock);
+		pthread_mutex_lock(&s->qlock);
+		for (p = q; p; p = next) {
+			next = p->next; /* p lives on its caller's stack: done lets it go */
+			p->done = 1;
+		}
+		s->writing = 0;
+		pthread_cond_broadcast(&s->qdone);
+	}
+	pthread_mutex_unlock(&s->qlock);
+	if (dropped)
+		*dropped = me.dropped;
+	return me.rc;
 }
 
 int64_t spool_ack(struct spool *s, uint64_t ack)
@@ -366,8 +456,14 @@ void spool_stats(struct spool *s, struct spool_stats *st)
 	st->dropped = s->dropped;
 	st->next_seq = s->next_seq;
 	st->min_seq = s->next_seq;
-	if (s->rows > 0 && query_int(s, "SELECT min(seq) FROM spool", &min) == 0 && min > 0)
-		st->min_seq = (uint64_t)min;
+	if (s->rows > 0) {
+		/* prepared once: the publisher asks for this on every step */
+		if (sqlite3_step(s->min_seq) == SQLITE_ROW)
+			min = sqlite3_column_int64(s->min_seq, 0);
+		sqlite3_reset(s->min_seq);
+		if (min > 0)
+			st->min_seq = (uint64_t)min;
+	}
 	pthread_mutex_unlock(&s->lock);
 }
 

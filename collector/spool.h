@@ -45,6 +45,8 @@ void spool_close(struct spool *s);
  * r[i].seq and r[i].gw is left as given) and its JSON payload. Bounds are
  * enforced in the same transaction; *dropped (may be NULL) receives how many
  * old readings this call dropped. Returns 0, or -1 when nothing was stored.
+ * Calls from several threads at once may share one transaction (group
+ * commit): the n readings still get consecutive seqs and commit together.
  */
 int spool_put(struct spool *s, struct reading *r, int n, int64_t now_ms, int64_t *dropped);
 

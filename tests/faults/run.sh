@@ -22,7 +22,7 @@ FX_RESULTS=$WORK/results
 export PVMON_BIN PVMON_TOOLS PVMON_ROOT FX_SCALE FX_RESULTS
 if [ $# -eq 0 ]; then
 	if [ "$FX_SCALE" = ci ]; then
-		set -- collector_kill sigstop powercut ingest_kill bound
+		set -- broker collector_kill powercut sigstop ingest_kill bound
 	else
 		set -- broker sigstop collector_kill ingest_kill powercut rtu baddevices bound
 	fi

@@ -27,7 +27,7 @@ status=$(mosquitto_sub -p "$BROKER_PORT" -t "pvmon/v1/$FX_GW/status" -C 1 -W 60)
 echo "# status after the outage: $status"
 d=$(echo "$status" | sed -n 's/.*"dropped":\([0-9]*\).*/\1/p')
 check "the collector's retained status reports the drop" [ "${d:-0}" -ge "$dropped" ]
-fx_catch_up 60 || fail "acks are not blocked by the gap: the running collector caught up"
+fx_catch_up 130 || fail "acks are not blocked by the gap: the running collector caught up"
 fx_drain
 "$PVMON_BIN/pvmon-allocator" status -c "$IT_TMP/central.json" >"$IT_TMP/status.out" 2>&1
 line=$(grep "^$FX_GW " "$IT_TMP/status.out")

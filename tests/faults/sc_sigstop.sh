@@ -30,7 +30,7 @@ rest=$((DOWN - ($(date +%s) - t0)))
 [ "$rest" -gt 0 ] && sleep "$rest"
 kill -CONT "$BROKER_PID"
 echo "# broker resumed at seq $(fx_taken) after $DOWN s"
-fx_catch_up 90 || fail "the running collector reconnected and replayed its backlog"
+fx_catch_up $((DOWN / 2 + 130)) || fail "the running collector reconnected and replayed its backlog"
 fx_drain
 fx_served_check
 fx_report "broker frozen (SIGSTOP) ${DOWN} s" 0 "2 x 5 devices every 200 ms; keepalive 5 s"

@@ -38,6 +38,8 @@ static int n_devs;
 static struct gwst *gws;
 static int n_gws = 1;
 static int64_t first_seq = 1, count = 10, ts0, step_ms = 10000;
+#define WINDOW 1000
+
 static volatile int connected;
 static int64_t n_published, n_puback;
 
@@ -105,12 +107,18 @@ static int publish(struct mosquitto *m, int g, int64_t seq)
 	struct reading r;
 	char topic[256], payload[1024];
 	int n, rc;
+	/* as fast as the broker takes them: at most WINDOW unacknowledged, so memory stays flat */
+	while (n_published - n_puback >= WINDOW)
+		if (mosquitto_loop(m, 10, 1) != MOSQ_ERR_SUCCESS) {
+			/* connection lost: what was in flight is resent by the replay, if asked */
+			util_sleep_ms(100);
+			mosquitto_reconnect(m);
+			n_puback = n_published;
+		}
 	make(g, seq, &r);
 	reading_topic(&r, topic, sizeof topic);
 	n = reading_to_json(&r, payload, sizeof payload);
-	while ((rc = mosquitto_publish(m, NULL, topic, n, payload, 1, false)) ==
-	       MOSQ_ERR_OVERSIZE_PACKET)
-		return -1;
+	rc = mosquitto_publish(m, NULL, topic, n, payload, 1, false);
 	if (rc != MOSQ_ERR_SUCCESS)
 		return -1;
 	n_published++;
