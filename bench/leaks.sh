@@ -126,21 +126,22 @@ if [ "$WHAT" = all ] || [ "$WHAT" = ingest ]; then
 	cat >"$T/central.json" <<EOC
 { "broker": { "host": "127.0.0.1", "port": $BP, "keepalive_s": 30 }, "client_id": "ingest-leaks",
   "database": "pvmon.db", "fleet": "fleet.json", "batch": { "rows": 1000, "ms": 200 },
-  "log": { "target": "stderr", "level": "warn" } }
+  "log": { "target": "stderr", "level": "info" } }
 EOC
 	run ingest "$PBIN/pvmon-allocator" ingest -c "$T/central.json"
 	ING=$PID
-	"$TOOLS/waitport" "$BP" 5 >/dev/null
-	sleep 1
+	# readings published before ingest subscribed would only come back by replay
+	i=0
+	while ! grep -q "connected to" "$T/ingest.log" && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
 	: >"$T/ingest.rss"
 	(while kill -0 "$ING" 2>/dev/null; do rss "$ING" >>"$T/ingest.rss"; sleep 0.5; done) &
 	SAMPLER=$!
 	t0=$(date +%s)
 	# timestamps 1 ms apart from a day ago: all inside what the validator accepts; replays
-	# only after 10 min (nothing is lost here: early replays under asan only flood ingest)
+	# only after a minute (nothing is lost here: early replays under asan flood ingest)
 	ts0=$(($(date +%s) * 1000 - 86400000))
 	out=$("$TOOLS/pubreadings" -p "$BP" -g gw-xipo -n "$READINGS" --ts "$ts0" --step-ms 1 \
-		--ack --replay-ms 600000 \
+		--ack --replay-ms 60000 \
 		--timeout-s 36000 -d st-xipo:inv01:inverter,st-xipo:inv02:inverter,st-xipo:meter:meter 2>"$T/pub.log")
 	secs=$(($(date +%s) - t0))
 	echo "  # ingest: $out acknowledged in $secs s"
