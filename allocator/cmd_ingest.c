@@ -30,6 +30,8 @@
 
 #define TOPIC_READINGS "pvmon/v1/+/+/+/reading"
 #define TOPIC_STATUS "pvmon/v1/+/status"
+/* Outside pvmon/v1/ so no gateway id can name it (docs/mqtt.md, "ingest online"). */
+#define TOPIC_ONLINE "pvmon/ingest/online"
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
 #define DB_RETRY_MAX_MS 30000
@@ -54,7 +56,9 @@ struct ctx {
 	struct central_conf *conf;
 	struct mosquitto *mosq;
 	struct ingest *in;
-	int connected; /* CONNACK accepted and subscribed */
+	int connected;      /* CONNACK accepted and subscribed */
+	int64_t started_ms; /* names this process's sessions */
+	unsigned sessions;  /* broker sessions this process started (not resumed) */
 	int64_t first_pending_ms;
 	struct acklist sent; /* network thread: the last ack sent per gateway */
 
@@ -128,7 +132,28 @@ static int load_sent(void *arg, const struct store_gateway *g)
 	return 0;
 }
 
-static void on_connect(struct mosquitto *m, void *arg, int rc)
+/*
+ * Publishes the retained pvmon/ingest/online with the id of the broker session
+ * ingest is subscribed in. Readings published before that session's
+ * subscriptions are gone (a broker restarted without persistence drops them):
+ * a new id tells every collector to replay its unacknowledged spool at once.
+ */
+static void publish_online(struct ctx *c, int resumed)
+{
+	char payload[128];
+	int n, rc;
+	if (!resumed || c->sessions == 0)
+		c->sessions++;
+	n = snprintf(payload, sizeof payload,
+	             "{\"v\":1,\"session\":\"%" PRId64 "-%u\",\"ts\":%" PRId64 "}", c->started_ms,
+	             c->sessions, util_now_ms());
+	rc = mosquitto_publish(c->mosq, NULL, TOPIC_ONLINE, n, payload, 1, true);
+	if (rc != MOSQ_ERR_SUCCESS)
+		log_warn("%s not published (%s): collectors resync only on their own timer",
+		         TOPIC_ONLINE, mosquitto_strerror(rc));
+}
+
+static void on_connect(struct mosquitto *m, void *arg, int rc, int flags)
 {
 	struct ctx *c = arg;
 	size_t i;
@@ -144,12 +169,17 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
 		return;
 	}
 	c->connected = 1;
+	mosquitto_log_callback_set(m, NULL);
 	log_info("connected to %s:%d as \"%s\"", c->conf->broker.host, c->conf->broker.port,
 	         c->conf->client_id);
 	/* any ack published while away may be lost: send them all again */
 	for (i = 0; i < c->sent.n; i++)
 		publish_ack(c, c->sent.v[i].gw, c->sent.v[i].seq);
+	/* after the subscriptions (the broker takes a client's packets in order) */
+	publish_online(c, flags & 1);
 }
+
+static void on_log(struct mosquitto *m, void *arg, int level, const char *msg);
 
 static void on_disconnect(struct mosquitto *m, void *arg, int rc)
 {
@@ -158,9 +188,14 @@ static void on_disconnect(struct mosquitto *m, void *arg, int rc)
 	if (c->connected && rc != 0)
 		log_warn("lost the broker connection: %s", mosquitto_strerror(rc));
 	c->connected = 0;
+	mosquitto_log_callback_set(m, on_log);
 }
 
-/* libmosquitto's own warnings (e.g. OpenSSL's reason for a refused certificate) go to our log. */
+/*
+ * libmosquitto's own warnings (e.g. OpenSSL's reason for a refused certificate)
+ * go to our log. Installed only until CONNACK: with a log callback set,
+ * libmosquitto formats a debug line for every packet, a cost per reading.
+ */
 static void on_log(struct mosquitto *m, void *arg, int level, const char *msg)
 {
 	static struct log_rate rate;
@@ -194,7 +229,7 @@ static int client_setup(struct ctx *c, char **cause)
 		*cause = xasprintf("cannot create the MQTT client \"%s\"", c->conf->client_id);
 		return -1;
 	}
-	mosquitto_connect_callback_set(c->mosq, on_connect);
+	mosquitto_connect_with_flags_callback_set(c->mosq, on_connect);
 	mosquitto_disconnect_callback_set(c->mosq, on_disconnect);
 	mosquitto_message_callback_set(c->mosq, on_message);
 	mosquitto_log_callback_set(c->mosq, on_log);
@@ -426,6 +461,7 @@ int ingest_cmd(int argc, char **argv)
 	const char *conf_path = NULL, *err;
 	int opt, rc = 1, started = 0;
 
+	c.started_ms = util_now_ms();
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (opt) {

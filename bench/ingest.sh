@@ -1,14 +1,14 @@
 #!/bin/sh
 # Ingest benchmark (issue 4): publishers on loopback send valid readings from
-# many gateways as fast as mosquitto takes them at QoS 1, first to a bare
-# libmosquitto subscriber that only counts (the ceiling), then to
-# `pvmon-allocator ingest`. Reports readings stored per second, ingest's CPU
+# many gateways as fast as mosquitto takes them at QoS 1, to `pvmon-allocator
+# ingest` and, side by side in the same run, to a bare libmosquitto subscriber
+# that only counts (the ceiling). Reports readings stored per second, ingest's CPU
 # and peak RSS, the database size per million readings, and the drain of a
 # backlog queued while ingest was down (RSS must stay flat).
-#   sh bench/ingest.sh            (DURATION=60 GATEWAYS=200 DEVICES=10 BACKLOG_S=20)
+#   sh bench/ingest.sh   (DURATION, default BENCH_SECONDS or 60; GATEWAYS=200 DEVICES=10 BACKLOG_S=20)
 # Run from the repository root after `make tests`.
 
-DURATION=${DURATION:-60}
+DURATION=${DURATION:-${BENCH_SECONDS:-60}}
 GATEWAYS=${GATEWAYS:-200}
 DEVICES=${DEVICES:-10}
 BACKLOG_S=${BACKLOG_S:-20}

@@ -23,7 +23,10 @@ void bus_free(struct bus *b);
  * 4 input; anything else is refused). Connects first if needed (then waits
  * connect_delay_ms); on RTU waits for the line's silence before sending.
  * Returns 0, or -1 with errno (ETIMEDOUT for no answer, libmodbus codes for
- * exceptions). After a timeout or a garbled reply the line is resynchronised.
+ * exceptions, EMBBADSLAVE for a reply carrying another unit id, EMBBADDATA for
+ * another function code, byte count or transaction id; EINVAL, with nothing
+ * sent, for a refused function code). After a timeout or a garbled reply the
+ * line is resynchronised; after another unit's reply it is flushed.
  */
 int bus_read(struct bus *b, int unit, int fc, uint16_t addr, int count, uint16_t *dest);
 

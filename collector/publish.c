@@ -42,6 +42,7 @@ struct pub {
 	int64_t ack_moved_ms;   /* mono ms the ack last advanced (or we connected) */
 	int64_t replay_wait_ms; /* how long a stalled ack is tolerated before replaying */
 	int64_t last_replay_ms;
+	char ingest_session[64]; /* the last session id ingest announced; "" until one */
 	int64_t sent;
 	char last_err[200]; /* libmosquitto's last error line: why a TLS handshake failed */
 };
@@ -111,6 +112,8 @@ static void on_connect(struct mosquitto *m, void *ctx, int rc)
 	p->connections++;
 	backoff_ok(&p->reconnect);
 	mosquitto_subscribe(m, NULL, p->ack_topic, 1);
+	/* before any replay below leaves: an ingest session announced later is a live message */
+	mosquitto_subscribe(m, NULL, PUB_INGEST_TOPIC, 1);
 	spool_stats(p->o.spool, &st);
 	/* resend everything not acknowledged by ingest: the broker may have lost it */
 	p->cursor = st.min_seq - 1;
@@ -145,6 +148,57 @@ static void on_publish(struct mosquitto *m, void *ctx, int mid)
 		p->inflight--;
 }
 
+/* Sends every unacknowledged reading again, from the oldest, at replay_per_s. */
+static void start_replay(struct pub *p, const struct spool_stats *st, int64_t now)
+{
+	p->cursor = st->min_seq - 1;
+	p->caught_up = 0;
+	p->replay_started_ms = now;
+	p->replay_count = (int64_t)(st->next_seq - st->min_seq);
+	p->last_replay_ms = now;
+	p->tokens = 0;
+	p->tokens_ms = now;
+}
+
+/*
+ * Takes ingest's {"v":1,"session":"..."}. A new session while we are connected
+ * means ingest subscribed afresh: what we sent before may never have reached
+ * it (a broker restarted without persistence), so replay at once instead of
+ * waiting for the stall timer. The retained copy that arrives with our own
+ * subscription needs nothing: our connect replay follows that subscription.
+ */
+static void on_ingest_online(struct pub *p, const struct mosquitto_message *msg)
+{
+	cJSON *o = cJSON_ParseWithLength(msg->payload, (size_t)msg->payloadlen);
+	const cJSON *sess = o ? cJSON_GetObjectItemCaseSensitive(o, "session") : NULL;
+	struct spool_stats st;
+	int64_t now = util_mono_ms();
+	int suppressed, changed;
+
+	if (!cJSON_IsString(sess) || !sess->valuestring[0] ||
+	    strlen(sess->valuestring) >= sizeof p->ingest_session) {
+		if (log_rate_allow(&p->ack_rate, now, 600000, 1, &suppressed))
+			log_warn("%s: expected {\"v\":1,\"session\":\"...\"}, got \"%.60s\"",
+			         PUB_INGEST_TOPIC, (const char *)msg->payload);
+		cJSON_Delete(o);
+		return;
+	}
+	changed = strcmp(p->ingest_session, sess->valuestring) != 0;
+	util_strlcpy(p->ingest_session, sess->valuestring, sizeof p->ingest_session);
+	cJSON_Delete(o);
+	if (!changed || msg->retain)
+		return;
+	spool_stats(p->o.spool, &st);
+	if (st.rows == 0)
+		return;
+	log_info("ingest subscribed afresh (session %s): replaying %" PRId64
+	         " unacked readings from seq %" PRIu64,
+	         p->ingest_session, st.rows, st.min_seq);
+	start_replay(p, &st, now);
+	p->ack_moved_ms = now; /* the stall timer starts over too */
+	p->replay_wait_ms = PUB_REPLAY_AFTER_MS;
+}
+
 /* Applies ingest's ack: {"v":1,"seq":N}. */
 static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_message *msg)
 {
@@ -156,6 +210,10 @@ static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_me
 	int suppressed;
 	(void)m;
 
+	if (strcmp(msg->topic, PUB_INGEST_TOPIC) == 0) {
+		on_ingest_online(p, msg);
+		return;
+	}
 	if (strcmp(msg->topic, p->ack_topic) != 0)
 		return;
 	o = cJSON_ParseWithLength(msg->payload, (size_t)msg->payloadlen);
@@ -293,13 +351,7 @@ static void maybe_replay(struct pub *p, const struct spool_stats *st, int64_t no
 	log_info("no ack for %" PRId64 " s with %" PRId64
 	         " readings unacked: replaying from seq %" PRIu64,
 	         (now - p->ack_moved_ms) / 1000, st->rows, st->min_seq);
-	p->cursor = st->min_seq - 1;
-	p->caught_up = 0;
-	p->replay_started_ms = now;
-	p->replay_count = (int64_t)(st->next_seq - st->min_seq);
-	p->last_replay_ms = now;
-	p->tokens = 0;
-	p->tokens_ms = now;
+	start_replay(p, st, now);
 	if (p->replay_wait_ms < 3600000)
 		p->replay_wait_ms *=
 		    2; /* if ingest is down, do not resend its backlog every minute */

@@ -19,6 +19,8 @@
 #define PUB_REPLAY_AFTER_MS 60000
 /* Broker reconnect delay: from 1 s doubling to this cap, with up to 50% jitter. */
 #define PUB_RECONNECT_MAX_MS 60000
+/* Ingest announces its broker session here (retained); a new one triggers a replay. */
+#define PUB_INGEST_TOPIC "pvmon/ingest/online"
 /* QoS 1 messages handed to libmosquitto and not yet acknowledged by the broker, at most. */
 #define PUB_WINDOW 500
 

@@ -863,7 +863,7 @@ int main(int argc, char **argv)
 	                                   {"poll-ms", required_argument, NULL, 'l'},
 	                                   {"help", no_argument, NULL, 'h'},
 	                                   {NULL, 0, NULL, 0}};
-	struct opts o = {NULL, "config/profiles", NULL, 2018, 12, 10800, 1883, 2000, {0}};
+	struct opts o = {NULL, "config/profiles", NULL, 2018, 12, 21600, 1883, 2000, {0}};
 	struct county *c = xcalloc(1, sizeof *c);
 	char *list_path;
 	FILE *list;

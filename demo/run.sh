@@ -169,7 +169,6 @@ for p in $P1 $P2 $P4; do
 	"$O/tools/waitport" "$p" 10 || die "pvmon-sim did not start (see $LOGS/sim.log)"
 done
 i=0
-for link in "$OUT"/pty-*; do :; done
 while ! ls "$OUT"/pty-* >/dev/null 2>&1 && [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
@@ -181,7 +180,16 @@ SUB_PID=$LAST_PID
 
 if [ $HAVE_ALLOCATOR = 1 ]; then
 	start ingest "$BIN/pvmon-allocator" ingest -c "$OUT/central.json"
-	say "pvmon-allocator ingest (pid $LAST_PID) stores into $OUT/pvmon.db"
+	INGEST_PID=$LAST_PID
+	# the collectors start once ingest has subscribed: QoS 1 without a persistent session
+	# delivers nothing published before that (the collectors would replay it a minute later)
+	i=0
+	while ! grep -q "connected to" "$LOGS/ingest.log" 2>/dev/null && [ $i -lt 100 ]; do
+		kill -0 "$INGEST_PID" 2>/dev/null || die "ingest stopped (see $LOGS/ingest.log)"
+		sleep 0.1
+		i=$((i + 1))
+	done
+	say "pvmon-allocator ingest (pid $INGEST_PID) stores into $OUT/pvmon.db"
 else
 	say "ingest: not built yet (pvmon-allocator is a placeholder); readings stay in the spools"
 fi
@@ -206,12 +214,14 @@ LIVE_READINGS=$(wc -l <"$LOGS/readings.log")
 if [ $HAVE_ALLOCATOR = 1 ]; then
 	step "pvmon-allocator status (the gateways, and the devices seen this month)"
 	"$BIN/pvmon-allocator" status -c "$OUT/central.json" >"$LOGS/status.txt" 2>&1
-	# every fleet device has a line; show the gateways and the devices that reported
-	awk '
+	# every device of the fleet has a line: show the gateways and the live stations' devices
+	live=$(sed -n 's/.*"station": "\([^"]*\)".*/\1/p' "$OUT"/collector-*.json | sort -u)
+	awk -v live="$live" '
+		BEGIN { n = split(live, l, "\n"); for (i = 1; i <= n; i++) show[l[i]] = 1 }
 		NF == 0 { blank++; print; next }
-		!blank || /^station / || $4 != "-" { print; next }
-		{ quiet++ }
-		END { if (quiet) printf "(%d devices without live readings: %s)\n", quiet, FILENAME }
+		!blank || /^station / || ($1 in show) { print; next }
+		{ rest++ }
+		END { if (rest) printf "(%d devices of the other stations: %s)\n", rest, FILENAME }
 	' "$LOGS/status.txt"
 fi
 # Stop the gateways first so ingest takes their last readings, then everything else.

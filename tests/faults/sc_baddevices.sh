@@ -1,6 +1,6 @@
 #!/bin/sh
 # Devices that answer badly: Modbus exceptions, short replies, replies from
-# the wrong unit id, random register contents, a lifetime counter that reads 0
+# the wrong unit id (refused), random register contents, a lifetime counter that reads 0
 # now and then, and an inverter replaced mid-run (its counter restarts low).
 # Nothing crashes; readings carry the right state and quality flags; the
 # roll-ups exclude the zeros, segment the reset and never book garbage.
@@ -36,11 +36,16 @@ for d in inv01 inv02; do
 	check "$d: failed polls are stored as state unknown without values, the others with values" \
 		[ "$1" -gt 0 ] && [ "$2" -gt 0 ] && [ "$3" -eq 0 ]
 done
-# wrong unit id: over Modbus TCP libmodbus does not compare the reply's unit id with the
-# request's, so such a reply (here carrying the device's own registers) is taken as good
-set -- $(q "SELECT count(*), sum(state = 0 AND energy_wh IS NULL) FROM readings WHERE $(dev inv03)" | tr '|' ' ')
+# wrong unit id: a reply carrying another unit id is refused (state unknown, no values), never
+# stored as good. A poll stops at its first refused request and the fault hits one request in 5,
+# so the refused polls equal the wrong-unit replies the simulator sent, exactly.
+set -- $(q "SELECT count(*), sum(state = 0 AND energy_wh IS NULL), sum(energy_wh IS NOT NULL) FROM readings WHERE $(dev inv03)" | tr '|' ' ')
 wrong=$(sed -n 's/^st001 inv03 .*faulty=\([0-9]*\).*/\1/p' "$IT_TMP/served")
-echo "# inv03: $wrong replies carried a wrong unit id; $2 of $1 polls were refused (finding: the unit id of a TCP reply is not checked)"
+echo "# inv03: $wrong replies carried a wrong unit id; $2 of $1 polls were refused, $3 good"
+check "inv03: the simulator sent wrong-unit replies" [ "${wrong:-0}" -gt 0 ]
+check "inv03: every wrong-unit reply was refused, none stored as good ($2 refused for $wrong)" \
+	[ "$2" -eq "$wrong" ]
+check "inv03: its good polls are the rest" [ "$3" -gt 0 ] && [ $(($2 + $3)) -le "$1" ]
 check "inv03: replies from the wrong unit id neither crash nor stall the collector" \
 	[ "$1" -eq "$(q "SELECT count(*) FROM readings WHERE $(dev inv07)")" ]
 # the garbage device: flagged readings, and never more energy booked than a healthy twin

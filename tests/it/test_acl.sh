@@ -105,6 +105,16 @@ out=$(sub -u gw-b -P secret-b -i gw-b -c -t "$R/gw-b/ack" -C 2 -W 8 | tr '\n' ' 
 check "gw-b's session survived gw-a choosing its client id, and no forged ack reached it" \
 	[ "$out" = "ack-b ack-b-end " ]
 
+# Ingest announces its broker session (retained) for the collectors' prompt resync: only
+# ingest writes it, every gateway reads it. The forgery comes last: had the broker taken
+# it, it would be the retained copy a gateway reads.
+check "ingest announces its session" \
+	pub -u pvmon-ingest -P secret-i -i pvmon-ingest -r -t pvmon/ingest/online -m session-1
+pub -u gw-a -P secret-a -i gw-a -c -r -t pvmon/ingest/online -m forged-session
+out=$(sub -u gw-a -P secret-a -i gw-a -t pvmon/ingest/online -C 1 -W 8)
+check "a gateway reads ingest's session announcement, and no gateway can forge it" \
+	[ "$out" = "session-1" ]
+
 # --- refused connections: each must fail to connect at all
 refused() { ! mosquitto_pub -h 127.0.0.1 -p "$PORT" "$@" -t "$R/gw-a/x" -m x >>"$T/clients.log" 2>&1; }
 check "a wrong password is refused" refused --cafile "$T/ca.crt" -u gw-a -P wrong

@@ -1,19 +1,30 @@
 #!/bin/sh
-# The collector only reads: no collector source calls a libmodbus write or raw
-# request, the binary does not even link one, and a recording proxy between the
-# collector and pvmon-sim (every profile, SunSpec discovery included) sees only
-# function codes 1-4.
+# The collector only reads: no collector source calls a libmodbus write, the one
+# raw request is in bus_read and its function code byte can only be 3 or 4 (the
+# unit test test_bus shows that FC 1, 2, 5, 6, 15, 16... get -1 with nothing
+# sent), the binary links no write, and a recording proxy between the collector
+# and pvmon-sim (every profile, SunSpec discovery included) sees only FC 3 and 4.
 . tests/it/lib.sh
 . tests/it/collector.sh
 
-forbidden='modbus_write\|modbus_send_raw_request\|modbus_mask_write\|modbus_report_slave_id\|modbus_send_raw'
-check "no collector source names a libmodbus write or raw request" \
+forbidden='modbus_write\|modbus_mask_write\|modbus_report_slave_id\|modbus_read_bits\|modbus_read_input_bits\|modbus_send_raw_request_tid'
+check "no collector source names a libmodbus write" \
 	sh -c "! grep -n '$forbidden' '$PVMON_ROOT'/collector/*.c '$PVMON_ROOT'/collector/*.h"
 check "only bus.c calls libmodbus requests" \
-	[ "$(grep -l 'modbus_read_\|modbus_send\|modbus_write' "$PVMON_ROOT"/collector/*.c | xargs -n1 basename | tr '\n' ' ')" = "bus.c " ]
+	[ "$(grep -l 'modbus_read_\|modbus_send\|modbus_write\|modbus_receive' "$PVMON_ROOT"/collector/*.c | xargs -n1 basename | tr '\n' ' ')" = "bus.c " ]
+check "bus.c sends in exactly one place" \
+	[ "$(grep -c 'modbus_send_raw_request\|modbus_read_registers\|modbus_read_input_registers' "$PVMON_ROOT/collector/bus.c")" -eq 1 ]
+# the function that holds that call is bus_read (the last function opened above it)
+fn=$(awk '/^[a-z].*\(/ { f = $0 } /modbus_send_raw_request\(/ { print f; exit }' "$PVMON_ROOT/collector/bus.c")
+check "that place is bus_read ($fn)" sh -c "echo '$fn' | grep -q '^int bus_read('"
+check "the function code byte it sends is one of two constants, FC 3 or FC 4" \
+	grep -q 'req\[1\] = fc == 3 ? MODBUS_FC_READ_HOLDING_REGISTERS : MODBUS_FC_READ_INPUT_REGISTERS;' "$PVMON_ROOT/collector/bus.c"
+check "bus_read refuses any other function code before connecting" \
+	grep -q 'if ((fc != 3 && fc != 4) ||' "$PVMON_ROOT/collector/bus.c"
 syms=$(nm -u "$PVMON_BIN/pvmon-collector" 2>/dev/null | grep modbus_)
-check "the binary links libmodbus reads" sh -c "echo '$syms' | grep -q modbus_read_registers"
-check "the binary links no libmodbus write or raw request" sh -c "! echo '$syms' | grep -q '$forbidden'"
+check "the binary links the raw read path" \
+	sh -c "echo '$syms' | grep -q modbus_send_raw_request && echo '$syms' | grep -q modbus_receive_confirmation"
+check "the binary links no libmodbus write" sh -c "! echo '$syms' | grep -q '$forbidden'"
 
 start_broker
 start_sim -c "$PVMON_ROOT/config/sim/profiles.json" --speed 0 --start 2019-06-21T12:30:00+08:00
@@ -33,7 +44,7 @@ check "--once ran through the proxy" [ $? -eq 0 ]
 sleep 0.2
 n=$(wc -l <"$IT_TMP/fc.log")
 check "the proxy recorded the requests ($n)" [ "$n" -ge 10 ]
-check "every function code sent was 1-4" [ -z "$(awk '$2 < 1 || $2 > 4' "$IT_TMP/fc.log")" ]
+check "every function code sent was 3 or 4" [ -z "$(awk '$2 != 3 && $2 != 4' "$IT_TMP/fc.log")" ]
 check "both holding (3) and input (4) registers were read" \
 	sh -c "awk '{ print \$2 }' '$IT_TMP/fc.log' | sort -u | tr '\n' ' ' | grep -q '^3 4 \$'"
 it_end
