@@ -15,12 +15,12 @@
 #include "util.h"
 
 static const char *const state_names[STATE_COUNT] = {
-	"unknown", "producing", "sleeping", "starting", "throttled",
-	"standby", "fault",     "off",      "offline",
+    "unknown", "producing", "sleeping", "starting", "throttled",
+    "standby", "fault",     "off",      "offline",
 };
 
 static const char *const quality_names[QUALITY_COUNT] = {
-	"counter_zero", "counter_backwards", "counter_jump", "sentinel", "range",
+    "counter_zero", "counter_backwards", "counter_jump", "sentinel", "range",
 };
 
 const char *reading_state_name(enum reading_state s)
@@ -47,59 +47,46 @@ const char *reading_quality_name(unsigned bit_index)
 	return bit_index < QUALITY_COUNT ? quality_names[bit_index] : "unknown";
 }
 
-/* Appends printf output at *n; marks overflow by setting *n past size. */
-static void put(char *buf, size_t size, size_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void put(char *buf, size_t size, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int w;
-	if (*n >= size)
-		return;
-	va_start(ap, fmt);
-	w = vsnprintf(buf + *n, size - *n, fmt, ap);
-	va_end(ap);
-	*n += w < 0 ? size : (size_t)w;
-}
-
 int reading_to_json(const struct reading *r, char *buf, size_t size)
 {
 	size_t n = 0;
 	unsigned i;
 
 	/* ids and map are checked to be [A-Za-z0-9_.@-] so they need no escaping */
-	put(buf, size, &n,
-	    "{\"v\":%d,\"gw\":\"%s\",\"seq\":%" PRIu64 ",\"station\":\"%s\",\"device\":\"%s\","
-	    "\"kind\":\"%s\",\"ts\":%" PRId64 ",\"state\":\"%s\"",
-	    READING_VERSION, r->gw, r->seq, r->station, r->device, reading_kind_name(r->kind),
-	    r->ts_ms, reading_state_name(r->state));
+	util_bufprintf(buf, size, &n,
+	               "{\"v\":%d,\"gw\":\"%s\",\"seq\":%" PRIu64
+	               ",\"station\":\"%s\",\"device\":\"%s\","
+	               "\"kind\":\"%s\",\"ts\":%" PRId64 ",\"state\":\"%s\"",
+	               READING_VERSION, r->gw, r->seq, r->station, r->device,
+	               reading_kind_name(r->kind), r->ts_ms, reading_state_name(r->state));
 	if (r->has & READING_HAS_POWER)
-		put(buf, size, &n, ",\"ac_power_w\":%" PRId64, r->ac_power_w);
+		util_bufprintf(buf, size, &n, ",\"ac_power_w\":%" PRId64, r->ac_power_w);
 	if (r->has & READING_HAS_ENERGY)
-		put(buf, size, &n, ",\"energy_wh\":%" PRId64, r->energy_wh);
+		util_bufprintf(buf, size, &n, ",\"energy_wh\":%" PRId64, r->energy_wh);
 	if (r->has & READING_HAS_IMPORT)
-		put(buf, size, &n, ",\"import_wh\":%" PRId64, r->import_wh);
+		util_bufprintf(buf, size, &n, ",\"import_wh\":%" PRId64, r->import_wh);
 	if (r->has & READING_HAS_TODAY)
-		put(buf, size, &n, ",\"today_wh\":%" PRId64, r->today_wh);
+		util_bufprintf(buf, size, &n, ",\"today_wh\":%" PRId64, r->today_wh);
 	if ((r->has & READING_HAS_TEMP) && isfinite(r->temp_c))
-		put(buf, size, &n, ",\"temp_c\":%.1f", r->temp_c);
+		util_bufprintf(buf, size, &n, ",\"temp_c\":%.1f", r->temp_c);
 	if ((r->has & READING_HAS_HZ) && isfinite(r->grid_hz))
-		put(buf, size, &n, ",\"grid_hz\":%.2f", r->grid_hz);
+		util_bufprintf(buf, size, &n, ",\"grid_hz\":%.2f", r->grid_hz);
 	if (r->has & READING_HAS_ALARMS)
-		put(buf, size, &n, ",\"alarms\":%" PRIu64, r->alarms);
+		util_bufprintf(buf, size, &n, ",\"alarms\":%" PRIu64, r->alarms);
 	if (r->quality) {
 		int first = 1;
-		put(buf, size, &n, ",\"quality\":[");
+		util_bufprintf(buf, size, &n, ",\"quality\":[");
 		for (i = 0; i < QUALITY_COUNT; i++)
 			if (r->quality & (1u << i)) {
-				put(buf, size, &n, "%s\"%s\"", first ? "" : ",", quality_names[i]);
+				util_bufprintf(buf, size, &n, "%s\"%s\"", first ? "" : ",",
+				               quality_names[i]);
 				first = 0;
 			}
-		put(buf, size, &n, "]");
+		util_bufprintf(buf, size, &n, "]");
 	}
 	if (r->map[0])
-		put(buf, size, &n, ",\"map\":\"%s\"", r->map);
-	put(buf, size, &n, "}");
+		util_bufprintf(buf, size, &n, ",\"map\":\"%s\"", r->map);
+	util_bufprintf(buf, size, &n, "}");
 	if (n >= size)
 		return -1;
 	return (int)n;
@@ -138,7 +125,8 @@ int reading_topic_parse(const char *topic, char *gw, char *station, char *device
 }
 
 /* Records the first validation failure. */
-static int bad(char *cause, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int bad(char *cause, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int bad(char *cause, size_t size, const char *fmt, ...)
 {
 	va_list ap;
@@ -150,7 +138,7 @@ static int bad(char *cause, size_t size, const char *fmt, ...)
 
 /* An integer field in [min, max]; *present tells if it was there. */
 static int get_int(const cJSON *o, const char *key, int64_t min, int64_t max, int64_t *out,
-		   int *present, char *cause, size_t cs)
+                   int *present, char *cause, size_t cs)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	*present = 0;
@@ -161,7 +149,7 @@ static int get_int(const cJSON *o, const char *key, int64_t min, int64_t max, in
 		return bad(cause, cs, "\"%s\": expected an integer", key);
 	if (v->valuedouble < (double)min || v->valuedouble > (double)max)
 		return bad(cause, cs, "\"%s\": %.17g is outside %" PRId64 "..%" PRId64, key,
-			   v->valuedouble, min, max);
+		           v->valuedouble, min, max);
 	*out = (int64_t)v->valuedouble;
 	*present = 1;
 	return 0;
@@ -174,19 +162,20 @@ static int get_id(const cJSON *o, const char *key, char *out, size_t size, char 
 	if (!v)
 		return bad(cause, cs, "\"%s\": missing", key);
 	if (!cJSON_IsString(v) || !util_id_valid(v->valuestring))
-		return bad(cause, cs, "\"%s\": expected an id of [A-Za-z0-9_.-], 1-47 characters", key);
+		return bad(cause, cs, "\"%s\": expected an id of [A-Za-z0-9_.-], 1-47 characters",
+		           key);
 	util_strlcpy(out, v->valuestring, size);
 	return 0;
 }
 
 static const char *const known_keys[] = {
-	"v",	 "gw",	      "seq",	   "station", "device",	 "kind",   "ts",      "state",
-	"ac_power_w", "energy_wh", "import_wh", "today_wh", "temp_c", "grid_hz", "alarms",
-	"quality", "map", "health", NULL,
+    "v",      "gw",         "seq",       "station",   "device",   "kind",   "ts",
+    "state",  "ac_power_w", "energy_wh", "import_wh", "today_wh", "temp_c", "grid_hz",
+    "alarms", "quality",    "map",       "health",    NULL,
 };
 
 int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct reading *out,
-		      char *cause, size_t cs)
+                      char *cause, size_t cs)
 {
 	cJSON *o = NULL;
 	const cJSON *v, *c;
@@ -231,7 +220,7 @@ int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct re
 	}
 	out->seq = (uint64_t)x;
 	if (get_int(o, "ts", INT64_C(1262304000000), now_ms + 86400000, &out->ts_ms, &present,
-		    cause, cs) < 0)
+	            cause, cs) < 0)
 		goto done;
 	if (!present) {
 		bad(cause, cs, "\"ts\": missing");
@@ -251,7 +240,7 @@ int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct re
 	}
 	out->state = (enum reading_state)reading_state_parse(v->valuestring);
 	if (get_int(o, "ac_power_w", -READING_POWER_MAX_W, READING_POWER_MAX_W, &out->ac_power_w,
-		    &present, cause, cs) < 0)
+	            &present, cause, cs) < 0)
 		goto done;
 	out->has |= present ? READING_HAS_POWER : 0;
 	if (get_int(o, "energy_wh", 0, READING_WH_MAX, &out->energy_wh, &present, cause, cs) < 0)
@@ -298,7 +287,8 @@ int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct re
 		{
 			unsigned i;
 			for (i = 0; i < QUALITY_COUNT; i++)
-				if (cJSON_IsString(c) && strcmp(c->valuestring, quality_names[i]) == 0)
+				if (cJSON_IsString(c) &&
+				    strcmp(c->valuestring, quality_names[i]) == 0)
 					break;
 			if (i == QUALITY_COUNT) {
 				bad(cause, cs, "\"quality\": unknown flag");
@@ -310,7 +300,8 @@ int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct re
 	v = cJSON_GetObjectItemCaseSensitive(o, "map");
 	if (v) {
 		size_t i, n;
-		if (!cJSON_IsString(v) || (n = strlen(v->valuestring)) == 0 || n >= READING_MAP_MAX) {
+		if (!cJSON_IsString(v) || (n = strlen(v->valuestring)) == 0 ||
+		    n >= READING_MAP_MAX) {
 			bad(cause, cs, "\"map\": expected a profile name");
 			goto done;
 		}

@@ -68,6 +68,18 @@ char *xasprintf(const char *fmt, ...)
 	return p;
 }
 
+void util_bufprintf(char *buf, size_t size, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+	if (*n >= size)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(buf + *n, size - *n, fmt, ap);
+	va_end(ap);
+	*n += w < 0 ? size : (size_t)w;
+}
+
 size_t util_strlcpy(char *dst, const char *src, size_t size)
 {
 	size_t n = strlen(src);

@@ -18,6 +18,14 @@ char *xstrdup(const char *s);
 /* printf into a new string; the caller frees it. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Appends printf output to buf (size bytes) at offset *n and advances *n.
+ * Once the buffer is full *n moves past size, so the caller checks overflow
+ * once at the end (*n >= size) instead of after every piece.
+ */
+void util_bufprintf(char *buf, size_t size, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Copies src into dst (size bytes), always terminated; returns strlen(src). */
 size_t util_strlcpy(char *dst, const char *src, size_t size);
 
