@@ -182,6 +182,18 @@ fuzz-build: deps-fuzz
 fuzz: fuzz-build
 	@FUZZ_O=$(FUZZ_O) FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 
+# Long memory runs (bench/leaks.sh): 100,000 collector polls and 1,000,000 ingested
+# readings under LeakSanitizer (the asan build), then again without it for flat RSS.
+DEB_LEAKS := valgrind
+.PHONY: leaks deps-leaks
+deps-leaks:
+	@sh tests/deps.sh $(DEB_LEAKS)
+leaks: deps deps-leaks
+	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory SAN=1 O=build/asan BIN=build/asan/bin tests
+	@CHECK=lsan sh bench/leaks.sh all
+	@CHECK=none sh bench/leaks.sh all
+
 # ---- Fault suite (docs/reliability.md): every scenario at full length, about 15 minutes;
 # FAULTS="broker bound" runs some. The CI-sized slice is tests/it/test_faults_ci.sh. ----
 faults: deps
