@@ -82,7 +82,7 @@ static void month_boundaries_are_local_midnights_in_asia_shanghai(void)
 		CHECK_INT(m->meter_days, 30);
 	}
 	energy_free(e);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -125,7 +125,7 @@ static void a_counter_reset_mid_month_starts_a_new_segment_and_is_reported(void)
 		CHECK_INT(energy_days(e, 0, 0)[9], 10000); /* nothing moved across the reset */
 	}
 	energy_free(e);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -162,7 +162,7 @@ static void energy_during_an_outage_is_spread_over_the_days_it_was_made(void)
 		CHECK_INT(days[19], 1000 + 6000); /* 20 June: midnight to 06:00, then its day */
 	}
 	energy_free(e);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -199,7 +199,7 @@ static void without_meter_data_the_inverters_settle_the_month(void)
 		CHECK_INT(m->readings, 30 * 1600);
 	}
 	energy_free(e);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -234,7 +234,7 @@ static void inverters_are_read_for_the_last_month_and_where_the_meter_is_silent(
 		CHECK_INT(jun->readings, 3 * 30 * 1440);
 	}
 	energy_free(e);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -260,7 +260,7 @@ static void a_station_without_a_meter_settles_on_its_inverters_every_month(void)
 		CHECK_INT(energy_month_get(e, 0, 1)->mismatch, 0);
 	}
 	energy_free(e);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -289,7 +289,7 @@ static void meter_and_inverters_beyond_the_tolerance_are_flagged(void)
 			CHECK_INT(m->mismatch, k == 0); /* 20 % off is flagged, 2 % is not */
 		}
 		energy_free(e);
-		fixture_fleet_free(f);
+		fleet_free(f);
 		sqlite3_close(db);
 	}
 }
@@ -332,7 +332,7 @@ static void completeness_gaps_and_down_time_are_counted(void)
 		CHECK_INT(m->energy_wh, 25 * 1000);
 	}
 	energy_free(e);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 

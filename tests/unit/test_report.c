@@ -77,7 +77,7 @@ static void a_village_with_shares_in_two_stations_gets_its_part_of_each(void)
 		CHECK_INT(r->totals.revenue_fen, 2550003 + 2550000);
 	}
 	report_free(r);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -101,7 +101,7 @@ static void a_joint_station_with_remainders_splits_to_the_fen_in_the_report(void
 		CHECK_INT(r->villages[2].t.month_fen, 850000);
 	}
 	report_free(r);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -133,7 +133,7 @@ static void a_deficit_month_shows_the_deficit_and_names_it_as_a_reason(void)
 		CHECK(r->villages[r->village_order[0]].t.status != TARGET_OK);
 	}
 	report_free(r);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -152,7 +152,7 @@ static void a_station_without_data_is_a_reason_for_its_villages(void)
 		CHECK(vd->n_reasons >= 1 && vd->reasons[0].kind == REASON_NO_DATA);
 	}
 	report_free(r);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -196,7 +196,7 @@ static void earlier_months_without_data_and_a_weak_year_are_reasons_too(void)
 		CHECK(!has_reason(vd, REASON_SHORTFALL, -1, -1));
 	}
 	report_free(r);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -228,7 +228,7 @@ static void a_village_short_only_by_its_shares_is_told_so_with_its_capacity(void
 		CHECK_INT(r->villages[0].t.status, TARGET_OK); /* va: 1/3 of s1 + 3/4 of s2 */
 	}
 	report_free(r);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -294,7 +294,7 @@ static void random_fleets_allocate_exactly_what_the_stations_can_distribute(void
 				bad = 1;
 		}
 		report_free(r);
-		fixture_fleet_free(f);
+		fleet_free(f);
 		sqlite3_close(db);
 	}
 	if (bad)

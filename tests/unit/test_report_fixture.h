@@ -104,7 +104,7 @@ static inline void fixture_day(sqlite3 *db, const char *station, const char *dev
 	fixture_insert(db, &d);
 }
 
-/* Fleet building: everything heap-allocated, freed by fixture_fleet_free. */
+/* Fleet building: everything heap-allocated, freed by fleet_free (the index stays NULL). */
 static inline struct fleet *fixture_fleet(const char *county)
 {
 	struct fleet *f = xcalloc(1, sizeof *f);
@@ -201,43 +201,6 @@ static inline void fixture_share(struct fleet *f, int station, int village, int6
 	s->shares[s->n_shares].village = village;
 	s->shares[s->n_shares].weight = weight;
 	s->n_shares++;
-}
-
-static inline void fixture_fleet_free(struct fleet *f)
-{
-	int i, j;
-	if (!f)
-		return;
-	for (i = 0; i < f->n_townships; i++) {
-		free(f->townships[i].id);
-		free(f->townships[i].name);
-	}
-	for (i = 0; i < f->n_villages; i++) {
-		free(f->villages[i].id);
-		free(f->villages[i].name);
-	}
-	for (i = 0; i < f->n_stations; i++) {
-		struct fleet_station *s = &f->stations[i];
-		for (j = 0; j < s->n_devices; j++)
-			free(s->devices[j].id);
-		free(s->devices);
-		free(s->shares);
-		free(s->id);
-		free(s->name);
-		free(s->meter);
-		free(s->gateway);
-	}
-	for (i = 0; i < f->n_tariffs; i++) {
-		free(f->tariffs[i].id);
-		free(f->tariffs[i].periods);
-	}
-	free(f->townships);
-	free(f->villages);
-	free(f->stations);
-	free(f->tariffs);
-	free(f->county);
-	free(f->path);
-	free(f);
 }
 
 /* A deterministic PRNG (xorshift64*): failures reproduce from the printed seed. */

@@ -96,7 +96,7 @@ static void csv_starts_with_a_bom_and_defuses_formulas(void)
 	}
 	free(csv);
 	report_free(r);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -150,7 +150,7 @@ static void text_tables_stay_aligned_with_chinese_names(void)
 	CHECK(!bad);
 	free(text);
 	report_free(r);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -183,7 +183,7 @@ static void json_parses_and_its_sums_match(void)
 	cJSON_Delete(doc);
 	free(json);
 	report_free(r);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -216,7 +216,7 @@ static void html_has_one_bar_per_village_and_escapes_every_name(void)
 	}
 	free(html);
 	report_free(r);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -236,7 +236,7 @@ static void the_same_data_gives_byte_identical_reports(void)
 		report_free(r1);
 		report_free(r2);
 	}
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 
@@ -256,7 +256,7 @@ static void a_generation_time_appears_only_when_given(void)
 	}
 	report_free(r1);
 	report_free(r2);
-	fixture_fleet_free(f);
+	fleet_free(f);
 	sqlite3_close(db);
 }
 

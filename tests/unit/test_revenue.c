@@ -33,7 +33,7 @@ static void a_tariff_change_mid_month_prices_each_day_at_its_own_rate(void)
 	CHECK_INT(m.revenue_fen, 498000 * 2 + 777000 + 627000);
 	CHECK_INT(m.untariffed_wh, 0);
 	revenue_month_release(&m);
-	fixture_fleet_free(f);
+	fleet_free(f);
 }
 
 static void each_part_is_rounded_half_up_once_per_period(void)
@@ -98,7 +98,7 @@ static void costs_come_off_revenue_and_om_is_capped_per_kw(void)
 	CHECK_INT(m.om_fen, 75000);
 	CHECK_INT(m.om_capped, 1);
 	revenue_month_release(&m);
-	fixture_fleet_free(f);
+	fleet_free(f);
 }
 
 static void a_deficit_month_distributes_nothing_and_reports_the_deficit(void)
@@ -114,7 +114,7 @@ static void a_deficit_month_distributes_nothing_and_reports_the_deficit(void)
 	CHECK_INT(m.distributable_fen, 0);
 	CHECK_INT(m.deficit_fen, 30000);
 	revenue_month_release(&m);
-	fixture_fleet_free(f);
+	fleet_free(f);
 }
 
 static void a_station_earns_nothing_before_its_commissioning_month(void)
@@ -135,7 +135,7 @@ static void a_station_earns_nothing_before_its_commissioning_month(void)
 	CHECK_INT(m.in_service, 1);
 	CHECK_INT(m.land_fen, 100000);
 	revenue_month_release(&m);
-	fixture_fleet_free(f);
+	fleet_free(f);
 }
 
 static void energy_on_days_without_a_tariff_is_reported_and_earns_nothing(void)
@@ -152,7 +152,7 @@ static void energy_on_days_without_a_tariff_is_reported_and_earns_nothing(void)
 	CHECK_INT(m.untariffed_wh, 10000);
 	CHECK_INT(m.periods[0].energy_wh, 20000);
 	revenue_month_release(&m);
-	fixture_fleet_free(f);
+	fleet_free(f);
 }
 
 int main(void)
