@@ -5,14 +5,14 @@
 CC       ?= cc
 O        ?= build
 BIN      ?= bin
-PKGS     := libmodbus libmosquitto sqlite3 libcjson
+PKGS     := libmodbus libmosquitto sqlite3 libcjson libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wwrite-strings -Werror
 CFLAGS   ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -Itests $(PKG_CFLAGS)
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Itests -I$(O)/gen $(PKG_CFLAGS)
 LDLIBS   += $(PKG_LIBS) -lpthread -lm
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -76,9 +76,19 @@ $(O)/tools/%: $(O)/tests/tools/%.o $(LIBCOLLECTOR) $(LIBALLOCATOR) $(LIBSIM) $(L
 
 tests: $(PROGS) $(TESTS) $(TOOLS)
 
+# The dashboard's stylesheet and script (allocator/web/), embedded in the binary as C strings.
+WEB_GEN := $(O)/gen/dash_css.h $(O)/gen/dash_js.h
+$(O)/gen/dash_%.h: allocator/web/dash.%
+	@mkdir -p $(dir $@)
+	@{ echo "static const char dash_$*[] ="; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ";"; } >$@
+$(O)/allocator/pages.o: $(WEB_GEN)
+
 # Debian packages the build and the tests need; installed only when missing.
-DEB_BUILD := build-essential pkg-config libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev
-DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium
+DEB_BUILD := build-essential pkg-config libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev \
+             libmicrohttpd-dev
+DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium \
+             curl prometheus wrk nodejs
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 
@@ -141,7 +151,8 @@ TRIPLET_arm64   := aarch64-linux-gnu
 TRIPLET_armhf   := arm-linux-gnueabihf
 TRIPLET         := $(TRIPLET_$(ARCH))
 DEB_CROSS        = gcc-$(TRIPLET) qemu-user \
-                   $(addsuffix :$(ARCH),libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev)
+                   $(addsuffix :$(ARCH),libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev \
+                     libmicrohttpd-dev)
 deps-cross:
 	@test -n "$(TRIPLET)" || { echo "make cross: ARCH must be arm64 or armhf" >&2; exit 2; }
 	@sh deploy/cross-deps.sh $(ARCH) $(DEB_CROSS)

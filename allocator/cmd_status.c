@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "caltime.h"
 #include "cmd.h"
 #include "config.h"
@@ -47,6 +48,50 @@ static int print_gateway(void *ctx, const struct store_gateway *g)
 	       g->gw, g->status[0] ? g->status : "-", local_time(g->last_ms, t, sizeof t),
 	       g->acked_seq, g->max_seq, backlog, g->dropped_total, g->lost_seqs, g->rejects,
 	       g->version[0] ? g->version : "-");
+	return 0;
+}
+
+/* The open alerts, then the last ten cleared (docs/serve.md, "Alerts"). */
+static int print_alerts(struct store *s, char **cause)
+{
+	cJSON *open = alerts_list(store_db(s), 1, NULL, NULL, 1000, cause), *all = NULL, *a;
+	char t1[32], t2[32];
+	int shown = 0;
+	if (!open || !(all = alerts_list(store_db(s), 0, NULL, NULL, 1000 + 10, cause))) {
+		cJSON_Delete(open);
+		return -1;
+	}
+	printf("\n%-9s %-16s %-36s %-19s %-19s  (%d open)\n", "alert", "rule", "subject", "start",
+	       "end", cJSON_GetArraySize(open));
+	cJSON_ArrayForEach(a, all)
+	{
+		const cJSON *st = cJSON_GetObjectItem(a, "station"),
+		            *dv = cJSON_GetObjectItem(a, "device"),
+		            *gw = cJSON_GetObjectItem(a, "gw"),
+		            *end = cJSON_GetObjectItem(a, "end");
+		char subject[100];
+		if (!cJSON_IsNull(end) && shown >= cJSON_GetArraySize(open) + 10)
+			break;
+		if (cJSON_IsString(dv))
+			snprintf(subject, sizeof subject, "%s/%s", st->valuestring,
+			         dv->valuestring);
+		else
+			snprintf(subject, sizeof subject, "%s",
+			         cJSON_IsString(st)   ? st->valuestring
+			         : cJSON_IsString(gw) ? gw->valuestring
+			                              : "-");
+		printf("%-9s %-16s %-36s %-19s %-19s  %s\n",
+		       cJSON_GetObjectItem(a, "severity")->valuestring,
+		       cJSON_GetObjectItem(a, "rule")->valuestring, subject,
+		       local_time((int64_t)cJSON_GetObjectItem(a, "start")->valuedouble, t1,
+		                  sizeof t1),
+		       cJSON_IsNull(end) ? "open"
+		                         : local_time((int64_t)end->valuedouble, t2, sizeof t2),
+		       cJSON_GetObjectItem(a, "id")->valuestring);
+		shown++;
+	}
+	cJSON_Delete(open);
+	cJSON_Delete(all);
 	return 0;
 }
 
@@ -137,6 +182,8 @@ int status_cmd(int argc, char **argv)
 			           : 100.0 * (double)seen.n_since / (double)expected);
 		}
 	}
+	if (print_alerts(s, &cause) < 0)
+		goto done;
 	rc = 0;
 done:
 	if (cause)

@@ -12,7 +12,8 @@ static const char usage[] =
     "commands:\n"
     "  ingest   subscribe to the gateways, store every reading once, acknowledge\n"
     "  status   per gateway and device: last reading, acks, backlog, completeness\n"
-    "  report   the monthly allocation report (--month YYYY-MM)\n";
+    "  report   the monthly allocation report (--month YYYY-MM)\n"
+    "  serve    the dashboard, its JSON API and /metrics over HTTP (read only)\n";
 
 int main(int argc, char **argv)
 {
@@ -23,6 +24,7 @@ int main(int argc, char **argv)
 	    {"ingest", ingest_cmd},
 	    {"status", status_cmd},
 	    {"report", report_cmd},
+	    {"serve", serve_cmd},
 	};
 	size_t i;
 

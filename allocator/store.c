@@ -47,6 +47,13 @@ static const char *const migrations[] = {
     " station TEXT NOT NULL, device TEXT NOT NULL, day INTEGER NOT NULL,"
     " hour INTEGER NOT NULL, wh INTEGER NOT NULL DEFAULT 0, n INTEGER NOT NULL DEFAULT 0,"
     " peak_w INTEGER, PRIMARY KEY (station, device, day, hour)) WITHOUT ROWID;",
+    /* 1 -> 2: alerts (allocator/alerts.c) */
+    "CREATE TABLE alerts ("
+    " id TEXT PRIMARY KEY, rule TEXT NOT NULL, severity TEXT NOT NULL,"
+    " gw TEXT, station TEXT, device TEXT, start_ms INTEGER NOT NULL, end_ms INTEGER,"
+    " updated_ms INTEGER NOT NULL, value INTEGER NOT NULL DEFAULT 0,"
+    " retained INTEGER NOT NULL DEFAULT 1);"
+    "CREATE INDEX alerts_end ON alerts (end_ms);",
 };
 
 enum stmt_id {

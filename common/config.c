@@ -483,6 +483,8 @@ int central_conf_load(const char *path, struct central_conf **out, char **cause)
 	                                   "expected_interval_s",
 	                                   "meter_tolerance_permille",
 	                                   "log",
+	                                   "serve",
+	                                   "alerts",
 	                                   NULL};
 	static const char *const batch_keys[] = {"rows", "ms", NULL};
 	struct jx jx = {path, NULL};
@@ -503,6 +505,7 @@ int central_conf_load(const char *path, struct central_conf **out, char **cause)
 	c->batch_ms = 200;
 	c->expected_interval_s = 60;
 	c->meter_tolerance_permille = 50;
+	live_conf_init(&c->live);
 	root = jx_parse_file(&jx, path);
 	if (!root || jx_object(&jx, root, "", keys) < 0)
 		goto fail;
@@ -545,7 +548,8 @@ int central_conf_load(const char *path, struct central_conf **out, char **cause)
 	if (o && (get_int(&jx, o, "batch", "rows", 1, 1000000, &c->batch_rows) < 0 ||
 	          get_int(&jx, o, "batch", "ms", 1, 60000, &c->batch_ms) < 0))
 		goto fail;
-	if (parse_log(&jx, root, dir, &c->log_target, &c->log_level) < 0)
+	if (parse_log(&jx, root, dir, &c->log_target, &c->log_level) < 0 ||
+	    live_conf_parse(&jx, root, dir, &c->live) < 0)
 		goto fail;
 	cJSON_Delete(root);
 	free(dir);
@@ -570,6 +574,7 @@ void central_conf_free(struct central_conf *c)
 	free(c->fleet_path);
 	free(c->timezone);
 	free(c->log_target);
+	live_conf_release(&c->live);
 	free(c);
 }
 

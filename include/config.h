@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "live_conf.h"
 #include "reading.h"
 
 struct broker_conf {
@@ -84,6 +85,7 @@ struct central_conf {
 	int meter_tolerance_permille; /* meter vs inverter sum, default 50 (5%) */
 	char *log_target;
 	int log_level;
+	struct live_conf live; /* "serve" and "alerts" (live_conf.h) */
 };
 
 struct fleet_township {
