@@ -89,7 +89,6 @@ struct alerts *alerts_new(struct store *s, const struct fleet *f, const struct c
 	a->conf = conf;
 	a->publish = publish;
 	a->publish_ctx = publish_ctx;
-	a->resync = 1; /* the retained messages may be older than the table: publish them all */
 	return a;
 }
 
@@ -426,7 +425,9 @@ static int judge(struct alerts *a, int rule, const char *gw, const char *station
 		o->seen = 1;
 		if (holds) {
 			o->false_since = 0;
-			if (value != o->value) {
+			/* durations are kept as raised; counts (drops, resets) follow the store */
+			if ((rule == R_SPOOL_LOSS || rule == R_COUNTER_RESET) &&
+			    value != o->value) {
 				o->value = value;
 				o->updated_ms = now;
 				if (run_sql(a,
