@@ -91,6 +91,7 @@ DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium \
              curl prometheus wrk nodejs
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
+	@sh tests/browser/setup.sh
 
 # The whole suite: unit tests, then integration tests against real servers.
 test: deps

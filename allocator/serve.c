@@ -39,6 +39,8 @@ struct serve {
 	struct store **pool; /* idle read-only handles */
 	int n_pool, cap_pool;
 	pthread_mutex_t snap_lock;
+	pthread_cond_t snap_cond;
+	int building; /* a request is rebuilding the snapshot */
 	struct live_snapshot *snap;
 };
 
@@ -67,22 +69,44 @@ static void pool_put(struct serve *sv, struct store *s)
 	pthread_mutex_unlock(&sv->pool_lock);
 }
 
-/* The current snapshot (a reference the caller drops), rebuilt when older than cache_s. */
+/*
+ * The current snapshot (a reference the caller drops). When it is older than
+ * cache_s one request rebuilds it while the others keep answering from the
+ * old one, so a slow rebuild never queues the whole server behind it; only
+ * the very first requests wait. NULL and *cause when none can be built.
+ */
 static struct live_snapshot *snapshot(struct serve *sv, struct store *s, char **cause)
 {
-	struct live_snapshot *ls = NULL;
-	int64_t now = util_now_ms();
+	struct live_snapshot *ls = NULL, *n;
+	int64_t now = util_now_ms(), age;
+
 	pthread_mutex_lock(&sv->snap_lock);
-	if (!sv->snap || now - live_snapshot_built_ms(sv->snap) >= sv->conf->live.cache_s * 1000 ||
-	    now < live_snapshot_built_ms(sv->snap)) {
-		struct live_snapshot *n = live_snapshot_build(s, sv->fleet, sv->conf, now, cause);
-		if (n) {
-			live_snapshot_unref(sv->snap);
-			sv->snap = n;
-		}
+	for (;;) {
+		age = sv->snap ? now - live_snapshot_built_ms(sv->snap) : INT64_MAX;
+		if (sv->snap && ((age >= 0 && age < sv->conf->live.cache_s * 1000) || sv->building))
+			break; /* fresh, or someone is rebuilding: the current one will do */
+		if (!sv->building)
+			break;                                     /* this request rebuilds */
+		pthread_cond_wait(&sv->snap_cond, &sv->snap_lock); /* nothing yet: wait for it */
 	}
-	if (sv->snap && (!*cause || now - live_snapshot_built_ms(sv->snap) < 60000))
+	if (sv->snap && ((age >= 0 && age < sv->conf->live.cache_s * 1000) || sv->building)) {
 		ls = live_snapshot_ref(sv->snap);
+		pthread_mutex_unlock(&sv->snap_lock);
+		return ls;
+	}
+	sv->building = 1;
+	pthread_mutex_unlock(&sv->snap_lock);
+	n = live_snapshot_build(s, sv->fleet, sv->conf, now, cause);
+	pthread_mutex_lock(&sv->snap_lock);
+	sv->building = 0;
+	if (n) {
+		live_snapshot_unref(sv->snap);
+		sv->snap = n;
+	}
+	/* on a failed rebuild a snapshot under a minute old is still better than nothing */
+	if (sv->snap && (n || now - live_snapshot_built_ms(sv->snap) < 60000))
+		ls = live_snapshot_ref(sv->snap);
+	pthread_cond_broadcast(&sv->snap_cond);
 	pthread_mutex_unlock(&sv->snap_lock);
 	return ls;
 }
@@ -566,6 +590,7 @@ struct serve *serve_start(const struct central_conf *conf, const struct fleet *f
 	sv->fleet = fleet;
 	pthread_mutex_init(&sv->pool_lock, NULL);
 	pthread_mutex_init(&sv->snap_lock, NULL);
+	pthread_cond_init(&sv->snap_cond, NULL);
 	/* refuse to start on a database serve cannot read */
 	if (!(s = store_open_readonly(conf->database, cause)))
 		goto fail;
@@ -646,5 +671,6 @@ void serve_stop(struct serve *sv)
 	free(sv->key);
 	pthread_mutex_destroy(&sv->pool_lock);
 	pthread_mutex_destroy(&sv->snap_lock);
+	pthread_cond_destroy(&sv->snap_cond);
 	free(sv);
 }
