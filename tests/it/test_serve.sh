@@ -59,6 +59,9 @@ check "/metrics has each station's power and energy today" \
 	[ "$(grep -c '^pvmon_station_energy_today_watthours{station=' "$IT_TMP/metrics.txt")" = 310 ]
 check "/metrics has the stations by status, adding up to the fleet" \
 	[ "$(awk '/^pvmon_stations\{/ { n += $2 } END { print n }' "$IT_TMP/metrics.txt")" = 310 ]
+for m in $(grep -o 'pvmon_[a-z_]*' "$PVMON_ROOT/deploy/grafana/pvmon.json" | sort -u); do
+	check "the Grafana dashboard's $m is in /metrics" grep -q "^$m[{ ]" "$IT_TMP/metrics.txt"
+done
 
 # ---- bad requests: 4xx, and the server keeps serving ----
 long=$(head -c 6000 /dev/zero | tr '\0' a)
