@@ -61,6 +61,7 @@ start_ingest() {
 }
 start_ingest 1
 bg collector "$PVMON_BIN/pvmon-collector" -c "$D/c.json"
+COL_PID=$LAST_PID
 n_inv02() { sqlite3 "$D/pvmon.db" "SELECT count(*) FROM readings WHERE device = 'inv02'" 2>/dev/null || echo 0; }
 wait_for 20 sh -c "[ \$(sqlite3 '$D/pvmon.db' \"SELECT count(*) FROM readings WHERE device = 'inv02'\" 2>/dev/null || echo 0) -ge 3 ]" ||
 	fail "readings flow"
@@ -114,4 +115,14 @@ check "after a restart nothing is raised again" \
 	[ "$(sqlite3 "$D/pvmon.db" "SELECT count(*) FROM alerts WHERE rule = 'device_offline'")" = 1 ]
 check "after a restart the cleared state is republished once, nothing new" \
 	[ "$(grep -c "^pvmon/v1/alerts/$ID .*\"end\":[0-9]" "$D/alerts.log")" = 2 ]
+
+# the gateway dies (SIGKILL: its last will says offline): the dashboard shows the station
+# offline within a minute
+check "serve shows the station producing while its gateway runs" \
+	sh -c "curl -s http://127.0.0.1:$SP/api/v1/stations | grep -q '\"id\":\"st001\",[^}]*\"status\":\"producing\"'"
+kill -KILL "$COL_PID"
+t0=$(date +%s)
+wait_for 60 sh -c "curl -s http://127.0.0.1:$SP/api/v1/stations | grep -q '\"id\":\"st001\",[^}]*\"status\":\"offline\"'"
+check "serve shows the station offline within a minute of its gateway's death ($(($(date +%s) - t0)) s)" \
+	sh -c "curl -s http://127.0.0.1:$SP/api/v1/stations | grep -q '\"id\":\"st001\",[^}]*\"status\":\"offline\"'"
 it_end
