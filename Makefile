@@ -13,6 +13,9 @@ WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-protot
             -Wformat=2 -Wwrite-strings -Werror
 CFLAGS   ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Itests $(PKG_CFLAGS)
+# Program headers by their folder: -iquote so that "poll.h" never shadows <poll.h>.
+ALLOCATOR_INC := $(foreach d,allocator allocator/store allocator/ingest allocator/report,-iquote $(d))
+PROGRAM_INC   := $(ALLOCATOR_INC) -iquote collector -iquote sim
 LDLIBS   += $(PKG_LIBS) -lpthread -lm
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -21,7 +24,7 @@ endif
 
 COMMON_SRC    := $(wildcard common/*.c)
 COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c))
-ALLOCATOR_SRC := $(filter-out allocator/main.c,$(wildcard allocator/*.c))
+ALLOCATOR_SRC := $(filter-out allocator/main.c,$(wildcard allocator/*.c allocator/*/*.c))
 SIM_SRC       := $(filter-out sim/main.c,$(wildcard sim/*.c))
 TEST_SRC      := $(wildcard tests/unit/test_*.c)
 TOOL_SRC      := $(wildcard tests/tools/*.c)
@@ -43,6 +46,10 @@ all: $(PROGS)
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+# The allocator's folders see each other's headers; tests, tools, the demo and the
+# benchmarks see every program's.
+$(O)/allocator/%.o: CPPFLAGS += $(ALLOCATOR_INC)
+$(O)/tests/%.o $(O)/demo/%.o $(O)/bench/%.o: CPPFLAGS += $(PROGRAM_INC)
 
 $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 	@mkdir -p $(dir $@)

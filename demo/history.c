@@ -11,9 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../allocator/rollup.h"
-#include "../allocator/store.h"
-#include "../sim/sun.h"
+#include "rollup.h"
+#include "store.h"
+#include "sun.h"
 #include "caltime.h"
 #include "config.h"
 #include "jsonx.h"

@@ -1,5 +1,5 @@
 /* Tests for station energy from the daily roll-ups: boundaries, resets, fallback, completeness. */
-#include "../../allocator/energy.h"
+#include "energy.h"
 #include "harness.h"
 #include "test_report_fixture.h"
 

@@ -6,7 +6,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
-#include "../../allocator/ingest.h"
+#include "ingest.h"
 #include "caltime.h"
 #include "harness.h"
 #include "util.h"

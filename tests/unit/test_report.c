@@ -1,5 +1,5 @@
 /* Tests for the report model: allocation end to end, deficits, reasons and random fleets. */
-#include "../../allocator/report.h"
+#include "report.h"
 #include "harness.h"
 #include "test_report_fixture.h"
 

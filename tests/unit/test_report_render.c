@@ -1,7 +1,7 @@
 /* Tests for the renderers: BOM, alignment with Chinese names, JSON sums, HTML bars and escaping. */
 #include <cjson/cJSON.h>
 
-#include "../../allocator/report.h"
+#include "report.h"
 #include "harness.h"
 #include "test_report_fixture.h"
 

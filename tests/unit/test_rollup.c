@@ -6,8 +6,8 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
-#include "../../allocator/rollup.h"
-#include "../../allocator/store.h"
+#include "rollup.h"
+#include "store.h"
 #include "caltime.h"
 #include "harness.h"
 #include "util.h"

@@ -4,10 +4,10 @@
 
 #include "caltime.h"
 #include "harness.h"
-#include "../../sim/simclock.h"
-#include "../../sim/simconf.h"
-#include "../../sim/station.h"
-#include "../../sim/sun.h"
+#include "simclock.h"
+#include "simconf.h"
+#include "station.h"
+#include "sun.h"
 #include "util.h"
 
 #define LAT 37.95

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../allocator/acks.h"
+#include "acks.h"
 #include "harness.h"
-#include "../../allocator/store.h"
+#include "store.h"
 #include "util.h"
 
 static char dir[] = "/tmp/pvmon-test-store.XXXXXX";

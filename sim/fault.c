@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "faults.h"
+#include "fault.h"
 #include "util.h"
 
 static const char *const type_names[FAULT_TYPE_COUNT + 1] = {
