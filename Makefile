@@ -40,7 +40,8 @@ PROGS := $(BIN)/pvmon-collector $(BIN)/pvmon-allocator $(BIN)/pvmon-sim
 TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(TEST_SRC))
 TOOLS := $(patsubst tests/tools/%.c,$(O)/tools/%,$(TOOL_SRC))
 
-.PHONY: all tests test asan clean deps deps-test bench faults fuzz demo format install cross
+.PHONY: all tests test asan asan-unit clean deps deps-test bench faults fuzz demo format format-check \
+        install cross
 all: $(PROGS)
 
 $(O)/%.o: %.c
@@ -85,7 +86,7 @@ tests: $(PROGS) $(TESTS) $(TOOLS)
 
 # Debian packages the build and the tests need; installed only when missing.
 DEB_BUILD := build-essential pkg-config libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev
-DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium
+DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium clang-format
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 
@@ -99,8 +100,16 @@ asan: deps
 	@$(MAKE) --no-print-directory SAN=1 O=build/asan BIN=build/asan/bin tests
 	@O=build/asan BIN=build/asan/bin ASAN_OPTIONS=detect_leaks=1 sh tests/run.sh
 
+# The unit test programs only, built with the sanitizers: the CI-sized slice of make asan.
+asan-unit: deps
+	@$(MAKE) --no-print-directory SAN=1 O=build/asan BIN=build/asan/bin tests
+	@UNIT_ONLY=1 O=build/asan BIN=build/asan/bin ASAN_OPTIONS=detect_leaks=1 sh tests/run.sh
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+# Fails, naming the files, when a tracked C file is not as .clang-format has it.
+format-check:
+	@git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror
 
 clean:
 	rm -rf build bin

@@ -1,5 +1,6 @@
 /* Tests for revenue and costs: tariff periods, rounding, spreading, caps and deficits. */
 #include "harness.h"
+#include "fleet.h"
 #include "revenue.h"
 #include "test_report_fixture.h"
 
