@@ -12,6 +12,7 @@
 #include "caltime.h"
 #include "cmd.h"
 #include "config.h"
+#include "fleet.h"
 #include "log.h"
 #include "serve.h"
 #include "util.h"
@@ -28,7 +29,7 @@ static void on_signal(int sig)
 
 static const char usage[] = "usage: pvmon-allocator serve -c central.json";
 
-int serve_cmd(int argc, char **argv)
+int cmd_serve(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -61,7 +62,7 @@ int serve_cmd(int argc, char **argv)
 		fprintf(stderr, "%s\n", usage);
 		return 2;
 	}
-	if (central_conf_load(conf_path, &conf, &cause) < 0)
+	if (config_central_load(conf_path, &conf, &cause) < 0)
 		goto done;
 	log_open("pvmon-serve", conf->log_target, (enum log_level)conf->log_level);
 	if (caltime_set_zone(conf->timezone) < 0) {
@@ -96,6 +97,6 @@ done:
 	serve_stop(sv);
 	log_close();
 	fleet_free(fleet);
-	central_conf_free(conf);
+	config_central_free(conf);
 	return rc;
 }

@@ -9,7 +9,7 @@
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
-#include "jsonx.h"
+#include "jx.h"
 
 struct live_conf {
 	/* serve */

@@ -7,12 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../allocator/alerts.h"
+#include "alerts.h"
 #include "caltime.h"
 #include "config.h"
+#include "fleet.h"
 #include "harness.h"
 #include "jsonedit.h"
-#include "../../allocator/store.h"
+#include "store.h"
+#include "store_testing.h"
 #include "util.h"
 
 #define MIN 60000
@@ -51,7 +53,7 @@ static void rig_open(struct rig *r, const char *name)
 {
 	char *cause = NULL;
 	memset(r, 0, sizeof *r);
-	if (central_conf_load("config/central.json", &r->conf, &cause) < 0 ||
+	if (config_central_load("config/central.json", &r->conf, &cause) < 0 ||
 	    fleet_load(r->conf->fleet_path, &r->fleet, &cause) < 0) {
 		printf("setup: %s\n", cause);
 		exit(2);
@@ -87,7 +89,7 @@ static void rig_close(struct rig *r)
 	alerts_free(r->a);
 	store_close(r->s);
 	fleet_free(r->fleet);
-	central_conf_free(r->conf);
+	config_central_free(r->conf);
 	free(r->db);
 }
 
@@ -126,7 +128,7 @@ static int rows(struct rig *r, const char *where)
 	sqlite3_stmt *q = NULL;
 	char *sql = xasprintf("SELECT count(*) FROM alerts WHERE %s", where);
 	int n = -1;
-	if (sqlite3_prepare_v2(store_db(r->s), sql, -1, &q, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(store_testing_db(r->s), sql, -1, &q, NULL) == SQLITE_OK &&
 	    sqlite3_step(q) == SQLITE_ROW)
 		n = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
@@ -296,8 +298,8 @@ static char *central_error(cJSON *root)
 	char *path = jwrite(root, "central.json"), *cause = NULL, *rest;
 	struct central_conf *c = NULL;
 	size_t n = strlen(path);
-	if (central_conf_load(path, &c, &cause) == 0) {
-		central_conf_free(c);
+	if (config_central_load(path, &c, &cause) == 0) {
+		config_central_free(c);
 		free(path);
 		return NULL;
 	}
@@ -348,7 +350,7 @@ static void serve_and_alert_settings_load_with_defaults_and_values(void)
 	     "{\"listen\": \"127.0.0.2:9100\", \"password_file\": \"pw\", \"refresh_s\": 5}");
 	jset(j, "alerts", "{\"alert_exec\": [\"/usr/bin/logger\", \"-t\", \"pvmon\"]}");
 	path = jwrite(j, "central.json");
-	CHECK_INT(central_conf_load(path, &c, &cause), 0);
+	CHECK_INT(config_central_load(path, &c, &cause), 0);
 	if (c) {
 		CHECK_STR(c->live.listen_host, "127.0.0.2");
 		CHECK_INT(c->live.listen_port, 9100);
@@ -359,7 +361,7 @@ static void serve_and_alert_settings_load_with_defaults_and_values(void)
 		CHECK_STR(c->live.exec_argv[2], "pvmon");
 		CHECK(c->live.exec_argv[3] == NULL);
 	}
-	central_conf_free(c);
+	config_central_free(c);
 	free(cause);
 	free(path);
 }

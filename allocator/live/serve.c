@@ -15,11 +15,13 @@
 #include <string.h>
 
 #include "caltime.h"
+#include "fleet.h"
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
 #include "msg.h"
 #include "pages.h"
+#include "format.h"
 #include "report.h"
 #include "store.h"
 #include "util.h"
@@ -304,11 +306,11 @@ static enum MHD_Result handle_report(struct serve *sv, struct MHD_Connection *c,
 {
 	static const struct {
 		const char *ext, *type;
-		enum report_format fmt;
-	} fmts[] = {{"txt", "text/plain; charset=utf-8", REPORT_TEXT},
-	            {"csv", "text/csv; charset=utf-8", REPORT_CSV},
-	            {"json", "application/json; charset=utf-8", REPORT_JSON},
-	            {"html", "text/html; charset=utf-8", REPORT_HTML}};
+		enum format_kind fmt;
+	} fmts[] = {{"txt", "text/plain; charset=utf-8", FORMAT_TEXT},
+	            {"csv", "text/csv; charset=utf-8", FORMAT_CSV},
+	            {"json", "application/json; charset=utf-8", FORMAT_JSON},
+	            {"html", "text/html; charset=utf-8", FORMAT_HTML}};
 	char month[8], *cause = NULL, *buf = NULL, disp[96];
 	const char *dot = strchr(spec, '.');
 	struct report_params p = {0};
@@ -333,13 +335,13 @@ static enum MHD_Result handle_report(struct serve *sv, struct MHD_Connection *c,
 	p.target_fen_per_year = sv->conf->target_fen_per_year;
 	p.expected_interval_s = sv->conf->expected_interval_s;
 	p.meter_tolerance_permille = sv->conf->meter_tolerance_permille;
-	if (!(r = report_build(store_db(s), sv->fleet, &p, &cause))) {
+	if (!(r = report_build(s, sv->fleet, &p, &cause))) {
 		log_warn("serve: report %s: %s", month, cause);
 		free(cause);
 		return reply_error(c, 503, 0, lang, "the report could not be built");
 	}
 	f = open_memstream(&buf, &len);
-	if (!f || report_render(r, fmts[i].fmt, f) < 0) {
+	if (!f || format_render(r, fmts[i].fmt, f) < 0) {
 		if (f)
 			fclose(f);
 		free(buf);
@@ -406,7 +408,7 @@ static enum MHD_Result route(struct serve *sv, struct MHD_Connection *c, const c
 				}
 				open = a->open[0] == '1';
 			}
-			if (!(l = alerts_list(store_db(s), open, NULL, NULL, (int)limit, &cause))) {
+			if (!(l = alerts_list(s, open, NULL, NULL, (int)limit, &cause))) {
 				log_warn("serve: %s", cause);
 				rc = reply_error(c, 503, 1, lang, "database unavailable");
 				goto done;
@@ -432,12 +434,8 @@ static enum MHD_Result route(struct serve *sv, struct MHD_Connection *c, const c
 	}
 	if (strcmp(url, "/metrics") == 0) {
 		int64_t rejected = -1;
-		sqlite3_stmt *q = NULL;
-		if (sqlite3_prepare_v2(store_db(s), "SELECT count(*) FROM rejected", -1, &q,
-		                       NULL) == SQLITE_OK &&
-		    sqlite3_step(q) == SQLITE_ROW)
-			rejected = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
+		if (store_rejected_count(s, &rejected) < 0)
+			rejected = -1;
 		body = metrics_render(ls, util_now_ms(), rejected);
 		rc = reply(c, 200, "text/plain; version=0.0.4; charset=utf-8", body, strlen(body),
 		           NULL);

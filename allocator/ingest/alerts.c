@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +41,7 @@ static const char *const rule_severity[R_COUNT] = {"critical", "warning", "warni
 
 /* One open alert as kept in memory between evaluations. */
 struct open_alert {
-	char id[192];
+	char id[STORE_ALERT_ID_MAX];
 	int rule;
 	char gw[READING_ID_MAX], station[READING_ID_MAX], device[READING_ID_MAX];
 	int64_t start_ms, updated_ms, value;
@@ -57,7 +58,7 @@ struct run {
 
 /* A change to publish after the commit. */
 struct change {
-	char id[192];
+	char id[STORE_ALERT_ID_MAX];
 	char *json; /* NULL: remove the retained message */
 };
 
@@ -138,95 +139,69 @@ void alerts_counts(const struct alerts *a, int64_t *raised, int64_t *cleared)
 static int db_fail(struct alerts *a, const char *what)
 {
 	free(a->err);
-	a->err = xasprintf("alerts: %s: %s", what, sqlite3_errmsg(store_db(a->s)));
+	a->err = xasprintf("alerts: %s: %s", what, store_error(a->s));
 	return -1;
 }
 
-/* The columns every reader selects, in this order (row_json). */
-#define ALERT_COLS "id, rule, severity, gw, station, device, start_ms, end_ms, value"
-
-static void add_text(cJSON *o, const char *k, const unsigned char *v)
+static void add_text(cJSON *o, const char *k, const char *v)
 {
-	cJSON_AddItemToObject(o, k, v ? cJSON_CreateString((const char *)v) : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, k, v && *v ? cJSON_CreateString(v) : cJSON_CreateNull());
 }
 
 /* A human line for the alert in lang, from the catalogue: "<rule text>: <subject>". */
-static char *alert_text(enum msg_lang lang, const char *rule, const char *gw, const char *station,
-                        const char *device)
+static char *alert_text(enum msg_lang lang, const struct store_alert *x)
 {
 	char key[64];
-	snprintf(key, sizeof key, "live.alert.%s", rule);
-	if (device && *device)
-		return xasprintf("%s: %s/%s", msg_get(lang, key), station, device);
-	if (station && *station)
-		return xasprintf("%s: %s", msg_get(lang, key), station);
-	return xasprintf("%s: %s", msg_get(lang, key), gw ? gw : "");
+	snprintf(key, sizeof key, "live.alert.%s", x->rule);
+	if (x->device[0])
+		return xasprintf("%s: %s/%s", msg_get(lang, key), x->station, x->device);
+	if (x->station[0])
+		return xasprintf("%s: %s", msg_get(lang, key), x->station);
+	return xasprintf("%s: %s", msg_get(lang, key), x->gw);
 }
 
-/* The alert's document (docs/mqtt.md, "Alerts") from a row of ALERT_COLS. */
-static cJSON *row_json(sqlite3_stmt *q)
+/* The alert's document (docs/mqtt.md, "Alerts"). */
+static cJSON *row_json(const struct store_alert *x)
 {
 	cJSON *o = cJSON_CreateObject();
-	const char *rule = (const char *)sqlite3_column_text(q, 1);
 	char *t;
 	cJSON_AddNumberToObject(o, "v", 1);
-	add_text(o, "id", sqlite3_column_text(q, 0));
-	add_text(o, "rule", sqlite3_column_text(q, 1));
-	add_text(o, "severity", sqlite3_column_text(q, 2));
-	add_text(o, "gw", sqlite3_column_text(q, 3));
-	add_text(o, "station", sqlite3_column_text(q, 4));
-	add_text(o, "device", sqlite3_column_text(q, 5));
-	cJSON_AddNumberToObject(o, "start", (double)sqlite3_column_int64(q, 6));
-	if (sqlite3_column_type(q, 7) == SQLITE_NULL)
+	add_text(o, "id", x->id);
+	add_text(o, "rule", x->rule);
+	add_text(o, "severity", x->severity);
+	add_text(o, "gw", x->gw);
+	add_text(o, "station", x->station);
+	add_text(o, "device", x->device);
+	cJSON_AddNumberToObject(o, "start", (double)x->start_ms);
+	if (!x->end_ms)
 		cJSON_AddNullToObject(o, "end");
 	else
-		cJSON_AddNumberToObject(o, "end", (double)sqlite3_column_int64(q, 7));
-	cJSON_AddNumberToObject(o, "value", (double)sqlite3_column_int64(q, 8));
-	t = alert_text(MSG_ZH, rule ? rule : "", (const char *)sqlite3_column_text(q, 3),
-	               (const char *)sqlite3_column_text(q, 4),
-	               (const char *)sqlite3_column_text(q, 5));
+		cJSON_AddNumberToObject(o, "end", (double)x->end_ms);
+	cJSON_AddNumberToObject(o, "value", (double)x->value);
+	t = alert_text(MSG_ZH, x);
 	cJSON_AddStringToObject(o, "text_zh", t);
 	free(t);
-	t = alert_text(MSG_EN, rule ? rule : "", (const char *)sqlite3_column_text(q, 3),
-	               (const char *)sqlite3_column_text(q, 4),
-	               (const char *)sqlite3_column_text(q, 5));
+	t = alert_text(MSG_EN, x);
 	cJSON_AddStringToObject(o, "text_en", t);
 	free(t);
 	return o;
 }
 
-cJSON *alerts_list(sqlite3 *db, int open_only, const char *station, const char *gw, int limit,
+static int list_add(void *ctx, const struct store_alert *x)
+{
+	cJSON_AddItemToArray(ctx, row_json(x));
+	return 0;
+}
+
+cJSON *alerts_list(struct store *s, int open_only, const char *station, const char *gw, int limit,
                    char **cause)
 {
-	sqlite3_stmt *q = NULL;
-	cJSON *arr = NULL;
-	const char *sql = "SELECT " ALERT_COLS " FROM alerts"
-	                  " WHERE (?1 = 0 OR end_ms IS NULL) AND (?2 IS NULL OR station = ?2)"
-	                  " AND (?3 IS NULL OR gw = ?3)"
-	                  " ORDER BY end_ms IS NOT NULL, start_ms DESC, id LIMIT ?4";
-	int rc;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
-		*cause = xasprintf("%s: listing alerts: %s", sqlite3_db_filename(db, "main"),
-		                   sqlite3_errmsg(db));
+	cJSON *arr = cJSON_CreateArray();
+	if (store_alerts_each(s, open_only, station, gw, limit, list_add, arr) < 0) {
+		*cause = xstrdup(store_error(s));
+		cJSON_Delete(arr);
 		return NULL;
 	}
-	sqlite3_bind_int(q, 1, open_only);
-	if (station)
-		sqlite3_bind_text(q, 2, station, -1, SQLITE_STATIC);
-	if (gw)
-		sqlite3_bind_text(q, 3, gw, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 4, limit);
-	arr = cJSON_CreateArray();
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		cJSON_AddItemToArray(arr, row_json(q));
-	if (rc != SQLITE_DONE) {
-		*cause = xasprintf("%s: listing alerts: %s", sqlite3_db_filename(db, "main"),
-		                   sqlite3_errmsg(db));
-		cJSON_Delete(arr);
-		arr = NULL;
-	}
-	sqlite3_finalize(q);
 	return arr;
 }
 
@@ -238,12 +213,6 @@ static int rule_parse(const char *s)
 	return -1;
 }
 
-static void copy_col(sqlite3_stmt *q, int i, char *buf, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(q, i);
-	util_strlcpy(buf, t ? (const char *)t : "", size);
-}
-
 static struct open_alert *open_add(struct alerts *a)
 {
 	if (a->n_open == a->cap_open) {
@@ -253,40 +222,6 @@ static struct open_alert *open_add(struct alerts *a)
 	memset(&a->open[a->n_open], 0, sizeof a->open[0]);
 	return &a->open[a->n_open++];
 }
-
-/* Loads the open alerts: the state that survives a restart. */
-static int load_open(struct alerts *a)
-{
-	sqlite3_stmt *q = NULL;
-	int rc;
-	if (sqlite3_prepare_v2(store_db(a->s),
-	                       "SELECT id, rule, gw, station, device, start_ms, updated_ms, value"
-	                       " FROM alerts WHERE end_ms IS NULL",
-	                       -1, &q, NULL) != SQLITE_OK)
-		return db_fail(a, "loading open alerts");
-	a->n_open = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		int r = rule_parse((const char *)sqlite3_column_text(q, 1));
-		struct open_alert *o;
-		if (r < 0)
-			continue; /* a rule this version no longer has: leave its row alone */
-		o = open_add(a);
-		copy_col(q, 0, o->id, sizeof o->id);
-		o->rule = r;
-		copy_col(q, 2, o->gw, sizeof o->gw);
-		copy_col(q, 3, o->station, sizeof o->station);
-		copy_col(q, 4, o->device, sizeof o->device);
-		o->start_ms = sqlite3_column_int64(q, 5);
-		o->updated_ms = sqlite3_column_int64(q, 6);
-		o->value = sqlite3_column_int64(q, 7);
-	}
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE)
-		return db_fail(a, "loading open alerts");
-	a->loaded = 1;
-	return 0;
-}
-
 static struct open_alert *open_find(struct alerts *a, int rule, const char *gw, const char *station,
                                     const char *device)
 {
@@ -299,7 +234,6 @@ static struct open_alert *open_find(struct alerts *a, int rule, const char *gw, 
 	}
 	return NULL;
 }
-
 static void change_add(struct alerts *a, const char *id, char *json)
 {
 	if (a->n_changes == a->cap_changes) {
@@ -309,53 +243,54 @@ static void change_add(struct alerts *a, const char *id, char *json)
 	util_strlcpy(a->changes[a->n_changes].id, id, sizeof a->changes[0].id);
 	a->changes[a->n_changes++].json = json;
 }
+static int load_one(void *ctx, const struct store_alert *x)
+{
+	struct alerts *a = ctx;
+	int r = rule_parse(x->rule);
+	struct open_alert *o;
+	if (r < 0)
+		return 0; /* a rule this version no longer has: leave its row alone */
+	o = open_add(a);
+	util_strlcpy(o->id, x->id, sizeof o->id);
+	o->rule = r;
+	util_strlcpy(o->gw, x->gw, sizeof o->gw);
+	util_strlcpy(o->station, x->station, sizeof o->station);
+	util_strlcpy(o->device, x->device, sizeof o->device);
+	o->start_ms = x->start_ms;
+	o->updated_ms = x->updated_ms;
+	o->value = x->value;
+	return 0;
+}
+
+/* Loads the open alerts: the state that survives a restart. */
+static int load_open(struct alerts *a)
+{
+	a->n_open = 0;
+	if (store_alerts_each(a->s, 1, NULL, NULL, INT_MAX, load_one, a) < 0)
+		return db_fail(a, "loading open alerts");
+	a->loaded = 1;
+	return 0;
+}
 
 /* Queues the row's document for publishing (and alert_exec when exec is set). */
 static int queue_row(struct alerts *a, const char *id, int exec)
 {
-	sqlite3_stmt *q = NULL;
-	int rc = -1;
-	if (sqlite3_prepare_v2(store_db(a->s), "SELECT " ALERT_COLS " FROM alerts WHERE id = ?", -1,
-	                       &q, NULL) != SQLITE_OK)
-		return db_fail(a, "reading an alert");
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		cJSON *o = row_json(q);
-		char *json = cJSON_PrintUnformatted(o);
-		cJSON_Delete(o);
-		/* exec entries are marked by a leading '!' in the id, removed when run */
-		if (exec) {
-			char tagged[192];
-			snprintf(tagged, sizeof tagged, "!%s", id);
-			change_add(a, tagged, xstrdup(json));
-		}
-		change_add(a, id, json);
-		rc = 0;
-	} else
-		db_fail(a, "reading an alert");
-	sqlite3_finalize(q);
-	return rc;
-}
-
-static int run_sql(struct alerts *a, const char *sql, const char *what, const char *t1,
-                   const char *t2, const char *t3, const char *t4, const char *t5, int64_t i6,
-                   int64_t i7, int64_t i8)
-{
-	sqlite3_stmt *q = NULL;
-	int rc;
-	if (sqlite3_prepare_v2(store_db(a->s), sql, -1, &q, NULL) != SQLITE_OK)
-		return db_fail(a, what);
-	const char *t[5] = {t1, t2, t3, t4, t5};
-	for (int i = 0; i < 5; i++)
-		if (t[i])
-			sqlite3_bind_text(q, i + 1, t[i], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 6, i6);
-	sqlite3_bind_int64(q, 7, i7);
-	sqlite3_bind_int64(q, 8, i8);
-	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE)
-		return db_fail(a, what);
+	struct store_alert x;
+	cJSON *o;
+	char *json;
+	int rc = store_alert_get(a->s, id, &x);
+	if (rc <= 0)
+		return rc < 0 ? db_fail(a, "reading an alert") : 0;
+	o = row_json(&x);
+	json = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	/* exec entries are marked by a leading '!' in the id, removed when run */
+	if (exec) {
+		char tagged[STORE_ALERT_ID_MAX + 1];
+		snprintf(tagged, sizeof tagged, "!%s", id);
+		change_add(a, tagged, xstrdup(json));
+	}
+	change_add(a, id, json);
 	return 0;
 }
 
@@ -363,49 +298,49 @@ static int run_sql(struct alerts *a, const char *sql, const char *what, const ch
 static int raise_alert(struct alerts *a, int rule, const char *gw, const char *station,
                        const char *device, int64_t start_ms, int64_t now, int64_t value)
 {
+	struct store_alert x;
 	struct open_alert *o;
-	char id[192];
+	memset(&x, 0, sizeof x);
 	if (device && *device)
-		snprintf(id, sizeof id, "%s.%s.%s.%" PRId64, rule_key[rule], station, device,
+		snprintf(x.id, sizeof x.id, "%s.%s.%s.%" PRId64, rule_key[rule], station, device,
 		         start_ms / 1000);
 	else if (station && *station)
-		snprintf(id, sizeof id, "%s.%s.%" PRId64, rule_key[rule], station, start_ms / 1000);
+		snprintf(x.id, sizeof x.id, "%s.%s.%" PRId64, rule_key[rule], station,
+		         start_ms / 1000);
 	else
-		snprintf(id, sizeof id, "%s.%s.%" PRId64, rule_key[rule], gw, start_ms / 1000);
-	if (run_sql(
-	        a,
-	        "INSERT OR IGNORE INTO alerts (id, rule, severity, gw, station, device, start_ms,"
-	        " updated_ms, value) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8)",
-	        "storing an alert", id, rule_key[rule], rule_severity[rule], gw, station, start_ms,
-	        now, value) < 0)
-		return -1;
-	if (device && *device &&
-	    run_sql(a, "UPDATE alerts SET device = ?2 WHERE id = ?1", "storing an alert", id,
-	            device, NULL, NULL, NULL, 0, 0, 0) < 0)
-		return -1;
+		snprintf(x.id, sizeof x.id, "%s.%s.%" PRId64, rule_key[rule], gw, start_ms / 1000);
+	util_strlcpy(x.rule, rule_key[rule], sizeof x.rule);
+	util_strlcpy(x.severity, rule_severity[rule], sizeof x.severity);
+	util_strlcpy(x.gw, gw ? gw : "", sizeof x.gw);
+	util_strlcpy(x.station, station ? station : "", sizeof x.station);
+	util_strlcpy(x.device, device ? device : "", sizeof x.device);
+	x.start_ms = start_ms;
+	x.updated_ms = now;
+	x.value = value;
+	if (store_alert_insert(a->s, &x) < 0)
+		return db_fail(a, "storing an alert");
 	o = open_add(a);
-	util_strlcpy(o->id, id, sizeof o->id);
+	util_strlcpy(o->id, x.id, sizeof o->id);
 	o->rule = rule;
-	util_strlcpy(o->gw, gw ? gw : "", sizeof o->gw);
-	util_strlcpy(o->station, station ? station : "", sizeof o->station);
-	util_strlcpy(o->device, device ? device : "", sizeof o->device);
+	util_strlcpy(o->gw, x.gw, sizeof o->gw);
+	util_strlcpy(o->station, x.station, sizeof o->station);
+	util_strlcpy(o->device, x.device, sizeof o->device);
 	o->start_ms = start_ms;
 	o->updated_ms = now;
 	o->value = value;
 	o->seen = 1;
 	a->raised++;
-	log_warn("alert raised: %s", id);
-	return queue_row(a, id, 1);
+	log_warn("alert raised: %s", x.id);
+	return queue_row(a, x.id, 1);
 }
 
 /* Clears an open alert (index i of a->open) at now. */
 static int clear_alert(struct alerts *a, int i, int64_t now)
 {
-	char id[192];
+	char id[STORE_ALERT_ID_MAX];
 	util_strlcpy(id, a->open[i].id, sizeof id);
-	if (run_sql(a, "UPDATE alerts SET end_ms = ?6, updated_ms = ?6 WHERE id = ?1",
-	            "clearing an alert", id, NULL, NULL, NULL, NULL, now, 0, 0) < 0)
-		return -1;
+	if (store_alert_clear(a->s, id, now) < 0)
+		return db_fail(a, "clearing an alert");
 	a->open[i] = a->open[--a->n_open];
 	a->cleared++;
 	log_info("alert cleared: %s", id);
@@ -430,12 +365,8 @@ static int judge(struct alerts *a, int rule, const char *gw, const char *station
 			    value != o->value) {
 				o->value = value;
 				o->updated_ms = now;
-				if (run_sql(a,
-				            "UPDATE alerts SET value = ?6, updated_ms = ?7 WHERE "
-				            "id = ?1",
-				            "updating an alert", o->id, NULL, NULL, NULL, NULL,
-				            value, now, 0) < 0)
-					return -1;
+				if (store_alert_update(a->s, o->id, value, now) < 0)
+					return db_fail(a, "updating an alert");
 			}
 		} else if (!o->false_since)
 			o->false_since = now;
@@ -445,7 +376,6 @@ static int judge(struct alerts *a, int rule, const char *gw, const char *station
 		return raise_alert(a, rule, gw, station, device, start, now, value);
 	return 0;
 }
-
 /* Milliseconds of [from, to) that fall inside the daylight hours, local time. */
 static int64_t daylight_ms(const struct alerts *a, int64_t from, int64_t to)
 {
@@ -466,7 +396,6 @@ static int64_t daylight_ms(const struct alerts *a, int64_t from, int64_t to)
 	}
 	return sum;
 }
-
 static struct run *run_find(struct alerts *a, const char *station, const char *device)
 {
 	for (int i = 0; i < a->n_runs; i++)
@@ -483,37 +412,6 @@ static struct run *run_find(struct alerts *a, const char *station, const char *d
 	a->runs[a->n_runs].state = -1;
 	return &a->runs[a->n_runs++];
 }
-
-/* When the device's current run in state began: just after its last reading in another state. */
-static int run_since(struct alerts *a, const struct reading *last, int64_t *since)
-{
-	struct run *r = run_find(a, last->station, last->device);
-	sqlite3_stmt *q = NULL;
-	int rc;
-	if (r->state == (int)last->state) {
-		*since = r->since_ms;
-		return 0;
-	}
-	if (sqlite3_prepare_v2(store_db(a->s),
-	                       "SELECT ts FROM readings WHERE station = ?1 AND device = ?2"
-	                       " AND ts > (SELECT coalesce(max(ts), 0) FROM readings"
-	                       " WHERE station = ?1 AND device = ?2 AND state != ?3)"
-	                       " ORDER BY ts LIMIT 1",
-	                       -1, &q, NULL) != SQLITE_OK)
-		return db_fail(a, "finding when a device's state began");
-	sqlite3_bind_text(q, 1, last->station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, last->device, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 3, (int)last->state);
-	rc = sqlite3_step(q);
-	*since = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : last->ts_ms;
-	sqlite3_finalize(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(a, "finding when a device's state began");
-	r->state = (int)last->state;
-	r->since_ms = *since;
-	return 0;
-}
-
 /* Forgets the device's run: its next offline or fault run is looked up afresh. */
 static void run_forget(struct alerts *a, const char *station, const char *device)
 {
@@ -521,6 +419,24 @@ static void run_forget(struct alerts *a, const char *station, const char *device
 		if (strcmp(a->runs[i].station, station) == 0 &&
 		    strcmp(a->runs[i].device, device) == 0)
 			a->runs[i].state = -1;
+}
+/* When the device's current run in state began: just after its last reading in another state. */
+static int run_since(struct alerts *a, const struct reading *last, int64_t *since)
+{
+	struct run *r = run_find(a, last->station, last->device);
+	int rc;
+	if (r->state == (int)last->state) {
+		*since = r->since_ms;
+		return 0;
+	}
+	rc = store_state_since(a->s, last->station, last->device, (int)last->state, since);
+	if (rc < 0)
+		return db_fail(a, "finding when a device's state began");
+	if (rc == 0)
+		*since = last->ts_ms;
+	r->state = (int)last->state;
+	r->since_ms = *since;
+	return 0;
 }
 
 struct gw_ctx {
@@ -534,19 +450,9 @@ struct gw_ctx {
 /* Baseline of the loss rule: the counter value the last spool_loss alert of gw recorded. */
 static int loss_baseline(struct alerts *a, const char *gw, int64_t *out)
 {
-	sqlite3_stmt *q = NULL;
-	int rc;
-	if (sqlite3_prepare_v2(
-	        store_db(a->s),
-	        "SELECT coalesce(max(value), 0) FROM alerts WHERE rule = 'spool_loss'"
-	        " AND gw = ?",
-	        -1, &q, NULL) != SQLITE_OK)
+	if (store_alert_max_value(a->s, "spool_loss", gw, out) < 0)
 		return db_fail(a, "reading the loss baseline");
-	sqlite3_bind_text(q, 1, gw, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-	sqlite3_finalize(q);
-	return rc == SQLITE_ROW ? 0 : db_fail(a, "reading the loss baseline");
+	return 0;
 }
 
 static int judge_gateway(void *arg, const struct store_gateway *g)
@@ -592,7 +498,6 @@ fail:
 	c->failed = 1;
 	return 1;
 }
-
 static int gw_is_offline(const struct gw_ctx *c, const char *gw)
 {
 	for (int i = 0; gw && i < c->n_offline; i++)
@@ -600,7 +505,6 @@ static int gw_is_offline(const struct gw_ctx *c, const char *gw)
 			return 1;
 	return 0;
 }
-
 static int judge_devices(struct alerts *a, struct gw_ctx *gc, int64_t now)
 {
 	const struct live_conf *lc = &a->conf->live;
@@ -657,37 +561,45 @@ static int judge_devices(struct alerts *a, struct gw_ctx *gc, int64_t now)
 	}
 	return 0;
 }
+struct sweep_ctx {
+	int64_t keep_until;
+	int resync;
+	char (*ids)[STORE_ALERT_ID_MAX];
+	int *remove;
+	int n;
+};
 
-/* Publishes every retained alert again and removes cleared ones past keep_cleared_s. */
+static int sweep_one(void *arg, const struct store_alert *x)
+{
+	struct sweep_ctx *c = arg;
+	int gone = x->end_ms && x->end_ms < c->keep_until;
+	if (!gone && !c->resync)
+		return 0;
+	c->ids = xrealloc(c->ids, (size_t)(c->n + 1) * sizeof *c->ids);
+	c->remove = xrealloc(c->remove, (size_t)(c->n + 1) * sizeof *c->remove);
+	util_strlcpy(c->ids[c->n], x->id, STORE_ALERT_ID_MAX);
+	c->remove[c->n++] = gone;
+	return 0;
+}
+
+/* Publishes every retained alert again (resync) and removes cleared ones past keep_cleared_s. */
 static int sweep(struct alerts *a, int64_t now)
 {
-	sqlite3_stmt *q = NULL;
-	int64_t keep_until = now - a->conf->live.keep_cleared_s * 1000;
-	int rc;
-	if (sqlite3_prepare_v2(
-	        store_db(a->s),
-	        "SELECT id, end_ms IS NOT NULL AND end_ms < ?1 FROM alerts"
-	        " WHERE retained = 1 AND (?2 OR (end_ms IS NOT NULL AND end_ms < ?1))",
-	        -1, &q, NULL) != SQLITE_OK)
-		return db_fail(a, "listing retained alerts");
-	sqlite3_bind_int64(q, 1, keep_until);
-	sqlite3_bind_int(q, 2, a->resync);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		char id[192];
-		copy_col(q, 0, id, sizeof id);
-		if (sqlite3_column_int(q, 1)) {
-			change_add(a, id, NULL);
-			if (run_sql(a, "UPDATE alerts SET retained = 0 WHERE id = ?1",
-			            "removing a retained alert", id, NULL, NULL, NULL, NULL, 0, 0,
-			            0) < 0)
-				break;
-		} else if (queue_row(a, id, 0) < 0)
-			break;
+	struct sweep_ctx c = {now - a->conf->live.keep_cleared_s * 1000, a->resync, NULL, NULL, 0};
+	int rc = 0;
+	if (store_alerts_retained(a->s, sweep_one, &c) < 0)
+		rc = db_fail(a, "listing retained alerts");
+	for (int i = 0; rc == 0 && i < c.n; i++) {
+		if (c.remove[i]) {
+			change_add(a, c.ids[i], NULL);
+			if (store_alert_unretain(a->s, c.ids[i]) < 0)
+				rc = db_fail(a, "removing a retained alert");
+		} else
+			rc = queue_row(a, c.ids[i], 0);
 	}
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE)
-		return a->err ? -1 : db_fail(a, "listing retained alerts");
-	return 0;
+	free(c.ids);
+	free(c.remove);
+	return rc;
 }
 
 /* Runs alert_exec with the document on its stdin; never through a shell, never waited for. */
@@ -728,14 +640,12 @@ static void exec_alert(struct alerts *a, const char *json)
 	a->children = xrealloc(a->children, (size_t)(a->n_children + 1) * sizeof *a->children);
 	a->children[a->n_children++] = pid;
 }
-
 static void drop_changes(struct alerts *a)
 {
 	for (int i = 0; i < a->n_changes; i++)
 		free(a->changes[i].json);
 	a->n_changes = 0;
 }
-
 int alerts_eval(struct alerts *a, int64_t now_ms, const char **cause)
 {
 	struct gw_ctx gc = {a, now_ms, 0, NULL, 0};

@@ -4,6 +4,7 @@
  * reading means (that is rollup.c and ingest.c) and never commits on its own.
  */
 #include "store.h"
+#include "store_testing.h"
 
 #include <limits.h>
 #include <sqlite3.h>
@@ -81,6 +82,16 @@ enum stmt_id {
 	ST_PRUNE_DEVICES,
 	ST_PRUNE_DEVICE,
 	ST_PRUNE_REJECTED,
+	ST_ALERT_INSERT,
+	ST_ALERT_UPDATE,
+	ST_ALERT_CLEAR,
+	ST_ALERT_UNRETAIN,
+	ST_ALERT_GET,
+	ST_ALERT_LIST,
+	ST_ALERT_RETAINED,
+	ST_ALERT_MAX_VALUE,
+	ST_STATE_SINCE,
+	ST_REJECTED_COUNT,
 	ST_COUNT
 };
 
@@ -141,6 +152,25 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_PRUNE_DEVICES] = "SELECT DISTINCT station, device FROM daily",
     [ST_PRUNE_DEVICE] = "DELETE FROM readings WHERE station = ? AND device = ? AND ts < ?",
     [ST_PRUNE_REJECTED] = "DELETE FROM rejected WHERE received_ms < ?",
+#define ALERT_COLS                                                                                 \
+	"id, rule, severity, gw, station, device, start_ms, end_ms, updated_ms, value, retained"
+    [ST_ALERT_INSERT] = "INSERT OR IGNORE INTO alerts (" ALERT_COLS ")"
+                        " VALUES (?,?,?,?,?,?,?,NULL,?,?,1)",
+    [ST_ALERT_UPDATE] = "UPDATE alerts SET value = ?2, updated_ms = ?3 WHERE id = ?1",
+    [ST_ALERT_CLEAR] = "UPDATE alerts SET end_ms = ?2, updated_ms = ?2 WHERE id = ?1",
+    [ST_ALERT_UNRETAIN] = "UPDATE alerts SET retained = 0 WHERE id = ?1",
+    [ST_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id = ?",
+    [ST_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts"
+                      " WHERE (?1 = 0 OR end_ms IS NULL) AND (?2 IS NULL OR station = ?2)"
+                      " AND (?3 IS NULL OR gw = ?3)"
+                      " ORDER BY end_ms IS NOT NULL, start_ms DESC, id LIMIT ?4",
+    [ST_ALERT_RETAINED] = "SELECT " ALERT_COLS " FROM alerts WHERE retained = 1",
+    [ST_ALERT_MAX_VALUE] = "SELECT coalesce(max(value), 0) FROM alerts WHERE rule = ? AND gw = ?",
+    [ST_STATE_SINCE] = "SELECT ts FROM readings WHERE station = ?1 AND device = ?2"
+                       " AND ts > (SELECT coalesce(max(ts), 0) FROM readings"
+                       " WHERE station = ?1 AND device = ?2 AND state != ?3)"
+                       " ORDER BY ts LIMIT 1",
+    [ST_REJECTED_COUNT] = "SELECT count(*) FROM rejected",
 };
 
 struct store {
@@ -310,7 +340,8 @@ void store_close(struct store *s)
 	free(s);
 }
 
-struct sqlite3 *store_db(struct store *s)
+/* For unit tests only (store_testing.h). */
+sqlite3 *store_testing_db(struct store *s)
 {
 	return s->db;
 }
@@ -603,6 +634,103 @@ int store_daily_put(struct store *s, const char *station, const char *device,
 	return run(s, q, "storing a daily roll-up");
 }
 
+/* Fills the ranges' temporary table (on the connection: a read-only file allows it). */
+static int ranges_table(struct store *s, const struct store_day_range *rg, int n)
+{
+	static const char ddl[] =
+	    "CREATE TEMP TABLE IF NOT EXISTS day_ranges (seq INTEGER PRIMARY KEY,"
+	    " station TEXT NOT NULL, device TEXT NOT NULL,"
+	    " from_day INTEGER NOT NULL, to_day INTEGER NOT NULL);"
+	    "DELETE FROM temp.day_ranges";
+	static const char ins[] = "INSERT INTO temp.day_ranges VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *q = NULL;
+	int i, rc = -1;
+
+	if (sqlite3_exec(s->db, ddl, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, ins, -1, &q, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int(q, 1, i);
+		sqlite3_bind_text(q, 2, rg[i].station, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, rg[i].device, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 4, rg[i].from);
+		sqlite3_bind_int(q, 5, rg[i].to);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(q);
+	}
+	rc = 0;
+fail:
+	if (rc < 0)
+		fail(s, "listing the devices to read");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/*
+ * One query for every range: the ranges drive it (CROSS JOIN keeps them the
+ * outer loop), so each is one stretch of the daily primary key. NULL counters
+ * come back as -1 (counters and times are never negative): no type check per
+ * column.
+ */
+int store_daily_ranges(struct store *s, const struct store_day_range *rg, int n,
+                       int (*fn)(void *ctx, int i, const struct store_daily *d), void *ctx)
+{
+	static const char sql[] =
+	    "SELECT r.seq, t.day, t.kind, ifnull(t.first_ts, -1), ifnull(t.first_wh, -1),"
+	    " ifnull(t.last_ts, -1), ifnull(t.last_wh, -1), t.delta_wh, t.n_readings, t.resets,"
+	    " t.excluded, t.offline_s, t.fault_s, t.asleep_s"
+	    " FROM temp.day_ranges AS r CROSS JOIN daily AS t"
+	    " ON t.station = r.station AND t.device = r.device"
+	    " AND t.day BETWEEN r.from_day AND r.to_day"
+	    " ORDER BY r.seq, t.day";
+	sqlite3_stmt *q = NULL;
+	struct store_daily d;
+	int rc, ret = -1;
+
+	if (n <= 0)
+		return 0;
+	if (ranges_table(s, rg, n) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+		fail(s, "reading table \"daily\"");
+		goto done;
+	}
+	memset(&d, 0, sizeof d);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int i = sqlite3_column_int(q, 0);
+		if (i < 0 || i >= n)
+			continue;
+		d.day = sqlite3_column_int(q, 1);
+		d.kind = sqlite3_column_int(q, 2);
+		d.first_ts = sqlite3_column_int64(q, 3);
+		d.first_wh = sqlite3_column_int64(q, 4);
+		d.last_ts = sqlite3_column_int64(q, 5);
+		d.last_wh = sqlite3_column_int64(q, 6);
+		d.has_first = d.first_ts >= 0 && d.first_wh >= 0;
+		d.has_last = d.last_ts >= 0 && d.last_wh >= 0;
+		d.delta_wh = sqlite3_column_int64(q, 7);
+		d.n_readings = sqlite3_column_int64(q, 8);
+		d.resets = sqlite3_column_int64(q, 9);
+		d.excluded = sqlite3_column_int64(q, 10);
+		d.offline_s = sqlite3_column_int64(q, 11);
+		d.fault_s = sqlite3_column_int64(q, 12);
+		d.asleep_s = sqlite3_column_int64(q, 13);
+		if (fn(ctx, i, &d) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		fail(s, "reading table \"daily\"");
+		goto done;
+	}
+	ret = 0;
+done:
+	sqlite3_finalize(q);
+	return ret;
+}
+
 int store_hourly_get(struct store *s, const char *station, const char *device, int32_t day,
                      int hour, struct store_hourly *h)
 {
@@ -827,4 +955,177 @@ fail:
 int store_reading_good(const struct reading *r)
 {
 	return (r->has & READING_HAS_ENERGY) && !(r->quality & BAD_COUNTER);
+}
+
+/* ---- alerts (schema version 2; allocator/ingest/alerts.c, docs/serve.md) ---- */
+
+static void bind_text_or_null(sqlite3_stmt *q, int i, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+int store_alert_insert(struct store *s, const struct store_alert *a)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_INSERT);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, a->rule, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, a->severity, -1, SQLITE_STATIC);
+	bind_text_or_null(q, 4, a->gw);
+	bind_text_or_null(q, 5, a->station);
+	bind_text_or_null(q, 6, a->device);
+	sqlite3_bind_int64(q, 7, a->start_ms);
+	sqlite3_bind_int64(q, 8, a->updated_ms);
+	sqlite3_bind_int64(q, 9, a->value);
+	return run(s, q, "storing an alert");
+}
+
+int store_alert_update(struct store *s, const char *id, int64_t value, int64_t updated_ms)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_UPDATE);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, value);
+	sqlite3_bind_int64(q, 3, updated_ms);
+	return run(s, q, "updating an alert");
+}
+
+int store_alert_clear(struct store *s, const char *id, int64_t end_ms)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_CLEAR);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, end_ms);
+	return run(s, q, "clearing an alert");
+}
+
+int store_alert_unretain(struct store *s, const char *id)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_UNRETAIN);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	return run(s, q, "marking an alert removed from the broker");
+}
+
+static void alert_row(sqlite3_stmt *q, struct store_alert *a)
+{
+	memset(a, 0, sizeof *a);
+	col_text(q, 0, a->id, sizeof a->id);
+	col_text(q, 1, a->rule, sizeof a->rule);
+	col_text(q, 2, a->severity, sizeof a->severity);
+	col_text(q, 3, a->gw, sizeof a->gw);
+	col_text(q, 4, a->station, sizeof a->station);
+	col_text(q, 5, a->device, sizeof a->device);
+	a->start_ms = sqlite3_column_int64(q, 6);
+	a->end_ms = sqlite3_column_type(q, 7) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 7);
+	a->updated_ms = sqlite3_column_int64(q, 8);
+	a->value = sqlite3_column_int64(q, 9);
+	a->retained = sqlite3_column_int(q, 10);
+}
+
+int store_alert_get(struct store *s, const char *id, struct store_alert *out)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_GET);
+	int rc;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		alert_row(q, out);
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s, "reading an alert");
+	return rc == SQLITE_ROW;
+}
+
+/* Steps an alert SELECT (already bound), calling fn per row; the statement is reset after. */
+static int alert_rows(struct store *s, sqlite3_stmt *q,
+                      int (*fn)(void *ctx, const struct store_alert *a), void *ctx)
+{
+	struct store_alert a;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		alert_row(q, &a);
+		if (fn(ctx, &a))
+			break;
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, "listing alerts");
+}
+
+int store_alerts_each(struct store *s, int open_only, const char *station, const char *gw,
+                      int limit, int (*fn)(void *ctx, const struct store_alert *a), void *ctx)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_LIST);
+	if (!q)
+		return -1;
+	sqlite3_bind_int(q, 1, open_only);
+	if (station)
+		sqlite3_bind_text(q, 2, station, -1, SQLITE_STATIC);
+	if (gw)
+		sqlite3_bind_text(q, 3, gw, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 4, limit);
+	return alert_rows(s, q, fn, ctx);
+}
+
+int store_alerts_retained(struct store *s, int (*fn)(void *ctx, const struct store_alert *a),
+                          void *ctx)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_RETAINED);
+	if (!q)
+		return -1;
+	return alert_rows(s, q, fn, ctx);
+}
+
+int store_alert_max_value(struct store *s, const char *rule, const char *gw, int64_t *out)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_MAX_VALUE);
+	int rc;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, rule, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, gw, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? 0 : fail(s, "reading an alert's baseline");
+}
+
+int store_state_since(struct store *s, const char *station, const char *device, int state,
+                      int64_t *since_ms)
+{
+	sqlite3_stmt *q = stmt(s, ST_STATE_SINCE);
+	int rc;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, state);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*since_ms = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s, "finding when a device's state began");
+	return rc == SQLITE_ROW;
+}
+
+int store_rejected_count(struct store *s, int64_t *out)
+{
+	sqlite3_stmt *q = stmt(s, ST_REJECTED_COUNT);
+	int rc;
+	if (!q)
+		return -1;
+	rc = sqlite3_step(q);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? 0 : fail(s, "counting rejects");
 }

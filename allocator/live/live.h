@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "fleet.h"
 #include "store.h"
 
 #define LIVE_DAYS 30

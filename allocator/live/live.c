@@ -7,12 +7,15 @@
 #include "live.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alerts.h"
 #include "caltime.h"
 #include "energy.h"
+#include "fleet.h"
+#include "format.h"
 #include "report.h"
 #include "util.h"
 
@@ -176,14 +179,14 @@ struct live_snapshot *live_snapshot_build(struct store *s, const struct fleet *f
 	p.target_fen_per_year = conf->target_fen_per_year;
 	p.expected_interval_s = conf->expected_interval_s;
 	p.meter_tolerance_permille = conf->meter_tolerance_permille;
-	if (!(rep = report_build(store_db(s), f, &p, cause)))
+	if (!(rep = report_build(s, f, &p, cause)))
 		goto fail;
 	ep.year = y;
 	ep.month = m;
 	ep.n_months = 2;
 	ep.expected_interval_s = conf->expected_interval_s > 0 ? conf->expected_interval_s : 60;
 	ep.tolerance_permille = conf->meter_tolerance_permille;
-	if (!(en = energy_load(store_db(s), f, &ep, cause)))
+	if (!(en = energy_load(s, f, &ep, cause)))
 		goto fail;
 	first0 = energy_month_first_day(en, 0, &nd0);
 	first1 = energy_month_first_day(en, 1, &nd1);
@@ -191,7 +194,7 @@ struct live_snapshot *live_snapshot_build(struct store *s, const struct fleet *f
 		*cause = xstrdup(store_error(s));
 		goto fail;
 	}
-	if (!(alerts = alerts_list(store_db(s), 1, NULL, NULL, 100000, cause)))
+	if (!(alerts = alerts_list(s, 1, NULL, NULL, 100000, cause)))
 		goto fail;
 
 	root = cJSON_CreateObject();
@@ -289,14 +292,14 @@ struct live_snapshot *live_snapshot_build(struct store *s, const struct fleet *f
 		}
 		num(o, "today_wh", fig[i].today_wh);
 		num(o, "month_wh", rs->e.energy_wh);
-		str(o, "month_source", report_source_key(rs->e.source));
+		str(o, "month_source", format_source_key(rs->e.source));
 		num(o, "month_fen", rs->r.revenue_fen);
 		num(o, "completeness_permille", rs->completeness_permille);
 		fl = cJSON_AddArrayToObject(o, "flags");
 		for (int k = 0; k < RFLAG_COUNT; k++)
 			if (rs->flags & (1u << k))
 				cJSON_AddItemToArray(
-				    fl, cJSON_CreateString(report_flag_key((enum report_flag)k)));
+				    fl, cJSON_CreateString(format_flag_key((enum report_flag)k)));
 		vs = cJSON_AddArrayToObject(o, "villages");
 		for (int k = 0; k < st->n_shares; k++) {
 			cJSON *v = cJSON_CreateObject();
@@ -372,8 +375,8 @@ struct live_snapshot *live_snapshot_build(struct store *s, const struct fleet *f
 			const struct report_reason *x = &rv->reasons[k];
 			char text[512];
 			cJSON *rr = cJSON_CreateObject();
-			report_reason_describe(rep, x, text, sizeof text);
-			str(rr, "kind", report_reason_key(x->kind));
+			format_reason_describe(rep, x, text, sizeof text);
+			str(rr, "kind", format_reason_key(x->kind));
 			str(rr, "station", x->station >= 0 ? f->stations[x->station].id : NULL);
 			str(rr, "station_name",
 			    x->station >= 0 ? f->stations[x->station].name : NULL);
@@ -604,7 +607,6 @@ char *live_station_json(const struct live_snapshot *ls, struct store *s, const c
 	const cJSON *st = find_id(cJSON_GetObjectItem(ls->root, "stations"), id), *dv;
 	cJSON *o = NULL, *hours, *al;
 	char *out = NULL, *cause = NULL;
-	sqlite3_stmt *q = NULL;
 	int64_t inv[24] = {0}, met[24] = {0}, peak[24] = {0};
 	int has_meter = 0;
 
@@ -613,31 +615,24 @@ char *live_station_json(const struct live_snapshot *ls, struct store *s, const c
 		return NULL;
 	*status = 500;
 	o = cJSON_Duplicate(st, 1);
-	if (sqlite3_prepare_v2(
-	        store_db(s),
-	        "SELECT hour, wh, peak_w FROM hourly WHERE station = ? AND device = ?"
-	        " AND day = ?",
-	        -1, &q, NULL) != SQLITE_OK)
-		goto done;
 	cJSON_ArrayForEach(dv, cJSON_GetObjectItem(st, "devices"))
 	{
 		const char *did = cJSON_GetObjectItem(dv, "id")->valuestring;
 		int meter = strcmp(cJSON_GetObjectItem(dv, "kind")->valuestring, "meter") == 0;
-		sqlite3_reset(q);
-		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, did, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 3, ls->today);
-		while (sqlite3_step(q) == SQLITE_ROW) {
-			int h = sqlite3_column_int(q, 0);
-			if (h < 0 || h > 23)
+		for (int h = 0; h < 24; h++) {
+			struct store_hourly hr;
+			int rc = store_hourly_get(s, id, did, ls->today, h, &hr);
+			if (rc < 0)
+				goto done;
+			if (rc == 0)
 				continue;
 			if (meter) {
-				met[h] += sqlite3_column_int64(q, 1);
+				met[h] += hr.wh;
 				has_meter = 1;
 			} else {
-				inv[h] += sqlite3_column_int64(q, 1);
-				if (sqlite3_column_int64(q, 2) > peak[h])
-					peak[h] = sqlite3_column_int64(q, 2);
+				inv[h] += hr.wh;
+				if (hr.has_peak && hr.peak_w > peak[h])
+					peak[h] = hr.peak_w;
 			}
 		}
 	}
@@ -651,14 +646,13 @@ char *live_station_json(const struct live_snapshot *ls, struct store *s, const c
 		num(x, "peak_w", peak[h]);
 		cJSON_AddItemToArray(hours, x);
 	}
-	if (!(al = alerts_list(store_db(s), 0, id, NULL, 50, &cause)))
+	if (!(al = alerts_list(s, 0, id, NULL, 50, &cause)))
 		goto done;
 	cJSON_AddItemToObject(o, "alerts", al);
 	out = cJSON_PrintUnformatted(o);
 	*status = 200;
 done:
 	free(cause);
-	sqlite3_finalize(q);
 	cJSON_Delete(o);
 	return out;
 }

@@ -11,10 +11,10 @@
 #define PVMON_ALLOCATOR_ALERTS_H
 
 #include <cjson/cJSON.h>
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "config.h"
+#include "fleet.h"
 #include "store.h"
 
 /*
@@ -46,7 +46,7 @@ void alerts_counts(const struct alerts *a, int64_t *raised, int64_t *cleared);
  * open_only; only those of station (or gw) when given; at most limit. NULL and
  * *cause (new string) on error.
  */
-cJSON *alerts_list(sqlite3 *db, int open_only, const char *station, const char *gw, int limit,
+cJSON *alerts_list(struct store *s, int open_only, const char *station, const char *gw, int limit,
                    char **cause);
 
 #endif

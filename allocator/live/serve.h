@@ -7,6 +7,7 @@
 #define PVMON_ALLOCATOR_SERVE_H
 
 #include "config.h"
+#include "fleet.h"
 
 struct serve; /* opaque */
 
