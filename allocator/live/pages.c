@@ -10,7 +10,7 @@
 
 #include "util.h"
 
-/* Generated from allocator/web/ by the Makefile: const char dash_css[], dash_js[]. */
+/* Generated from allocator/live/web/ by the Makefile: const char dash_css[], dash_js[]. */
 #include "dash_css.h"
 #include "dash_js.h"
 

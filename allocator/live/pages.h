@@ -1,7 +1,7 @@
 /*
  * pages: the dashboard's HTML (docs/serve.md): one small page shell per view
  * with the catalogue's texts for the language, the inline stylesheet and
- * script (allocator/web/), nothing fetched from elsewhere. The script renders
+ * script (allocator/live/web/), nothing fetched from elsewhere. The script renders
  * the view from the JSON API and refreshes it. Returned strings are new.
  */
 #ifndef PVMON_ALLOCATOR_PAGES_H

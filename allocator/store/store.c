@@ -48,7 +48,7 @@ static const char *const migrations[] = {
     " station TEXT NOT NULL, device TEXT NOT NULL, day INTEGER NOT NULL,"
     " hour INTEGER NOT NULL, wh INTEGER NOT NULL DEFAULT 0, n INTEGER NOT NULL DEFAULT 0,"
     " peak_w INTEGER, PRIMARY KEY (station, device, day, hour)) WITHOUT ROWID;",
-    /* 1 -> 2: alerts (allocator/alerts.c) */
+    /* 1 -> 2: alerts (allocator/ingest/alerts.c) */
     "CREATE TABLE alerts ("
     " id TEXT PRIMARY KEY, rule TEXT NOT NULL, severity TEXT NOT NULL,"
     " gw TEXT, station TEXT, device TEXT, start_ms INTEGER NOT NULL, end_ms INTEGER,"
