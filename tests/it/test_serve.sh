@@ -1,7 +1,8 @@
 #!/bin/sh
 # pvmon-allocator serve against a demo-like database while ingest runs: the API's figures equal
 # the report's and the store's, /metrics parses with promtool, bad requests get a 4xx and the
-# server keeps serving, basic auth from a password file, and a bounded load test with wrk while
+# server keeps serving, basic auth from a password file, HTTPS from tls_cert/tls_key, and a
+# bounded load test with wrk while
 # ingest writes at full rate stays free of errors (figures printed for docs/serve.md).
 . tests/it/lib.sh
 . tests/it/collector.sh
@@ -96,6 +97,23 @@ check "with a wrong password: 401" [ "$(code -u 'county:wrong' "http://127.0.0.1
 check "with the password from the file: 200" [ "$(code -u 'county:s3cret pass' "http://127.0.0.1:$AP/api/v1/overview")" = 200 ]
 check "the password is not on serve's command line" sh -c "! grep -q s3cret /proc/$AUTH_PID/cmdline"
 stop "$AUTH_PID"
+
+# ---- HTTPS from serve.tls_cert / serve.tls_key ----
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$D/serve-key.pem" -out "$D/serve-cert.pem" \
+	-days 2 -subj "/CN=127.0.0.1" >/dev/null 2>&1 || fail "a test certificate is made"
+TP=$(free_port)
+sed "0,/{/s//{ \"serve\": { \"listen\": \"127.0.0.1:$TP\", \"tls_cert\": \"serve-cert.pem\", \"tls_key\": \"serve-key.pem\" },/" \
+	"$D/central.json" >"$D/central-tls.json"
+bg serve-tls "$PVMON_BIN/pvmon-allocator" serve -c "$D/central-tls.json"
+TLS_PID=$LAST_PID
+wait_port "$TP" || { fail "serve with TLS listens"; cat "$IT_TMP/serve-tls.log"; }
+check "with tls_cert and tls_key it speaks HTTPS" \
+	[ "$(code --cacert "$D/serve-cert.pem" "https://127.0.0.1:$TP/api/v1/overview")" = 200 ]
+check "and plain HTTP gets no page" sh -c "[ \$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 'http://127.0.0.1:$TP/') != 200 ]"
+stop "$TLS_PID"
+sed 's/"serve-key.pem"/"no-such-key.pem"/' "$D/central-tls.json" >"$D/central-tls-bad.json"
+"$PVMON_BIN/pvmon-allocator" serve -c "$D/central-tls-bad.json" >"$IT_TMP/tls-bad.out" 2>&1
+check "a missing key file is refused by name" grep -q "no-such-key.pem" "$IT_TMP/tls-bad.out"
 
 # ---- load: wrk against serve while ingest writes at full rate ----
 GW=$(sed -n 's/.*"gateway": "\([^"]*\)".*/\1/p' "$D"/collector-*.json | head -1)
