@@ -2,8 +2,8 @@
 # pvmon-allocator serve against a demo-like database while ingest runs: the API's figures equal
 # the report's and the store's, /metrics parses with promtool, bad requests get a 4xx and the
 # server keeps serving, basic auth from a password file, HTTPS from tls_cert/tls_key, and a
-# bounded load test with wrk while
-# ingest writes at full rate stays free of errors (figures printed for docs/serve.md).
+# bounded load test with wrk while ingest writes at full rate stays free of errors (figures
+# printed for docs/serve.md).
 . tests/it/lib.sh
 . tests/it/collector.sh
 . tests/it/serve_fixture.sh
