@@ -471,6 +471,7 @@ struct report *report_build(struct store *db, const struct fleet *f, const struc
 	ep.n_months = TARGET_WINDOW;
 	ep.expected_interval_s = p->expected_interval_s > 0 ? p->expected_interval_s : 60;
 	ep.tolerance_permille = p->meter_tolerance_permille;
+	ep.reach_days = p->reach_days;
 	e = energy_load(db, f, &ep, cause);
 	if (!e)
 		goto fail;
