@@ -156,6 +156,36 @@ static void a_station_without_data_is_a_reason_for_its_villages(void)
 	sqlite3_close(db);
 }
 
+static void every_flagged_station_is_counted_even_for_a_counter_reset_only(void)
+{
+	sqlite3 *db = fixture_db(NULL);
+	struct fleet *f = two_station_fleet();
+	struct report *r;
+	char sql[160];
+	june_days(db, "s1", "m1", 1, 1000000);
+	june_days(db, "s1", "inv1", 0, 500000);
+	june_days(db, "s1", "inv2", 0, 500000);
+	june_days(db, "s2", "m1", 1, 1000000);
+	june_days(db, "s2", "inv1", 0, 500000);
+	june_days(db, "s2", "inv2", 0, 500000);
+	/* s2's inverter was replaced on 10 June: its counter restarted */
+	snprintf(
+	    sql, sizeof sql,
+	    "UPDATE daily SET resets = 1 WHERE station = 's2' AND device = 'inv1' AND day = %d",
+	    (int)caltime_days(2019, 6, 10));
+	CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	r = june_report(db, f);
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_INT(r->stations[0].flags, 0);
+		CHECK_INT(r->stations[1].flags, 1u << RFLAG_COUNTER_RESET);
+		CHECK_INT(r->totals.n_flagged_stations, 1);
+	}
+	report_free(r);
+	fleet_free(f);
+	sqlite3_close(db);
+}
+
 /* Whether a village has a reason of kind for station s. */
 static int has_reason(const struct report_village *rv, enum report_reason_kind kind, int s,
                       int64_t value)
@@ -313,5 +343,6 @@ int main(void)
 	RUN(earlier_months_without_data_and_a_weak_year_are_reasons_too);
 	RUN(a_village_short_only_by_its_shares_is_told_so_with_its_capacity);
 	RUN(random_fleets_allocate_exactly_what_the_stations_can_distribute);
+	RUN(every_flagged_station_is_counted_even_for_a_counter_reset_only);
 	return harness_end();
 }
