@@ -22,8 +22,7 @@
 #include "publish.h"
 #include "spool.h"
 #include "util.h"
-
-#define COLLECTOR_VERSION "0.1.0"
+#include "version.h"
 
 static volatile sig_atomic_t got_stop, got_hup;
 static struct pub *signal_pub; /* woken by signal handlers */
@@ -93,7 +92,7 @@ static void send_status(struct app *a, const char *state)
 
 	s.gw = a->conf->gateway;
 	s.state = state;
-	s.version = COLLECTOR_VERSION;
+	s.version = PVMON_VERSION;
 	s.ts_ms = util_now_ms();
 	s.started_ms = a->started_ms;
 	spool_stats(a->spool, &s.spool);
@@ -421,7 +420,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("pvmon-collector %s\n", COLLECTOR_VERSION);
+			printf("pvmon-collector %s\n", PVMON_VERSION);
 			return 0;
 		} else {
 			fprintf(stderr, "pvmon-collector: unknown argument \"%s\"\n", argv[i]);
