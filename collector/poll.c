@@ -375,7 +375,7 @@ static void poll_device(struct poller *p, struct dev *d, struct reading *r, int 
 		int suppressed = 0;
 		char refusals[96];
 
-		if (!why && refused > 0) {
+		if (!why && refused > 0 && bus_err_is_bad_address(err)) {
 			if (refused == d->map.n_reads)
 				snprintf(
 				    refusals, sizeof refusals,
