@@ -266,6 +266,10 @@ static void set_avail(struct poller *p, struct dev *d, enum poll_avail a, int64_
 	} else if (a == AVAIL_ASLEEP) {
 		log_info("device %s/%s (bus %s unit %d): not answering (%s): asleep", d->c->station,
 		         d->c->id, p->c->id, d->c->unit, why);
+	} else if (p->o.once) {
+		/* one round only: nothing will be retried */
+		log_warn("device %s/%s (bus %s unit %d): not answering (%s): offline",
+		         d->c->station, d->c->id, p->c->id, d->c->unit, why);
 	} else {
 		log_warn("device %s/%s (bus %s unit %d): not answering (%s): offline, retrying up "
 		         "to every %d s",

@@ -58,6 +58,7 @@ check "... the device's line names host:port and unit, and says no reply" \
 check "... and suggests checking the unit id" sh -c "echo '$OUT' | grep 'st1/inv07' | grep -q 'unit id'"
 check "... the device that answered still has its line" has "^answered  *st1/inv01"
 check "... the summary counts the one that did not" has "1 of 2 devices answered"
+check "... and nothing promises a retry that a single round never makes" sh -c "! echo '$OUT' | grep -q retrying"
 
 # 3. a refused port: nothing listens there
 FREE=$(free_port)
