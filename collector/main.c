@@ -329,9 +329,9 @@ static int run_once(struct app *a, int64_t timeout_s, int64_t ack_wait_s)
 	int64_t deadline = util_mono_ms() + timeout_s * 1000;
 	int answered;
 
-	printf("--once: gateway %s: polling %d devices on %d buses; broker %s:%d\n",
-	       a->conf->gateway, a->n_devices, a->n_pollers, a->conf->broker.host,
-	       a->conf->broker.port);
+	printf("--once: gateway %s: polling %d device%s on %d bus%s; broker %s:%d\n",
+	       a->conf->gateway, a->n_devices, a->n_devices == 1 ? "" : "s", a->n_pollers,
+	       a->n_pollers == 1 ? "" : "es", a->conf->broker.host, a->conf->broker.port);
 	fflush(stdout);
 	/* every device is polled once before anything is published (no deadline: each
 	 * device costs at most its bus's timeouts, and its line says what happened) */
