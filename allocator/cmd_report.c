@@ -18,7 +18,7 @@
 static const char usage[] =
     "usage: pvmon-allocator report -c central.json --month YYYY-MM\n"
     "                              [--format text|csv|json|html] [-o FILE]\n"
-    "                              [--generated-at TEXT]\n";
+    "                              [--lang zh|en] [--generated-at TEXT]\n";
 
 /* Writes the report to path through a temporary file renamed into place. */
 static int write_file(const struct report *r, enum report_format fmt, const char *path,
@@ -58,11 +58,12 @@ int report_cmd(int argc, char **argv)
 	    {"format", required_argument, NULL, 'f'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"generated-at", required_argument, NULL, 'g'},
+	    {"lang", required_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *conf_path = NULL, *month = NULL, *format = "text", *output = NULL,
-	           *generated_at = NULL;
+	           *generated_at = NULL, *lang = NULL;
 	struct central_conf *cc = NULL;
 	struct fleet *fleet = NULL;
 	struct report *r = NULL;
@@ -89,6 +90,9 @@ int report_cmd(int argc, char **argv)
 			break;
 		case 'g':
 			generated_at = optarg;
+			break;
+		case 'l':
+			lang = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -121,8 +125,15 @@ int report_cmd(int argc, char **argv)
 		        format);
 		return 2;
 	}
+	if (lang && msg_lang_parse(lang, &p.lang) < 0) {
+		fprintf(stderr, "pvmon-allocator report: --lang: expected zh or en, got \"%s\"\n",
+		        lang);
+		return 2;
+	}
 	if (central_conf_load(conf_path, &cc, &cause) < 0)
 		goto fail;
+	if (!lang)
+		p.lang = (enum msg_lang)cc->lang;
 	if (caltime_set_zone(cc->timezone) < 0) {
 		cause = xasprintf("%s: timezone: unknown zone \"%s\"", conf_path, cc->timezone);
 		goto fail;

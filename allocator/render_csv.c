@@ -60,8 +60,8 @@ static void section(FILE *out, const char *name, const char *columns)
 	fprintf(out, "\r\nsection,%s\r\n%s\r\n", name, columns);
 }
 
-/* Station flags joined by ';'. */
-static void flags(FILE *out, unsigned fl)
+/* Station flags joined by ';' (English: the machine names, as always). */
+static void flags(FILE *out, const struct report *r, unsigned fl)
 {
 	char buf[256] = "";
 	int i;
@@ -70,7 +70,8 @@ static void flags(FILE *out, unsigned fl)
 			continue;
 		if (buf[0])
 			strncat(buf, ";", sizeof buf - strlen(buf) - 1);
-		strncat(buf, report_flag_key((enum report_flag)i), sizeof buf - strlen(buf) - 1);
+		strncat(buf, report_flag_text(r->lang, (enum report_flag)i),
+		        sizeof buf - strlen(buf) - 1);
 	}
 	field(out, buf, 0);
 }
@@ -130,7 +131,7 @@ int render_csv(const struct report *r, FILE *out)
 		const struct report_station *rs = &r->stations[i];
 		field(out, rs->st->id, 1);
 		field(out, rs->st->name, 0);
-		field(out, report_source_key(rs->e.source), 0);
+		field(out, report_source_text(r->lang, rs->e.source), 0);
 		kwh(out, rs->e.energy_wh);
 		kwh(out, rs->e.meter_wh);
 		kwh(out, rs->e.inverter_wh);
@@ -153,7 +154,7 @@ int render_csv(const struct report *r, FILE *out)
 		yuan(out, rs->r.costs_fen);
 		yuan(out, rs->r.distributable_fen);
 		yuan(out, rs->r.deficit_fen);
-		flags(out, rs->flags);
+		flags(out, r, rs->flags);
 		fputs("\r\n", out);
 	}
 
@@ -191,7 +192,10 @@ int render_csv(const struct report *r, FILE *out)
 		          ? r->townships[rv->v->township].t->id
 		          : "",
 		      0);
-		field(out, target_status_key(rv->t.status), 0);
+		field(out,
+		      r->lang == MSG_EN ? target_status_key(rv->t.status)
+		                        : report_status_text(r->lang, rv->t.status),
+		      0);
 		yuan(out, rv->t.month_fen);
 		yuan(out, rv->t.ytd_fen);
 		yuan(out, rv->t.t12_fen);
@@ -220,7 +224,10 @@ int render_csv(const struct report *r, FILE *out)
 		for (j = 0; j < rv->n_reasons; j++) {
 			const struct report_reason *x = &rv->reasons[j];
 			field(out, rv->v->id, 1);
-			field(out, target_status_key(rv->t.status), 0);
+			field(out,
+			      r->lang == MSG_EN ? target_status_key(rv->t.status)
+			                        : report_status_text(r->lang, rv->t.status),
+			      0);
 			field(out, report_reason_key(x->kind), 0);
 			field(out, x->station >= 0 ? r->stations[x->station].st->id : "", 0);
 			num(out, x->value);

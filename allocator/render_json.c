@@ -116,6 +116,7 @@ static void station(struct jw *w, const struct report *r, const struct report_st
 	jw_int(w, "capacity_w", rs->st->capacity_w);
 	jw_bool(w, "in_service", rs->r.in_service);
 	jw_str(w, "source", report_source_key(rs->e.source));
+	jw_str(w, "source_text", report_source_text(r->lang, rs->e.source));
 	jw_int(w, "energy_wh", rs->e.energy_wh);
 	jw_int(w, "meter_wh", rs->e.meter_wh);
 	jw_int(w, "inverter_wh", rs->e.inverter_wh);
@@ -164,7 +165,11 @@ static void station(struct jw *w, const struct report *r, const struct report_st
 		if (rs->flags & (1u << j))
 			jw_str(w, NULL, report_flag_key((enum report_flag)j));
 	jw_close(w, ']');
-	(void)r;
+	jw_open(w, "flags_text", '[');
+	for (j = 0; j < RFLAG_COUNT; j++)
+		if (rs->flags & (1u << j))
+			jw_str(w, NULL, report_flag_text(r->lang, (enum report_flag)j));
+	jw_close(w, ']');
 	jw_close(w, '}');
 }
 
@@ -181,6 +186,7 @@ static void village(struct jw *w, const struct report *r, const struct report_vi
 	           ? r->townships[rv->v->township].t->id
 	           : NULL);
 	jw_str(w, "status", target_status_key(rv->t.status));
+	jw_str(w, "status_text", report_status_text(r->lang, rv->t.status));
 	jw_int(w, "month_fen", rv->t.month_fen);
 	jw_int(w, "ytd_fen", rv->t.ytd_fen);
 	jw_int(w, "t12_fen", rv->t.t12_fen);
@@ -232,6 +238,7 @@ int render_json(const struct report *r, FILE *out)
 	w.depth = 1;
 	w.first[1] = 1;
 	jw_str(&w, "schema", "pvmon.report/1");
+	jw_str(&w, "lang", msg_lang_code(r->lang));
 	jw_str(&w, "month", r->month_name);
 	jw_str(&w, "county", r->fleet->county);
 	jw_str(&w, "timezone", r->timezone);

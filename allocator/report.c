@@ -197,6 +197,12 @@ static void station_figures(struct report *r, const struct energy *e)
 		rs->st = &r->fleet->stations[s];
 		rs->index = s;
 		rs->e = *energy_month_get(e, s, TARGET_WINDOW - 1);
+		{
+			const int64_t *dw = energy_days(e, s, TARGET_WINDOW - 1);
+			int d;
+			for (d = 0; d < r->ndays && d < 31; d++)
+				rs->days_wh[d] = dw ? dw[d] : 0;
+		}
 		rs->yield_wh_per_kwp = -1;
 		if (rs->st->capacity_w > 0 && rs->e.source != ENERGY_NONE) {
 			rs->yield_wh_per_kwp =
@@ -214,6 +220,19 @@ static void station_figures(struct report *r, const struct energy *e)
 		r->median_yield_wh_per_kwp = n % 2 ? ys[n / 2] : (ys[n / 2 - 1] + ys[n / 2]) / 2;
 	}
 	free(ys);
+	{
+		int64_t got = 0, want = 0;
+		for (s = 0; s < r->n_stations; s++) {
+			struct report_station *rs = &r->stations[s];
+			rs->pr_permille =
+			    rs->yield_wh_per_kwp >= 0 && r->median_yield_wh_per_kwp > 0
+			        ? rs->yield_wh_per_kwp * 1000 / r->median_yield_wh_per_kwp
+			        : -1;
+			got += rs->e.readings < rs->e.expected ? rs->e.readings : rs->e.expected;
+			want += rs->e.expected;
+		}
+		r->completeness_permille = want > 0 ? got * 1000 / want : 0;
+	}
 	for (s = 0; s < r->n_stations; s++) {
 		struct report_station *rs = &r->stations[s];
 		unsigned fl = 0;
@@ -270,13 +289,21 @@ static void window_figures(struct report *r, const struct energy *e)
 			if (m->source != ENERGY_NONE && st->capacity_w > 0)
 				ys[n++] = (int64_t)((__int128)m->energy_wh * 1000 / st->capacity_w);
 		}
+		r->band_lo[k] = r->band_mid[k] = r->band_hi[k] = -1;
 		if (n > 0) {
 			qsort(ys, (size_t)n, sizeof *ys, i64_cmp);
 			median = n % 2 ? ys[n / 2] : (ys[n / 2 - 1] + ys[n / 2]) / 2;
+			r->band_lo[k] = ys[(n - 1) / 4];
+			r->band_mid[k] = median;
+			r->band_hi[k] = ys[(n - 1) * 3 / 4];
 		}
 		for (s = 0; s < r->n_stations; s++) {
 			const struct fleet_station *st = &r->fleet->stations[s];
 			const struct energy_month *m = energy_month_get(e, s, k);
+			r->stations[s].months_yield[k] =
+			    m->source != ENERGY_NONE && st->capacity_w > 0
+			        ? (int64_t)((__int128)m->energy_wh * 1000 / st->capacity_w)
+			        : -1;
 			if (st->commissioned_day > first + nd - 1)
 				continue; /* not yet in service */
 			if (m->source == ENERGY_NONE) {
@@ -485,6 +512,7 @@ struct report *report_build(sqlite3 *db, const struct fleet *f, const struct rep
 	r->target_fen_per_year = p->target_fen_per_year;
 	r->expected_interval_s = ep.expected_interval_s;
 	r->meter_tolerance_permille = p->meter_tolerance_permille;
+	r->lang = p->lang;
 	r->n_stations = f->n_stations;
 	r->stations = xcalloc((size_t)f->n_stations + 1, sizeof *r->stations);
 	r->n_villages = f->n_villages;
@@ -640,72 +668,4 @@ void report_kwh(int64_t wh, char *buf, size_t size)
 	char g[40];
 	group(a, ',', g, sizeof g);
 	snprintf(buf, size, "%s%s", kwh < 0 ? "-" : "", g);
-}
-
-/* One line for a reason. */
-void report_reason_describe(const struct report *r, const struct report_reason *x, char *buf,
-                            size_t size)
-{
-	const char *name = x->station >= 0 ? r->stations[x->station].st->name : "";
-	char a[48], b[48], c[48];
-	int64_t diff;
-
-	if (!name || !*name)
-		name = x->station >= 0 ? r->stations[x->station].st->id : "";
-	switch (x->kind) {
-	case REASON_NO_DATA:
-		snprintf(buf, size, "%s: no data this month (no good meter or inverter counter)",
-		         name);
-		break;
-	case REASON_MISSING_DATA:
-		snprintf(buf, size, "%s: data %lld.%lld%% complete, longest gap %lld h", name,
-		         (long long)(x->value / 10), (long long)(x->value % 10),
-		         (long long)(x->ref / 3600));
-		break;
-	case REASON_OFFLINE:
-		snprintf(buf, size, "%s: devices offline %lld device-hours", name,
-		         (long long)(x->value / 3600));
-		break;
-	case REASON_FAULT:
-		snprintf(buf, size, "%s: devices in fault %lld device-hours", name,
-		         (long long)(x->value / 3600));
-		break;
-	case REASON_LOW_YIELD:
-		snprintf(buf, size, "%s: specific yield %lld.%lld kWh/kWp, fleet median %lld.%lld",
-		         name, (long long)(x->value / 1000), (long long)(x->value % 1000 / 100),
-		         (long long)(x->ref / 1000), (long long)(x->ref % 1000 / 100));
-		break;
-	case REASON_METER_MISMATCH:
-		report_kwh(x->value, a, sizeof a);
-		report_kwh(x->ref, b, sizeof b);
-		diff = x->value - x->ref;
-		snprintf(buf, size, "%s: meter %s kWh vs inverters %s kWh (%s%lld.%lld%%)", name, a,
-		         b, diff < 0 ? "-" : "+",
-		         (long long)(x->value ? llabs(diff) * 1000 / x->value / 10 : 0),
-		         (long long)(x->value ? llabs(diff) * 1000 / x->value % 10 : 0));
-		break;
-	case REASON_DEFICIT:
-		report_yuan(x->value, ',', a, sizeof a);
-		snprintf(buf, size, "%s: costs above revenue by ¥%s", name, a);
-		break;
-	case REASON_MONTHS_WITHOUT_DATA:
-		snprintf(buf, size, "%s: no data in %lld of the last %lld months", name,
-		         (long long)x->value, (long long)x->ref);
-		break;
-	case REASON_LOW_YIELD_T12:
-		snprintf(buf, size,
-		         "%s: over the last twelve months it yielded %lld%% of the fleet median",
-		         name, (long long)(x->value / 10));
-		break;
-	case REASON_SHORTFALL:
-		report_yuan(x->value, ',', a, sizeof a);
-		report_yuan(x->ref, ',', c, sizeof c);
-		snprintf(buf, size,
-		         "no station problem found: its shares (%lld kW of capacity) earn too "
-		         "little (¥%s against a target of ¥%s)",
-		         (long long)(x->aux / 1000), a, c);
-		break;
-	default:
-		snprintf(buf, size, "?");
-	}
 }

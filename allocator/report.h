@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "energy.h"
+#include "msg.h"
 #include "revenue.h"
 #include "target.h"
 
@@ -52,6 +53,10 @@ struct report_station {
 	/* Over the trailing twelve months (the months it was in service): */
 	int months_without_data;   /* in service but no counter data at all */
 	int64_t relative_permille; /* its yield / the fleet median yield, months with data; -1 */
+	/* For the charts and KPIs: */
+	int64_t days_wh[31];                 /* settlement energy per day of the month */
+	int64_t months_yield[TARGET_WINDOW]; /* Wh per kWp per month of the window; -1 no data */
+	int64_t pr_permille; /* yield / fleet median this month (a PR estimate); -1 */
 };
 
 /* A village's part of one station this month. */
@@ -112,6 +117,7 @@ struct report_params {
 	int64_t target_fen_per_year;
 	int expected_interval_s;
 	int meter_tolerance_permille;
+	enum msg_lang lang; /* of every label and text; 0 is Chinese */
 };
 
 struct report {
@@ -124,9 +130,13 @@ struct report {
 	char *timezone, *generated_at; /* owned; generated_at may be NULL */
 	int64_t target_fen_per_year;
 	int expected_interval_s, meter_tolerance_permille;
+	enum msg_lang lang;
 	int64_t median_yield_wh_per_kwp; /* fleet median this month, -1 if none */
 	int profile_from_data; /* 1: the fleet's own monthly profile, 0: the built-in one */
 	int64_t profile[12];
+	/* Comparable stations: quartiles of the fleet's Wh per kWp per month of the window. */
+	int64_t band_lo[TARGET_WINDOW], band_mid[TARGET_WINDOW], band_hi[TARGET_WINDOW];
+	int64_t completeness_permille; /* readings / expected over the fleet this month */
 	struct report_station *stations;
 	int n_stations;
 	struct report_village *villages;
@@ -154,9 +164,26 @@ int report_render(const struct report *r, enum report_format fmt, FILE *out);
 const char *report_flag_key(enum report_flag f);
 const char *report_reason_key(enum report_reason_kind k);
 const char *report_source_key(enum energy_source s);
-/* One line explaining a reason, in English, with the station's name. */
+/*
+ * report_lang.c: the report's words in r->lang, all from the catalogue (msg.h).
+ * One plain-language sentence explaining a reason, naming the station and what to check.
+ */
 void report_reason_describe(const struct report *r, const struct report_reason *x, char *buf,
                             size_t size);
+/* Status, flag and source as words of the language. */
+const char *report_status_text(enum msg_lang lang, enum target_status s);
+const char *report_flag_text(enum msg_lang lang, enum report_flag f);
+const char *report_source_text(enum msg_lang lang, enum energy_source s);
+/* Station flags as words, joined by the language's separator. */
+void report_flags_text(enum msg_lang lang, unsigned flags, char *buf, size_t size);
+/*
+ * Fills key's text into buf, each {1}..{n} replaced by args[0..n-1] (no
+ * printf: catalogue text is never a format string). Returns buf.
+ */
+char *report_msgf(char *buf, size_t size, enum msg_lang lang, const char *key, int n,
+                  const char *const *args);
+/* Shorthand: the text of key in the report's language. */
+#define RMSG(r, key) msg_get((r)->lang, key)
 /* Formats fen as yuan "-1234567.89" (sep: thousands separator or 0). */
 void report_yuan(int64_t fen, int sep, char *buf, size_t size);
 /* Formats Wh as kWh with thousands separators, rounded half up. */

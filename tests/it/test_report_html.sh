@@ -42,7 +42,7 @@ chrome "$D/dom.html" --dump-dom "file://$D/report.html"
 check "chromium dumps the DOM" test -s "$D/dom.html"
 check "the inline script ran and counted one bar per village" \
 	grep -q 'data-count="4" data-ready="1"' "$D/dom.html"
-check "the page has its title" grep -q '<title>pvmon report 2019-06' "$D/dom.html"
+check "the page has its Chinese title" grep -q '<title>光伏收益月报 2019-06 临县' "$D/dom.html"
 check "the hostile name stays text in the DOM" grep -q '&lt;script&gt;alert(1)' "$D/dom.html"
 
 chrome /dev/null --screenshot="$D/shot.png" --window-size=1240,1754 --hide-scrollbars \

@@ -6,7 +6,7 @@
 /* Builds the June 2019 report, printing the cause on failure. */
 static struct report *june_report(sqlite3 *db, const struct fleet *f)
 {
-	struct report_params p = {2019, 6, "Asia/Shanghai", NULL, 20000000, 60, 50};
+	struct report_params p = {2019, 6, "Asia/Shanghai", NULL, 20000000, 60, 50, MSG_EN};
 	char *cause = NULL;
 	struct report *r = report_build(db, f, &p, &cause);
 	if (!r)
