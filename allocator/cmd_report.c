@@ -7,21 +7,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "caltime.h"
 #include "cmd.h"
 #include "config.h"
 #include "report.h"
+#include "report_table.h"
 #include "store.h"
 #include "util.h"
 
 static const char usage[] =
     "usage: pvmon-allocator report -c central.json --month YYYY-MM\n"
-    "                              [--format text|csv|json|html] [-o FILE]\n"
-    "                              [--lang zh|en] [--generated-at TEXT]\n";
+    "                              [--format text|csv|json|html|xlsx] [-o FILE]\n"
+    "                              [--lang zh|en] [--section NAME] [--generated-at TEXT]\n"
+    "  csv: -o DIR/ writes one file per section; --section NAME writes one of\n"
+    "  summary, villages, stations, shares, tariffs, reasons, townships\n";
+
+/* Renders the whole report, or one CSV section when section >= 0. */
+static int render(const struct report *r, enum report_format fmt, int section, FILE *out)
+{
+	if (section < 0)
+		return report_render(r, fmt, out);
+	if (render_csv_section(r, (enum report_section)section, out) < 0 || fflush(out) != 0)
+		return -1;
+	return 0;
+}
 
 /* Writes the report to path through a temporary file renamed into place. */
-static int write_file(const struct report *r, enum report_format fmt, const char *path,
+static int write_file(const struct report *r, enum report_format fmt, int section, const char *path,
                       char **cause)
 {
 	char *tmp = xasprintf("%s.tmp", path);
@@ -32,7 +47,7 @@ static int write_file(const struct report *r, enum report_format fmt, const char
 		*cause = xasprintf("%s: cannot create: %m", tmp);
 		goto done;
 	}
-	if (report_render(r, fmt, f) < 0) {
+	if (render(r, fmt, section, f) < 0) {
 		*cause = xasprintf("%s: write failed", tmp);
 		fclose(f);
 		remove(tmp);
@@ -49,6 +64,34 @@ done:
 	return rc;
 }
 
+/* Writes every CSV section into dir as <section>.csv (dir is created if missing). */
+static int write_dir(const struct report *r, const char *dir, char **cause)
+{
+	struct stat st;
+	int s;
+	if (stat(dir, &st) != 0 && mkdir(dir, 0777) != 0) {
+		*cause = xasprintf("%s: cannot create the directory: %m", dir);
+		return -1;
+	}
+	for (s = 0; s < RSEC_COUNT; s++) {
+		char *path =
+		    xasprintf("%s/%s.csv", dir, report_section_key((enum report_section)s));
+		int rc = write_file(r, REPORT_CSV, s, path, cause);
+		free(path);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* -o names a directory: it exists as one, or ends with a slash. */
+static int is_dir(const char *path)
+{
+	struct stat st;
+	size_t n = strlen(path);
+	return (n > 0 && path[n - 1] == '/') || (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
 /* The subcommand: see usage. */
 int report_cmd(int argc, char **argv)
 {
@@ -59,11 +102,12 @@ int report_cmd(int argc, char **argv)
 	    {"output", required_argument, NULL, 'o'},
 	    {"generated-at", required_argument, NULL, 'g'},
 	    {"lang", required_argument, NULL, 'l'},
+	    {"section", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *conf_path = NULL, *month = NULL, *format = "text", *output = NULL,
-	           *generated_at = NULL, *lang = NULL;
+	           *generated_at = NULL, *lang = NULL, *section_name = NULL;
 	struct central_conf *cc = NULL;
 	struct fleet *fleet = NULL;
 	struct report *r = NULL;
@@ -71,7 +115,7 @@ int report_cmd(int argc, char **argv)
 	enum report_format fmt;
 	struct store *store = NULL;
 	char *cause = NULL;
-	int c, ret = 1;
+	int c, ret = 1, section = -1;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:m:f:o:h", longopts, NULL)) != -1) {
@@ -93,6 +137,9 @@ int report_cmd(int argc, char **argv)
 			break;
 		case 'l':
 			lang = optarg;
+			break;
+		case 's':
+			section_name = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -120,9 +167,30 @@ int report_cmd(int argc, char **argv)
 	}
 	if (report_format_parse(format, &fmt) < 0) {
 		fprintf(stderr,
-		        "pvmon-allocator report: --format: expected text, csv, json or html, "
+		        "pvmon-allocator report: --format: expected text, csv, json, html or xlsx, "
 		        "got \"%s\"\n",
 		        format);
+		return 2;
+	}
+	if (section_name) {
+		enum report_section sec;
+		if (report_section_parse(section_name, &sec) < 0) {
+			fprintf(stderr,
+			        "pvmon-allocator report: --section: expected summary, villages, "
+			        "stations, shares, tariffs, reasons or townships, got \"%s\"\n",
+			        section_name);
+			return 2;
+		}
+		if (fmt != REPORT_CSV) {
+			fputs("pvmon-allocator report: --section needs --format csv\n", stderr);
+			return 2;
+		}
+		section = (int)sec;
+	}
+	if (fmt == REPORT_XLSX && !output && isatty(STDOUT_FILENO)) {
+		fputs("pvmon-allocator report: --format xlsx writes a binary workbook: give -o "
+		      "FILE.xlsx\n",
+		      stderr);
 		return 2;
 	}
 	if (lang && msg_lang_parse(lang, &p.lang) < 0) {
@@ -152,10 +220,13 @@ int report_cmd(int argc, char **argv)
 	r = report_build(store_db(store), fleet, &p, &cause);
 	if (!r)
 		goto fail;
-	if (output) {
-		if (write_file(r, fmt, output, &cause) < 0)
+	if (output && fmt == REPORT_CSV && section < 0 && is_dir(output)) {
+		if (write_dir(r, output, &cause) < 0)
 			goto fail;
-	} else if (report_render(r, fmt, stdout) < 0) {
+	} else if (output) {
+		if (write_file(r, fmt, section, output, &cause) < 0)
+			goto fail;
+	} else if (render(r, fmt, section, stdout) < 0) {
 		cause = xstrdup("standard output: write failed");
 		goto fail;
 	}

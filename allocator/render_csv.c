@@ -7,6 +7,7 @@
 
 #include "caltime.h"
 #include "report.h"
+#include "report_table.h"
 
 /* Writes one field, quoted when needed; text that Excel would run as a formula is defused. */
 static void field(FILE *out, const char *s, int first)
@@ -257,5 +258,31 @@ int render_csv(const struct report *r, FILE *out)
 		yuan(out, tw->target_fen);
 		fputs("\r\n", out);
 	}
+	return ferror(out) ? -1 : 0;
+}
+
+/* One section as one table: a BOM, a header row in the report's language, the rows. */
+int render_csv_section(const struct report *r, enum report_section s, FILE *out)
+{
+	struct report_table *t = report_table_build(r, s);
+	char buf[2048];
+	int row, col;
+
+	fputs("\xEF\xBB\xBF", out);
+	for (col = 0; col < t->ncols; col++)
+		field(out, msg_get(r->lang, t->heads[col]), col == 0);
+	fputs("\r\n", out);
+	for (row = 0; row < t->nrows; row++) {
+		for (col = 0; col < t->ncols; col++) {
+			const struct rt_cell *c = report_table_cell(t, row, col);
+			report_table_plain(c, buf, sizeof buf);
+			if (c->kind == RT_TEXT)
+				field(out, buf, col == 0);
+			else
+				fprintf(out, "%s%s", col == 0 ? "" : ",", buf);
+		}
+		fputs("\r\n", out);
+	}
+	report_table_free(t);
 	return ferror(out) ? -1 : 0;
 }

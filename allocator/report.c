@@ -568,7 +568,7 @@ void report_free(struct report *r)
 /* Parses a format name. */
 int report_format_parse(const char *s, enum report_format *out)
 {
-	static const char *const names[] = {"text", "csv", "json", "html"};
+	static const char *const names[] = {"text", "csv", "json", "html", "xlsx"};
 	size_t i;
 	for (i = 0; i < UTIL_ARRAY_LEN(names); i++) {
 		if (strcmp(s, names[i]) == 0) {
@@ -595,6 +595,9 @@ int report_render(const struct report *r, enum report_format fmt, FILE *out)
 		break;
 	case REPORT_HTML:
 		rc = render_html(r, out);
+		break;
+	case REPORT_XLSX:
+		rc = render_xlsx(r, out);
 		break;
 	}
 	if (fflush(out) != 0 || ferror(out))

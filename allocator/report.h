@@ -40,7 +40,7 @@ enum report_flag {
 	RFLAG_COUNT
 };
 
-enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_HTML };
+enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_HTML, REPORT_XLSX };
 
 struct report_station {
 	const struct fleet_station *st; /* borrowed from the fleet */
@@ -155,7 +155,7 @@ struct report *report_build(sqlite3 *db, const struct fleet *f, const struct rep
                             char **cause);
 void report_free(struct report *r);
 
-/* "text", "csv", "json", "html"; returns 0 or -1. */
+/* "text", "csv", "json", "html", "xlsx"; returns 0 or -1. */
 int report_format_parse(const char *s, enum report_format *out);
 /* Renders in the format; returns 0, or -1 on a write error. */
 int report_render(const struct report *r, enum report_format fmt, FILE *out);
@@ -194,6 +194,7 @@ int render_text(const struct report *r, FILE *out);
 int render_csv(const struct report *r, FILE *out);
 int render_json(const struct report *r, FILE *out);
 int render_html(const struct report *r, FILE *out);
+int render_xlsx(const struct report *r, FILE *out); /* a binary workbook */
 /* Terminal columns of a UTF-8 string: East Asian wide characters count 2. */
 size_t render_display_width(const char *s);
 

@@ -203,6 +203,29 @@ const struct msg_entry msg_table_report[] = {
 	{"report.html.sec.village_detail", "未达标村的月度收益", "Monthly revenue of villages not on course"},
 	{"report.html.sec.station_detail", "电站发电曲线", "Station energy"},
 	{"report.html.name_more", "等 {1} 个村", "and {1} more"},
+
+	/* Workbook sheets and CSV files, one per section. */
+	{"report.sheet.summary", "汇总", "Summary"},
+	{"report.sheet.villages", "村", "Villages"},
+	{"report.sheet.stations", "电站", "Stations"},
+	{"report.sheet.shares", "份额", "Shares"},
+	{"report.sheet.tariffs", "电价", "Tariffs"},
+	{"report.sheet.reasons", "原因", "Reasons"},
+	{"report.sheet.townships", "乡镇", "Townships"},
+	{"report.xlsx.footer", "&L{1}&C第 &P 页，共 &N 页&R{2}", "&L{1}&Cpage &P of &N&R{2}"},
+
+	/* Column heads of the workbook and the per-section CSV, with their units. */
+	{"report.tcol.month", "本月收益（元）", "Month (yuan)"},
+	{"report.tcol.ytd", "本年累计（元）", "YTD (yuan)"},
+	{"report.tcol.t12", "近12个月（元）", "T12 (yuan)"},
+	{"report.tcol.projection", "全年预测（元）", "Projection (yuan)"},
+	{"report.tcol.target", "年度目标（元）", "Target (yuan)"},
+	{"report.tcol.revenue", "收入（元）", "Revenue (yuan)"},
+	{"report.tcol.costs", "成本（元）", "Costs (yuan)"},
+	{"report.tcol.distributable", "可分配（元）", "Distributable (yuan)"},
+	{"report.tcol.station_dist", "电站可分配（元）", "Station distributable (yuan)"},
+	{"report.tcol.village_part", "村分得（元）", "Village part (yuan)"},
+	{"report.tcol.eq_hours", "等效利用小时数（h）", "Equivalent hours (h)"},
 	{NULL, NULL, NULL},
 };
 /* clang-format on */

@@ -102,7 +102,7 @@ check "--generated-at is printed" grep -q '生成时间 2019-07-01 09:00' "$D/r3
 check "a bad month is refused with a message" grep -q -- '--month: expected YYYY-MM, got "2019-13"' "$D/e1"
 check "nothing is written for a bad month" test ! -e "$D/bad.txt"
 "$A" report -c "$D/central.json" --month 2019-06 --format pdf 2>"$D/e2"
-check "an unknown format is refused" grep -q -- '--format: expected text, csv, json or html, got "pdf"' "$D/e2"
+check "an unknown format is refused" grep -q -- '--format: expected text, csv, json, html or xlsx, got "pdf"' "$D/e2"
 "$A" report -c "$D/missing.json" --month 2019-06 2>"$D/e3"
 check "a missing config names the file" grep -q 'missing.json' "$D/e3"
 "$A" report --month 2019-06 2>"$D/e4"
