@@ -680,7 +680,10 @@ int render_html(const struct report *r, FILE *out)
 	/* Counts the county chart's bars once loaded: a check that the page rendered. */
 	fputs("<script>\n(function(){var n=document.querySelectorAll('svg[data-chart=county] "
 	      "rect.bar').length;var p=document.getElementById('bar-count');"
-	      "p.setAttribute('data-count',String(n));p.setAttribute('data-ready','1');})();\n"
+	      "var e=document.documentElement;p.setAttribute('data-count',String(n));"
+	      "p.setAttribute('data-overflow',String(e.scrollWidth-e.clientWidth));"
+	      "p.setAttribute('data-width',String(e.clientWidth));"
+	      "p.setAttribute('data-ready','1');})();\n"
 	      "</script>\n</body>\n</html>\n",
 	      out);
 	return ferror(out) ? -1 : 0;
