@@ -122,31 +122,6 @@ int chart_bars(FILE *out, const struct chart *c, const struct chart_bar *bars, i
 	}
 	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>\n", L, T + H,
 	        L + W, T + H);
-	if (c->lo && c->hi) {
-		/* The band as one polygon through the bar centres: high left to right, low back. */
-		int first = 1;
-		fputs("<polygon class=\"band\" fill=\"#90caf9\" fill-opacity=\"0.45\" points=\"",
-		      out);
-		for (i = 0; i < n; i++) {
-			if (c->lo[i] < 0 || c->hi[i] < 0)
-				continue;
-			if (!first)
-				fputc(' ', out);
-			first = 0;
-			fx(out, L * 100 + step * i + step / 2);
-			fputc(',', out);
-			fx(out, ypos(c->hi[i], vmax));
-		}
-		for (i = n - 1; i >= 0; i--) {
-			if (c->lo[i] < 0 || c->hi[i] < 0)
-				continue;
-			fputc(' ', out);
-			fx(out, L * 100 + step * i + step / 2);
-			fputc(',', out);
-			fx(out, ypos(c->lo[i], vmax));
-		}
-		fputs("\"/>\n", out);
-	}
 	for (i = 0; i < n; i++) {
 		const struct chart_bar *b = &bars[i];
 		int64_t x = L * 100 + step * i + (step - bw) / 2;
@@ -202,6 +177,32 @@ int chart_bars(FILE *out, const struct chart *c, const struct chart_bar *bars, i
 			fputs("</text>\n", out);
 		}
 	}
+	if (c->lo && c->hi) {
+		/* The band over the bars, see-through: one polygon through the bar centres. */
+		int first = 1;
+		fputs("<polygon class=\"band\" fill=\"#1e88e5\" fill-opacity=\"0.28\" "
+		      "stroke=\"#1565c0\" stroke-width=\"1.5\" points=\"",
+		      out);
+		for (i = 0; i < n; i++) {
+			if (c->lo[i] < 0 || c->hi[i] < 0)
+				continue;
+			if (!first)
+				fputc(' ', out);
+			first = 0;
+			fx(out, L * 100 + step * i + step / 2);
+			fputc(',', out);
+			fx(out, ypos(c->hi[i], vmax));
+		}
+		for (i = n - 1; i >= 0; i--) {
+			if (c->lo[i] < 0 || c->hi[i] < 0)
+				continue;
+			fputc(' ', out);
+			fx(out, L * 100 + step * i + step / 2);
+			fputc(',', out);
+			fx(out, ypos(c->lo[i], vmax));
+		}
+		fputs("\"/>\n", out);
+	}
 	if (c->line >= 0) {
 		fprintf(out,
 		        "<line class=\"target\" stroke=\"#0d47a1\" stroke-width=\"2.5\" "
@@ -210,10 +211,12 @@ int chart_bars(FILE *out, const struct chart *c, const struct chart_bar *bars, i
 		fx(out, ypos(c->line, vmax));
 		fputs("\" y2=\"", out);
 		fx(out, ypos(c->line, vmax));
+		/* Labelled at the left, above the line: sorted charts are lowest there. */
 		fprintf(out,
-		        "\"/>\n<text x=\"%d\" text-anchor=\"end\" font-size=\"14\" "
-		        "font-weight=\"bold\" fill=\"#0d47a1\" y=\"",
-		        L + W);
+		        "\"/>\n<text x=\"%d\" text-anchor=\"start\" font-size=\"14\" "
+		        "font-weight=\"bold\" fill=\"#0d47a1\" stroke=\"#fff\" stroke-width=\"3\" "
+		        "paint-order=\"stroke\" y=\"",
+		        L + 6);
 		fx(out, ypos(c->line, vmax) - 500);
 		fputs("\">", out);
 		chart_text(out, c->line_text);

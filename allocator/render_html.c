@@ -16,8 +16,8 @@
 #include "util.h"
 
 #define COVER_VILLAGES 6   /* villages not on course described on the cover */
-#define DETAIL_VILLAGES 24 /* village charts after the tables */
-#define DETAIL_STATIONS 24 /* station charts after the tables */
+#define DETAIL_VILLAGES 12 /* village charts after the tables */
+#define DETAIL_STATIONS 12 /* stations with charts after the tables */
 
 /* Yuan with separators. */
 static void yuan(FILE *out, int64_t fen)
@@ -53,7 +53,7 @@ static void css_text(FILE *out, const char *s)
 static const char style[] =
     "*{box-sizing:border-box}\n"
     "body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"Microsoft YaHei\","
-    "sans-serif;margin:1.5em;color:#222;font-size:14px;overflow-wrap:anywhere}\n"
+    "sans-serif;margin:1.5em;color:#222;font-size:14px;overflow-wrap:break-word}\n"
     "h1{font-size:1.5em;margin:0 0 .2em}h2{font-size:1.15em;margin:1.4em 0 .4em;"
     "border-bottom:1px solid #999}h3{font-size:1em;margin:1em 0 .2em}\n"
     "table{border-collapse:collapse;margin:.3em 0}th,td{border:1px solid #bbb;"
@@ -68,14 +68,16 @@ static const char style[] =
     ".meta{color:#555}ul.reasons{margin:0;padding-left:1.2em}\n"
     ".kpis{display:flex;flex-wrap:wrap;gap:8px;margin:.6em 0}"
     ".kpi{border:1px solid #bbb;border-radius:4px;padding:6px 10px;min-width:10em;flex:1}"
-    ".kpi strong{display:block;font-size:1.3em}.kpi span{color:#555;font-size:.9em}\n"
+    ".printonly{display:none}.kpi "
+    "strong{white-space:nowrap;overflow-wrap:normal;display:block;font-size:1.3em}.kpi "
+    "span{color:#555;font-size:.9em}\n"
     "ol.why{padding-left:1.4em;margin:.3em 0}ol.why li{margin:.3em 0}\n"
     ".signoff{display:flex;gap:2em;margin-top:1.2em}.signoff div{flex:1;"
     "border-bottom:1px solid #444;padding-bottom:1.6em}\n"
     ".wrap{overflow-x:auto;max-width:100%}\n"
     ".detail{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:12px}"
     ".detail figure{margin:0;break-inside:avoid}figcaption{font-size:.9em;color:#333}\n"
-    "@media (max-width:600px){body{margin:.6em;font-size:15px}"
+    "@media (max-width:600px){body{margin:.6em;font-size:15px;overflow-wrap:anywhere}"
     ".detail{grid-template-columns:1fr}"
     "table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}"
     "table.cards thead{display:none}table.cards tr{border:1px solid #bbb;border-radius:4px;"
@@ -88,7 +90,10 @@ static const char style[] =
     "@media print{body{margin:0;font-size:9.5pt}h2{break-after:avoid}"
     "tr{break-inside:avoid}thead{display:table-header-group}"
     "section.cover{break-after:page}section.cover svg.chart{max-height:80mm}"
-    "table{width:100%}.wrap{overflow:visible}.noprint{display:none}"
+    "table{width:100%}.wrap{overflow:visible}.noprint,tr.quiet{display:none}"
+    ".printonly{display:block}.kpis{display:grid;grid-template-columns:repeat(4,1fr);gap:5px}"
+    ".kpi{min-width:0;padding:3px 6px}.kpi strong{font-size:1.1em}"
+    "table.stations{font-size:8pt}td{word-break:normal}"
     ".detail{grid-template-columns:1fr 1fr}}\n";
 
 /* One cell with its label for the phone layout. */
@@ -122,7 +127,7 @@ static void village_row(FILE *out, const struct report *r, const struct report_v
 {
 	char buf[1024];
 	int j;
-	fputs("<tr>", out);
+	fputs(rv->t.status == TARGET_OK ? "<tr class=\"quiet\">" : "<tr>", out);
 	td(out, r, "report.col.village", NULL);
 	chart_text(out, rv->v->id);
 	fputs("</td>", out);
@@ -198,6 +203,7 @@ static void county_chart(FILE *out, const struct report *r)
 	int *ord = xcalloc((size_t)n + 1, sizeof *ord);
 	struct proj_key *keys = xcalloc((size_t)n + 1, sizeof *keys);
 	struct chart_bar *bars = xcalloc((size_t)n + 1, sizeof *bars);
+	int64_t *own = xcalloc((size_t)n + 1, sizeof *own);
 	struct chart c;
 	char line[128], ybuf[48];
 	const char *a[1];
@@ -215,7 +221,9 @@ static void county_chart(FILE *out, const struct report *r)
 		bars[i].v = rv->t.projection_fen > 0 ? rv->t.projection_fen : 0;
 		bars[i].cls = target_status_key(rv->t.status);
 		/* Label every village when they fit; else only the lowest ones. */
-		bars[i].label = n <= 40 || i < 12 ? rv->v->name : NULL;
+		bars[i].label = n <= 40 ? rv->v->name : NULL; /* many: named in the note below */
+		/* A tick at the village's own target where it differs from the county line. */
+		own[i] = rv->t.target_fen != r->target_fen_per_year ? rv->t.target_fen : -1;
 	}
 	memset(&c, 0, sizeof c);
 	c.aria = msg_get(r->lang, "report.html.chart.county");
@@ -225,6 +233,7 @@ static void county_chart(FILE *out, const struct report *r)
 	report_yuan(r->target_fen_per_year, ',', ybuf, sizeof ybuf);
 	a[0] = ybuf;
 	c.line_text = report_msgf(line, sizeof line, r->lang, "report.target_line", 1, a);
+	c.pace = own;
 	c.label_every = 1;
 	c.data_name = "county";
 	fputs("<section class=\"chart\"><h2>", out);
@@ -259,6 +268,7 @@ static void county_chart(FILE *out, const struct report *r)
 	fputs("</p></section>\n", out);
 	free(ord);
 	free(bars);
+	free(own);
 }
 
 /* A village's twelve months against the monthly pace to its target. */
@@ -344,6 +354,21 @@ static void station_charts(FILE *out, const struct report *r, const struct repor
 	fputs("<figcaption>", out);
 	tf(out, r, "report.html.chart.station_months", 1, a);
 	fputs("</figcaption></figure>\n", out);
+}
+
+/* A station with a flag worth a look (not only resets or excluded readings). */
+static int station_flagged(const struct report_station *rs)
+{
+	return (rs->flags & ~((1u << RFLAG_COUNTER_RESET) | (1u << RFLAG_EXCLUDED_READINGS) |
+	                      (1u << RFLAG_NOT_IN_SERVICE))) != 0;
+}
+
+/* In print, tables show only rows that need attention; this says where the rest are. */
+static void print_note(FILE *out, const struct report *r)
+{
+	fputs("<p class=\"printonly meta\">", out);
+	t(out, r, "report.html.print_note");
+	fputs("</p>\n", out);
 }
 
 /* One county figure on the cover. */
@@ -588,7 +613,9 @@ int render_html(const struct report *r, FILE *out)
 
 	fputs("<h2>", out);
 	t(out, r, "report.sec.all_villages");
-	fputs("</h2>\n<div class=\"wrap\"><table class=\"villages cards\">", out);
+	fputs("</h2>\n", out);
+	print_note(out, r);
+	fputs("<div class=\"wrap\"><table class=\"villages cards\">", out);
 	village_head(out, r, 0);
 	for (i = 0; i < r->n_villages; i++)
 		village_row(out, r, &r->villages[r->village_order[i]], 0);
@@ -596,7 +623,9 @@ int render_html(const struct report *r, FILE *out)
 
 	fputs("<h2>", out);
 	t(out, r, "report.sec.stations");
-	fputs("</h2>\n<div class=\"wrap\"><table class=\"stations cards\"><thead><tr>", out);
+	fputs("</h2>\n", out);
+	print_note(out, r);
+	fputs("<div class=\"wrap\"><table class=\"stations cards\"><thead><tr>", out);
 	th(out, r, "report.col.station", 0);
 	th(out, r, "report.col.name", 0);
 	th(out, r, "report.col.source", 0);
@@ -612,7 +641,7 @@ int render_html(const struct report *r, FILE *out)
 	for (i = 0; i < r->n_stations; i++) {
 		const struct report_station *rs = &r->stations[i];
 		report_kwh(rs->e.energy_wh, kwh, sizeof kwh);
-		fputs("<tr>", out);
+		fputs(station_flagged(rs) ? "<tr>" : "<tr class=\"quiet\">", out);
 		td(out, r, "report.col.station", NULL);
 		chart_text(out, rs->st->id);
 		fputs("</td>", out);
@@ -665,8 +694,7 @@ int render_html(const struct report *r, FILE *out)
 	n = 0;
 	for (i = 0; i < r->n_stations && n < DETAIL_STATIONS; i++) {
 		const struct report_station *rs = &r->stations[i];
-		if (!(rs->flags & ~((1u << RFLAG_COUNTER_RESET) | (1u << RFLAG_EXCLUDED_READINGS) |
-		                    (1u << RFLAG_NOT_IN_SERVICE))))
+		if (!station_flagged(rs))
 			continue;
 		if (n++ == 0) {
 			fputs("<h2>", out);

@@ -203,6 +203,9 @@ const struct msg_entry msg_table_report[] = {
 	{"report.html.sec.village_detail", "未达标村的月度收益", "Monthly revenue of villages not on course"},
 	{"report.html.sec.station_detail", "电站发电曲线", "Station energy"},
 	{"report.html.name_more", "等 {1} 个村", "and {1} more"},
+	{"report.html.print_note", "打印版只列出需要关注的行；完整的表见屏幕版或 Excel 工作簿（--format xlsx）。",
+	 "The printed briefing lists only the rows that need attention; the full tables are on screen and "
+	 "in the workbook (--format xlsx)."},
 
 	/* Workbook sheets and CSV files, one per section. */
 	{"report.sheet.summary", "汇总", "Summary"},

@@ -16,7 +16,7 @@ else
 fi
 
 for f in fleet.json central.json plan.json sim.json pvmon.db report-*.txt report-*.csv \
-	report-*.json report-*.html; do
+	report-*.json report-*.html report-*.xlsx report-*-csv/villages.csv; do
 	# shellcheck disable=SC2086
 	check "$f written" test -s "$(ls "$D"/$f 2>/dev/null | head -1)"
 done
@@ -50,7 +50,7 @@ flagged=$(q "SELECT count(*) FROM json_each($J, '\$.villages')
 check "villages not OK come with reasons ($flagged)" test "${flagged:-0}" -ge 1
 ns=$(q "SELECT json_extract($J, '\$.totals.stations')")
 check "the report covers 310 stations ($ns)" test "$ns" = 310
-grep -q "BELOW" "$IT_TMP/demo.log" && ok "the printed report shows villages BELOW target" ||
-	fail "the printed report shows no village BELOW target"
+grep -q "未达标" "$IT_TMP/demo.log" && ok "the printed (Chinese) report shows villages below target" ||
+	fail "the printed report shows no village below target (未达标)"
 
 it_end
