@@ -13,7 +13,7 @@
 
 /* Roll-up figures of one device in one month of the window. */
 struct dev_month {
-	int64_t readings, offline_s, fault_s, resets, excluded;
+	int64_t readings, offline_s, fault_s, asleep_s, resets, excluded;
 	int64_t last_good_ts; /* last good counter reading so far (starts at the month start) */
 	int64_t gap_ms;       /* longest stretch between good readings so far */
 	int good_days;
@@ -119,7 +119,7 @@ static void arrays_init(struct energy *e)
 struct row {
 	int32_t day;
 	int64_t n, first_ts, first_wh, last_ts, last_wh, delta, resets, excluded, offline_s,
-	    fault_s;
+	    fault_s, asleep_s;
 	int has_first, has_last;
 };
 
@@ -216,6 +216,7 @@ static void book_row(struct energy *e, struct cursor *c, const struct row *r, in
 		m->excluded += r->excluded;
 		m->offline_s += r->offline_s;
 		m->fault_s += r->fault_s;
+		m->asleep_s += r->asleep_s;
 		if (r->has_first) {
 			m->good_days++;
 			if (r->first_ts - m->last_good_ts > m->gap_ms)
@@ -292,7 +293,7 @@ static int scan(struct energy *e, sqlite3 *db, const struct range *rg, int n, ch
 	static const char sql[] =
 	    "SELECT r.seq, r.flat, r.from_day, r.to_day, t.day, ifnull(t.first_ts, -1),"
 	    " ifnull(t.first_wh, -1), ifnull(t.last_ts, -1), ifnull(t.last_wh, -1), t.delta_wh,"
-	    " t.n_readings, t.resets, t.excluded, t.offline_s, t.fault_s"
+	    " t.n_readings, t.resets, t.excluded, t.offline_s, t.fault_s, t.asleep_s"
 	    " FROM temp.report_ranges AS r CROSS JOIN daily AS t"
 	    " ON t.station = r.station AND t.device = r.device"
 	    " AND t.day BETWEEN r.from_day - ?1 AND r.to_day + 1"
@@ -341,8 +342,9 @@ static int scan(struct energy *e, sqlite3 *db, const struct range *rg, int n, ch
 			r.excluded = sqlite3_column_int64(q, 12);
 			r.offline_s = sqlite3_column_int64(q, 13);
 			r.fault_s = sqlite3_column_int64(q, 14);
+			r.asleep_s = sqlite3_column_int64(q, 15);
 		} else {
-			r.n = r.resets = r.excluded = r.offline_s = r.fault_s = 0;
+			r.n = r.resets = r.excluded = r.offline_s = r.fault_s = r.asleep_s = 0;
 		}
 		book_row(e, &c, &r, from, to);
 	}
@@ -454,6 +456,12 @@ static void summarise(struct energy *e, const struct energy_params *p, int s, in
 		m->excluded += dm->excluded;
 		m->offline_s += dm->offline_s;
 		m->fault_s += dm->fault_s;
+		if (!is_meter) {
+			/* Inverters only: their time is what availability is about. */
+			m->inverters++;
+			m->inv_asleep_s += dm->asleep_s;
+			m->inv_down_s += dm->offline_s + dm->fault_s;
+		}
 		if (is_meter) {
 			m->has_meter = 1;
 			m->meter_days = dm->good_days;

@@ -21,14 +21,14 @@ enum energy_source { ENERGY_NONE, ENERGY_METER, ENERGY_INVERTERS };
  */
 struct energy_month {
 	enum energy_source source;
-	int64_t energy_wh;     /* settlement energy: the meter's, or the inverters' as fallback */
-	int64_t meter_wh;      /* export meter, 0 when it has no data */
-	int64_t inverter_wh;   /* sum of the inverters' yield */
-	int meter_days;        /* days with good meter counter readings */
-	int inverter_days;     /* most days any one inverter had good counter readings */
-	int has_meter;         /* the station has an export meter in the fleet */
-	int mismatch;          /* meter and inverters differ by more than the tolerance */
-	int has_rows;          /* any roll-up row of any of its devices this month */
+	int64_t energy_wh;   /* settlement energy: the meter's, or the inverters' as fallback */
+	int64_t meter_wh;    /* export meter, 0 when it has no data */
+	int64_t inverter_wh; /* sum of the inverters' yield */
+	int meter_days;      /* days with good meter counter readings */
+	int inverter_days;   /* most days any one inverter had good counter readings */
+	int has_meter;       /* the station has an export meter in the fleet */
+	int mismatch;        /* meter and inverters differ by more than the tolerance */
+	int has_rows;        /* any roll-up row of any of its devices this month */
 	/* Readings to fault_s are filled for the last month of the window only. */
 	int64_t readings;      /* readings stored, all devices */
 	int64_t expected;      /* devices x month length / expected interval */
@@ -37,6 +37,9 @@ struct energy_month {
 	int64_t excluded;      /* readings whose counter was not used, all devices */
 	int64_t offline_s;     /* device-seconds offline */
 	int64_t fault_s;       /* device-seconds in fault */
+	int inverters;         /* inverters read this month (for availability) */
+	int64_t inv_asleep_s;  /* inverter-seconds asleep (night, standby) */
+	int64_t inv_down_s;    /* inverter-seconds offline or in fault */
 };
 
 struct energy_params {

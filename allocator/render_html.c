@@ -422,6 +422,11 @@ static void cover(FILE *out, const struct report *r, const char *d0, const char 
 	snprintf(b, sizeof b, "%lld.%lld%%", (long long)(r->completeness_permille / 10),
 	         (long long)(r->completeness_permille % 10));
 	kpi(out, r, "report.html.kpi.completeness", b);
+	if (r->availability_permille >= 0) {
+		snprintf(b, sizeof b, "%lld.%lld%%", (long long)(r->availability_permille / 10),
+		         (long long)(r->availability_permille % 10));
+		kpi(out, r, "report.html.kpi.availability", b);
+	}
 	if (r->median_yield_wh_per_kwp >= 0) {
 		snprintf(b, sizeof b, "%lld.%lld h", (long long)(r->median_yield_wh_per_kwp / 1000),
 		         (long long)(r->median_yield_wh_per_kwp % 1000 / 100));
@@ -632,6 +637,7 @@ int render_html(const struct report *r, FILE *out)
 	th(out, r, "report.col.kwh", 1);
 	th(out, r, "report.col.eq_hours", 1);
 	th(out, r, "report.col.pr", 1);
+	th(out, r, "report.col.availability", 1);
 	th(out, r, "report.col.data_pct", 1);
 	th(out, r, "report.col.revenue", 1);
 	th(out, r, "report.col.costs", 1);
@@ -661,6 +667,11 @@ int render_html(const struct report *r, FILE *out)
 		td(out, r, "report.col.pr", "n");
 		if (rs->pr_permille >= 0)
 			fprintf(out, "%lld", (long long)((rs->pr_permille + 5) / 10));
+		fputs("</td>", out);
+		td(out, r, "report.col.availability", "n");
+		if (rs->availability_permille >= 0)
+			fprintf(out, "%lld.%lld", (long long)(rs->availability_permille / 10),
+			        (long long)(rs->availability_permille % 10));
 		fputs("</td>", out);
 		td(out, r, "report.col.data_pct", "n");
 		fprintf(out, "%lld.%lld</td>", (long long)(rs->completeness_permille / 10),

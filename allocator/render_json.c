@@ -134,6 +134,8 @@ static void station(struct jw *w, const struct report *r, const struct report_st
 	jw_int(w, "fault_s", rs->e.fault_s);
 	jw_int(w, "t12_months_without_data", rs->months_without_data);
 	jw_int(w, "t12_relative_yield_permille", rs->relative_permille);
+	jw_int(w, "pr_estimate_permille", rs->pr_permille);
+	jw_int(w, "availability_permille", rs->availability_permille);
 	jw_open(w, "tariff_periods", '[');
 	for (j = 0; j < rs->r.n_periods; j++) {
 		const struct revenue_period *p = &rs->r.periods[j];
@@ -250,6 +252,8 @@ int render_json(const struct report *r, FILE *out)
 	jw_int(&w, "expected_interval_s", r->expected_interval_s);
 	jw_int(&w, "meter_tolerance_permille", r->meter_tolerance_permille);
 	jw_int(&w, "median_yield_wh_per_kwp", r->median_yield_wh_per_kwp);
+	jw_int(&w, "completeness_permille", r->completeness_permille);
+	jw_int(&w, "availability_permille", r->availability_permille);
 	jw_open(&w, "profile", '{');
 	jw_str(&w, "source", r->profile_from_data ? "fleet" : "default");
 	jw_open(&w, "values", '[');

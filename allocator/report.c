@@ -221,9 +221,18 @@ static void station_figures(struct report *r, const struct energy *e)
 	}
 	free(ys);
 	{
-		int64_t got = 0, want = 0;
+		int64_t got = 0, want = 0, day_all = 0, down_all = 0;
 		for (s = 0; s < r->n_stations; s++) {
 			struct report_station *rs = &r->stations[s];
+			int64_t daylight =
+			    (int64_t)rs->e.inverters * r->ndays * 86400 - rs->e.inv_asleep_s;
+			int64_t down = rs->e.inv_down_s < daylight ? rs->e.inv_down_s : daylight;
+			rs->availability_permille =
+			    daylight > 0 ? (daylight - down) * 1000 / daylight : -1;
+			if (daylight > 0) {
+				day_all += daylight;
+				down_all += down;
+			}
 			rs->pr_permille =
 			    rs->yield_wh_per_kwp >= 0 && r->median_yield_wh_per_kwp > 0
 			        ? rs->yield_wh_per_kwp * 1000 / r->median_yield_wh_per_kwp
@@ -232,6 +241,7 @@ static void station_figures(struct report *r, const struct energy *e)
 			want += rs->e.expected;
 		}
 		r->completeness_permille = want > 0 ? got * 1000 / want : 0;
+		r->availability_permille = day_all > 0 ? (day_all - down_all) * 1000 / day_all : -1;
 	}
 	for (s = 0; s < r->n_stations; s++) {
 		struct report_station *rs = &r->stations[s];

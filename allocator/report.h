@@ -57,6 +57,9 @@ struct report_station {
 	int64_t days_wh[31];                 /* settlement energy per day of the month */
 	int64_t months_yield[TARGET_WINDOW]; /* Wh per kWp per month of the window; -1 no data */
 	int64_t pr_permille; /* yield / fleet median this month (a PR estimate); -1 */
+	/* Inverter time producing or able to (not offline, not in fault) / daylight time
+	 * (inverter time not asleep), this month; -1 without inverters. */
+	int64_t availability_permille;
 };
 
 /* A village's part of one station this month. */
@@ -137,6 +140,7 @@ struct report {
 	/* Comparable stations: quartiles of the fleet's Wh per kWp per month of the window. */
 	int64_t band_lo[TARGET_WINDOW], band_mid[TARGET_WINDOW], band_hi[TARGET_WINDOW];
 	int64_t completeness_permille; /* readings / expected over the fleet this month */
+	int64_t availability_permille; /* the fleet's inverters, as per station; -1 */
 	struct report_station *stations;
 	int n_stations;
 	struct report_village *villages;

@@ -93,21 +93,15 @@ static const char *const h_villages[] = {"report.col.village",  "report.col.vill
                                          "report.tcol.target",  "report.col.months_with_data",
                                          "report.col.why"};
 static const int w_villages[] = {14, 16, 12, 9, 13, 14, 14, 14, 14, 10, 70};
-static const char *const h_stations[] = {"report.col.station",
-                                         "report.col.station_name",
-                                         "report.col.capacity_kw",
-                                         "report.col.source",
-                                         "report.col.kwh",
-                                         "report.tcol.eq_hours",
-                                         "report.col.pr",
-                                         "report.col.data_pct",
-                                         "report.col.offline_h",
-                                         "report.col.fault_h",
-                                         "report.tcol.revenue",
-                                         "report.tcol.costs",
-                                         "report.tcol.distributable",
+static const char *const h_stations[] = {"report.col.station",     "report.col.station_name",
+                                         "report.col.capacity_kw", "report.col.source",
+                                         "report.col.kwh",         "report.tcol.eq_hours",
+                                         "report.col.pr",          "report.col.availability",
+                                         "report.col.data_pct",    "report.col.offline_h",
+                                         "report.col.fault_h",     "report.tcol.revenue",
+                                         "report.tcol.costs",      "report.tcol.distributable",
                                          "report.col.flags"};
-static const int w_stations[] = {12, 18, 10, 9, 13, 11, 10, 11, 9, 9, 13, 12, 13, 30};
+static const int w_stations[] = {12, 18, 10, 9, 13, 11, 10, 10, 11, 9, 9, 13, 12, 13, 30};
 static const char *const h_shares[] = {"report.col.village",       "report.col.village_name",
                                        "report.col.station",       "report.col.station_name",
                                        "report.col.weight",        "report.col.total_weight",
@@ -128,6 +122,15 @@ static const char *const h_townships[] = {
     "report.col.at_risk",     "report.col.below",       "report.tcol.month",   "report.tcol.ytd",
     "report.tcol.t12",        "report.tcol.projection", "report.tcol.target"};
 static const int w_townships[] = {14, 12, 7, 7, 7, 7, 14, 15, 15, 15, 15};
+
+#define SAME_LEN(h, w) _Static_assert(UTIL_ARRAY_LEN(h) == UTIL_ARRAY_LEN(w), #h " and " #w)
+SAME_LEN(h_summary, w_summary);
+SAME_LEN(h_villages, w_villages);
+SAME_LEN(h_stations, w_stations);
+SAME_LEN(h_shares, w_shares);
+SAME_LEN(h_tariffs, w_tariffs);
+SAME_LEN(h_reasons, w_reasons);
+SAME_LEN(h_townships, w_townships);
 
 static void summary(struct fill *f, const struct report *r)
 {
@@ -159,6 +162,8 @@ static void summary(struct fill *f, const struct report *r)
 	ROW("report.col.at_risk", RT_INT, t->n_at_risk);
 	ROW("report.col.below", RT_INT, t->n_below);
 	ROW("report.sum.completeness", RT_TENTH, r->completeness_permille);
+	if (r->availability_permille >= 0)
+		ROW("report.sum.availability", RT_TENTH, r->availability_permille);
 	if (r->median_yield_wh_per_kwp >= 0)
 		ROW("report.sum.eq_hours", RT_TENTH, r->median_yield_wh_per_kwp / 100);
 #undef ROW
@@ -210,6 +215,10 @@ static void stations(struct fill *f, const struct report *r)
 			empty(f);
 		if (rs->pr_permille >= 0)
 			num(f, RT_TENTH, rs->pr_permille);
+		else
+			empty(f);
+		if (rs->availability_permille >= 0)
+			num(f, RT_TENTH, rs->availability_permille);
 		else
 			empty(f);
 		num(f, RT_TENTH, rs->completeness_permille);
@@ -344,6 +353,12 @@ struct report_table *report_table_build(const struct report *r, enum report_sect
 		break;
 	}
 #undef SET
+	if (f.col != 0) {
+		/* A section filled a row short or long: a bug here, never bad input. */
+		fprintf(stderr, "report_table: section %s: row of %d cells, expected %d\n",
+		        report_section_key(s), f.col, t->ncols);
+		abort();
+	}
 	return t;
 }
 

@@ -53,7 +53,9 @@ const struct msg_entry msg_table_report[] = {
 	{"report.sum.median", "全县单位装机发电量中位数（kWh/kWp）",
 	 "Fleet median specific yield (kWh/kWp)"},
 	{"report.sum.stations_flagged", "电站数 / 有异常", "Stations / flagged"},
-	{"report.sum.completeness", "数据完整率", "Data completeness"},
+	{"report.sum.completeness", "数据完整率（%）", "Data completeness (%)"},
+	{"report.sum.availability", "逆变器可用率（%）", "Inverter availability (%)"},
+	{"report.html.kpi.availability", "逆变器可用率", "Inverter availability"},
 	{"report.sum.eq_hours", "等效利用小时数（全县）", "Equivalent hours (county)"},
 
 	/* Column heads. */

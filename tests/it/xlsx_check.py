@@ -79,11 +79,13 @@ for x in sr:
     s = js_.get(x[0])
     if s is None or x[1] != s["name"] or round(x[2] * 1000) != s["capacity_w"] or \
             x[3] != s["source_text"] or round(x[4] * 1000) != s["energy_wh"] or \
-            fen(x[10]) != s["revenue_fen"] or fen(x[11]) != s["costs_fen"] or \
-            fen(x[12]) != s["distributable_fen"] or (x[13] or "") != "、,"[lang == "en"].join(s["flags_text"]):
+            (x[7] is None and s["availability_permille"] != -1) or \
+            (x[7] is not None and round(x[7] * 10) != s["availability_permille"]) or \
+            fen(x[11]) != s["revenue_fen"] or fen(x[12]) != s["costs_fen"] or \
+            fen(x[13]) != s["distributable_fen"] or (x[14] or "") != "、,"[lang == "en"].join(s["flags_text"]):
         print("  station row %r" % (x,))
         ok = False
-check("stations: energy, capacity, money and flags equal the JSON report", ok)
+check("stations: energy, capacity, availability, money and flags equal the JSON report", ok)
 
 parts = [(v["id"], p["station"], p["weight"], p["total_weight"], p["fen"])
          for v in r["villages"] for p in v["parts"]]

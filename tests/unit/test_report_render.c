@@ -2,6 +2,7 @@
 #include <cjson/cJSON.h>
 
 #include "../../allocator/report.h"
+#include "../../allocator/report_table.h"
 #include "harness.h"
 #include "test_report_fixture.h"
 
@@ -268,6 +269,55 @@ static void a_generation_time_appears_only_when_given(void)
 	sqlite3_close(db);
 }
 
+static void every_section_is_one_csv_table_and_the_workbook_a_zip_in_both_languages(void)
+{
+	sqlite3 *db = render_db();
+	struct fleet *f = render_fleet();
+	struct report *r = build(db, f, NULL);
+	int s, l;
+	CHECK(r != NULL);
+	for (l = 0; r && l < MSG_LANG_COUNT; l++) {
+		r->lang = (enum msg_lang)l;
+		for (s = 0; s < RSEC_COUNT; s++) {
+			char *buf = NULL;
+			size_t n = 0;
+			FILE *m = open_memstream(&buf, &n);
+			struct report_table *t = report_table_build(r, (enum report_section)s);
+			int lines = 0;
+			size_t i;
+			CHECK_INT(render_csv_section(r, (enum report_section)s, m), 0);
+			fclose(m);
+			for (i = 0; i < n; i++)
+				lines += buf[i] == '\n';
+			/* A BOM, a header row, then one line per row (a reason may hold a line
+			 * break). */
+			CHECK(n > 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0);
+			CHECK(lines >= t->nrows + 1);
+			CHECK(strncmp(buf + 3, msg_get(r->lang, t->heads[0]),
+			              strlen(msg_get(r->lang, t->heads[0]))) == 0);
+			report_table_free(t);
+			free(buf);
+		}
+		{
+			size_t n = 0;
+			char *x = render(r, REPORT_XLSX, &n);
+			CHECK(x != NULL && n > 1000 && memcmp(x, "PK", 2) == 0);
+			free(x);
+		}
+	}
+	if (r) {
+		r->lang = MSG_ZH;
+		struct report_table *t = report_table_build(r, RSEC_VILLAGES);
+		CHECK_STR(msg_get(r->lang, t->heads[3]), "状态");
+		CHECK_INT(t->nrows, r->n_villages);
+		CHECK_INT(report_table_cell(t, 0, 4)->kind, RT_YUAN);
+		report_table_free(t);
+	}
+	report_free(r);
+	fleet_free(f);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	caltime_set_zone("Asia/Shanghai");
@@ -278,5 +328,6 @@ int main(void)
 	RUN(html_has_one_bar_per_village_and_escapes_every_name);
 	RUN(the_same_data_gives_byte_identical_reports);
 	RUN(a_generation_time_appears_only_when_given);
+	RUN(every_section_is_one_csv_table_and_the_workbook_a_zip_in_both_languages);
 	return harness_end();
 }
