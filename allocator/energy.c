@@ -439,6 +439,8 @@ static void summarise(struct energy *e, const struct energy_params *p, int s, in
 	int64_t month_ms = end - start, inv_gap = -1, meter_gap = month_ms;
 	int i, inverters = 0;
 
+	m->worst_inv = -1;
+
 	for (i = 0; i < st->n_devices; i++) {
 		struct dev_month *dm = &e->dm[(e->dev_base[s] + i) * e->n_months + k];
 		int is_meter = st->meter && strcmp(st->meter, st->devices[i].id) == 0;
@@ -461,6 +463,14 @@ static void summarise(struct energy *e, const struct energy_params *p, int s, in
 			m->inverters++;
 			m->inv_asleep_s += dm->asleep_s;
 			m->inv_down_s += dm->offline_s + dm->fault_s;
+			if (dm->offline_s + dm->fault_s >= ENERGY_DOWN_DAY_S)
+				m->inv_down++;
+			if (dm->offline_s + dm->fault_s >
+			    (m->worst_inv >= 0 ? m->worst_offline_s + m->worst_fault_s : 0)) {
+				m->worst_inv = i;
+				m->worst_offline_s = dm->offline_s;
+				m->worst_fault_s = dm->fault_s;
+			}
 		}
 		if (is_meter) {
 			m->has_meter = 1;

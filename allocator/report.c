@@ -359,10 +359,15 @@ static void village_reasons(struct report *r, struct report_village *rv)
 		if (fl & (1u << RFLAG_INCOMPLETE))
 			add_reason(rv, REASON_MISSING_DATA, s, rs->completeness_permille,
 			           rs->e.longest_gap_s);
-		if (fl & (1u << RFLAG_OFFLINE))
-			add_reason(rv, REASON_OFFLINE, s, rs->e.offline_s, 0);
-		if (fl & (1u << RFLAG_FAULT))
-			add_reason(rv, REASON_FAULT, s, rs->e.fault_s, 0);
+		/* ref: inverters down a day or more; aux: the longest-down one's seconds. */
+		if (fl & (1u << RFLAG_OFFLINE)) {
+			add_reason(rv, REASON_OFFLINE, s, rs->e.offline_s, rs->e.inv_down);
+			rv->reasons[rv->n_reasons - 1].aux = rs->e.worst_offline_s;
+		}
+		if (fl & (1u << RFLAG_FAULT)) {
+			add_reason(rv, REASON_FAULT, s, rs->e.fault_s, rs->e.inv_down);
+			rv->reasons[rv->n_reasons - 1].aux = rs->e.worst_fault_s;
+		}
 		if (fl & (1u << RFLAG_LOW_YIELD))
 			add_reason(rv, REASON_LOW_YIELD, s, rs->yield_wh_per_kwp,
 			           r->median_yield_wh_per_kwp);

@@ -106,10 +106,28 @@ void report_reason_describe(const struct report *r, const struct report_reason *
 		snprintf(b, sizeof b, "%lld", (long long)(x->ref / 3600));
 		break;
 	case REASON_OFFLINE:
-	case REASON_FAULT:
+	case REASON_FAULT: {
+		const struct report_station *rs = &r->stations[x->station];
+		if (x->ref > 0 && rs->e.worst_inv >= 0 && rs->e.worst_inv < rs->st->n_devices &&
+		    x->aux > 0) {
+			/* Inverters down: how many of how many, and the longest-down one. */
+			char d[48], e[48], f[48];
+			const char *iargs[6] = {name, a, b, c, d, e};
+			snprintf(a, sizeof a, "%d", rs->e.inverters);
+			snprintf(b, sizeof b, "%lld", (long long)x->ref);
+			util_strlcpy(c, rs->st->devices[rs->e.worst_inv].id, sizeof c);
+			snprintf(d, sizeof d, "%lld", (long long)(x->aux / 3600));
+			tenths(x->aux * 10 / 86400, e, sizeof e);
+			(void)f;
+			snprintf(key, sizeof key, "report.reason.%s_inverters",
+			         report_reason_key(x->kind));
+			report_msgf(buf, size, r->lang, key, 6, iargs);
+			return;
+		}
 		snprintf(a, sizeof a, "%lld", (long long)(x->value / 3600));
 		tenths(x->value * 10 / 86400, b, sizeof b);
 		break;
+	}
 	case REASON_LOW_YIELD:
 		/* How far below the median, in whole percent, rounded down. */
 		snprintf(

@@ -65,7 +65,7 @@ check "html carries no raw hostile markup" test "$(grep -c '<script>alert' "$D/r
 # Chinese by default: statuses, headings and reasons in Chinese; English on request.
 check "text is Chinese by default" grep -q '^各村（未达标在前）$' "$D/r.text"
 check "text statuses are Chinese" grep -q '城庄村 *城庄镇 *未达标' "$D/r.text"
-check "the Chinese reason says what to check" grep -q '城庄村电站：设备累计离线 280 设备小时（约 11.6 天），请检查' "$D/r.text"
+check "the Chinese reason names the inverter and says what to check" grep -q '城庄村电站：2 台逆变器中有 2 台本月长时间不响应（inv01 离线 140 小时，约 5.8 天），请检查' "$D/r.text"
 check "--lang en gives the English report" grep -q '^Villages (not OK first)$' "$D/en.text"
 check "no Chinese label is left in the English text" test "$(grep -c '未达标\|汇总\|原因' "$D/en.text")" -eq 0
 check "json keeps English keys and adds the translated status" \

@@ -79,7 +79,7 @@ pages=$(pdfinfo "$D/report.pdf" 2>/dev/null | sed -n 's/^Pages: *//p')
 check "the briefing prints on a bounded number of pages (${pages:-?}, at most 5)" test "${pages:-99}" -ge 2 -a "${pages:-99}" -le 5
 pdftotext -layout -f 1 -l 1 "$D/report.pdf" "$D/page1.txt"
 check "page 1 is the cover: title, county figures, villages below target with reasons" \
-	sh -c "grep -q '临县光伏电站收益月报 2019-06' '$D/page1.txt' && grep -q '上网电量' '$D/page1.txt' && grep -q '城庄村（城庄镇，未达标）' '$D/page1.txt' && grep -q '请检查设备供电' '$D/page1.txt'"
+	sh -c "grep -q '临县光伏电站收益月报 2019-06' '$D/page1.txt' && grep -q '上网电量' '$D/page1.txt' && grep -q '城庄村（城庄镇，未达标）' '$D/page1.txt' && grep -q '请检查逆变器供电' '$D/page1.txt'"
 check "page 1 has the sign-off block" sh -c "grep -q '编制' '$D/page1.txt' && grep -q '审核' '$D/page1.txt' && grep -q '日期' '$D/page1.txt'"
 check "page 1 has the county chart with its target line" grep -q '目标 ¥200,000.00' "$D/page1.txt"
 check "page 1 says its data completeness" grep -q '数据完整率' "$D/page1.txt"

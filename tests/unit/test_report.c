@@ -345,6 +345,28 @@ static void availability_counts_offline_and_fault_time_against_daylight_and_pr_t
 		/* Yields 100 and 50 kWh/kWp, median 75: PR estimates 133.3 % and 66.6 %. */
 		CHECK_INT(r->stations[0].pr_permille, 1333);
 		CHECK_INT(r->stations[1].pr_permille, 666);
+		/* The inverter down longest is named, with how many of how many were down. */
+		CHECK_INT(r->stations[1].e.inv_down, 1);
+		CHECK_INT(r->stations[1].e.worst_offline_s, 3 * 43200);
+		CHECK_INT(r->stations[1].e.worst_fault_s, 3 * 43200);
+		{
+			struct report_reason x = {REASON_OFFLINE, 1, r->stations[1].e.offline_s,
+			                          r->stations[1].e.inv_down,
+			                          r->stations[1].e.worst_offline_s};
+			char buf[512];
+			r->lang = MSG_ZH;
+			report_reason_describe(r, &x, buf, sizeof buf);
+			CHECK_STR(buf,
+			          "西坡电站：2 台逆变器中有 1 台本月长时间不响应（inv2 离线 36 "
+			          "小时，约 1.5 天），请检查逆变器供电和 RS-485 通信线");
+			r->lang = MSG_EN;
+			report_reason_describe(r, &x, buf, sizeof buf);
+			CHECK_STR(
+			    buf,
+			    "西坡电站: 1 of its 2 inverters did not answer for long this month "
+			    "(inv2 offline 36 h, about 1.5 days); check the inverters' power and "
+			    "the RS-485 line");
+		}
 		CHECK_INT(r->stations[0].days_wh[0], 1000000);
 		CHECK_INT(r->stations[1].days_wh[29], 500000);
 	}
