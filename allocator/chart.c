@@ -78,7 +78,7 @@ static int64_t ypos(int64_t v, int64_t vmax)
 
 int chart_bars(FILE *out, const struct chart *c, const struct chart_bar *bars, int n)
 {
-	int64_t vmax = 1, step, bw, q;
+	int64_t vmax = 1, step, bw;
 	int i, every = c->label_every > 0 ? c->label_every : 1;
 
 	for (i = 0; i < n; i++) {
@@ -106,19 +106,33 @@ int chart_bars(FILE *out, const struct chart *c, const struct chart_bar *bars, i
 	fputs("\" aria-label=\"", out);
 	chart_text(out, c->aria);
 	fputs("\">\n", out);
-	/* Grid: four lines with their values. */
-	for (q = 1; q <= 4; q++) {
-		int64_t v = vmax * q / 5;
-		fprintf(out, "<line x1=\"%d\" x2=\"%d\" y1=\"", L, L + W);
-		fx(out, ypos(v, vmax));
-		fputs("\" y2=\"", out);
-		fx(out, ypos(v, vmax));
-		fputs("\" stroke=\"#ddd\"/><text x=\"", out);
-		fprintf(out, "%d\" text-anchor=\"end\" font-size=\"13\" fill=\"#333\" y=\"", L - 6);
-		fx(out, ypos(v, vmax) + 450);
-		fputs("\">", out);
-		value(out, c, v);
-		fputs("</text>\n", out);
+	/* Grid: lines at round values (1, 2 or 5 x a power of ten), at most seven. */
+	{
+		int64_t p = 1, g = 1, v;
+		static const int mult[] = {1, 2, 5};
+		int found = 0, m;
+		while (!found) {
+			for (m = 0; m < 3 && !found; m++)
+				if (vmax / (p * mult[m]) <= 7) {
+					g = p * mult[m];
+					found = 1;
+				}
+			if (!found)
+				p *= 10;
+		}
+		for (v = g; v < vmax; v += g) {
+			fprintf(out, "<line x1=\"%d\" x2=\"%d\" y1=\"", L, L + W);
+			fx(out, ypos(v, vmax));
+			fputs("\" y2=\"", out);
+			fx(out, ypos(v, vmax));
+			fputs("\" stroke=\"#ddd\"/><text x=\"", out);
+			fprintf(out, "%d\" text-anchor=\"end\" font-size=\"13\" fill=\"#333\" y=\"",
+			        L - 6);
+			fx(out, ypos(v, vmax) + 450);
+			fputs("\">", out);
+			value(out, c, v);
+			fputs("</text>\n", out);
+		}
 	}
 	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>\n", L, T + H,
 	        L + W, T + H);
