@@ -13,6 +13,8 @@
 #include "caltime.h"
 #include "cmd.h"
 #include "config.h"
+#include "fleet.h"
+#include "format.h"
 #include "report.h"
 #include "report_table.h"
 #include "store.h"
@@ -26,17 +28,17 @@ static const char usage[] =
     "  summary, villages, stations, shares, tariffs, reasons, townships\n";
 
 /* Renders the whole report, or one CSV section when section >= 0. */
-static int render(const struct report *r, enum report_format fmt, int section, FILE *out)
+static int render(const struct report *r, enum format_kind fmt, int section, FILE *out)
 {
 	if (section < 0)
-		return report_render(r, fmt, out);
+		return format_render(r, fmt, out);
 	if (render_csv_section(r, (enum report_section)section, out) < 0 || fflush(out) != 0)
 		return -1;
 	return 0;
 }
 
 /* Writes the report to path through a temporary file renamed into place. */
-static int write_file(const struct report *r, enum report_format fmt, int section, const char *path,
+static int write_file(const struct report *r, enum format_kind fmt, int section, const char *path,
                       char **cause)
 {
 	char *tmp = xasprintf("%s.tmp", path);
@@ -76,7 +78,7 @@ static int write_dir(const struct report *r, const char *dir, char **cause)
 	for (s = 0; s < RSEC_COUNT; s++) {
 		char *path =
 		    xasprintf("%s/%s.csv", dir, report_section_key((enum report_section)s));
-		int rc = write_file(r, REPORT_CSV, s, path, cause);
+		int rc = write_file(r, FORMAT_CSV, s, path, cause);
 		free(path);
 		if (rc < 0)
 			return -1;
@@ -93,7 +95,7 @@ static int is_dir(const char *path)
 }
 
 /* The subcommand: see usage. */
-int report_cmd(int argc, char **argv)
+int cmd_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -108,12 +110,10 @@ int report_cmd(int argc, char **argv)
 	};
 	const char *conf_path = NULL, *month = NULL, *format = "text", *output = NULL,
 	           *generated_at = NULL, *lang = NULL, *section_name = NULL;
-	struct central_conf *cc = NULL;
-	struct fleet *fleet = NULL;
+	struct central ct;
 	struct report *r = NULL;
 	struct report_params p;
-	enum report_format fmt;
-	struct store *store = NULL;
+	enum format_kind fmt;
 	char *cause = NULL;
 	int c, ret = 1, section = -1;
 
@@ -150,6 +150,7 @@ int report_cmd(int argc, char **argv)
 		}
 	}
 	memset(&p, 0, sizeof p);
+	memset(&ct, 0, sizeof ct);
 	if (optind < argc) {
 		fprintf(stderr, "pvmon-allocator report: unexpected argument \"%s\"\n%s",
 		        argv[optind], usage);
@@ -165,7 +166,7 @@ int report_cmd(int argc, char **argv)
 		        month);
 		return 2;
 	}
-	if (report_format_parse(format, &fmt) < 0) {
+	if (format_parse(format, &fmt) < 0) {
 		fprintf(stderr,
 		        "pvmon-allocator report: --format: expected text, csv, json, html or xlsx, "
 		        "got \"%s\"\n",
@@ -181,13 +182,13 @@ int report_cmd(int argc, char **argv)
 			        section_name);
 			return 2;
 		}
-		if (fmt != REPORT_CSV) {
+		if (fmt != FORMAT_CSV) {
 			fputs("pvmon-allocator report: --section needs --format csv\n", stderr);
 			return 2;
 		}
 		section = (int)sec;
 	}
-	if (fmt == REPORT_XLSX && !output && isatty(STDOUT_FILENO)) {
+	if (fmt == FORMAT_XLSX && !output && isatty(STDOUT_FILENO)) {
 		fputs("pvmon-allocator report: --format xlsx writes a binary workbook: give -o "
 		      "FILE.xlsx\n",
 		      stderr);
@@ -198,29 +199,19 @@ int report_cmd(int argc, char **argv)
 		        lang);
 		return 2;
 	}
-	if (central_conf_load(conf_path, &cc, &cause) < 0)
+	if (cmd_load_central(conf_path, 0, NULL, &ct, &cause) < 0)
 		goto fail;
 	if (!lang)
-		p.lang = (enum msg_lang)cc->lang;
-	if (caltime_set_zone(cc->timezone) < 0) {
-		cause = xasprintf("%s: timezone: unknown zone \"%s\"", conf_path, cc->timezone);
-		goto fail;
-	}
-	if (fleet_load(cc->fleet_path, &fleet, &cause) < 0)
-		goto fail;
-	/* Read only, and only a schema version this pvmon was built for (docs/storage.md). */
-	store = store_open_readonly(cc->database, &cause);
-	if (!store)
-		goto fail;
-	p.timezone = cc->timezone;
+		p.lang = (enum msg_lang)ct.conf->lang;
+	p.timezone = ct.conf->timezone;
 	p.generated_at = generated_at;
-	p.target_fen_per_year = cc->target_fen_per_year;
-	p.expected_interval_s = cc->expected_interval_s;
-	p.meter_tolerance_permille = cc->meter_tolerance_permille;
-	r = report_build(store_db(store), fleet, &p, &cause);
+	p.target_fen_per_year = ct.conf->target_fen_per_year;
+	p.expected_interval_s = ct.conf->expected_interval_s;
+	p.meter_tolerance_permille = ct.conf->meter_tolerance_permille;
+	r = report_build(ct.store, ct.fleet, &p, &cause);
 	if (!r)
 		goto fail;
-	if (output && fmt == REPORT_CSV && section < 0 && is_dir(output)) {
+	if (output && fmt == FORMAT_CSV && section < 0 && is_dir(output)) {
 		if (write_dir(r, output, &cause) < 0)
 			goto fail;
 	} else if (output) {
@@ -236,8 +227,6 @@ fail:
 		fprintf(stderr, "pvmon-allocator report: %s\n", cause);
 	free(cause);
 	report_free(r);
-	store_close(store);
-	fleet_free(fleet);
-	central_conf_free(cc);
+	cmd_central_release(&ct);
 	return ret;
 }

@@ -1,10 +1,12 @@
 /* Tests for the report model: allocation end to end, deficits, reasons and random fleets. */
-#include "../../allocator/report.h"
+#include "fleet.h"
+#include "format.h"
+#include "report.h"
 #include "harness.h"
 #include "test_report_fixture.h"
 
 /* Builds the June 2019 report, printing the cause on failure. */
-static struct report *june_report(sqlite3 *db, const struct fleet *f)
+static struct report *june_report(struct store *db, const struct fleet *f)
 {
 	struct report_params p = {2019, 6, "Asia/Shanghai", NULL, 20000000, 60, 50, MSG_EN};
 	char *cause = NULL;
@@ -16,7 +18,7 @@ static struct report *june_report(sqlite3 *db, const struct fleet *f)
 }
 
 /* Every day of June 2019 for a device: wh a day, 1440 readings. */
-static void june_days(sqlite3 *db, const char *st, const char *dev, int kind, int64_t wh)
+static void june_days(struct store *db, const char *st, const char *dev, int kind, int64_t wh)
 {
 	int32_t d, jun1 = caltime_days(2019, 6, 1);
 	int64_t c = 1000000;
@@ -48,7 +50,7 @@ static struct fleet *two_station_fleet(void)
 
 static void a_village_with_shares_in_two_stations_gets_its_part_of_each(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = two_station_fleet();
 	struct report *r;
 	/* s1: 1,000,001 Wh a day -> 30,000,030 Wh: 30.00003 MWh x 85,000 = 2,550,002.55 fen:
@@ -78,12 +80,12 @@ static void a_village_with_shares_in_two_stations_gets_its_part_of_each(void)
 	}
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void a_joint_station_with_remainders_splits_to_the_fen_in_the_report(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = two_station_fleet();
 	struct report *r;
 	/* s1 distributable 2,550,003 - 1 (a fen of land rent in June: 12 a year) = 2,550,002:
@@ -102,12 +104,12 @@ static void a_joint_station_with_remainders_splits_to_the_fen_in_the_report(void
 	}
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void a_deficit_month_shows_the_deficit_and_names_it_as_a_reason(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = two_station_fleet();
 	struct report *r;
 	june_days(db, "s1", "m1", 1, 1000000);
@@ -134,12 +136,12 @@ static void a_deficit_month_shows_the_deficit_and_names_it_as_a_reason(void)
 	}
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void a_station_without_data_is_a_reason_for_its_villages(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = two_station_fleet();
 	struct report *r;
 	june_days(db, "s1", "m1", 1, 1000000);
@@ -153,7 +155,7 @@ static void a_station_without_data_is_a_reason_for_its_villages(void)
 	}
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 /* Whether a village has a reason of kind for station s. */
@@ -170,7 +172,7 @@ static int has_reason(const struct report_village *rv, enum report_reason_kind k
 
 static void earlier_months_without_data_and_a_weak_year_are_reasons_too(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = two_station_fleet();
 	int32_t jun1 = caltime_days(2019, 6, 1), d;
 	int64_t c1 = 0, c2 = 0;
@@ -197,12 +199,12 @@ static void earlier_months_without_data_and_a_weak_year_are_reasons_too(void)
 	}
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void a_village_short_only_by_its_shares_is_told_so_with_its_capacity(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = two_station_fleet();
 	int32_t jun1 = caltime_days(2019, 6, 1), d;
 	int64_t c[6] = {0};
@@ -229,7 +231,7 @@ static void a_village_short_only_by_its_shares_is_told_so_with_its_capacity(void
 	}
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void random_fleets_allocate_exactly_what_the_stations_can_distribute(void)
@@ -238,7 +240,7 @@ static void random_fleets_allocate_exactly_what_the_stations_can_distribute(void
 	int round, bad = 0;
 	fixture_rng_state = seed;
 	for (round = 0; round < 12 && !bad; round++) {
-		sqlite3 *db = fixture_db(NULL);
+		struct store *db = fixture_db(NULL);
 		struct fleet *f = fixture_fleet("random");
 		int tw = fixture_township(f, "t", "t"), t, nv = (int)fixture_range(1, 15);
 		int ns = (int)fixture_range(1, 10), i, j;
@@ -295,7 +297,7 @@ static void random_fleets_allocate_exactly_what_the_stations_can_distribute(void
 		}
 		report_free(r);
 		fleet_free(f);
-		sqlite3_close(db);
+		store_close(db);
 	}
 	if (bad)
 		printf("  failed in round %d with PVMON_SEED=%llu\n", round - 1,
@@ -303,9 +305,21 @@ static void random_fleets_allocate_exactly_what_the_stations_can_distribute(void
 	CHECK(!bad);
 }
 
+/* Sets a stored day's asleep, offline and fault seconds. */
+static void set_state(struct store *db, const char *st, const char *dev, int32_t day,
+                      int64_t asleep, int64_t offline, int64_t fault)
+{
+	struct store_daily d;
+	CHECK_INT(store_daily_get(db, st, dev, day, &d), 1);
+	d.asleep_s = asleep;
+	d.offline_s = offline;
+	d.fault_s = fault;
+	CHECK_INT(store_daily_put(db, st, dev, &d), 0);
+}
+
 static void availability_counts_offline_and_fault_time_against_daylight_and_pr_the_fleet(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = two_station_fleet();
 	struct report *r;
 	june_days(db, "s1", "m1", 1, 1000000);
@@ -317,23 +331,20 @@ static void availability_counts_offline_and_fault_time_against_daylight_and_pr_t
 	/* Every inverter asleep 12 h a night: daylight is 2 x 30 x 12 h = 720 inverter-hours.
 	 * s2's inv2 is offline 36 h and in fault 36 h of it: 648 / 720 = 90.0 %. The meter's
 	 * offline time does not count: availability is about the inverters. */
-	sqlite3_exec(db,
-	             "UPDATE daily SET asleep_s = 43200 WHERE device <> 'm1';"
-	             "UPDATE daily SET offline_s = 3600 * 12 WHERE station = 's2' AND "
-	             "device = 'inv2' AND rowid IN (SELECT rowid FROM daily WHERE station = "
-	             "'s2' AND device = 'inv2' ORDER BY day LIMIT 3);"
-	             "UPDATE daily SET offline_s = 86400 WHERE station = 's1' AND device = 'm1';",
-	             NULL, NULL, NULL);
-	/* WITHOUT ROWID tables have no rowid: set the days directly. */
 	{
-		int32_t jun1 = caltime_days(2019, 6, 1);
-		char *sql = sqlite3_mprintf(
-		    "UPDATE daily SET offline_s = 43200 WHERE station = 's2' AND device = 'inv2' "
-		    "AND day BETWEEN %d AND %d; UPDATE daily SET fault_s = 43200 WHERE station = "
-		    "'s2' AND device = 'inv2' AND day BETWEEN %d AND %d;",
-		    jun1, jun1 + 2, jun1 + 10, jun1 + 12);
-		sqlite3_exec(db, sql, NULL, NULL, NULL);
-		sqlite3_free(sql);
+		int32_t jun1 = caltime_days(2019, 6, 1), d;
+		static const char *const st[] = {"s1", "s1", "s2", "s2"};
+		static const char *const dev[] = {"inv1", "inv2", "inv1", "inv2"};
+		int k;
+		for (d = jun1; d < jun1 + 30; d++) {
+			for (k = 0; k < 4; k++) {
+				int i2 = k == 3;
+				set_state(db, st[k], dev[k], d, 43200,
+				          i2 && d <= jun1 + 2 ? 43200 : 0,
+				          i2 && d >= jun1 + 10 && d <= jun1 + 12 ? 43200 : 0);
+			}
+			set_state(db, "s1", "m1", d, 0, 86400, 0);
+		}
 	}
 	r = june_report(db, f);
 	CHECK(r != NULL);
@@ -355,12 +366,12 @@ static void availability_counts_offline_and_fault_time_against_daylight_and_pr_t
 			                          r->stations[1].e.worst_offline_s};
 			char buf[512];
 			r->lang = MSG_ZH;
-			report_reason_describe(r, &x, buf, sizeof buf);
+			format_reason_describe(r, &x, buf, sizeof buf);
 			CHECK_STR(buf,
 			          "西坡电站：2 台逆变器中有 1 台本月长时间不响应（inv2 离线 36 "
 			          "小时，约 1.5 天），请检查逆变器供电和 RS-485 通信线");
 			r->lang = MSG_EN;
-			report_reason_describe(r, &x, buf, sizeof buf);
+			format_reason_describe(r, &x, buf, sizeof buf);
 			CHECK_STR(
 			    buf,
 			    "西坡电站: 1 of its 2 inverters did not answer for long this month "
@@ -372,7 +383,7 @@ static void availability_counts_offline_and_fault_time_against_daylight_and_pr_t
 	}
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 int main(void)

@@ -6,10 +6,11 @@
 #ifndef PVMON_ENERGY_H
 #define PVMON_ENERGY_H
 
-#include <sqlite3.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "fleet.h"
+
+struct store;
 
 enum energy_source { ENERGY_NONE, ENERGY_METER, ENERGY_INVERTERS };
 
@@ -57,12 +58,12 @@ struct energy_params {
 struct energy;
 
 /*
- * Reads the daily roll-ups of the window (two queries) for every station of f
+ * Reads the daily roll-ups of the window (two store queries) for every station of f
  * and returns a new handle (energy_free), or NULL with *cause set. The time
  * zone must already be selected (caltime_set_zone). f is borrowed and must
  * outlive the handle.
  */
-struct energy *energy_load(sqlite3 *db, const struct fleet *f, const struct energy_params *p,
+struct energy *energy_load(struct store *s, const struct fleet *f, const struct energy_params *p,
                            char **cause);
 void energy_free(struct energy *e);
 

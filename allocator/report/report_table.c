@@ -178,7 +178,7 @@ static void villages(struct fill *f, const struct report *r)
 		char *why = xstrdup("");
 		for (j = 0; j < rv->n_reasons; j++) {
 			char *w;
-			report_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
+			format_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
 			w = xasprintf("%s%s%s", why, j ? "\n" : "", buf);
 			free(why);
 			why = w;
@@ -186,7 +186,7 @@ static void villages(struct fill *f, const struct report *r)
 		text(f, rv->v->id);
 		text(f, rv->v->name);
 		text(f, township_of(r, rv, 1));
-		text(f, report_status_text(r->lang, rv->t.status));
+		text(f, format_status_text(r->lang, rv->t.status));
 		num(f, RT_YUAN, rv->t.month_fen);
 		num(f, RT_YUAN, rv->t.ytd_fen);
 		num(f, RT_YUAN, rv->t.t12_fen);
@@ -207,7 +207,7 @@ static void stations(struct fill *f, const struct report *r)
 		text(f, rs->st->id);
 		text(f, rs->st->name);
 		num(f, RT_KWH, rs->st->capacity_w); /* W as kW: the same thousandths */
-		text(f, report_source_text(r->lang, rs->e.source));
+		text(f, format_source_text(r->lang, rs->e.source));
 		num(f, RT_KWH, rs->e.energy_wh);
 		if (rs->yield_wh_per_kwp >= 0)
 			num(f, RT_TENTH, rs->yield_wh_per_kwp / 100);
@@ -227,7 +227,7 @@ static void stations(struct fill *f, const struct report *r)
 		num(f, RT_YUAN, rs->r.revenue_fen);
 		num(f, RT_YUAN, rs->r.costs_fen);
 		num(f, RT_YUAN, rs->r.distributable_fen);
-		report_flags_text(r->lang, rs->flags, fl, sizeof fl);
+		format_flags_text(r->lang, rs->flags, fl, sizeof fl);
 		text(f, fl);
 	}
 }
@@ -282,10 +282,10 @@ static void reasons(struct fill *f, const struct report *r)
 			const struct report_reason *x = &rv->reasons[j];
 			text(f, rv->v->id);
 			text(f, rv->v->name);
-			text(f, report_status_text(r->lang, rv->t.status));
-			text(f, report_reason_key(x->kind));
+			text(f, format_status_text(r->lang, rv->t.status));
+			text(f, format_reason_key(x->kind));
 			text(f, x->station >= 0 ? r->stations[x->station].st->id : "");
-			report_reason_describe(r, x, buf, sizeof buf);
+			format_reason_describe(r, x, buf, sizeof buf);
 			text(f, buf);
 		}
 	}

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "caltime.h"
-#include "report.h"
+#include "render.h"
 #include "report_table.h"
 
 /* Writes one field, quoted when needed; text that Excel would run as a formula is defused. */
@@ -44,7 +44,7 @@ static void num(FILE *out, long long v)
 static void yuan(FILE *out, int64_t fen)
 {
 	char b[48];
-	report_yuan(fen, 0, b, sizeof b);
+	format_yuan(fen, 0, b, sizeof b);
 	fprintf(out, ",%s", b);
 }
 
@@ -71,7 +71,7 @@ static void flags(FILE *out, const struct report *r, unsigned fl)
 			continue;
 		if (buf[0])
 			strncat(buf, ";", sizeof buf - strlen(buf) - 1);
-		strncat(buf, report_flag_text(r->lang, (enum report_flag)i),
+		strncat(buf, format_flag_text(r->lang, (enum report_flag)i),
 		        sizeof buf - strlen(buf) - 1);
 	}
 	field(out, buf, 0);
@@ -132,7 +132,7 @@ int render_csv(const struct report *r, FILE *out)
 		const struct report_station *rs = &r->stations[i];
 		field(out, rs->st->id, 1);
 		field(out, rs->st->name, 0);
-		field(out, report_source_text(r->lang, rs->e.source), 0);
+		field(out, format_source_text(r->lang, rs->e.source), 0);
 		kwh(out, rs->e.energy_wh);
 		kwh(out, rs->e.meter_wh);
 		kwh(out, rs->e.inverter_wh);
@@ -195,7 +195,7 @@ int render_csv(const struct report *r, FILE *out)
 		      0);
 		field(out,
 		      r->lang == MSG_EN ? target_status_key(rv->t.status)
-		                        : report_status_text(r->lang, rv->t.status),
+		                        : format_status_text(r->lang, rv->t.status),
 		      0);
 		yuan(out, rv->t.month_fen);
 		yuan(out, rv->t.ytd_fen);
@@ -227,14 +227,14 @@ int render_csv(const struct report *r, FILE *out)
 			field(out, rv->v->id, 1);
 			field(out,
 			      r->lang == MSG_EN ? target_status_key(rv->t.status)
-			                        : report_status_text(r->lang, rv->t.status),
+			                        : format_status_text(r->lang, rv->t.status),
 			      0);
-			field(out, report_reason_key(x->kind), 0);
+			field(out, format_reason_key(x->kind), 0);
 			field(out, x->station >= 0 ? r->stations[x->station].st->id : "", 0);
 			num(out, x->value);
 			num(out, x->ref);
 			num(out, x->aux);
-			report_reason_describe(r, x, buf, sizeof buf);
+			format_reason_describe(r, x, buf, sizeof buf);
 			field(out, buf, 0);
 			fputs("\r\n", out);
 		}

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "format.h"
 #include "report.h"
 
 enum report_section {

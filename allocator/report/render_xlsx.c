@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
-#include "report.h"
+#include "render.h"
 #include "report_table.h"
 #include "util.h"
 
@@ -87,7 +87,7 @@ static int sheet(lxw_workbook *wb, const struct report *r, const struct formats 
 	worksheet_fit_to_pages(ws, 1, 0);
 	args[0] = r->month_name;
 	args[1] = msg_get(r->lang, key);
-	report_msgf(footer, sizeof footer, r->lang, "report.xlsx.footer", 2, args);
+	format_msgf(footer, sizeof footer, r->lang, "report.xlsx.footer", 2, args);
 	worksheet_set_footer(ws, footer);
 	rc = 0;
 done:
@@ -139,7 +139,7 @@ int render_xlsx(const struct report *r, FILE *out)
 	memset(&props, 0, sizeof props);
 	args[0] = r->month_name;
 	args[1] = r->fleet->county ? r->fleet->county : "";
-	report_msgf(title, sizeof title, r->lang, "report.doc_title", 2, args);
+	format_msgf(title, sizeof title, r->lang, "report.doc_title", 2, args);
 	props.title = title;
 	props.author = (char *)"pvmon";
 	props.created = (time_t)r->first_day * 86400;

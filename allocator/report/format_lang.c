@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
+#include "format.h"
 #include "util.h"
 
 /* Fills a catalogue text; see report.h. */
-char *report_msgf(char *buf, size_t size, enum msg_lang lang, const char *key, int n,
+char *format_msgf(char *buf, size_t size, enum msg_lang lang, const char *key, int n,
                   const char *const *args)
 {
 	const char *p = msg_get(lang, key);
@@ -34,28 +34,28 @@ char *report_msgf(char *buf, size_t size, enum msg_lang lang, const char *key, i
 	return buf;
 }
 
-const char *report_status_text(enum msg_lang lang, enum target_status s)
+const char *format_status_text(enum msg_lang lang, enum target_status s)
 {
 	char key[48];
 	snprintf(key, sizeof key, "report.status.%s", target_status_key(s));
 	return msg_get(lang, key);
 }
 
-const char *report_flag_text(enum msg_lang lang, enum report_flag f)
+const char *format_flag_text(enum msg_lang lang, enum report_flag f)
 {
 	char key[64];
-	snprintf(key, sizeof key, "report.flag.%s", report_flag_key(f));
+	snprintf(key, sizeof key, "report.flag.%s", format_flag_key(f));
 	return msg_get(lang, key);
 }
 
-const char *report_source_text(enum msg_lang lang, enum energy_source s)
+const char *format_source_text(enum msg_lang lang, enum energy_source s)
 {
 	char key[48];
-	snprintf(key, sizeof key, "report.source.%s", report_source_key(s));
+	snprintf(key, sizeof key, "report.source.%s", format_source_key(s));
 	return msg_get(lang, key);
 }
 
-void report_flags_text(enum msg_lang lang, unsigned flags, char *buf, size_t size)
+void format_flags_text(enum msg_lang lang, unsigned flags, char *buf, size_t size)
 {
 	const char *sep = msg_get(lang, "report.flag.sep");
 	int i;
@@ -65,7 +65,7 @@ void report_flags_text(enum msg_lang lang, unsigned flags, char *buf, size_t siz
 			continue;
 		if (buf[0])
 			strncat(buf, sep, size - strlen(buf) - 1);
-		strncat(buf, report_flag_text(lang, (enum report_flag)i), size - strlen(buf) - 1);
+		strncat(buf, format_flag_text(lang, (enum report_flag)i), size - strlen(buf) - 1);
 	}
 }
 
@@ -83,7 +83,7 @@ static void per_kwp(int64_t v, char *buf, size_t size)
 }
 
 /* One plain-language sentence for a reason. */
-void report_reason_describe(const struct report *r, const struct report_reason *x, char *buf,
+void format_reason_describe(const struct report *r, const struct report_reason *x, char *buf,
                             size_t size)
 {
 	const char *name = x->station >= 0 ? r->stations[x->station].st->name : "";
@@ -120,8 +120,8 @@ void report_reason_describe(const struct report *r, const struct report_reason *
 			tenths(x->aux * 10 / 86400, e, sizeof e);
 			(void)f;
 			snprintf(key, sizeof key, "report.reason.%s_inverters",
-			         report_reason_key(x->kind));
-			report_msgf(buf, size, r->lang, key, 6, iargs);
+			         format_reason_key(x->kind));
+			format_msgf(buf, size, r->lang, key, 6, iargs);
 			return;
 		}
 		snprintf(a, sizeof a, "%lld", (long long)(x->value / 3600));
@@ -137,15 +137,15 @@ void report_reason_describe(const struct report *r, const struct report_reason *
 		per_kwp(x->ref, c, sizeof c);
 		break;
 	case REASON_METER_MISMATCH:
-		report_kwh(x->value, a, sizeof a);
-		report_kwh(x->ref, b, sizeof b);
+		format_kwh(x->value, a, sizeof a);
+		format_kwh(x->ref, b, sizeof b);
 		diff = x->value - x->ref;
 		snprintf(c, sizeof c, "%s%lld.%lld", diff < 0 ? "-" : "+",
 		         (long long)(x->value ? llabs(diff) * 1000 / x->value / 10 : 0),
 		         (long long)(x->value ? llabs(diff) * 1000 / x->value % 10 : 0));
 		break;
 	case REASON_DEFICIT:
-		report_yuan(x->value, ',', a, sizeof a);
+		format_yuan(x->value, ',', a, sizeof a);
 		break;
 	case REASON_MONTHS_WITHOUT_DATA:
 		snprintf(a, sizeof a, "%lld", (long long)x->value);
@@ -159,13 +159,13 @@ void report_reason_describe(const struct report *r, const struct report_reason *
 		args[1] = b;
 		args[2] = c;
 		snprintf(a, sizeof a, "%lld", (long long)(x->aux / 1000));
-		report_yuan(x->value, ',', b, sizeof b);
-		report_yuan(x->ref, ',', c, sizeof c);
+		format_yuan(x->value, ',', b, sizeof b);
+		format_yuan(x->ref, ',', c, sizeof c);
 		break;
 	default:
 		snprintf(buf, size, "?");
 		return;
 	}
-	snprintf(key, sizeof key, "report.reason.%s", report_reason_key(x->kind));
-	report_msgf(buf, size, r->lang, key, 4, args);
+	snprintf(key, sizeof key, "report.reason.%s", format_reason_key(x->kind));
+	format_msgf(buf, size, r->lang, key, 4, args);
 }

@@ -12,7 +12,7 @@
 
 #include "caltime.h"
 #include "chart.h"
-#include "report.h"
+#include "render.h"
 #include "util.h"
 
 #define COVER_VILLAGES 6   /* villages not on course described on the cover */
@@ -23,7 +23,7 @@
 static void yuan(FILE *out, int64_t fen)
 {
 	char b[48];
-	report_yuan(fen, ',', b, sizeof b);
+	format_yuan(fen, ',', b, sizeof b);
 	fputs(b, out);
 }
 
@@ -37,7 +37,7 @@ static void t(FILE *out, const struct report *r, const char *key)
 static void tf(FILE *out, const struct report *r, const char *key, int n, const char *const *a)
 {
 	char buf[1024];
-	chart_text(out, report_msgf(buf, sizeof buf, r->lang, key, n, a));
+	chart_text(out, format_msgf(buf, sizeof buf, r->lang, key, n, a));
 }
 
 /* Text safe inside a CSS string: only plain characters are kept. */
@@ -138,7 +138,7 @@ static void village_row(FILE *out, const struct report *r, const struct report_v
 	chart_text(out, township_name(r, rv));
 	fputs("</td>", out);
 	td(out, r, "report.col.status", target_status_key(rv->t.status));
-	chart_text(out, report_status_text(r->lang, rv->t.status));
+	chart_text(out, format_status_text(r->lang, rv->t.status));
 	fputs("</td>", out);
 #define MONEY(key, v)                                                                              \
 	do {                                                                                       \
@@ -155,7 +155,7 @@ static void village_row(FILE *out, const struct report *r, const struct report_v
 		td(out, r, "report.col.why", "reasons");
 		fputs("<ul class=\"reasons\">", out);
 		for (j = 0; j < rv->n_reasons; j++) {
-			report_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
+			format_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
 			fputs("<li>", out);
 			chart_text(out, buf);
 			fputs("</li>", out);
@@ -230,9 +230,9 @@ static void county_chart(FILE *out, const struct report *r)
 	c.unit = 100;
 	c.prefix = "¥";
 	c.line = r->target_fen_per_year;
-	report_yuan(r->target_fen_per_year, ',', ybuf, sizeof ybuf);
+	format_yuan(r->target_fen_per_year, ',', ybuf, sizeof ybuf);
 	a[0] = ybuf;
-	c.line_text = report_msgf(line, sizeof line, r->lang, "report.target_line", 1, a);
+	c.line_text = format_msgf(line, sizeof line, r->lang, "report.target_line", 1, a);
 	c.pace = own;
 	c.label_every = 1;
 	c.data_name = "county";
@@ -405,16 +405,16 @@ static void cover(FILE *out, const struct report *r, const char *d0, const char 
 		tf(out, r, "report.generated", 1, a);
 	}
 	fputs("</p>\n<div class=\"kpis\">\n", out);
-	report_kwh(tt->energy_wh, y, sizeof y);
+	format_kwh(tt->energy_wh, y, sizeof y);
 	snprintf(b, sizeof b, "%s kWh", y);
 	kpi(out, r, "report.html.kpi.energy", b);
-	report_yuan(tt->revenue_fen, ',', y, sizeof y);
+	format_yuan(tt->revenue_fen, ',', y, sizeof y);
 	snprintf(b, sizeof b, "¥%s", y);
 	kpi(out, r, "report.html.kpi.revenue", b);
-	report_yuan(tt->distributable_fen, ',', y, sizeof y);
+	format_yuan(tt->distributable_fen, ',', y, sizeof y);
 	snprintf(b, sizeof b, "¥%s", y);
 	kpi(out, r, "report.html.kpi.distributable", b);
-	report_yuan(tt->allocated_fen, ',', y, sizeof y);
+	format_yuan(tt->allocated_fen, ',', y, sizeof y);
 	snprintf(b, sizeof b, "¥%s", y);
 	kpi(out, r, "report.html.kpi.allocated", b);
 	snprintf(b, sizeof b, "%d / %d / %d", tt->n_ok, tt->n_at_risk, tt->n_below);
@@ -450,12 +450,12 @@ static void cover(FILE *out, const struct report *r, const char *d0, const char 
 			if (rv->t.status == TARGET_OK)
 				continue;
 			shown++;
-			report_yuan(rv->t.t12_fen, ',', t12, sizeof t12);
-			report_yuan(rv->t.target_fen, ',', tg, sizeof tg);
-			report_yuan(rv->t.projection_fen, ',', pr, sizeof pr);
+			format_yuan(rv->t.t12_fen, ',', t12, sizeof t12);
+			format_yuan(rv->t.target_fen, ',', tg, sizeof tg);
+			format_yuan(rv->t.projection_fen, ',', pr, sizeof pr);
 			a[0] = rv->v->name;
 			a[1] = township_name(r, rv);
-			a[2] = report_status_text(r->lang, rv->t.status);
+			a[2] = format_status_text(r->lang, rv->t.status);
 			a[3] = t12;
 			a[4] = tg;
 			a[5] = pr;
@@ -464,7 +464,7 @@ static void cover(FILE *out, const struct report *r, const char *d0, const char 
 			tf(out, r, "report.html.village_line", 6, a);
 			fputs("</span><ul class=\"reasons\">", out);
 			for (j = 0; j < rv->n_reasons; j++) {
-				report_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
+				format_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
 				fputs("<li>", out);
 				chart_text(out, buf);
 				fputs("</li>", out);
@@ -498,7 +498,7 @@ static void page_css(FILE *out, const struct report *r)
 {
 	char buf[128];
 	const char *a[2] = {"\" counter(page) \"", "\" counter(pages) \""};
-	report_msgf(buf, sizeof buf, r->lang, "report.html.page", 2, a);
+	format_msgf(buf, sizeof buf, r->lang, "report.html.page", 2, a);
 	fprintf(out, "@page{@bottom-right{content:\"%s\";font-size:8pt;color:#444}", buf);
 	fputs("@bottom-left{content:\"pvmon ", out);
 	css_text(out, r->month_name);
@@ -536,7 +536,7 @@ int render_html(const struct report *r, FILE *out)
 	fputs("<h2>", out);
 	t(out, r, "report.sec.summary");
 	fputs("</h2>\n<table class=\"summary\">\n", out);
-	report_kwh(r->totals.energy_wh, kwh, sizeof kwh);
+	format_kwh(r->totals.energy_wh, kwh, sizeof kwh);
 	fputs("<tr><th>", out);
 	t(out, r, "report.sum.energy");
 	fprintf(out, "</th><td class=\"n\">%s</td></tr>\n", kwh);
@@ -646,7 +646,7 @@ int render_html(const struct report *r, FILE *out)
 	fputs("</tr></thead><tbody>\n", out);
 	for (i = 0; i < r->n_stations; i++) {
 		const struct report_station *rs = &r->stations[i];
-		report_kwh(rs->e.energy_wh, kwh, sizeof kwh);
+		format_kwh(rs->e.energy_wh, kwh, sizeof kwh);
 		fputs(station_flagged(rs) ? "<tr>" : "<tr class=\"quiet\">", out);
 		td(out, r, "report.col.station", NULL);
 		chart_text(out, rs->st->id);
@@ -655,7 +655,7 @@ int render_html(const struct report *r, FILE *out)
 		chart_text(out, rs->st->name);
 		fputs("</td>", out);
 		td(out, r, "report.col.source", NULL);
-		chart_text(out, report_source_text(r->lang, rs->e.source));
+		chart_text(out, format_source_text(r->lang, rs->e.source));
 		fputs("</td>", out);
 		td(out, r, "report.col.kwh", "n");
 		fprintf(out, "%s</td>", kwh);
@@ -679,7 +679,7 @@ int render_html(const struct report *r, FILE *out)
 		MONEY("report.col.revenue", rs->r.revenue_fen);
 		MONEY("report.col.costs", rs->r.costs_fen);
 		MONEY("report.col.distributable", rs->r.distributable_fen);
-		report_flags_text(r->lang, rs->flags, fl, sizeof fl);
+		format_flags_text(r->lang, rs->flags, fl, sizeof fl);
 		td(out, r, "report.col.flags", NULL);
 		chart_text(out, fl);
 		fputs("</td></tr>\n", out);
