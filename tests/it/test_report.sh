@@ -80,7 +80,8 @@ check "--lang overrides central.json's lang" cmp -s "$D/r.text" "$D/zh2.text"
 check "an unknown language is refused" grep -q -- '--lang: expected zh or en, got "fr"' "$D/e6"
 
 # The examples in docs/report.md are this fixture's output, verbatim, per language.
-doc() { sed -n "/^### $1\$/,/^### /p" docs/report.md | sed -n '/^```$/,/^```$/p' | sed '1d;$d'; }
+# doc HEADING: the first code block under "### HEADING".
+doc() { sed -n "/^### $1\$/,/^### /p" docs/report.md | awk '/^```$/ { n++; next } n == 1'; }
 doc text >"$D/doc.text"
 check "docs/report.md shows the English text report as printed" cmp -s "$D/doc.text" "$D/en.text"
 doc "text (Chinese)" >"$D/doc.zh.text"
@@ -88,6 +89,9 @@ check "docs/report.md shows the Chinese text report as printed" cmp -s "$D/doc.z
 doc csv >"$D/doc.csv"
 tail -c +4 "$D/en.csv" | tr -d '\r' >"$D/r.csv.lf"
 check "docs/report.md shows the CSV report as printed" cmp -s "$D/doc.csv" "$D/r.csv.lf"
+doc "csv, one table per section" >"$D/doc.sec.csv"
+"$A" report -c "$D/central.json" --month 2019-06 --format csv --section villages | tail -c +4 | tr -d '\r' >"$D/sec.csv"
+check "docs/report.md shows the Chinese villages table as printed" cmp -s "$D/doc.sec.csv" "$D/sec.csv"
 
 # Reproducible: the same database and config give the same bytes; a time only from the flag.
 "$A" report -c "$D/central.json" --month 2019-06 --format html -o "$D/r2.html"
