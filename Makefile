@@ -5,7 +5,7 @@
 CC       ?= cc
 O        ?= build
 BIN      ?= bin
-PKGS     := libmodbus libmosquitto sqlite3 libcjson libmicrohttpd
+PKGS     := libmodbus libmosquitto sqlite3 libcjson xlsxwriter libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -93,11 +93,13 @@ $(O)/gen/dash_%.h: allocator/live/web/dash.%
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ";"; } >$@
 $(O)/allocator/live/pages.o: $(WEB_GEN)
 
-# Debian packages the build and the tests need; installed only when missing.
+# Debian packages the build and the tests need; installed only when missing. chromium
+# renders the HTML report (screenshots, PDFs) and runs the dashboard's browser test;
+# fonts-noto-cjk gives it the Chinese glyphs.
 DEB_BUILD := build-essential pkg-config libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev \
-             libmicrohttpd-dev
-DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium clang-format \
-             curl prometheus wrk nodejs
+             libxlsxwriter-dev libmicrohttpd-dev
+DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium fonts-noto-cjk \
+             clang-format python3-openpyxl poppler-utils curl prometheus wrk nodejs
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 	@sh tests/browser/setup.sh

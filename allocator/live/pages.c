@@ -163,7 +163,7 @@ char *pages_render(const struct pages_view *v)
 
 char *pages_reports_body(enum msg_lang lang, int y0, int m0, int y1, int m1)
 {
-	static const char *const fmts[] = {"txt", "csv", "json", "html"};
+	static const char *const fmts[] = {"txt", "csv", "json", "html", "xlsx"};
 	struct buf b = {0};
 	char line[160];
 	int y = y1, m = m1;
@@ -181,9 +181,9 @@ char *pages_reports_body(enum msg_lang lang, int y0, int m0, int y1, int m1)
 	while (y > y0 || (y == y0 && m >= m0)) {
 		snprintf(line, sizeof line, "<tr><td>%04d-%02d</td><td>", y, m);
 		puts_(&b, line);
-		for (int i = 0; i < 4; i++) {
-			snprintf(line, sizeof line, "<a href=\"/reports/%04d-%02d.%s\">%s</a> ", y,
-			         m, fmts[i], fmts[i]);
+		for (int i = 0; i < 5; i++) {
+			snprintf(line, sizeof line, "<a href=\"/reports/%04d-%02d.%s%s\">%s</a> ",
+			         y, m, fmts[i], lang == MSG_EN ? "?lang=en" : "", fmts[i]);
 			puts_(&b, line);
 		}
 		puts_(&b, "</td></tr>");

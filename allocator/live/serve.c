@@ -310,7 +310,9 @@ static enum MHD_Result handle_report(struct serve *sv, struct MHD_Connection *c,
 	} fmts[] = {{"txt", "text/plain; charset=utf-8", FORMAT_TEXT},
 	            {"csv", "text/csv; charset=utf-8", FORMAT_CSV},
 	            {"json", "application/json; charset=utf-8", FORMAT_JSON},
-	            {"html", "text/html; charset=utf-8", FORMAT_HTML}};
+	            {"html", "text/html; charset=utf-8", FORMAT_HTML},
+	            {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	             FORMAT_XLSX}};
 	char month[8], *cause = NULL, *buf = NULL, disp[96];
 	const char *dot = strchr(spec, '.');
 	struct report_params p = {0};
@@ -320,7 +322,8 @@ static enum MHD_Result handle_report(struct serve *sv, struct MHD_Connection *c,
 	FILE *f;
 
 	if (!dot || dot - spec != 7)
-		return reply_error(c, 404, 0, lang, "expected /reports/YYYY-MM.txt|csv|json|html");
+		return reply_error(c, 404, 0, lang,
+		                   "expected /reports/YYYY-MM.txt|csv|json|html|xlsx");
 	memcpy(month, spec, 7);
 	month[7] = '\0';
 	for (i = 0; i < sizeof fmts / sizeof fmts[0]; i++)
@@ -332,6 +335,7 @@ static enum MHD_Result handle_report(struct serve *sv, struct MHD_Connection *c,
 	    p.year * 12 + p.month > y * 12 + m)
 		return reply_error(c, 404, 0, lang, "no such report");
 	p.timezone = sv->conf->timezone;
+	p.lang = lang; /* the page's language: Chinese unless ?lang=en */
 	p.target_fen_per_year = sv->conf->target_fen_per_year;
 	p.expected_interval_s = sv->conf->expected_interval_s;
 	p.meter_tolerance_permille = sv->conf->meter_tolerance_permille;

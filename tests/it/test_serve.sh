@@ -45,7 +45,7 @@ check "pages are Chinese by default, with a viewport for phones" \
 	sh -c "grep -q '<html lang=\"zh-CN\">' '$IT_TMP/page.html' && grep -q 'name=\"viewport\"' '$IT_TMP/page.html'"
 check "pages load nothing from elsewhere" sh -c "! grep -Eq '(src|href)=\"(https?:)?//' '$IT_TMP/page.html'"
 check "?lang=en gives English" sh -c "curl -s '$URL/?lang=en' | grep -q '<html lang=\"en\">'"
-for f in txt csv json html; do
+for f in txt csv json html xlsx; do
 	code "$URL/reports/$MONTH.$f" >"$IT_TMP/rc" 2>/dev/null
 	get "/reports/$MONTH.$f" >"$IT_TMP/dl.$f"
 	"$PVMON_BIN/pvmon-allocator" report -c "$D/central-serve.json" --month "$MONTH" --format \
