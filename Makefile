@@ -21,7 +21,7 @@ endif
 
 COMMON_SRC    := $(wildcard common/*.c)
 COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c))
-ALLOCATOR_SRC := $(filter-out allocator/main.c,$(wildcard allocator/*.c))
+ALLOCATOR_SRC := $(filter-out allocator/main.c,$(wildcard allocator/*.c)) $(wildcard allocator/ledger/*.c)
 SIM_SRC       := $(filter-out sim/main.c,$(wildcard sim/*.c))
 TEST_SRC      := $(wildcard tests/unit/test_*.c)
 TOOL_SRC      := $(wildcard tests/tools/*.c)

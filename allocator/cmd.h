@@ -8,5 +8,6 @@
 int ingest_cmd(int argc, char **argv);
 int status_cmd(int argc, char **argv);
 int report_cmd(int argc, char **argv);
+int ledger_cmd(int argc, char **argv);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * pvmon-allocator: the central program. Dispatches to a subcommand (ingest,
- * status, report), each of which parses its own options; nothing else here.
+ * status, report, ledger), each of which parses its own options; nothing else here.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +12,8 @@ static const char usage[] =
     "commands:\n"
     "  ingest   subscribe to the gateways, store every reading once, acknowledge\n"
     "  status   per gateway and device: last reading, acks, backlog, completeness\n"
-    "  report   the monthly allocation report (--month YYYY-MM)\n";
+    "  report   the monthly allocation report (--month YYYY-MM)\n"
+    "  ledger   money received and owed, grid statements, the village ledger\n";
 
 int main(int argc, char **argv)
 {
@@ -23,6 +24,7 @@ int main(int argc, char **argv)
 	    {"ingest", ingest_cmd},
 	    {"status", status_cmd},
 	    {"report", report_cmd},
+	    {"ledger", ledger_cmd},
 	};
 	size_t i;
 

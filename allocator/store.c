@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger/ledger_schema.h"
 #include "util.h"
 
 /* Migration i takes a database from user_version i to i + 1. */
@@ -47,6 +48,8 @@ static const char *const migrations[] = {
     " station TEXT NOT NULL, device TEXT NOT NULL, day INTEGER NOT NULL,"
     " hour INTEGER NOT NULL, wh INTEGER NOT NULL DEFAULT 0, n INTEGER NOT NULL DEFAULT 0,"
     " peak_w INTEGER, PRIMARY KEY (station, device, day, hour)) WITHOUT ROWID;",
+    /* 1 -> 2: the ledger (docs/ledger.md) */
+    LEDGER_SCHEMA_SQL,
 };
 
 enum stmt_id {

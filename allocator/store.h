@@ -12,7 +12,7 @@
 
 #include "reading.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;   /* opaque */
 struct sqlite3; /* for read-only queries by the report (store_db) */
