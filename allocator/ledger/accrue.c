@@ -14,17 +14,37 @@
 #include "ledger_int.h"
 #include "util.h"
 
-/* Loads the energy of months first..first+n-1 (a window ending with the last). */
+/*
+ * The energy of months first..first+n-1 (a window ending with the last), from
+ * the handle's cache or the roll-ups; borrowed from the cache.
+ */
 static struct energy *load(struct ledger *l, int first, int n, char **cause)
 {
 	struct energy_params p = {0};
-	int last = first + n - 1;
+	int last = first + n - 1, i;
+	for (i = 0; i < LEDGER_ENERGY_CACHE; i++)
+		if (l->cache[i].e && l->cache[i].first == first && l->cache[i].n == n)
+			return l->cache[i].e;
 	p.year = last / 12;
 	p.month = last % 12 + 1;
 	p.n_months = n;
 	p.expected_interval_s = l->o.expected_interval_s > 0 ? l->o.expected_interval_s : 60;
 	p.tolerance_permille = l->o.meter_tolerance_permille;
-	return energy_load(l->db, l->fleet, &p, cause);
+	i = l->cache_next;
+	l->cache_next = (i + 1) % LEDGER_ENERGY_CACHE;
+	energy_free(l->cache[i].e);
+	l->cache[i].e = energy_load(l->db, l->fleet, &p, cause);
+	l->cache[i].first = first;
+	l->cache[i].n = n;
+	return l->cache[i].e;
+}
+
+void ledger_energy_drop(struct ledger *l)
+{
+	for (int i = 0; i < LEDGER_ENERGY_CACHE; i++) {
+		energy_free(l->cache[i].e);
+		l->cache[i].e = NULL;
+	}
 }
 
 /* The meter's parts of station s in month k of e (calendar month `month`). */
@@ -63,7 +83,6 @@ int ledger_metered_wh(struct ledger *l, int station, int first, int n, int64_t *
 	*wh = 0;
 	for (int k = 0; k < n; k++)
 		*wh += energy_month_get(e, station, k)->energy_wh;
-	energy_free(e);
 	return 0;
 }
 
@@ -99,7 +118,7 @@ static int find_statement(struct ledger *l, const char *station, int month, stru
 		r->deduction = sqlite3_column_int64(q, 5);
 		util_strlcpy(r->period, (const char *)sqlite3_column_text(q, 6), sizeof r->period);
 	}
-	sqlite3_finalize(q);
+	ledger_sql_done(l, q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		*cause = xasprintf("ledger: reading statements: %s", sqlite3_errmsg(l->db));
 		return -1;
@@ -150,7 +169,6 @@ static int month_parts(struct ledger *l, int s, int month, int64_t parts[LEDGER_
 			return -1;
 		meter_parts(l, s, e, 0, month, parts, &wh);
 		snprintf(note, size, "meter");
-		energy_free(e);
 		return 0;
 	}
 	/* a statement for several months is spread over them by the meter's energy */
@@ -179,7 +197,6 @@ static int month_parts(struct ledger *l, int s, int month, int64_t parts[LEDGER_
 	snprintf(note, size, "statement %lld (%s)", (long long)r.id, r.period);
 	rc = 0;
 out:
-	energy_free(e);
 	free(mp);
 	free(w);
 	free(coal);
@@ -203,7 +220,7 @@ static int booked(struct ledger *l, const char *station, const char *village, in
 	*sum = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	if (n)
 		*n = rc == SQLITE_ROW ? sqlite3_column_int64(q, 2) : 0;
-	sqlite3_finalize(q);
+	ledger_sql_done(l, q);
 	if (rc != SQLITE_ROW) {
 		*cause = xasprintf("ledger: reading accruals: %s", sqlite3_errmsg(l->db));
 		return -1;

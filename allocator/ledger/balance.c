@@ -36,6 +36,21 @@ static int owed_cmp(const void *a, const void *b)
 	return strcmp(x->payer, y->payer);
 }
 
+#define OWED_SQL                                                                                   \
+	"SELECT station, period, part, payer,"                                                     \
+	" sum(CASE WHEN kind = 'accrual' AND day <= ?1 THEN fen ELSE 0 END),"                      \
+	" sum(CASE WHEN kind = 'receipt' AND day <= ?1 THEN fen ELSE 0 END),"                      \
+	" sum(CASE WHEN kind = 'accrual' AND period BETWEEN ?2 AND ?2 + 11 AND day <= ?1 "         \
+	"THEN fen ELSE 0 END),"                                                                    \
+	" sum(CASE WHEN kind = 'receipt' AND day BETWEEN ?3 AND ?4 AND day <= ?1 THEN fen "        \
+	"ELSE 0 END)"                                                                              \
+	" FROM ledger_entry WHERE kind IN ('accrual', 'receipt') AND "
+#define OWED_GROUP " GROUP BY station, period, part, payer"
+#define USE_SQL                                                                                    \
+	"SELECT kind, part, sum(fen), sum(CASE WHEN day BETWEEN ?1 AND ?2 THEN fen ELSE 0 END) "   \
+	"FROM ledger_entry WHERE kind IN ('disbursement', 'use') AND day <= ?3 AND "
+#define USE_GROUP " GROUP BY kind, part"
+
 int ledger_balance(struct ledger *l, const char *station, const char *village, int year,
                    int32_t as_of, struct ledger_balance *out, char **cause)
 {
@@ -47,21 +62,17 @@ int ledger_balance(struct ledger *l, const char *station, const char *village, i
 	caltime_format_date(as_of, asof, sizeof asof);
 	snprintf(y0, sizeof y0, "%04d-01-01", year);
 	snprintf(y1, sizeof y1, "%04d-12-31", year);
-	/* scope: a village's own entries, or the station-level ones of a station or all */
-	q = ledger_sql(
-	    l, cause,
-	    "SELECT station, period, part, payer,"
-	    " sum(CASE WHEN kind = 'accrual' AND day <= ?1 THEN fen ELSE 0 END),"
-	    " sum(CASE WHEN kind = 'receipt' AND day <= ?1 THEN fen ELSE 0 END),"
-	    " sum(CASE WHEN kind = 'accrual' AND period BETWEEN ?2 AND ?2 + 11 AND day <= ?1 "
-	    "THEN fen ELSE 0 END),"
-	    " sum(CASE WHEN kind = 'receipt' AND day BETWEEN ?3 AND ?4 AND day <= ?1 THEN fen "
-	    "ELSE 0 END)"
-	    " FROM ledger_entry WHERE kind IN ('accrual', 'receipt') AND"
-	    " (CASE WHEN ?5 <> '' THEN village = ?5 ELSE village = '' AND (?6 = '' OR station = "
-	    "?6) "
-	    "END) GROUP BY station, period, part, payer",
-	    "tdtttt", asof, year * 12, y0, y1, village, station);
+	/* scope: a village's own entries, or the station-level ones of a station or all;
+	 * one text per scope so that each can use its index */
+	if (village)
+		q = ledger_sql(l, cause, OWED_SQL "village = ?5" OWED_GROUP, "tdttt", asof,
+		               year * 12, y0, y1, village);
+	else if (station)
+		q = ledger_sql(l, cause, OWED_SQL "village = '' AND station = ?5" OWED_GROUP,
+		               "tdttt", asof, year * 12, y0, y1, station);
+	else
+		q = ledger_sql(l, cause, OWED_SQL "village = ''" OWED_GROUP, "tdtt", asof,
+		               year * 12, y0, y1);
 	if (!q)
 		return -1;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -96,15 +107,17 @@ int ledger_balance(struct ledger *l, const char *station, const char *village, i
 		out->received += rec;
 		out->outstanding += o;
 	}
-	sqlite3_finalize(q);
+	ledger_sql_done(l, q);
 	if (rc != SQLITE_DONE)
 		goto fail;
-	q = ledger_sql(l, cause,
-	               "SELECT kind, part, sum(fen), sum(CASE WHEN day BETWEEN ?1 AND ?2 THEN fen "
-	               "ELSE 0 END) FROM ledger_entry WHERE kind IN ('disbursement', 'use') AND "
-	               "day <= ?3 AND (CASE WHEN ?4 <> '' THEN village = ?4 ELSE ?5 = '' OR "
-	               "station = ?5 END) GROUP BY kind, part",
-	               "ttttt", y0, y1, asof, village, station);
+	if (village)
+		q = ledger_sql(l, cause, USE_SQL "village = ?4" USE_GROUP, "ttt", y0, y1, asof,
+		               village);
+	else if (station)
+		q = ledger_sql(l, cause, USE_SQL "station = ?4" USE_GROUP, "ttt", y0, y1, asof,
+		               station);
+	else
+		q = ledger_sql(l, cause, USE_SQL "1" USE_GROUP, "ttt", y0, y1, asof);
 	if (!q)
 		return -1;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -121,7 +134,7 @@ int ledger_balance(struct ledger *l, const char *station, const char *village, i
 			out->used_year[u] += yr;
 		}
 	}
-	sqlite3_finalize(q);
+	ledger_sql_done(l, q);
 	if (rc != SQLITE_DONE)
 		goto fail;
 	if (out->n_owed > 1)

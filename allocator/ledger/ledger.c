@@ -30,6 +30,11 @@ struct ledger *ledger_open(struct store *s, const struct fleet *f, const struct 
 
 void ledger_close(struct ledger *l)
 {
+	if (!l)
+		return;
+	ledger_energy_drop(l);
+	for (int i = 0; i < LEDGER_STMT_CACHE; i++)
+		sqlite3_finalize(l->stmts[i].q);
 	free(l);
 }
 
@@ -143,16 +148,48 @@ int ledger_yuan_parse(const char *s, int64_t *fen)
 	return ledger_decimal_parse(s, 2, fen);
 }
 
+void ledger_sql_done(struct ledger *l, sqlite3_stmt *q)
+{
+	if (!q)
+		return;
+	for (int i = 0; i < LEDGER_STMT_CACHE; i++)
+		if (l->stmts[i].q == q) {
+			sqlite3_reset(q);
+			sqlite3_clear_bindings(q);
+			l->stmts[i].busy = 0;
+			return;
+		}
+	sqlite3_finalize(q);
+}
+
 sqlite3_stmt *ledger_sql(struct ledger *l, char **cause, const char *sql, const char *types, ...)
 {
 	sqlite3_stmt *q = NULL;
 	va_list ap;
-	int i, rc = SQLITE_OK;
-	if (sqlite3_prepare_v2(l->db, sql, -1, &q, NULL) != SQLITE_OK) {
-		*cause = xasprintf("%s: preparing a ledger query: %s",
-		                   sqlite3_db_filename(l->db, NULL), sqlite3_errmsg(l->db));
-		return NULL;
+	int i, rc = SQLITE_OK, slot = -1;
+	/* a statement in use (a nested query) gets a fresh one, finalized when done */
+	for (i = 0; i < LEDGER_STMT_CACHE && slot < 0; i++)
+		if (l->stmts[i].sql == sql && !l->stmts[i].busy)
+			slot = i;
+	if (slot >= 0) {
+		q = l->stmts[slot].q;
+	} else {
+		if (sqlite3_prepare_v2(l->db, sql, -1, &q, NULL) != SQLITE_OK) {
+			*cause = xasprintf("%s: preparing a ledger query: %s",
+			                   sqlite3_db_filename(l->db, NULL), sqlite3_errmsg(l->db));
+			sqlite3_finalize(q);
+			return NULL;
+		}
+		for (i = 0; i < LEDGER_STMT_CACHE && slot < 0; i++)
+			if (!l->stmts[i].sql)
+				slot = i;
+		if (slot >= 0) {
+			l->stmts[slot].sql = sql;
+			l->stmts[slot].q = q;
+		}
 	}
+	if (slot >= 0)
+		l->stmts[slot].busy = 1;
 	va_start(ap, types);
 	for (i = 0; types && types[i] && rc == SQLITE_OK; i++) {
 		if (types[i] == 't') {
@@ -167,7 +204,7 @@ sqlite3_stmt *ledger_sql(struct ledger *l, char **cause, const char *sql, const 
 	va_end(ap);
 	if (rc != SQLITE_OK) {
 		*cause = xasprintf("binding a ledger query: %s", sqlite3_errmsg(l->db));
-		sqlite3_finalize(q);
+		ledger_sql_done(l, q);
 		return NULL;
 	}
 	return q;
@@ -180,7 +217,7 @@ int ledger_sql_run(struct ledger *l, sqlite3_stmt *q, char **cause)
 		return -1;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		;
-	sqlite3_finalize(q);
+	ledger_sql_done(l, q);
 	if (rc != SQLITE_DONE) {
 		*cause = xasprintf("%s: ledger write failed: %s", sqlite3_db_filename(l->db, NULL),
 		                   sqlite3_errmsg(l->db));
@@ -198,7 +235,7 @@ int ledger_sql_int(struct ledger *l, sqlite3_stmt *q, int64_t *out, char **cause
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
+	ledger_sql_done(l, q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		*cause = xasprintf("%s: ledger query failed: %s", sqlite3_db_filename(l->db, NULL),
 		                   sqlite3_errmsg(l->db));

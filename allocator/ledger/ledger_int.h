@@ -9,11 +9,28 @@
 
 #include "ledger.h"
 
+#define LEDGER_ENERGY_CACHE 4
+#define LEDGER_STMT_CACHE 48
+
+struct energy;
+
 struct ledger {
 	struct store *store; /* borrowed */
 	sqlite3 *db;         /* borrowed from the store */
 	const struct fleet *fleet;
 	struct ledger_opts o;
+	/* energy of recent windows (all stations): one command reads the roll-ups once */
+	struct {
+		struct energy *e; /* owned */
+		int first, n;
+	} cache[LEDGER_ENERGY_CACHE];
+	int cache_next;
+	/* prepared statements by the address of their (static) SQL text */
+	struct {
+		const char *sql;
+		sqlite3_stmt *q;
+		int busy;
+	} stmts[LEDGER_STMT_CACHE];
 };
 
 /* One entry as appended; strings borrowed; 0 in parent/corrects/grp is NULL. */
@@ -33,9 +50,11 @@ struct ledger_entry_in {
  * (NULL binds ''), 'i' an int64_t, 'd' an int. NULL with *cause on error.
  */
 sqlite3_stmt *ledger_sql(struct ledger *l, char **cause, const char *sql, const char *types, ...);
-/* Runs a statement to the end; 0 or -1 with *cause. Finalizes it. */
+/* Gives back a statement from ledger_sql (reset for reuse, or finalized). */
+void ledger_sql_done(struct ledger *l, sqlite3_stmt *q);
+/* Runs a statement to the end; 0 or -1 with *cause. Gives it back. */
 int ledger_sql_run(struct ledger *l, sqlite3_stmt *q, char **cause);
-/* One integer from a query (0 when it returns no row or NULL). Finalizes. */
+/* One integer from a query (0 when it returns no row or NULL). Gives it back. */
 int ledger_sql_int(struct ledger *l, sqlite3_stmt *q, int64_t *out, char **cause);
 
 /* Appends an entry, refusing a day in a sealed month; *id gets its id (may be NULL). */
@@ -61,6 +80,8 @@ int32_t ledger_due_day(const struct fleet_station *st, enum ledger_part p, int m
 /* First local day of a month index, and its length. */
 int32_t ledger_month_first_day(int month, int *ndays);
 
+/* Frees the cached energy windows (ledger_close calls it). */
+void ledger_energy_drop(struct ledger *l);
 /* The meter's settlement energy of a station over months first..first+n-1, in Wh. */
 int ledger_metered_wh(struct ledger *l, int station, int first, int n, int64_t *wh, char **cause);
 /* Months of the current statements that touch months first..first+n-1 of a station are

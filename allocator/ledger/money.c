@@ -178,7 +178,7 @@ int ledger_receive(struct ledger *l, const struct ledger_receipt *r, char **caus
 		scope += ms[nm].owed;
 		nm++;
 	}
-	sqlite3_finalize(q);
+	ledger_sql_done(l, q);
 	if (step != SQLITE_DONE) {
 		*cause = xasprintf("ledger: reading accruals: %s", sqlite3_errmsg(l->db));
 		free(ms);
@@ -388,7 +388,7 @@ int ledger_correct(struct ledger *l, int64_t entry, int64_t fen, int32_t day, co
 		util_strlcpy(ref, (const char *)sqlite3_column_text(q, 4), sizeof ref);
 		effective = sqlite3_column_int64(q, 5);
 	}
-	sqlite3_finalize(q);
+	ledger_sql_done(l, q);
 	if (!found || (strcmp(kind, "disbursement") != 0 && strcmp(kind, "use") != 0)) {
 		*cause =
 		    xasprintf("ledger correct: --entry: expected the id of a disbursement or use "

@@ -70,7 +70,7 @@ static int month_seal(struct ledger *l, const char *month, const char *prev, int
 		*last = id;
 		(*n)++;
 	}
-	sqlite3_finalize(q);
+	ledger_sql_done(l, q);
 	if (rc != SQLITE_DONE) {
 		*cause = xasprintf("ledger: reading entries: %s", sqlite3_errmsg(l->db));
 		return -1;
@@ -93,7 +93,7 @@ int ledger_seal_get(struct ledger *l, int month, char *buf, size_t size)
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
 		util_strlcpy(buf, col(q, 0), size);
-	sqlite3_finalize(q);
+	ledger_sql_done(l, q);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -110,7 +110,7 @@ static int last_seal(struct ledger *l, int *month, char hash[SHA256_HEX_LEN], ch
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW && ledger_period_parse(col(q, 0), month, &n) == 0)
 		util_strlcpy(hash, col(q, 1), SHA256_HEX_LEN);
-	sqlite3_finalize(q);
+	ledger_sql_done(l, q);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -144,7 +144,7 @@ int ledger_seal(struct ledger *l, int month, int32_t day, int *n, char **cause)
 		from = -1;
 		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
 			ledger_period_parse(col(q, 0), &from, &k);
-		sqlite3_finalize(q);
+		ledger_sql_done(l, q);
 		if (from < 0) {
 			ledger_rollback(l);
 			return 0;
@@ -204,7 +204,7 @@ int ledger_verify(struct ledger *l, FILE *out, int *problems, char **cause)
 			(*problems)++;
 		}
 	}
-	sqlite3_finalize(q);
+	ledger_sql_done(l, q);
 	if (rc != SQLITE_DONE) {
 		*cause = xasprintf("ledger: reading entries: %s", sqlite3_errmsg(l->db));
 		return -1;
@@ -238,7 +238,7 @@ int ledger_verify(struct ledger *l, FILE *out, int *problems, char **cause)
 			(*problems)++;
 		}
 		if (month_seal(l, month, col(q, 4), 1, hash, &n, &first, &last, cause) < 0) {
-			sqlite3_finalize(q);
+			ledger_sql_done(l, q);
 			return -1;
 		}
 		if (n != sqlite3_column_int64(q, 1)) {
@@ -251,7 +251,7 @@ int ledger_verify(struct ledger *l, FILE *out, int *problems, char **cause)
 		}
 		util_strlcpy(prev, col(q, 5), sizeof prev);
 	}
-	sqlite3_finalize(q);
+	ledger_sql_done(l, q);
 	if (rc != SQLITE_DONE) {
 		*cause = xasprintf("ledger: reading seals: %s", sqlite3_errmsg(l->db));
 		return -1;

@@ -312,7 +312,7 @@ int ledger_import_statement(struct ledger *l, const char *path, int32_t day, FIL
 				              "the statement it corrects (\"%s\" of station %s), "
 				              "got \"%s\" overlapping it",
 				              path, r->line, per, st->id, r->period);
-				sqlite3_finalize(q);
+				ledger_sql_done(l, q);
 				goto out;
 			}
 			cur = sqlite3_column_int64(q, 0);
@@ -322,7 +322,7 @@ int ledger_import_statement(struct ledger *l, const char *path, int32_t day, FIL
 			       sqlite3_column_int64(q, 5) == r->deduction &&
 			       strcmp((const char *)sqlite3_column_text(q, 6), r->ref) == 0;
 		}
-		sqlite3_finalize(q);
+		ledger_sql_done(l, q);
 		if (step != SQLITE_DONE) {
 			*cause = xasprintf("ledger: reading statements: %s", sqlite3_errmsg(l->db));
 			goto out;
