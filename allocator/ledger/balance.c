@@ -111,10 +111,10 @@ int ledger_balance(struct ledger *l, const char *station, const char *village, i
 	if (rc != SQLITE_DONE)
 		goto fail;
 	if (village)
-		q = ledger_sql(l, cause, USE_SQL "village = ?4" USE_GROUP, "ttt", y0, y1, asof,
+		q = ledger_sql(l, cause, USE_SQL "village = ?4" USE_GROUP, "tttt", y0, y1, asof,
 		               village);
 	else if (station)
-		q = ledger_sql(l, cause, USE_SQL "station = ?4" USE_GROUP, "ttt", y0, y1, asof,
+		q = ledger_sql(l, cause, USE_SQL "station = ?4" USE_GROUP, "tttt", y0, y1, asof,
 		               station);
 	else
 		q = ledger_sql(l, cause, USE_SQL "1" USE_GROUP, "ttt", y0, y1, asof);
