@@ -287,6 +287,69 @@ static void accruals_follow_a_quarterly_statement_to_the_fen(void)
 	fleet_free(f);
 }
 
+/* Quoted fields, CRLF line ends, a byte order mark and comments are read as a spreadsheet writes
+ * them; one bad row anywhere rejects the whole file. */
+static void statements_read_quotes_crlf_and_a_byte_order_mark(void)
+{
+	unsigned seed = 3;
+	struct fleet *f = NULL;
+	struct store *s = random_store(&seed, &f);
+	struct ledger_opts o = {10, 0, 60, 50};
+	struct ledger *l = ledger_open(s, f, &o);
+	char *cause = NULL, *csv;
+	int changed = 0;
+	FILE *devnull = fopen("/dev/null", "w");
+	csv =
+	    write_tmp("crlf.csv", "\xef\xbb\xbf# exported by the grid's system\r\n"
+	                          "reference,station,period,settled_kwh,coal_yuan,subsidy_yuan,"
+	                          "deductions_yuan\r\n"
+	                          "\"GS \"\"7\"\", 2019\", sa ,2019-07, 1000.5 ,332.17,468.23,0\r\n"
+	                          "\r\n"
+	                          "GS-8,\"sb\",2019,2000,664.00,936.00,12.5\r\n");
+	CHECK_INT(
+	    ledger_import_statement(l, csv, caltime_days(2020, 1, 2), devnull, &changed, &cause),
+	    0);
+	if (cause)
+		printf("  %s\n", cause);
+	CHECK_INT(changed, 2);
+	CHECK_INT(q1(s, "SELECT settled_wh FROM ledger_statement WHERE station = 'sa'"), 1000500);
+	CHECK_INT(q1(s, "SELECT count(*) FROM ledger_statement WHERE reference = 'GS \"7\", 2019'"),
+	          1);
+	CHECK_INT(q1(s, "SELECT n_months FROM ledger_statement WHERE station = 'sb'"), 12);
+	CHECK_INT(q1(s, "SELECT deduction_fen FROM ledger_statement WHERE station = 'sb'"), 1250);
+	free(csv);
+	free(cause);
+	cause = NULL;
+	/* text after a closing quote, and an empty amount */
+	csv = write_tmp("bad.csv",
+	                "station,period,settled_kwh,coal_yuan,subsidy_yuan,deductions_yuan\n"
+	                "sa,2019-08,1,1,1,0\n"
+	                "sa,2019-09,1,,1,0\n");
+	CHECK_INT(
+	    ledger_import_statement(l, csv, caltime_days(2020, 1, 2), devnull, &changed, &cause),
+	    -1);
+	CHECK(cause &&
+	      strstr(cause, "row 3, column 4 (coal_yuan): expected yuan >= 0 with at most 2 "
+	                    "decimal places, got \"\""));
+	CHECK_INT(q1(s, "SELECT count(*) FROM ledger_statement"), 2);
+	free(csv);
+	free(cause);
+	cause = NULL;
+	csv = write_tmp("bad2.csv",
+	                "station,period,settled_kwh,coal_yuan,subsidy_yuan,deductions_yuan\n"
+	                "\"sa\"x,2019-08,1,1,1,0\n");
+	CHECK_INT(
+	    ledger_import_statement(l, csv, caltime_days(2020, 1, 2), devnull, &changed, &cause),
+	    -1);
+	CHECK(cause && strstr(cause, "row 2: expected comma-separated fields"));
+	free(csv);
+	free(cause);
+	fclose(devnull);
+	ledger_close(l);
+	store_close(s);
+	fleet_free(f);
+}
+
 int main(void)
 {
 	caltime_set_zone("Asia/Shanghai");
@@ -294,5 +357,6 @@ int main(void)
 	RUN(periods_and_yuan_parse_strictly);
 	RUN(received_plus_outstanding_is_accrued_for_random_receipts);
 	RUN(accruals_follow_a_quarterly_statement_to_the_fen);
+	RUN(statements_read_quotes_crlf_and_a_byte_order_mark);
 	return harness_end();
 }
