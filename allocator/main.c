@@ -21,10 +21,10 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
-	    {"ingest", ingest_cmd},
-	    {"status", status_cmd},
-	    {"report", report_cmd},
-	    {"ledger", ledger_cmd},
+	    {"ingest", cmd_ingest},
+	    {"status", cmd_status},
+	    {"report", cmd_report},
+	    {"ledger", cmd_ledger},
 	};
 	size_t i;
 

@@ -9,8 +9,9 @@
 
 #include "caltime.h"
 #include "config.h"
+#include "fleet.h"
 #include "fleet_settle.h"
-#include "jsonx.h"
+#include "jx.h"
 #include "log.h"
 #include "util.h"
 
