@@ -118,7 +118,7 @@ static int list_statements(struct store *s, const char *station)
 {
 	sqlite3_stmt *q = NULL;
 	if (sqlite3_prepare_v2(
-	        store_db(s),
+	        store_ledger_db(s),
 	        "SELECT s.id, s.station, s.period, s.settled_wh, s.coal_fen, s.subsidy_fen, "
 	        "s.deduction_fen, s.metered_wh, s.flagged, coalesce(s.supersedes, 0), "
 	        "coalesce(s.superseded_by, 0), f.name, s.row, f.imported_day FROM ledger_statement "
@@ -302,7 +302,7 @@ static int run(const char *verb, const struct args *a, struct ledger *l, struct 
 }
 
 /* The subcommand: see usage. */
-int ledger_cmd(int argc, char **argv)
+int cmd_ledger(int argc, char **argv)
 {
 	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
 	                                         {"station", required_argument, NULL, 's'},
@@ -328,14 +328,12 @@ int ledger_cmd(int argc, char **argv)
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
 	struct args a = {0};
-	struct central_conf *conf = NULL;
-	struct fleet *fleet = NULL;
-	struct store *st = NULL;
+	struct central c = {0};
 	struct ledger *l = NULL;
 	struct ledger_opts o = {0};
 	const char *verb;
 	char *cause = NULL;
-	int c, rc = 1;
+	int ch, rc = 1;
 
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);
@@ -344,8 +342,8 @@ int ledger_cmd(int argc, char **argv)
 	verb = argv[1];
 	argc--, argv++;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:o:h", longopts, NULL)) != -1) {
-		switch (c) {
+	while ((ch = getopt_long(argc, argv, "c:o:h", longopts, NULL)) != -1) {
+		switch (ch) {
 		case 'c':
 			a.config = optarg;
 			break;
@@ -433,25 +431,19 @@ int ledger_cmd(int argc, char **argv)
 		fprintf(stderr, "pvmon-allocator ledger %s: -c central.json is required\n", verb);
 		return 2;
 	}
-	if (central_conf_load(a.config, &conf, &cause) < 0 ||
-	    caltime_set_zone(conf->timezone) < 0 ||
-	    fleet_load(conf->fleet_path, &fleet, &cause) < 0 ||
-	    !(st = store_open(conf->database, &cause))) {
-		fprintf(stderr, "pvmon-allocator ledger %s: %s\n", verb,
-		        cause ? cause : "cannot select the time zone");
+	if (cmd_load_central(a.config, 1, NULL, &c, &cause) < 0) {
+		fprintf(stderr, "pvmon-allocator ledger %s: %s\n", verb, cause ? cause : "failed");
 		goto out;
 	}
-	o.tolerance_permille = conf->ledger_tolerance_permille;
-	o.basis_meter = conf->ledger_basis_meter;
-	o.expected_interval_s = conf->expected_interval_s;
-	o.meter_tolerance_permille = conf->meter_tolerance_permille;
-	l = ledger_open(st, fleet, &o);
-	rc = run(verb, &a, l, st);
+	o.tolerance_permille = c.conf->ledger_tolerance_permille;
+	o.basis_meter = c.conf->ledger_basis_meter;
+	o.expected_interval_s = c.conf->expected_interval_s;
+	o.meter_tolerance_permille = c.conf->meter_tolerance_permille;
+	l = ledger_open(c.store, c.fleet, &o);
+	rc = run(verb, &a, l, c.store);
 out:
 	free(cause);
 	ledger_close(l);
-	store_close(st);
-	fleet_free(fleet);
-	central_conf_free(conf);
+	cmd_central_release(&c);
 	return rc;
 }

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../energy.h"
-#include "../revenue.h"
+#include "energy.h"
+#include "revenue.h"
 #include "caltime.h"
 #include "ledger_int.h"
 #include "util.h"
@@ -33,7 +33,7 @@ static struct energy *load(struct ledger *l, int first, int n, char **cause)
 	i = l->cache_next;
 	l->cache_next = (i + 1) % LEDGER_ENERGY_CACHE;
 	energy_free(l->cache[i].e);
-	l->cache[i].e = energy_load(l->db, l->fleet, &p, cause);
+	l->cache[i].e = energy_load(l->store, l->fleet, &p, cause);
 	l->cache[i].first = first;
 	l->cache[i].n = n;
 	return l->cache[i].e;

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../alloc.h"
-#include "../store.h"
+#include "alloc.h"
+#include "store.h"
 #include "caltime.h"
 #include "ledger_int.h"
 #include "sha256.h"
@@ -22,7 +22,7 @@ struct ledger *ledger_open(struct store *s, const struct fleet *f, const struct 
 {
 	struct ledger *l = xcalloc(1, sizeof *l);
 	l->store = s;
-	l->db = store_db(s);
+	l->db = store_ledger_db(s);
 	l->fleet = f;
 	l->o = *o;
 	return l;

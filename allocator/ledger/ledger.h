@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "config.h"
+#include "fleet.h"
 
 struct store;
 struct ledger; /* opaque */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../report.h"
+#include "format.h"
 #include "caltime.h"
 #include "ledger_int.h"
 #include "util.h"
@@ -186,8 +186,8 @@ int ledger_receive(struct ledger *l, const struct ledger_receipt *r, char **caus
 	}
 	if (scope < r->fen) {
 		char owed[40];
-		report_yuan(r->fen, ',', yuan, sizeof yuan);
-		report_yuan(scope, ',', owed, sizeof owed);
+		format_yuan(r->fen, ',', yuan, sizeof yuan);
+		format_yuan(scope, ',', owed, sizeof owed);
 		*cause =
 		    xasprintf("ledger receive: %s yuan is more than \"%s\" owes for the %s "
 		              "part%s%s%s%s (%s yuan outstanding): nothing recorded (book the "
@@ -281,8 +281,8 @@ int ledger_disburse(struct ledger *l, const char *station, const char *village, 
 			goto fail;
 		if (out + parts[j] > got) {
 			char a[40], b[40];
-			report_yuan(parts[j], ',', a, sizeof a);
-			report_yuan(got - out, ',', b, sizeof b);
+			format_yuan(parts[j], ',', a, sizeof a);
+			format_yuan(got - out, ',', b, sizeof b);
 			*cause =
 			    xasprintf("ledger disburse: village \"%s\": %s yuan is more than the "
 			              "%s yuan received for it by that day and not yet paid out: "
@@ -334,8 +334,8 @@ int ledger_spend(struct ledger *l, const char *village, enum ledger_use use, int
 		goto fail;
 	if (used + fen > in) {
 		char a[40], b[40];
-		report_yuan(fen, ',', a, sizeof a);
-		report_yuan(in - used, ',', b, sizeof b);
+		format_yuan(fen, ',', a, sizeof a);
+		format_yuan(in - used, ',', b, sizeof b);
 		*cause =
 		    xasprintf("ledger use: village \"%s\": %s yuan is more than the %s yuan in "
 		              "its account: nothing recorded",

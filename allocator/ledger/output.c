@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../report.h"
+#include "format.h"
+#include "render.h"
 #include "caltime.h"
 #include "ledger_int.h"
 #include "msg.h"
@@ -153,7 +154,7 @@ static const char *use_name(enum msg_lang lang, int u)
 static char *yuan(int64_t fen)
 {
 	char b[40];
-	report_yuan(fen, ',', b, sizeof b);
+	format_yuan(fen, ',', b, sizeof b);
 	return xstrdup(b);
 }
 

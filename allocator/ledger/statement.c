@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../report.h"
+#include "format.h"
 #include "caltime.h"
 #include "ledger_int.h"
 #include "sha256.h"
@@ -227,8 +227,8 @@ static void reconcile_line(FILE *out, const char *path, const struct row *r, con
                            int64_t metered, int flagged, int tol, int64_t supersedes)
 {
 	char a[40], b[40];
-	report_kwh(r->wh, a, sizeof a);
-	report_kwh(metered, b, sizeof b);
+	format_kwh(r->wh, a, sizeof a);
+	format_kwh(metered, b, sizeof b);
 	fprintf(out, "%s: row %d: %s %s: statement %s kWh, meter %s kWh", path, r->line, station,
 	        r->period, a, b);
 	if (metered > 0) {

@@ -313,6 +313,11 @@ sqlite3 *store_testing_db(struct store *s)
 	return s->db;
 }
 
+sqlite3 *store_ledger_db(struct store *s)
+{
+	return s->db;
+}
+
 const char *store_error(const struct store *s)
 {
 	return s->err ? s->err : "no error";
