@@ -393,8 +393,11 @@ int32_t ledger_due_day(const struct fleet_station *st, enum ledger_part p, int m
 {
 	enum fleet_cycle c = p == LEDGER_COAL ? st->settle.coal.cycle : st->settle.subsidy.cycle;
 	int last = month, nd;
-	if (!st->settle.coal.payer && p == LEDGER_COAL)
+	/* a station struct built without the fleet loader has the national defaults */
+	if (p == LEDGER_COAL && !st->settle.coal.payer)
 		c = FLEET_QUARTERLY;
+	else if (p != LEDGER_COAL && !st->settle.subsidy.payer)
+		c = FLEET_YEARLY;
 	if (c == FLEET_QUARTERLY)
 		last = month - month % 3 + 2;
 	else if (c == FLEET_YEARLY)
