@@ -587,8 +587,9 @@ static void write_fleet(const struct county *c, const char *dir)
 		                                                   : "poverty-2018",
 		        (long long)(s->kw * 20), (long long)(s->kw * 5),
 		        kw3(s->kw * 2500, b2, sizeof b2));
-		/* The ledger's facts (docs/ledger.md): the grid's metering point, and one station in
-		 * nine listed in the subsidy catalogue only five months before the window ends. */
+		/* The ledger's facts (docs/ledger.md): the grid's metering point, and one station
+		 * in nine listed in the subsidy catalogue only five months before the window ends.
+		 */
 		fprintf(f, "      \"settlement\": { \"metering_point\": \"14112%05d\"", i + 1);
 		if (i % 9 == 4)
 			fprintf(f, ", \"catalogue\": [ { \"from\": \"%s\" } ]",
