@@ -340,6 +340,20 @@ int cmd_ledger(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	verb = argv[1];
+	{
+		static const char *const verbs[] = {
+		    "import-statement", "statements", "accrue", "receive",   "disburse", "use",
+		    "correct",          "seal",       "verify", "statement", "arrears",  NULL};
+		int k;
+		for (k = 0; verbs[k] && strcmp(verbs[k], verb) != 0; k++)
+			;
+		/* an unknown verb must not open (and create) the database */
+		if (!verbs[k]) {
+			fprintf(stderr, "pvmon-allocator ledger: unknown verb \"%s\"\n%s", verb,
+			        usage);
+			return 2;
+		}
+	}
 	argc--, argv++;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:o:h", longopts, NULL)) != -1) {

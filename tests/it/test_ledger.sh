@@ -275,4 +275,12 @@ check "an amount with three decimals is a usage error" grep -q -- "--amount: exp
 "$A" ledger statement -c "$D/central.json" --village nowhere --year 2021 2>"$D/u2"
 check "an unknown village is named" grep -q "expected a village of .*fleet.json, got \"nowhere\"" "$D/u2"
 
+mkdir "$D/empty"
+sed 's/"database": "pvmon.db"/"database": "none.db"/' "$D/central.json" >"$D/empty/central.json"
+cp "$D/fleet.json" "$D/empty/"
+"$A" ledger frob -c "$D/empty/central.json" 2>"$D/u3"
+rc=$?
+check "an unknown verb is a usage error (exit $rc) that creates no database" \
+	test $rc = 2 -a ! -e "$D/empty/none.db"
+
 it_end
