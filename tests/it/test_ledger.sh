@@ -188,7 +188,7 @@ check "the first instalment is recorded" \
 L arrears --as-of 2021-01-15 --format json >"$D/arr2.json"
 J="readfile('$D/arr2.json')"
 a2=$(q "SELECT json_extract(value, '\$.outstanding_fen') || ' ' || json_extract(value, '\$.outstanding_by_age_fen.overdue_1_2y') || ' ' || json_extract(value, '\$.owed_since') FROM json_each($J, '\$.arrears') WHERE json_extract(value, '\$.station') = 'st-a' AND json_extract(value, '\$.part') = 'subsidy'")
-# first in, first out: January to July 2019 are 99,216 yuan, 784 of August's 1,450,800 fen
+# first in, first out: January to July 2019 are 99,216 yuan, then 784 of August's 14,508 yuan
 check "70,820 yuan remain, now 1-2 years overdue, owed since 2019-08 ($a2)" test "$a2" = "7082000 7082000 2019-08"
 check "the second instalment is recorded" \
 	L receive --payer fund --part subsidy --station st-a --amount 70820 --date 2021-03-10 --ref FUND-2019-2
