@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh: the demo county end to end (docs/demo.md): generate the fleet, fill its history through
 # the roll-ups, run the live path (broker, simulator, collectors, ingest) for a while, print the
-# monthly report. Every process it starts is recorded and stopped by PID, also on Ctrl-C.
+# monthly report and the year's ledger. Every process it starts is recorded and stopped by PID, also on Ctrl-C.
 #
 # usage: sh demo/run.sh [--quick] [--out DIR] [--live SECONDS]
 #   --quick   CI-sized: one reading a day in the history, 20 s live (tests/it/test_demo.sh)
@@ -283,6 +283,14 @@ fi
 T_REPORT=$(elapsed "$T")
 
 # ---------------------------------------------------------------------------------------------
+step "5. the ledger: statements, receipts, what a village has received and is still owed"
+T=$(date +%s)
+if [ $HAVE_ALLOCATOR = 1 ]; then
+	sh "$ROOT/demo/ledger.sh" "$OUT" "$BIN" || die "the ledger demo failed"
+fi
+T_LEDGER=$(elapsed "$T")
+
+# ---------------------------------------------------------------------------------------------
 step "done"
 left=0
 while read -r p name; do
@@ -293,6 +301,6 @@ while read -r p name; do
 done <"$OUT/pids.txt"
 [ $left = 0 ] || die "$left processes still running"
 say "every process the demo started has stopped ($(wc -l <"$OUT/pids.txt") recorded in $OUT/pids.txt)"
-say "timings: county ${T_COUNTY}s, history ${T_HISTORY}s, live ${T_LIVE}s, report ${T_REPORT}s, total $(elapsed "$T_START")s"
+say "timings: county ${T_COUNTY}s, history ${T_HISTORY}s, live ${T_LIVE}s, report ${T_REPORT}s, ledger ${T_LEDGER}s, total $(elapsed "$T_START")s"
 [ $HAVE_ALLOCATOR = 1 ] && say "open $OUT/report-$MONTH.html in a browser (the Chinese briefing; print it on A4), $OUT/report-$MONTH.xlsx in a spreadsheet"
 exit 0

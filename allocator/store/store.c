@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger/ledger_schema.h"
 #include "util.h"
 
 /* Migration i takes a database from user_version i to i + 1. */
@@ -48,7 +49,9 @@ static const char *const migrations[] = {
     " station TEXT NOT NULL, device TEXT NOT NULL, day INTEGER NOT NULL,"
     " hour INTEGER NOT NULL, wh INTEGER NOT NULL DEFAULT 0, n INTEGER NOT NULL DEFAULT 0,"
     " peak_w INTEGER, PRIMARY KEY (station, device, day, hour)) WITHOUT ROWID;",
-    /* 1 -> 2: alerts (allocator/ingest/alerts.c) */
+    /* 1 -> 2: the ledger (docs/ledger.md) */
+    LEDGER_SCHEMA_SQL,
+    /* 2 -> 3: alerts (allocator/ingest/alerts.c) */
     "CREATE TABLE alerts ("
     " id TEXT PRIMARY KEY, rule TEXT NOT NULL, severity TEXT NOT NULL,"
     " gw TEXT, station TEXT, device TEXT, start_ms INTEGER NOT NULL, end_ms INTEGER,"
@@ -342,6 +345,11 @@ void store_close(struct store *s)
 
 /* For unit tests only (store_testing.h). */
 sqlite3 *store_testing_db(struct store *s)
+{
+	return s->db;
+}
+
+sqlite3 *store_ledger_db(struct store *s)
 {
 	return s->db;
 }
@@ -993,7 +1001,7 @@ int store_reading_good(const struct reading *r)
 	return (r->has & READING_HAS_ENERGY) && !(r->quality & BAD_COUNTER);
 }
 
-/* ---- alerts (schema version 2; allocator/ingest/alerts.c, docs/serve.md) ---- */
+/* ---- alerts (schema version 3; allocator/ingest/alerts.c, docs/serve.md) ---- */
 
 static void bind_text_or_null(sqlite3_stmt *q, int i, const char *v)
 {

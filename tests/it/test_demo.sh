@@ -24,6 +24,13 @@ check "the demo says where the HTML report is" grep -q "report-.*\.html" "$IT_TM
 check "the demo prints the dashboard's URL" grep -q "^demo: dashboard: http://127.0.0.1:[0-9]*/" "$IT_TMP/demo.log"
 check "the dashboard served during the live part" grep -q "serving .*pvmon.db on http://127.0.0.1:" "$D/logs/serve.log"
 check "the dashboard is stopped with the rest" grep -q "^[0-9]* serve\$" "$D/pids.txt"
+# The ledger: one village's answer, in the demo's output and as files.
+check "the demo answers what a village received and still owes" \
+	grep -q "^本年到账 .* 元；尚欠 .* 元：" "$IT_TMP/demo.log"
+check "the demo's ledger verifies" grep -q "every entry and seal checks out" "$IT_TMP/demo.log"
+# shellcheck disable=SC2086
+check "the village statement and the arrears are written" \
+	test -s "$(ls "$D"/ledger-*.html 2>/dev/null | head -1)" -a -s "$D/arrears.json"
 
 # Every process the demo recorded is gone.
 left=""
