@@ -31,11 +31,13 @@ struct pub {
 	struct backoff reconnect;
 	struct log_rate conn_rate, ack_rate;
 	/* forwarding */
-	uint64_t cursor;   /* highest seq handed to the broker on this connection */
-	int caught_up;     /* 0 while a backlog is being replayed (rate-limited) */
-	int64_t inflight;  /* QoS 1 messages not yet acknowledged by the broker */
-	double tokens;     /* replay budget */
-	int64_t tokens_ms; /* when tokens were last refilled */
+	uint64_t cursor;     /* highest seq handed to the broker on this connection */
+	int caught_up;       /* 0 while a backlog is being replayed (rate-limited) */
+	int64_t inflight;    /* QoS 1 messages not yet acknowledged by the broker */
+	double tokens;       /* replay budget: replay_per_s, at most a second's worth */
+	int64_t tokens_ms;   /* when tokens were last refilled */
+	int64_t live_tokens; /* replay budget: one per reading spooled during the replay */
+	uint64_t live_hi;    /* the newest seq counted into live_tokens */
 	int64_t replay_started_ms, replay_count;
 	/* acks */
 	uint64_t acked;
@@ -123,6 +125,8 @@ static void on_connect(struct mosquitto *m, void *ctx, int rc)
 	p->ack_moved_ms = util_mono_ms();
 	p->tokens = 0;
 	p->tokens_ms = util_mono_ms();
+	p->live_tokens = 0;
+	p->live_hi = st.next_seq - 1;
 	log_info("connected to broker %s:%d as \"%s\"; %" PRId64 " readings to replay",
 	         p->c->broker.host, p->c->broker.port, p->c->gateway, st.rows);
 }
@@ -148,7 +152,8 @@ static void on_publish(struct mosquitto *m, void *ctx, int mid)
 		p->inflight--;
 }
 
-/* Sends every unacknowledged reading again, from the oldest, at replay_per_s. */
+/* Sends every unacknowledged reading again, from the oldest, at replay_per_s above the live rate.
+ */
 static void start_replay(struct pub *p, const struct spool_stats *st, int64_t now)
 {
 	p->cursor = st->min_seq - 1;
@@ -158,6 +163,8 @@ static void start_replay(struct pub *p, const struct spool_stats *st, int64_t no
 	p->last_replay_ms = now;
 	p->tokens = 0;
 	p->tokens_ms = now;
+	p->live_tokens = 0;
+	p->live_hi = st->next_seq - 1;
 }
 
 /*
@@ -357,7 +364,13 @@ static void maybe_replay(struct pub *p, const struct spool_stats *st, int64_t no
 		    2; /* if ingest is down, do not resend its backlog every minute */
 }
 
-/* Hands spooled readings to the broker: all new ones at once, a backlog at replay_per_s. */
+/*
+ * Hands spooled readings to the broker: all new ones at once, a backlog in
+ * seq order at replay_per_s on top of the live rate. Every reading spooled
+ * during a replay adds one to the budget, so the backlog shrinks by
+ * replay_per_s a second however many devices there are; a budget of
+ * replay_per_s alone would never catch up once the devices produce that much.
+ */
 static void forward(struct pub *p)
 {
 	struct spool_stats st;
@@ -375,15 +388,19 @@ static void forward(struct pub *p)
 		if (p->tokens > rate)
 			p->tokens = rate;
 		p->tokens_ms = now;
+		if (hi > p->live_hi)
+			p->live_tokens += (int64_t)(hi - p->live_hi);
 	}
+	p->live_hi = hi;
 	while (p->cursor < hi && p->inflight < PUB_WINDOW && !p->lost) {
 		int64_t budget = PUB_WINDOW - p->inflight;
 		int n;
 		if (!p->caught_up) {
-			if (p->tokens < 1)
+			int64_t have = p->live_tokens + (int64_t)p->tokens;
+			if (have < 1)
 				break;
-			if (budget > (int64_t)p->tokens)
-				budget = (int64_t)p->tokens;
+			if (budget > have)
+				budget = have;
 		}
 		if (budget > 256)
 			budget = 256;
@@ -394,8 +411,11 @@ static void forward(struct pub *p)
 			p->cursor = hi; /* acked or dropped meanwhile */
 			break;
 		}
-		if (!p->caught_up)
-			p->tokens -= n;
+		if (!p->caught_up) {
+			int64_t live = n < p->live_tokens ? n : p->live_tokens;
+			p->live_tokens -= live;
+			p->tokens -= (double)(n - live);
+		}
 	}
 	if (!p->caught_up && p->cursor >= hi) {
 		p->caught_up = 1;
