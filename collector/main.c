@@ -339,6 +339,7 @@ int main(int argc, char **argv)
 	so.max_bytes = a.conf->spool_max_bytes;
 	so.max_age_s = a.conf->spool_max_age_s;
 	so.sync_full = 1; /* a gateway loses power: a committed seq must survive it */
+	so.group_ms = SPOOL_GROUP_MS;
 	a.spool = spool_open(a.conf->spool_path, &so, &cause);
 	if (!a.spool) {
 		log_error("%s", cause);

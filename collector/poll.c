@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -50,8 +51,8 @@ struct poller {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int stop, done;
-	unsigned avail_version;
-	int any_link_fail; /* some device last failed because the line was down */
+	_Atomic unsigned avail_version; /* read without the lock: main asks every turn */
+	int any_link_fail;              /* some device last failed because the line was down */
 };
 
 const char *poll_avail_name(enum poll_avail a)
@@ -486,9 +487,5 @@ void poller_health(struct poller *p, int i, struct poll_health *h)
 
 unsigned poller_avail_version(struct poller *p)
 {
-	unsigned v;
-	pthread_mutex_lock(&p->lock);
-	v = p->avail_version;
-	pthread_mutex_unlock(&p->lock);
-	return v;
+	return atomic_load(&p->avail_version);
 }

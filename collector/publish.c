@@ -41,6 +41,8 @@ struct pub {
 	int64_t replay_started_ms, replay_count;
 	/* acks */
 	uint64_t acked;
+	uint64_t ack_applied;   /* the highest ack whose rows were deleted from the spool */
+	int64_t ack_applied_ms; /* when the spool last deleted acknowledged rows */
 	int64_t ack_moved_ms;   /* mono ms the ack last advanced (or we connected) */
 	int64_t replay_wait_ms; /* how long a stalled ack is tolerated before replaying */
 	int64_t last_replay_ms;
@@ -113,6 +115,13 @@ static void on_connect(struct mosquitto *m, void *ctx, int rc)
 	p->connected = 1;
 	p->connections++;
 	backoff_ok(&p->reconnect);
+	/*
+	 * With a log callback set, libmosquitto formats a debug line for every
+	 * packet (a third of the publisher's instructions); the callback is only
+	 * there to say why a connection (a TLS handshake) failed, and the next
+	 * attempt gets a fresh client with it set again.
+	 */
+	mosquitto_log_callback_set(m, NULL);
 	mosquitto_subscribe(m, NULL, p->ack_topic, 1);
 	/* before any replay below leaves: an ingest session announced later is a live message */
 	mosquitto_subscribe(m, NULL, PUB_INGEST_TOPIC, 1);
@@ -206,6 +215,22 @@ static void on_ingest_online(struct pub *p, const struct mosquitto_message *msg)
 	p->replay_wait_ms = PUB_REPLAY_AFTER_MS;
 }
 
+/*
+ * Deletes what ingest has acknowledged. Each delete is a transaction that
+ * waits for the disk, and ingest acks every 50 ms: batching them to one a
+ * second costs nothing in safety (an acknowledged row still in the spool is
+ * at worst sent again, and ingest drops it by seq) and saves most of the
+ * spool's fsyncs.
+ */
+static void apply_ack(struct pub *p, int64_t now)
+{
+	if (p->acked <= p->ack_applied)
+		return;
+	if (spool_ack(p->o.spool, p->acked) >= 0)
+		p->ack_applied = p->acked;
+	p->ack_applied_ms = now;
+}
+
 /* Applies ingest's ack: {"v":1,"seq":N}. */
 static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_message *msg)
 {
@@ -250,7 +275,7 @@ static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_me
 	}
 	if (ack > p->acked)
 		p->acked = ack;
-	spool_ack(p->o.spool, ack);
+	/* the rows it covers leave the spool within PUB_ACK_APPLY_MS (pub_step) */
 }
 
 struct pub *pub_new(const struct pub_opts *o, char **cause)
@@ -277,6 +302,7 @@ void pub_free(struct pub *p)
 {
 	if (!p)
 		return;
+	apply_ack(p, util_mono_ms());
 	drop_client(p);
 	if (p->wake[0] >= 0)
 		close(p->wake[0]);
@@ -462,6 +488,8 @@ void pub_step(struct pub *p, int timeout_ms)
 	}
 	if (p->m && !p->lost)
 		loop_failed(p, mosquitto_loop_misc(p->m));
+	if (p->acked > p->ack_applied && util_mono_ms() - p->ack_applied_ms >= PUB_ACK_APPLY_MS)
+		apply_ack(p, util_mono_ms());
 	if (p->m && !p->lost)
 		forward(p);
 	if (p->m && !p->lost && mosquitto_want_write(p->m))
@@ -513,6 +541,7 @@ int pub_send(struct pub *p, const char *topic, const char *payload, int qos, int
 
 void pub_disconnect(struct pub *p)
 {
+	apply_ack(p, util_mono_ms());
 	if (p->m && p->connected) {
 		p->lost = 1; /* on_disconnect: expected, nothing to log */
 		mosquitto_disconnect(p->m);

@@ -22,6 +22,8 @@
 #define PUB_RECONNECT_MAX_MS 60000
 /* Ingest announces its broker session here (retained); a new one triggers a replay. */
 #define PUB_INGEST_TOPIC "pvmon/ingest/online"
+/* Acknowledged rows leave the spool in one delete at most this often. */
+#define PUB_ACK_APPLY_MS 1000
 /* QoS 1 messages handed to libmosquitto and not yet acknowledged by the broker, at most. */
 #define PUB_WINDOW 500
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "util.h"
@@ -35,12 +36,19 @@ struct spool {
 	uint64_t next_seq;
 	int64_t rows, bytes, dropped;
 	sqlite3_stmt *ins, *meta_set, *each, *del_upto, *sum_upto, *oldest, *min_seq;
+	sqlite3_stmt *begin, *commit; /* prepared once: parsing them was a tenth of a put */
+	/* what the publisher and the bounds ask on every turn, kept until a delete moves it */
+	uint64_t min_seq_v;
+	int64_t oldest_ts;
+	int min_valid, oldest_valid;
 	struct log_rate drop_rate;
 	/* group commit: callers queue here while one of them writes (qlock, not lock) */
 	pthread_mutex_t qlock;
 	pthread_cond_t qdone;
 	struct put_req *qhead, **qtail;
 	int writing;
+	pthread_cond_t qgroup;  /* the writer's wait for group_ms (CLOCK_MONOTONIC) */
+	int64_t last_commit_ms; /* mono ms the last group was written */
 };
 
 static const char schema[] =
@@ -92,6 +100,13 @@ struct spool *spool_open(const char *path, const struct spool_opts *o, char **ca
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->qlock, NULL);
 	pthread_cond_init(&s->qdone, NULL);
+	{
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&s->qgroup, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	s->qtail = &s->qhead;
 	s->path = xstrdup(path);
 	s->o = *o;
@@ -149,7 +164,9 @@ struct spool *spool_open(const char *path, const struct spool_opts *o, char **ca
 	         &s->sum_upto, cause) < 0 ||
 	    prep(s, "SELECT seq, ts, length(topic) + length(payload) FROM spool ORDER BY seq",
 	         &s->oldest, cause) < 0 ||
-	    prep(s, "SELECT min(seq) FROM spool", &s->min_seq, cause) < 0)
+	    prep(s, "SELECT min(seq) FROM spool", &s->min_seq, cause) < 0 ||
+	    prep(s, "BEGIN IMMEDIATE", &s->begin, cause) < 0 ||
+	    prep(s, "COMMIT", &s->commit, cause) < 0)
 		goto fail;
 	free(sql);
 	return s;
@@ -170,12 +187,42 @@ void spool_close(struct spool *s)
 	sqlite3_finalize(s->sum_upto);
 	sqlite3_finalize(s->oldest);
 	sqlite3_finalize(s->min_seq);
+	sqlite3_finalize(s->begin);
+	sqlite3_finalize(s->commit);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->qlock);
 	pthread_cond_destroy(&s->qdone);
+	pthread_cond_destroy(&s->qgroup);
 	free(s->path);
 	free(s);
+}
+
+/* Runs a prepared BEGIN IMMEDIATE or COMMIT; 0 or -1 (sqlite3_errmsg says why). */
+static int run_stmt(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Starts a write transaction. */
+static int tx_begin(struct spool *s)
+{
+	return run_stmt(s->begin);
+}
+
+/* Commits the current transaction. */
+static int tx_commit(struct spool *s)
+{
+	return run_stmt(s->commit);
+}
+
+/* Rolls back and forgets the cached oldest row: it may be another one now. */
+static void tx_rollback(struct spool *s)
+{
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->min_valid = s->oldest_valid = 0;
 }
 
 /* Writes one meta counter inside the current transaction. */
@@ -203,6 +250,7 @@ static int delete_upto(struct spool *s, uint64_t upto, int64_t *rows, int64_t *b
 	sqlite3_reset(s->sum_upto);
 	if (*rows == 0)
 		return 0;
+	s->min_valid = s->oldest_valid = 0;
 	sqlite3_bind_int64(s->del_upto, 1, (int64_t)upto);
 	rc = sqlite3_step(s->del_upto);
 	sqlite3_reset(s->del_upto);
@@ -221,10 +269,19 @@ static int64_t enforce_bounds(struct spool *s, int64_t now_ms, uint64_t *first, 
 	if (!s->o.max_rows && !s->o.max_bytes && !s->o.max_age_s)
 		return 0;
 	cutoff = s->o.max_age_s ? now_ms - s->o.max_age_s * 1000 : INT64_MIN;
+	/* within every bound (the oldest row's age known): nothing to walk */
+	if ((!s->o.max_rows || s->rows <= s->o.max_rows) &&
+	    (!s->o.max_bytes || s->bytes <= s->o.max_bytes) &&
+	    (!s->o.max_age_s || s->rows == 0 || (s->oldest_valid && s->oldest_ts >= cutoff)))
+		return 0;
 	while (sqlite3_step(s->oldest) == SQLITE_ROW) {
 		int64_t ts = sqlite3_column_int64(s->oldest, 1);
 		int over_rows = s->o.max_rows && s->rows - k > s->o.max_rows;
 		int over_bytes = s->o.max_bytes && s->bytes - b > s->o.max_bytes;
+		if (k == 0) {
+			s->oldest_ts = ts;
+			s->oldest_valid = 1;
+		}
 		if (!over_rows && !over_bytes && ts >= cutoff)
 			break;
 		upto = (uint64_t)sqlite3_column_int64(s->oldest, 0);
@@ -274,8 +331,10 @@ static int put_batch(struct spool *s, struct put_req *q)
 	struct put_req *p;
 	int i, len, tlen;
 
+	int was_empty = s->rows == 0;
+
 	seq = s->next_seq;
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (tx_begin(s) < 0)
 		goto fail;
 	for (p = q; p; p = p->next) {
 		if (p->now_ms > now_ms)
@@ -303,8 +362,17 @@ static int put_batch(struct spool *s, struct put_req *q)
 		goto rollback;
 	s->rows += (int64_t)k;
 	s->bytes += add_bytes;
+	if (was_empty && k > 0) {
+		/* the rows of this transaction are the whole spool: the oldest is its first */
+		s->min_seq_v = seq;
+		s->oldest_ts = q->now_ms;
+		for (p = q; p; p = p->next)
+			if (p->n > 0 && p->now_ms < s->oldest_ts)
+				s->oldest_ts = p->now_ms;
+		s->min_valid = s->oldest_valid = 1;
+	}
 	gone = enforce_bounds(s, now_ms, &first, &last);
-	if (gone < 0 || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (gone < 0 || tx_commit(s) < 0) {
 		s->rows -= (int64_t)k;
 		s->bytes -= add_bytes;
 		goto rollback;
@@ -319,7 +387,7 @@ rollback:
 		k += (uint64_t)p->n;
 	log_error("spool %s: cannot store %" PRIu64 " readings: %s", s->path, k,
 	          sqlite3_errmsg(s->db));
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	tx_rollback(s);
 	/* counters may have moved inside the failed transaction: reread them */
 	query_int(s, "SELECT value FROM meta WHERE key='dropped'", &s->dropped);
 	query_int(s, "SELECT count(*) FROM spool", &s->rows);
@@ -374,7 +442,19 @@ int spool_put(struct spool *s, struct reading *r, int n, int64_t now_ms, int64_t
 	while (!me.done && s->writing)
 		pthread_cond_wait(&s->qdone, &s->qlock);
 	if (!me.done) {
-		struct put_req *q = s->qhead, *p, *next;
+		struct put_req *q, *p, *next;
+		s->writing = 1;
+		if (s->o.group_ms > 0) {
+			/* let the rounds of other buses join this commit (see SPOOL_GROUP_MS) */
+			int64_t due = s->last_commit_ms + s->o.group_ms;
+			while (util_mono_ms() < due) {
+				struct timespec ts;
+				ts.tv_sec = (time_t)(due / 1000);
+				ts.tv_nsec = (long)(due % 1000) * 1000000;
+				pthread_cond_timedwait(&s->qgroup, &s->qlock, &ts);
+			}
+		}
+		q = s->qhead;
 		s->qhead = NULL;
 		s->qtail = &s->qhead;
 		s->writing = 1;
@@ -383,6 +463,7 @@ int spool_put(struct spool *s, struct reading *r, int n, int64_t now_ms, int64_t
 		put_group(s, q);
 		pthread_mutex_unlock(&s->lock);
 		pthread_mutex_lock(&s->qlock);
+		s->last_commit_ms = util_mono_ms();
 		for (p = q; p; p = next) {
 			next = p->next; /* p lives on its caller's stack: done lets it go */
 			p->done = 1;
@@ -400,11 +481,14 @@ int64_t spool_ack(struct spool *s, uint64_t ack)
 {
 	int64_t rows = 0, bytes = 0;
 	pthread_mutex_lock(&s->lock);
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (s->rows == 0 || (s->min_valid && ack < s->min_seq_v)) {
+		pthread_mutex_unlock(&s->lock); /* nothing it covers is still here */
+		return 0;
+	}
+	if (tx_begin(s) < 0)
 		goto fail;
-	if (delete_upto(s, ack, &rows, &bytes) < 0 ||
-	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (delete_upto(s, ack, &rows, &bytes) < 0 || tx_commit(s) < 0) {
+		tx_rollback(s);
 		goto fail;
 	}
 	s->rows -= rows;
@@ -456,13 +540,18 @@ void spool_stats(struct spool *s, struct spool_stats *st)
 	st->dropped = s->dropped;
 	st->next_seq = s->next_seq;
 	st->min_seq = s->next_seq;
-	if (s->rows > 0) {
-		/* prepared once: the publisher asks for this on every step */
+	if (s->rows > 0 && s->min_valid) {
+		st->min_seq = s->min_seq_v;
+	} else if (s->rows > 0) {
+		/* the publisher asks on every step: ask SQLite only after a delete */
 		if (sqlite3_step(s->min_seq) == SQLITE_ROW)
 			min = sqlite3_column_int64(s->min_seq, 0);
 		sqlite3_reset(s->min_seq);
-		if (min > 0)
+		if (min > 0) {
 			st->min_seq = (uint64_t)min;
+			s->min_seq_v = (uint64_t)min;
+			s->min_valid = 1;
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
 }
@@ -472,13 +561,13 @@ int64_t spool_expire(struct spool *s, int64_t now_ms)
 	uint64_t first = 0, last = 0;
 	int64_t gone;
 	pthread_mutex_lock(&s->lock);
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	if (tx_begin(s) < 0) {
 		pthread_mutex_unlock(&s->lock);
 		return -1;
 	}
 	gone = enforce_bounds(s, now_ms, &first, &last);
-	if (gone < 0 || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (gone < 0 || tx_commit(s) < 0) {
+		tx_rollback(s);
 		query_int(s, "SELECT value FROM meta WHERE key='dropped'", &s->dropped);
 		query_int(s, "SELECT count(*) FROM spool", &s->rows);
 		pthread_mutex_unlock(&s->lock);
@@ -495,10 +584,9 @@ int spool_advance(struct spool *s, uint64_t seq)
 	int rc = 0;
 	pthread_mutex_lock(&s->lock);
 	if (seq >= s->next_seq) {
-		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-		    meta_set(s, "next_seq", (int64_t)(seq + 1)) < 0 ||
-		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		if (tx_begin(s) < 0 || meta_set(s, "next_seq", (int64_t)(seq + 1)) < 0 ||
+		    tx_commit(s) < 0) {
+			tx_rollback(s);
 			rc = -1;
 		} else {
 			s->next_seq = seq + 1;

@@ -12,7 +12,7 @@ static const int64_t NOW = INT64_C(1561939200000);
 
 static struct spool *open_with(int64_t rows, int64_t bytes, int64_t age)
 {
-	struct spool_opts o = {rows, bytes, age, 0};
+	struct spool_opts o = {rows, bytes, age, 0, 0};
 	char *cause = NULL;
 	struct spool *s = spool_open(path, &o, &cause);
 	if (!s)
