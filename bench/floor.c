@@ -6,6 +6,7 @@
  *   one thread per station line of PORTS_FILE (pvmon-sim --ports-file), units 1..UNITS each;
  *   -i 0 polls flat out (no pause between rounds); prints "N published" at exit.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <modbus.h>
 #include <mosquitto.h>
@@ -113,12 +114,17 @@ static void *run(void *arg)
 	struct station *s = arg;
 	uint16_t regs[FLOOR_READ_COUNT];
 	char port[16];
+	struct in_addr v4;
 	modbus_t *ctx;
 	int connected = 0;
 	int64_t next = mono_ns();
 
 	snprintf(port, sizeof port, "%d", s->port);
-	ctx = modbus_new_tcp_pi(s->host, port);
+	/* as pvmon-collector's bus.c: a dotted IPv4 address connects without the resolver */
+	if (inet_pton(AF_INET, s->host, &v4) == 1)
+		ctx = modbus_new_tcp(s->host, s->port);
+	else
+		ctx = modbus_new_tcp_pi(s->host, port);
 	if (!ctx)
 		return NULL;
 	modbus_set_response_timeout(ctx, 1, 0);

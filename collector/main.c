@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,6 +274,12 @@ int main(int argc, char **argv)
 	struct pub_opts popt = {0};
 	struct sigaction sa;
 
+	/*
+	 * One malloc arena: glibc gives each thread that allocates its own (up to 8
+	 * per core), each with tens of KB touched, and a gateway with a bus thread
+	 * per endpoint would pay that for allocations it hardly makes.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			path = argv[++i];

@@ -24,8 +24,9 @@
 struct dev {
 	const struct device_conf *c;
 	const struct profile *profile;
-	int resolved; /* map holds a usable regmap */
-	struct regmap map;
+	int resolved;             /* map points to a usable regmap */
+	const struct regmap *map; /* a fixed map shared by its profile's devices, or own */
+	struct regmap *own;       /* SunSpec: this device's map, found by discovery */
 	struct backoff bo;
 	struct sanity energy, import;
 	/* what the last good reading said, to tell asleep from offline */
@@ -45,7 +46,8 @@ struct poller {
 	struct dev *devs;
 	int n;
 	struct reading *round; /* one reading per device, reused every round */
-	uint16_t *regs;        /* PROFILE_MAX_READS x PROFILE_MAX_REGS */
+	uint16_t *regs;        /* the largest map's n_regs (PROFILE_MAX_READS x PROFILE_MAX_REGS
+	                          when a SunSpec map is found only by discovery) */
 	pthread_t thread;
 	int started;
 	pthread_mutex_t lock;
@@ -54,6 +56,63 @@ struct poller {
 	_Atomic unsigned avail_version; /* read without the lock: main asks every turn */
 	int any_link_fail;              /* some device last failed because the line was down */
 };
+
+/*
+ * Fixed maps resolved once per profile and shared by all its devices on all
+ * buses: a regmap is about 2.7 KB, and a gateway may poll hundreds of devices
+ * of one family. Counted references; the profile set outlives every poller.
+ */
+struct shared_map {
+	const struct profile *profile;
+	struct regmap m;
+	int refs;
+	struct shared_map *next;
+};
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct shared_map *shared_maps;
+
+/* The resolved fixed map of profile pr (a new reference), or NULL and *why. */
+static const struct regmap *shared_map_get(const struct profile *pr, char **why)
+{
+	struct shared_map *m;
+	pthread_mutex_lock(&shared_lock);
+	for (m = shared_maps; m; m = m->next)
+		if (m->profile == pr) {
+			m->refs++;
+			goto done;
+		}
+	m = xcalloc(1, sizeof *m);
+	if (profile_resolve(pr, 0, 0, &m->m, why) < 0) {
+		free(m);
+		m = NULL;
+		goto done;
+	}
+	m->profile = pr;
+	m->refs = 1;
+	m->next = shared_maps;
+	shared_maps = m;
+done:
+	pthread_mutex_unlock(&shared_lock);
+	return m ? &m->m : NULL;
+}
+
+/* Drops a reference taken by shared_map_get; accepts NULL. */
+static void shared_map_put(const struct regmap *map)
+{
+	struct shared_map **pp, *m;
+	if (!map)
+		return;
+	pthread_mutex_lock(&shared_lock);
+	for (pp = &shared_maps; (m = *pp); pp = &m->next)
+		if (&m->m == map) {
+			if (--m->refs == 0) {
+				*pp = m->next;
+				free(m);
+			}
+			break;
+		}
+	pthread_mutex_unlock(&shared_lock);
+}
 
 const char *poll_avail_name(enum poll_avail a)
 {
@@ -72,14 +131,13 @@ const char *poll_avail_name(enum poll_avail a)
 struct poller *poller_new(const struct bus_conf *c, const struct poll_opts *o, char **cause)
 {
 	struct poller *p = xcalloc(1, sizeof *p);
-	int i;
+	int i, n_regs = 0;
 
 	p->c = c;
 	p->o = *o;
 	p->n = c->n_devices;
 	p->devs = xcalloc((size_t)(p->n ? p->n : 1), sizeof *p->devs);
 	p->round = xcalloc((size_t)(p->n ? p->n : 1), sizeof *p->round);
-	p->regs = xcalloc(PROFILE_MAX_READS * PROFILE_MAX_REGS, sizeof *p->regs);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	for (i = 0; i < p->n; i++) {
@@ -93,14 +151,15 @@ struct poller *poller_new(const struct bus_conf *c, const struct poll_opts *o, c
 			goto fail;
 		}
 		if (!profile_is_sunspec(d->profile)) {
-			if (profile_resolve(d->profile, 0, 0, &d->map, &why) < 0) {
+			d->map = shared_map_get(d->profile, &why);
+			if (!d->map) {
 				*cause = xasprintf("bus \"%s\": device \"%s/%s\": %s", c->id,
 				                   d->c->station, d->c->id, why ? why : "?");
 				free(why);
 				goto fail;
 			}
 			d->resolved = 1;
-			util_strlcpy(d->h.map, d->map.map, sizeof d->h.map);
+			util_strlcpy(d->h.map, d->map->map, sizeof d->h.map);
 		}
 		/* first retry after one interval, doubling to the bus's cap, 20% jitter */
 		backoff_init(&d->bo, o->interval_ms,
@@ -110,6 +169,14 @@ struct poller *poller_new(const struct bus_conf *c, const struct poll_opts *o, c
 		util_strlcpy(d->h.device, d->c->id, sizeof d->h.device);
 		d->h.unit = d->c->unit;
 	}
+	/* a bus thread per endpoint adds up: size the buffer for the maps it will decode */
+	for (i = 0; i < p->n; i++) {
+		int need = p->devs[i].resolved ? p->devs[i].map->n_regs
+		                               : PROFILE_MAX_READS * PROFILE_MAX_REGS;
+		if (need > n_regs)
+			n_regs = need;
+	}
+	p->regs = xcalloc((size_t)(n_regs > 0 ? n_regs : 1), sizeof *p->regs);
 	p->bus = bus_new(c, cause);
 	if (!p->bus)
 		goto fail;
@@ -175,13 +242,16 @@ static int discover(struct poller *p, struct dev *d, char **cause)
 		errno = dc.err ? dc.err : EPROTO;
 		return -1;
 	}
-	if (profile_resolve(d->profile, model, addr, &d->map, cause) < 0) {
+	if (!d->own)
+		d->own = xcalloc(1, sizeof *d->own);
+	if (profile_resolve(d->profile, model, addr, d->own, cause) < 0) {
 		errno = EINVAL;
 		return -1;
 	}
+	d->map = d->own;
 	d->resolved = 1;
 	log_info("device %s/%s (bus %s unit %d): SunSpec model %d at %u: %s", d->c->station,
-	         d->c->id, p->c->id, d->c->unit, model, addr, d->map.map);
+	         d->c->id, p->c->id, d->c->unit, model, addr, d->map->map);
 	return 0;
 }
 
@@ -189,9 +259,10 @@ static int discover(struct poller *p, struct dev *d, char **cause)
 static int read_all(struct poller *p, struct dev *d)
 {
 	int i, off = 0;
-	for (i = 0; i < d->map.n_reads; i++) {
-		const struct regread *rr = &d->map.reads[i];
-		if (bus_read(p->bus, d->c->unit, d->map.fc, rr->addr, rr->count, p->regs + off) < 0)
+	for (i = 0; i < d->map->n_reads; i++) {
+		const struct regread *rr = &d->map->reads[i];
+		if (bus_read(p->bus, d->c->unit, d->map->fc, rr->addr, rr->count, p->regs + off) <
+		    0)
 			return -1;
 		off += rr->count;
 	}
@@ -240,7 +311,7 @@ static void reading_base(struct poller *p, const struct dev *d, struct reading *
 	r->kind = d->c->kind;
 	r->ts_ms = ts;
 	if (d->resolved)
-		util_strlcpy(r->map, d->map.map, sizeof r->map);
+		util_strlcpy(r->map, d->map->map, sizeof r->map);
 }
 
 /* A reading for a device that did not answer (or was not asked): no values. */
@@ -278,8 +349,8 @@ static void poll_device(struct poller *p, struct dev *d, struct reading *r, int 
 	err = errno;
 	t1 = util_mono_ms();
 	if (ok) {
-		profile_decode(&d->map, p->regs, r);
-		util_strlcpy(r->map, d->map.map, sizeof r->map);
+		profile_decode(d->map, p->regs, r);
+		util_strlcpy(r->map, d->map->map, sizeof r->map);
 		if (r->has & READING_HAS_ENERGY)
 			r->quality |= sanity_check(&d->energy, r->energy_wh, ts, d->c->capacity_w);
 		if (r->has & READING_HAS_IMPORT)
@@ -304,8 +375,8 @@ static void poll_device(struct poller *p, struct dev *d, struct reading *r, int 
 		d->h.ok++;
 		d->h.last_good_ts = ts;
 		d->h.backoff_ms = 0;
-		d->h.rtt_ms_x10 = (t1 - t0) * 10 / (d->map.n_reads > 0 ? d->map.n_reads : 1);
-		util_strlcpy(d->h.map, d->map.map, sizeof d->h.map);
+		d->h.rtt_ms_x10 = (t1 - t0) * 10 / (d->map->n_reads > 0 ? d->map->n_reads : 1);
+		util_strlcpy(d->h.map, d->map->map, sizeof d->h.map);
 		pthread_mutex_unlock(&p->lock);
 		return;
 	}
@@ -452,9 +523,16 @@ void poller_stop(struct poller *p)
 
 void poller_free(struct poller *p)
 {
+	int i;
 	if (!p)
 		return;
 	poller_stop(p);
+	for (i = 0; i < p->n; i++) {
+		if (p->devs[i].own)
+			free(p->devs[i].own);
+		else
+			shared_map_put(p->devs[i].map);
+	}
 	bus_free(p->bus);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);

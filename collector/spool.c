@@ -48,7 +48,10 @@ struct spool {
 	struct put_req *qhead, **qtail;
 	int writing;
 	pthread_cond_t qgroup;  /* the writer's wait for group_ms (CLOCK_MONOTONIC) */
+	pthread_cond_t qwork;   /* a round was queued for the writer thread */
 	int64_t last_commit_ms; /* mono ms the last group was written */
+	pthread_t writer;       /* with group_ms: the one thread that writes rows */
+	int writer_started, writer_stop;
 };
 
 static const char schema[] =
@@ -57,6 +60,8 @@ static const char schema[] =
     "INSERT OR IGNORE INTO meta (key, value) VALUES ('next_seq', 1), ('dropped', 0);"
     "CREATE TABLE IF NOT EXISTS spool (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"
     " topic TEXT NOT NULL, payload TEXT NOT NULL);";
+
+static void *writer_run(void *arg);
 
 /* Sets *cause to "path: what: sqlite's message". */
 static void db_fail(struct spool *s, const char *what, char **cause)
@@ -107,6 +112,7 @@ struct spool *spool_open(const char *path, const struct spool_opts *o, char **ca
 		pthread_cond_init(&s->qgroup, &ca);
 		pthread_condattr_destroy(&ca);
 	}
+	pthread_cond_init(&s->qwork, NULL);
 	s->qtail = &s->qhead;
 	s->path = xstrdup(path);
 	s->o = *o;
@@ -168,6 +174,16 @@ struct spool *spool_open(const char *path, const struct spool_opts *o, char **ca
 	    prep(s, "BEGIN IMMEDIATE", &s->begin, cause) < 0 ||
 	    prep(s, "COMMIT", &s->commit, cause) < 0)
 		goto fail;
+	if (o->group_ms > 0) {
+		int rc = pthread_create(&s->writer, NULL, writer_run, s);
+		if (rc != 0) {
+			if (cause)
+				*cause = xasprintf("%s: cannot start the spool's writer thread: %s",
+				                   path, strerror(rc));
+			goto fail;
+		}
+		s->writer_started = 1;
+	}
 	free(sql);
 	return s;
 fail:
@@ -180,6 +196,14 @@ void spool_close(struct spool *s)
 {
 	if (!s)
 		return;
+	if (s->writer_started) {
+		/* it writes what is still queued, then ends */
+		pthread_mutex_lock(&s->qlock);
+		s->writer_stop = 1;
+		pthread_cond_signal(&s->qwork);
+		pthread_mutex_unlock(&s->qlock);
+		pthread_join(s->writer, NULL);
+	}
 	sqlite3_finalize(s->ins);
 	sqlite3_finalize(s->meta_set);
 	sqlite3_finalize(s->each);
@@ -194,6 +218,7 @@ void spool_close(struct spool *s)
 	pthread_mutex_destroy(&s->qlock);
 	pthread_cond_destroy(&s->qdone);
 	pthread_cond_destroy(&s->qgroup);
+	pthread_cond_destroy(&s->qwork);
 	free(s->path);
 	free(s);
 }
@@ -422,11 +447,70 @@ static void put_group(struct spool *s, struct put_req *q)
 	}
 }
 
+/* Stores the queue q (taken from s->qhead) and lets its callers go; qlock held on entry and exit.
+ */
+static void write_queue(struct spool *s, struct put_req *q)
+{
+	struct put_req *p, *next;
+	s->writing = 1;
+	pthread_mutex_unlock(&s->qlock);
+	pthread_mutex_lock(&s->lock);
+	put_group(s, q);
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&s->qlock);
+	s->last_commit_ms = util_mono_ms();
+	for (p = q; p; p = next) {
+		next = p->next; /* p lives on its caller's stack: done lets it go */
+		p->done = 1;
+	}
+	s->writing = 0;
+	pthread_cond_broadcast(&s->qdone);
+}
+
+/* Takes the whole queue; qlock held. */
+static struct put_req *take_queue(struct spool *s)
+{
+	struct put_req *q = s->qhead;
+	s->qhead = NULL;
+	s->qtail = &s->qhead;
+	return q;
+}
+
+/*
+ * The writer thread (group_ms > 0): waits for rounds, lets group_ms pass
+ * since the last commit so that the rounds of other buses join, and stores
+ * them in one transaction. Bus threads never run SQLite themselves, so their
+ * stacks stay small: a gateway may have a bus thread per endpoint.
+ */
+static void *writer_run(void *arg)
+{
+	struct spool *s = arg;
+	pthread_mutex_lock(&s->qlock);
+	for (;;) {
+		int64_t due;
+		while (!s->qhead && !s->writer_stop)
+			pthread_cond_wait(&s->qwork, &s->qlock);
+		if (!s->qhead)
+			break; /* stopping, and nothing left to write */
+		due = s->last_commit_ms + s->o.group_ms;
+		while (!s->writer_stop && util_mono_ms() < due) {
+			struct timespec ts;
+			ts.tv_sec = (time_t)(due / 1000);
+			ts.tv_nsec = (long)(due % 1000) * 1000000;
+			pthread_cond_timedwait(&s->qgroup, &s->qlock, &ts);
+		}
+		write_queue(s, take_queue(s));
+	}
+	pthread_mutex_unlock(&s->qlock);
+	return NULL;
+}
+
 /*
  * Group commit: with synchronous=FULL each transaction waits for the disk,
- * so bus threads that call while another one writes queue up, and the next
- * of them stores every queued round in a single transaction. Each caller
- * still returns only once its own readings are committed (or failed).
+ * so rounds that arrive together share one. With group_ms the writer thread
+ * stores them; without, the caller that finds no write in progress stores
+ * every round queued meanwhile. Each caller returns only once its own
+ * readings are committed (or failed).
  */
 int spool_put(struct spool *s, struct reading *r, int n, int64_t now_ms, int64_t *dropped)
 {
@@ -439,37 +523,15 @@ int spool_put(struct spool *s, struct reading *r, int n, int64_t now_ms, int64_t
 	pthread_mutex_lock(&s->qlock);
 	*s->qtail = &me;
 	s->qtail = &me.next;
-	while (!me.done && s->writing)
-		pthread_cond_wait(&s->qdone, &s->qlock);
-	if (!me.done) {
-		struct put_req *q, *p, *next;
-		s->writing = 1;
-		if (s->o.group_ms > 0) {
-			/* let the rounds of other buses join this commit (see SPOOL_GROUP_MS) */
-			int64_t due = s->last_commit_ms + s->o.group_ms;
-			while (util_mono_ms() < due) {
-				struct timespec ts;
-				ts.tv_sec = (time_t)(due / 1000);
-				ts.tv_nsec = (long)(due % 1000) * 1000000;
-				pthread_cond_timedwait(&s->qgroup, &s->qlock, &ts);
-			}
-		}
-		q = s->qhead;
-		s->qhead = NULL;
-		s->qtail = &s->qhead;
-		s->writing = 1;
-		pthread_mutex_unlock(&s->qlock);
-		pthread_mutex_lock(&s->lock);
-		put_group(s, q);
-		pthread_mutex_unlock(&s->lock);
-		pthread_mutex_lock(&s->qlock);
-		s->last_commit_ms = util_mono_ms();
-		for (p = q; p; p = next) {
-			next = p->next; /* p lives on its caller's stack: done lets it go */
-			p->done = 1;
-		}
-		s->writing = 0;
-		pthread_cond_broadcast(&s->qdone);
+	if (s->writer_started) {
+		pthread_cond_signal(&s->qwork);
+		while (!me.done)
+			pthread_cond_wait(&s->qdone, &s->qlock);
+	} else {
+		while (!me.done && s->writing)
+			pthread_cond_wait(&s->qdone, &s->qlock);
+		if (!me.done)
+			write_queue(s, take_queue(s));
 	}
 	pthread_mutex_unlock(&s->qlock);
 	if (dropped)
