@@ -276,6 +276,7 @@ static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_me
 	if (ack > p->acked)
 		p->acked = ack;
 	/* the rows it covers leave the spool within PUB_ACK_APPLY_MS (pub_step) */
+	spool_note_ack(p->o.spool, ack);
 }
 
 struct pub *pub_new(const struct pub_opts *o, char **cause)

@@ -41,6 +41,7 @@ struct spool {
 	uint64_t min_seq_v;
 	int64_t oldest_ts;
 	int min_valid, oldest_valid;
+	uint64_t ack_noted; /* the highest ack seen; its rows may still wait for spool_ack */
 	struct log_rate drop_rate;
 	/* group commit: callers queue here while one of them writes (qlock, not lock) */
 	pthread_mutex_t qlock;
@@ -299,6 +300,13 @@ static int64_t enforce_bounds(struct spool *s, int64_t now_ms, uint64_t *first, 
 	    (!s->o.max_bytes || s->bytes <= s->o.max_bytes) &&
 	    (!s->o.max_age_s || s->rows == 0 || (s->oldest_valid && s->oldest_ts >= cutoff)))
 		return 0;
+	/* acknowledged rows whose delete is still pending go first, and are not drops */
+	if (s->ack_noted > 0 && (!s->min_valid || s->min_seq_v <= s->ack_noted)) {
+		if (delete_upto(s, s->ack_noted, &rows, &bytes) < 0)
+			return -1;
+		s->rows -= rows;
+		s->bytes -= bytes;
+	}
 	while (sqlite3_step(s->oldest) == SQLITE_ROW) {
 		int64_t ts = sqlite3_column_int64(s->oldest, 1);
 		int over_rows = s->o.max_rows && s->rows - k > s->o.max_rows;
@@ -539,10 +547,20 @@ int spool_put(struct spool *s, struct reading *r, int n, int64_t now_ms, int64_t
 	return me.rc;
 }
 
+void spool_note_ack(struct spool *s, uint64_t ack)
+{
+	pthread_mutex_lock(&s->lock);
+	if (ack > s->ack_noted)
+		s->ack_noted = ack;
+	pthread_mutex_unlock(&s->lock);
+}
+
 int64_t spool_ack(struct spool *s, uint64_t ack)
 {
 	int64_t rows = 0, bytes = 0;
 	pthread_mutex_lock(&s->lock);
+	if (ack > s->ack_noted)
+		s->ack_noted = ack;
 	if (s->rows == 0 || (s->min_valid && ack < s->min_seq_v)) {
 		pthread_mutex_unlock(&s->lock); /* nothing it covers is still here */
 		return 0;

@@ -62,6 +62,12 @@ int spool_put(struct spool *s, struct reading *r, int n, int64_t now_ms, int64_t
 
 /* Deletes every reading with seq <= ack; returns how many went, or -1. */
 int64_t spool_ack(struct spool *s, uint64_t ack);
+/*
+ * Records an ack whose delete the caller defers (spool_ack later): no SQL.
+ * A bound then removes the acknowledged rows first, and does not count them
+ * as dropped.
+ */
+void spool_note_ack(struct spool *s, uint64_t ack);
 
 /*
  * Calls fn for up to max readings with seq > after, in seq order, with the
