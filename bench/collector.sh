@@ -254,7 +254,7 @@ function verdict(ok) { return ok ? "met" : "MISSED" }
 		printf "  (at %d ms, %d devices give at most %d readings/s: the collector reached %.0f%% of that)\n", fastms, dev, ceil, $11 / ceil * 100
 		# issue 3: flat out >= 0.5x the floor; the interval caps the collector first at 200 devices
 		rf = $12 > 0 ? $11 / $12 : 0
-		line = line sprintf("; flat out >= 0.5x floor or >= 90%% of the interval's ceiling: %s (%.2f, %.0f%%)", verdict(rf >= 0.5 || $11 >= 0.9 * ceil), rf, $11 / ceil * 100)
+		line = line sprintf("; flat out >= 0.5x floor or >= 90%% of the interval ceiling: %s (%.2f, %.0f%%)", verdict(rf >= 0.5 || $11 >= 0.9 * ceil), rf, $11 / ceil * 100)
 	}
 	printf "\n%s\n", line
 }
