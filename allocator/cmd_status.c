@@ -12,6 +12,7 @@
 #include "caltime.h"
 #include "cmd.h"
 #include "config.h"
+#include "fleet.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -52,22 +53,24 @@ static int print_gateway(void *ctx, const struct store_gateway *g)
 
 static const char usage[] = "usage: pvmon-allocator status -c central.json";
 
-int status_cmd(int argc, char **argv)
+int cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct central_conf *conf = NULL;
-	struct fleet *fleet = NULL;
-	struct store *s = NULL;
+	struct central ct;
+	struct central_conf *conf;
+	struct fleet *fleet;
+	struct store *s;
 	char *cause = NULL, t[32];
 	const char *conf_path = NULL;
 	int opt, rc = 1, i, j, hour, y, m, d;
 	int64_t now = util_now_ms(), month_ms, interval_ms;
 	int32_t month_day;
 
+	memset(&ct, 0, sizeof ct);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -86,16 +89,11 @@ int status_cmd(int argc, char **argv)
 		fprintf(stderr, "%s\n", usage);
 		return 2;
 	}
-	if (central_conf_load(conf_path, &conf, &cause) < 0)
+	if (cmd_load_central(conf_path, 0, NULL, &ct, &cause) < 0)
 		goto done;
-	if (caltime_set_zone(conf->timezone) < 0) {
-		cause = xasprintf("%s: timezone: unknown zone \"%s\"", conf_path, conf->timezone);
-		goto done;
-	}
-	if (fleet_load(conf->fleet_path, &fleet, &cause) < 0)
-		goto done;
-	if (!(s = store_open_readonly(conf->database, &cause)))
-		goto done;
+	conf = ct.conf;
+	fleet = ct.fleet;
+	s = ct.store;
 
 	caltime_civil(caltime_local_day(now, &hour), &y, &m, &d);
 	month_day = caltime_days(y, m, 1);
@@ -142,8 +140,6 @@ done:
 	if (cause)
 		fprintf(stderr, "pvmon-allocator status: %s\n", cause);
 	free(cause);
-	store_close(s);
-	fleet_free(fleet);
-	central_conf_free(conf);
+	cmd_central_release(&ct);
 	return rc;
 }

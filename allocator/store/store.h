@@ -14,8 +14,7 @@
 
 #define STORE_SCHEMA_VERSION 1
 
-struct store;   /* opaque */
-struct sqlite3; /* for read-only queries by the report (store_db) */
+struct store; /* opaque */
 
 /*
  * Opens (creating if needed) the database read-write: WAL, synchronous=FULL so
@@ -27,8 +26,6 @@ struct store *store_open(const char *path, char **cause);
 /* Opens an existing database read-only (status, report); refuses other schema versions. */
 struct store *store_open_readonly(const char *path, char **cause);
 void store_close(struct store *s);
-/* The SQLite handle, borrowed, for read-only queries over the documented tables. */
-struct sqlite3 *store_db(struct store *s);
 /* The last error, "database.db: what failed: sqlite message"; borrowed until the next call. */
 const char *store_error(const struct store *s);
 /* 1 when the last error was "database busy/locked" or "disk full/IO": worth retrying later. */
@@ -91,6 +88,19 @@ int store_daily_latest(struct store *s, const char *station, const char *device,
                        struct store_daily *out);
 int store_daily_put(struct store *s, const char *station, const char *device,
                     const struct store_daily *d);
+/* Days from..to (inclusive) of one device, for store_daily_ranges; strings borrowed. */
+struct store_day_range {
+	const char *station, *device;
+	int32_t from, to;
+};
+/*
+ * Reads the daily rows of every range in one query, range by range (in array
+ * order) and day by day, and calls fn with the range's index and the row
+ * (peak_w is not read; has_peak is 0). fn returning non-zero stops early.
+ * Returns 0, or -1 (store_error says why).
+ */
+int store_daily_ranges(struct store *s, const struct store_day_range *rg, int n,
+                       int (*fn)(void *ctx, int i, const struct store_daily *d), void *ctx);
 int store_hourly_get(struct store *s, const char *station, const char *device, int32_t day,
                      int hour, struct store_hourly *out);
 int store_hourly_put(struct store *s, const char *station, const char *device,

@@ -4,6 +4,7 @@
  * reading means (that is rollup.c and ingest.c) and never commits on its own.
  */
 #include "store.h"
+#include "store_testing.h"
 
 #include <limits.h>
 #include <sqlite3.h>
@@ -303,7 +304,8 @@ void store_close(struct store *s)
 	free(s);
 }
 
-struct sqlite3 *store_db(struct store *s)
+/* For unit tests only (store_testing.h). */
+sqlite3 *store_testing_db(struct store *s)
 {
 	return s->db;
 }
@@ -594,6 +596,103 @@ int store_daily_put(struct store *s, const char *station, const char *device,
 	sqlite3_bind_int64(q, 15, d->offline_s);
 	sqlite3_bind_int64(q, 16, d->fault_s);
 	return run(s, q, "storing a daily roll-up");
+}
+
+/* Fills the ranges' temporary table (on the connection: a read-only file allows it). */
+static int ranges_table(struct store *s, const struct store_day_range *rg, int n)
+{
+	static const char ddl[] =
+	    "CREATE TEMP TABLE IF NOT EXISTS day_ranges (seq INTEGER PRIMARY KEY,"
+	    " station TEXT NOT NULL, device TEXT NOT NULL,"
+	    " from_day INTEGER NOT NULL, to_day INTEGER NOT NULL);"
+	    "DELETE FROM temp.day_ranges";
+	static const char ins[] = "INSERT INTO temp.day_ranges VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *q = NULL;
+	int i, rc = -1;
+
+	if (sqlite3_exec(s->db, ddl, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, ins, -1, &q, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int(q, 1, i);
+		sqlite3_bind_text(q, 2, rg[i].station, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, rg[i].device, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 4, rg[i].from);
+		sqlite3_bind_int(q, 5, rg[i].to);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(q);
+	}
+	rc = 0;
+fail:
+	if (rc < 0)
+		fail(s, "listing the devices to read");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/*
+ * One query for every range: the ranges drive it (CROSS JOIN keeps them the
+ * outer loop), so each is one stretch of the daily primary key. NULL counters
+ * come back as -1 (counters and times are never negative): no type check per
+ * column.
+ */
+int store_daily_ranges(struct store *s, const struct store_day_range *rg, int n,
+                       int (*fn)(void *ctx, int i, const struct store_daily *d), void *ctx)
+{
+	static const char sql[] =
+	    "SELECT r.seq, t.day, t.kind, ifnull(t.first_ts, -1), ifnull(t.first_wh, -1),"
+	    " ifnull(t.last_ts, -1), ifnull(t.last_wh, -1), t.delta_wh, t.n_readings, t.resets,"
+	    " t.excluded, t.offline_s, t.fault_s, t.asleep_s"
+	    " FROM temp.day_ranges AS r CROSS JOIN daily AS t"
+	    " ON t.station = r.station AND t.device = r.device"
+	    " AND t.day BETWEEN r.from_day AND r.to_day"
+	    " ORDER BY r.seq, t.day";
+	sqlite3_stmt *q = NULL;
+	struct store_daily d;
+	int rc, ret = -1;
+
+	if (n <= 0)
+		return 0;
+	if (ranges_table(s, rg, n) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+		fail(s, "reading table \"daily\"");
+		goto done;
+	}
+	memset(&d, 0, sizeof d);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int i = sqlite3_column_int(q, 0);
+		if (i < 0 || i >= n)
+			continue;
+		d.day = sqlite3_column_int(q, 1);
+		d.kind = sqlite3_column_int(q, 2);
+		d.first_ts = sqlite3_column_int64(q, 3);
+		d.first_wh = sqlite3_column_int64(q, 4);
+		d.last_ts = sqlite3_column_int64(q, 5);
+		d.last_wh = sqlite3_column_int64(q, 6);
+		d.has_first = d.first_ts >= 0 && d.first_wh >= 0;
+		d.has_last = d.last_ts >= 0 && d.last_wh >= 0;
+		d.delta_wh = sqlite3_column_int64(q, 7);
+		d.n_readings = sqlite3_column_int64(q, 8);
+		d.resets = sqlite3_column_int64(q, 9);
+		d.excluded = sqlite3_column_int64(q, 10);
+		d.offline_s = sqlite3_column_int64(q, 11);
+		d.fault_s = sqlite3_column_int64(q, 12);
+		d.asleep_s = sqlite3_column_int64(q, 13);
+		if (fn(ctx, i, &d) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		fail(s, "reading table \"daily\"");
+		goto done;
+	}
+	ret = 0;
+done:
+	sqlite3_finalize(q);
+	return ret;
 }
 
 int store_hourly_get(struct store *s, const char *station, const char *device, int32_t day,
