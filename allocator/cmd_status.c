@@ -17,22 +17,14 @@
 #include "store.h"
 #include "util.h"
 
-/* Writes a UTC instant as local "YYYY-MM-DD HH:MM:SS", or "-" for none. */
+/* Writes a UTC instant as local time with its zone's offset, or "-" for none. */
 static const char *local_time(int64_t ms, char *buf, size_t size)
 {
-	int hour, y, m, d;
-	int32_t day;
-	int64_t in_day;
 	if (ms <= 0) {
 		util_strlcpy(buf, "-", size);
 		return buf;
 	}
-	day = caltime_local_day(ms, &hour);
-	caltime_civil(day, &y, &m, &d);
-	in_day = (ms - caltime_local_midnight_ms(day)) / 1000;
-	snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, hour, (int)(in_day / 60 % 60),
-	         (int)(in_day % 60));
-	return buf;
+	return caltime_format_local(ms, buf, (int)size);
 }
 
 static int print_gateway(void *ctx, const struct store_gateway *g)
@@ -43,7 +35,7 @@ static int print_gateway(void *ctx, const struct store_gateway *g)
 		snprintf(backlog, sizeof backlog, "%" PRId64, g->backlog);
 	else
 		util_strlcpy(backlog, "-", sizeof backlog);
-	printf("%-20s %-8s %-19s %10" PRId64 " %10" PRId64 " %8s %8" PRId64 " %8" PRId64
+	printf("%-20s %-8s %-25s %10" PRId64 " %10" PRId64 " %8s %8" PRId64 " %8" PRId64
 	       " %8" PRId64 "  %s\n",
 	       g->gw, g->status[0] ? g->status : "-", local_time(g->last_ms, t, sizeof t),
 	       g->acked_seq, g->max_seq, backlog, g->dropped_total, g->lost_seqs, g->rejects,
@@ -101,14 +93,14 @@ int cmd_status(int argc, char **argv)
 	interval_ms =
 	    (int64_t)(conf->expected_interval_s > 0 ? conf->expected_interval_s : 60) * 1000;
 
-	printf("%-20s %-8s %-19s %10s %10s %8s %8s %8s %8s  %s\n", "gateway", "status",
+	printf("%-20s %-8s %-25s %10s %10s %8s %8s %8s %8s  %s\n", "gateway", "status",
 	       "last reading", "acked", "max seq", "backlog", "dropped", "lost", "rejects",
 	       "version");
 	if (store_gateway_each(s, print_gateway, NULL) < 0) {
 		cause = xstrdup(store_error(s));
 		goto done;
 	}
-	printf("\n%-20s %-12s %-8s %-19s %10s %10s %8s   (month %04d-%02d, every %" PRId64 " s)\n",
+	printf("\n%-20s %-12s %-8s %-25s %10s %10s %8s   (month %04d-%02d, every %" PRId64 " s)\n",
 	       "station", "device", "kind", "last seen", "readings", "expected", "complete", y, m,
 	       interval_ms / 1000);
 	for (i = 0; i < fleet->n_stations; i++) {
@@ -127,7 +119,7 @@ int cmd_status(int argc, char **argv)
 			expected = (now - start) / interval_ms + (seen.first_ms == start);
 			if (expected < 1)
 				expected = 1;
-			printf("%-20s %-12s %-8s %-19s %10" PRId64 " %10" PRId64 " %7.1f%%\n",
+			printf("%-20s %-12s %-8s %-25s %10" PRId64 " %10" PRId64 " %7.1f%%\n",
 			       st->id, dv->id, reading_kind_name(dv->kind),
 			       local_time(seen.last_ms, t, sizeof t), seen.n_since, expected,
 			       seen.n_since >= expected

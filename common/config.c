@@ -14,6 +14,7 @@
 #include "caltime.h"
 #include "jx.h"
 #include "log.h"
+#include "msg.h"
 #include "util.h"
 
 #define PATHLEN 512
@@ -482,6 +483,7 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	                                   "batch",
 	                                   "expected_interval_s",
 	                                   "meter_tolerance_permille",
+	                                   "lang",
 	                                   "log",
 	                                   NULL};
 	static const char *const batch_keys[] = {"rows", "ms", NULL};
@@ -503,6 +505,7 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	c->batch_ms = 200;
 	c->expected_interval_s = 60;
 	c->meter_tolerance_permille = 50;
+	c->lang = MSG_ZH;
 	root = jx_parse_file(&jx, path);
 	if (!root || jx_object(&jx, root, "", keys) < 0)
 		goto fail;
@@ -539,6 +542,20 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	    get_int(&jx, root, "", "meter_tolerance_permille", 0, 1000,
 	            &c->meter_tolerance_permille) < 0)
 		goto fail;
+	s = NULL;
+	if (jx_str(&jx, root, "", "lang", 0, &s) < 0)
+		goto fail;
+	if (s) {
+		enum msg_lang l;
+		if (msg_lang_parse(s, &l) < 0) {
+			jx_fail(&jx, "lang",
+			        "expected the report language \"zh\" (Chinese) or \"en\" "
+			        "(English), got \"%.60s\"",
+			        s);
+			goto fail;
+		}
+		c->lang = (int)l;
+	}
 	o = jx_child(&jx, root, "", "batch", 0, batch_keys);
 	if (jx.err)
 		goto fail;

@@ -150,9 +150,11 @@ int reading_to_json(const struct reading *r, char *buf, size_t size)
 	put_str(buf, size, &n, reading_kind_name(r->kind));
 	put_str(buf, size, &n, "\",\"ts\":");
 	put_i64(buf, size, &n, r->ts_ms);
-	put_str(buf, size, &n, ",\"state\":\"");
-	put_str(buf, size, &n, reading_state_name(r->state));
-	put_str(buf, size, &n, "\"");
+	if (!(r->has & READING_NO_STATE)) {
+		put_str(buf, size, &n, ",\"state\":\"");
+		put_str(buf, size, &n, reading_state_name(r->state));
+		put_str(buf, size, &n, "\"");
+	}
 	if (r->has & READING_HAS_POWER) {
 		put_str(buf, size, &n, ",\"ac_power_w\":");
 		put_i64(buf, size, &n, r->ac_power_w);
@@ -355,11 +357,16 @@ int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct re
 	}
 	out->kind = strcmp(v->valuestring, "meter") == 0 ? READING_METER : READING_INVERTER;
 	v = cJSON_GetObjectItemCaseSensitive(o, "state");
-	if (!cJSON_IsString(v) || reading_state_parse(v->valuestring) < 0) {
+	if (!v) {
+		/* a device without a state register (most meters) */
+		out->state = STATE_UNKNOWN;
+		out->has |= READING_NO_STATE;
+	} else if (!cJSON_IsString(v) || reading_state_parse(v->valuestring) < 0) {
 		bad(cause, cs, "\"state\": expected a known state name");
 		goto done;
+	} else {
+		out->state = (enum reading_state)reading_state_parse(v->valuestring);
 	}
-	out->state = (enum reading_state)reading_state_parse(v->valuestring);
 	if (get_int(o, "ac_power_w", -READING_POWER_MAX_W, READING_POWER_MAX_W, &out->ac_power_w,
 	            &present, cause, cs) < 0)
 		goto done;

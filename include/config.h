@@ -82,6 +82,7 @@ struct central_conf {
 	int batch_ms;                /* default 200 */
 	int expected_interval_s; /* readings expected this often, for completeness; default 60 */
 	int meter_tolerance_permille; /* meter vs inverter sum, default 50 (5%) */
+	int lang;                     /* enum msg_lang of reports by default, MSG_ZH */
 	char *log_target;
 	int log_level;
 };
