@@ -137,8 +137,9 @@ static void problem_text(const struct status *st, const struct status_problem *p
 	case SP_DEVICE_INCOMPLETE:
 		util_bufprintf(buf, size, &n,
 		               "%" PRId64 ".%" PRId64 " %% complete since %s (%" PRId64
-		               " of %" PRId64 " expected readings)",
-		               p->value / 10, p->value % 10, t, d->covered, d->slots);
+		               " of %" PRId64 " intervals of %d s with a reading)",
+		               p->value / 10, p->value % 10, t, d->covered, d->slots,
+		               st->p.expected_interval_s);
 		break;
 	default:
 		util_bufprintf(buf, size, &n, "%s", status_problem_name(p->kind));

@@ -323,10 +323,19 @@ static int64_t hour_start_ms(int32_t day, int hour)
 	return caltime_local_midnight_ms(day) + hour * HOUR_MS;
 }
 
+/* How many of the n_due readings due at from, from + iv, ... fall before t. */
+static int64_t due(int64_t from, int64_t t, int64_t iv, int64_t n_due)
+{
+	int64_t k = t > from ? (t - from + iv - 1) / iv : 0;
+	return k < n_due ? k : n_due;
+}
+
 /*
- * Completeness at hour resolution: every local hour from d->from_ms to now
- * holds ceil(overlap / interval) expected slots, of which min(readings stored
- * that hour, slots) are covered. A device polled faster than expected earns
+ * Completeness at hour resolution: readings are due every interval from the
+ * device's first reading of the month (or the month's start), one for each
+ * interval that has passed since (at least one); each local hour holds the
+ * due slots that fall in it, of which min(readings stored that hour, slots)
+ * are covered. A device polled faster than expected earns
  * no credit beyond its slots, so a gap shows however fast the polling. A day
  * without hourly rows but with a daily row is judged on the whole day instead.
  */
@@ -335,6 +344,10 @@ static void completeness(struct ctx *c, struct status_device *d, const struct st
 	int64_t iv = (int64_t)st->p.expected_interval_s * 1000, now = st->p.now_ms;
 	int32_t day = caltime_local_day(d->from_ms, NULL), last = caltime_local_day(now, NULL);
 	int k = 0, kd = 0, h;
+	/* one due at the first reading, then one per interval that has fully passed */
+	int64_t n_due = (now - d->from_ms) / iv;
+	if (n_due < 1)
+		n_due = 1;
 	d->slots = d->covered = d->readings = 0;
 	for (kd = 0; kd < c->d_len; kd++)
 		d->readings += c->d_n[kd];
@@ -356,11 +369,11 @@ static void completeness(struct ctx *c, struct status_device *d, const struct st
 				b = next_midnight;
 			if (a < d->from_ms)
 				a = d->from_ms;
-			if (b > now)
-				b = now;
 			if (b <= a)
 				continue;
-			slots = (b - a + iv - 1) / iv;
+			slots = due(d->from_ms, b, iv, n_due) - due(d->from_ms, a, iv, n_due);
+			if (slots <= 0)
+				continue;
 			while (k < c->h_len && c->h_day[k] == day && c->h_hour[k] < h)
 				k++;
 			if (k < c->h_len && c->h_day[k] == day && c->h_hour[k] == h)
@@ -418,6 +431,9 @@ static int judge_device(struct ctx *c, struct status *st, struct status_device *
 				d->last_ms = t;
 		}
 	}
+	/* judged as of an earlier instant (--at), a day's roll-up may reach past it */
+	if (d->last_ms > st->p.now_ms)
+		d->last_ms = st->p.now_ms;
 	if (d->has_raw && (d->last_state == STATE_OFFLINE || d->last_state == STATE_FAULT)) {
 		s = dev_stmt(c, Q_RUN_START, d);
 		sqlite3_bind_int(s, 3, d->last_state);

@@ -288,7 +288,7 @@ static void a_gap_shows_in_completeness_however_fast_the_device_polls(void)
 	d = st ? dev(st, "st-ok", "meter") : NULL;
 	CHECK(d != NULL);
 	if (d) {
-		/* 4 h from 08:00 at one a minute: 240 slots; 60 + 1 (09:00:00) + 0 + 60 covered */
+		/* due 08:00 to 11:59, one a minute: 240; 60 + 1 (09:00:00) + 0 + 60 covered */
 		CHECK_INT(d->slots, 240);
 		CHECK_INT(d->covered, 121);
 		CHECK(d->complete_permille < STATUS_COMPLETE_PERMILLE);
