@@ -106,14 +106,15 @@ static void problem_text(const struct status *st, const struct status_problem *p
 		break;
 	case SP_GATEWAY_LOST:
 		util_bufprintf(buf, size, &n,
-		               "%" PRId64 " readings lost (%" PRId64 " dropped by its spool bound)",
-		               p->value, p->aux);
+		               "%" PRId64 " reading%s lost (%" PRId64
+		               " dropped by its spool bound)",
+		               p->value, p->value == 1 ? "" : "s", p->aux);
 		break;
 	case SP_GATEWAY_REJECTS:
 		util_bufprintf(buf, size, &n,
-		               "%" PRId64 " payloads rejected in the last 24 h (%" PRId64
+		               "%" PRId64 " payload%s rejected in the last 24 h (%" PRId64
 		               " in all; see the rejected table)",
-		               p->value, p->aux);
+		               p->value, p->value == 1 ? "" : "s", p->aux);
 		break;
 	case SP_DEVICE_NEVER:
 		util_bufprintf(buf, size, &n, "never reported (in service since %s)",
@@ -161,8 +162,8 @@ static void print_text(const struct status *st, const struct fleet *f, const cha
 	else
 		util_strlcpy(pct, "-", sizeof pct);
 	printf(
-	    "summary: %d gateways (%d online, %d offline, %d silent, %d never connected, %d "
-	    "unknown); %d devices (%d ok, %d silent, %d never reported, %d offline, %d fault, %d "
+	    "summary: gateways %d (%d online, %d offline, %d silent, %d never connected, %d "
+	    "unknown); devices %d (%d ok, %d silent, %d never reported, %d offline, %d fault, %d "
 	    "incomplete, %d not in service); lost %" PRId64 ", dropped %" PRId64
 	    ", rejected in 24 h %" PRId64 ", backlog %" PRId64 "; completeness %s\n",
 	    m->gateways, m->gw_online, m->gw_offline, m->gw_silent, m->gw_never, m->gw_unknown,

@@ -98,7 +98,7 @@ rows=$(sqlite3 "$W/pvmon.db" "SELECT count(*) FROM hourly")
 echo "status benchmark: 720 gateways, $devs devices, $rows hourly rows this month (generated in $((t1 - t0)) s)"
 echo "best of $RUNS runs (load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores):"
 echo "  text, whole county: $(best)"
-grep -q '^summary: 720 gateways (720 online.*; '"$devs"' devices ('"$devs"' ok' "$W/out" ||
+grep -q '^summary: gateways 720 (720 online.*; devices '"$devs"' ('"$devs"' ok' "$W/out" ||
 	{ echo "bench/status.sh: unexpected summary: $(grep '^summary' "$W/out")" >&2; exit 1; }
 echo "  json, whole county: $(best --json)"
 echo "  --problems: $(best --problems)"
