@@ -26,6 +26,7 @@ enum q_id {
 	Q_LAST_DAILY,
 	Q_LAST_HOURLY,
 	Q_DAILY_N,
+	Q_BEFORE,
 	Q_COUNT
 };
 
@@ -40,7 +41,7 @@ static const char *const q_sql[Q_COUNT] = {
     /* the first reading after the last one in another state: where the current run began */
     [Q_RUN_START] = "SELECT min(ts) FROM readings WHERE station = ?1 AND device = ?2 AND ts > "
                     "coalesce((SELECT ts FROM readings WHERE station = ?1 AND device = ?2 "
-                    "AND state <> ?3 ORDER BY ts DESC LIMIT 1), -1)",
+                    "AND state <> ?3 AND ts <= ?4 ORDER BY ts DESC LIMIT 1), -1)",
     [Q_FIRST_SINCE] = "SELECT min(ts) FROM readings WHERE station = ?1 AND device = ?2 "
                       "AND ts >= ?3 AND ts <= ?4",
     [Q_HOURLY] = "SELECT day, hour, n FROM hourly WHERE station = ?1 AND device = ?2 "
@@ -52,6 +53,8 @@ static const char *const q_sql[Q_COUNT] = {
     /* days without hourly rows (a database filled by other means) fall back to these */
     [Q_DAILY_N] = "SELECT day, n_readings FROM daily WHERE station = ?1 AND device = ?2 "
                   "AND day >= ?3 AND day <= ?4 ORDER BY day",
+    /* a device that reported before this month is judged from the month's start */
+    [Q_BEFORE] = "SELECT 1 FROM daily WHERE station = ?1 AND device = ?2 AND day < ?3 LIMIT 1",
 };
 
 struct ctx {
@@ -339,6 +342,50 @@ static int64_t due(int64_t from, int64_t t, int64_t iv, int64_t n_due)
  * no credit beyond its slots, so a gap shows however fast the polling. A day
  * without hourly rows but with a daily row is judged on the whole day instead.
  */
+/* A stretch of time the roll-ups say had n readings: an hour, or a day without hourly rows. */
+struct span {
+	int64_t a, b, n;
+};
+
+/*
+ * Completeness for an interval longer than an hour: interval j is the window
+ * [from + j iv, from + (j + 1) iv); it is covered by the first span that
+ * overlaps it and has readings left, each reading covering one window.
+ */
+static void completeness_long(struct ctx *c, struct status_device *d, int64_t iv, int64_t n_due)
+{
+	struct span *sp = xcalloc((size_t)c->h_len + (size_t)c->d_len + 1, sizeof *sp);
+	int ns = 0, k = 0, kd, i = 0;
+	int64_t j;
+
+	for (kd = 0; kd <= c->d_len; kd++) {
+		int32_t day = kd < c->d_len ? c->d_day[kd] : INT32_MAX;
+		int hourly = 0;
+		for (; k < c->h_len && c->h_day[k] <= day; k++) {
+			hourly |= c->h_day[k] == day;
+			sp[ns].a = hour_start_ms(c->h_day[k], c->h_hour[k]);
+			sp[ns].b = sp[ns].a + HOUR_MS;
+			sp[ns++].n = c->h_n[k];
+		}
+		if (kd < c->d_len && !hourly) {
+			sp[ns].a = caltime_local_midnight_ms(day);
+			sp[ns].b = caltime_local_midnight_ms(day + 1);
+			sp[ns++].n = c->d_n[kd];
+		}
+	}
+	d->slots = n_due;
+	for (j = 0; j < n_due; j++) {
+		int64_t wa = d->from_ms + j * iv, wb = wa + iv;
+		while (i < ns && (sp[i].b <= wa || sp[i].n <= 0))
+			i++;
+		if (i < ns && sp[i].a < wb) {
+			d->covered++;
+			sp[i].n--;
+		}
+	}
+	free(sp);
+}
+
 static void completeness(struct ctx *c, struct status_device *d, const struct status *st)
 {
 	int64_t iv = (int64_t)st->p.expected_interval_s * 1000, now = st->p.now_ms;
@@ -352,6 +399,11 @@ static void completeness(struct ctx *c, struct status_device *d, const struct st
 	for (kd = 0; kd < c->d_len; kd++)
 		d->readings += c->d_n[kd];
 	kd = 0;
+	if (iv > HOUR_MS) {
+		completeness_long(c, d, iv, n_due);
+		d->complete_permille = d->slots > 0 ? d->covered * 1000 / d->slots : -1;
+		return;
+	}
 	for (; day <= last; day++) {
 		int64_t next_midnight = caltime_local_midnight_ms(day + 1), day_slots = 0,
 		        day_covered = 0, day_n = 0;
@@ -437,6 +489,7 @@ static int judge_device(struct ctx *c, struct status *st, struct status_device *
 	if (d->has_raw && (d->last_state == STATE_OFFLINE || d->last_state == STATE_FAULT)) {
 		s = dev_stmt(c, Q_RUN_START, d);
 		sqlite3_bind_int(s, 3, d->last_state);
+		sqlite3_bind_int64(s, 4, st->p.now_ms);
 		if ((rc = step_row(c, s, "finding since when a device is in its state")) < 0)
 			return -1;
 		d->state_since_ms = rc ? sqlite3_column_int64(s, 0) : d->last_ms;
@@ -445,7 +498,24 @@ static int judge_device(struct ctx *c, struct status *st, struct status_device *
 		return 0;
 	if (load_hourly(c, d, caltime_local_day(st->month_ms, NULL), today) < 0)
 		return -1;
-	/* the period starts at the device's first reading this month, else at the month */
+	/*
+	 * The period starts at the month's first midnight (or the commissioning day)
+	 * for a device that reported before, so a silence since then counts; a
+	 * device new this month starts at its first reading.
+	 */
+	s = dev_stmt(c, Q_BEFORE, d);
+	sqlite3_bind_int(s, 3, caltime_local_day(st->month_ms, NULL));
+	if ((rc = step_row(c, s, "looking for a device's earlier days")) < 0)
+		return -1;
+	if (rc) {
+		d->from_ms = st->month_ms;
+		if (d->from_ms < caltime_local_midnight_ms(d->st->commissioned_day))
+			d->from_ms = caltime_local_midnight_ms(d->st->commissioned_day);
+		if (d->from_ms > st->p.now_ms)
+			d->from_ms = st->p.now_ms;
+		completeness(c, d, st);
+		return 0;
+	}
 	if (d->has_raw) {
 		s = dev_stmt(c, Q_FIRST_SINCE, d);
 		sqlite3_bind_int64(s, 3, st->month_ms);

@@ -298,6 +298,68 @@ static void a_gap_shows_in_completeness_however_fast_the_device_polls(void)
 	fx_close(&x);
 }
 
+static void a_device_back_after_a_silence_is_judged_from_the_month_start(void)
+{
+	struct fx x;
+	struct status *st;
+	const struct status_device *d;
+	int64_t seq = 1, month = caltime_local_midnight_ms(caltime_days(2019, 6, 1));
+	if (fx_open(&x, "back") < 0) {
+		CHECK(0);
+		return;
+	}
+	/* it reported on 31 May, then nothing until 11:00 on the 20th */
+	put(&x, "gw-ok", seq++, "st-ok", "meter", month - 3600 * 1000LL, STATE_PRODUCING);
+	series(&x, "gw-ok", &seq, "st-ok", "meter", NOW - MIN_MS, 60, MIN_MS, STATE_PRODUCING);
+	fx_flush(&x);
+	st = judge(&x, NULL, "st-ok", NULL);
+	d = st ? dev(st, "st-ok", "meter") : NULL;
+	CHECK(d != NULL);
+	if (d) {
+		CHECK_INT(d->from_ms, month);
+		CHECK_INT(d->slots, (NOW - month) / MIN_MS);
+		CHECK_INT(d->covered, 60);
+		CHECK(problem(st, SP_DEVICE_INCOMPLETE, NULL, "st-ok", "meter") >= 0);
+	}
+	status_free(st);
+	fx_close(&x);
+}
+
+static void an_interval_longer_than_an_hour_counts_a_reading_anywhere_in_its_window(void)
+{
+	struct fx x;
+	struct status *st = NULL;
+	struct status_params p = {0};
+	const struct status_device *d;
+	char *cause = NULL;
+	int64_t seq = 1, month = caltime_local_midnight_ms(caltime_days(2019, 6, 1)), t;
+	if (fx_open(&x, "long") < 0) {
+		CHECK(0);
+		return;
+	}
+	/* every 6 h at 03:00, 09:00, 15:00, 21:00: three hours off the windows' start */
+	put(&x, "gw-ok", seq++, "st-ok", "meter", month - 3 * 3600 * 1000LL, STATE_PRODUCING);
+	for (t = month + 3 * 3600 * 1000LL; t <= NOW; t += 6 * 3600 * 1000LL)
+		put(&x, "gw-ok", seq++, "st-ok", "meter", t, STATE_PRODUCING);
+	fx_flush(&x);
+	p.now_ms = NOW;
+	p.expected_interval_s = 6 * 3600;
+	p.silent_ms = 30 * 3600 * 1000LL;
+	p.station = "st-ok";
+	st = status_build(store_db(x.s), fleet, &p, &cause);
+	d = st ? dev(st, "st-ok", "meter") : NULL;
+	CHECK(d != NULL);
+	if (d) {
+		CHECK_INT(d->slots, (NOW - month) / (6 * 3600 * 1000LL)); /* 78 windows */
+		CHECK_INT(d->covered, d->slots);
+		CHECK_INT(d->complete_permille, 1000);
+		CHECK(d->problem < 0);
+	}
+	free(cause);
+	status_free(st);
+	fx_close(&x);
+}
+
 static void an_offline_gateway_and_its_silent_device_are_critical_with_since_when(void)
 {
 	struct fx x;
@@ -573,6 +635,8 @@ int main(void)
 	RUN(a_healthy_device_polled_every_minute_is_complete_and_ok);
 	RUN(a_device_polled_every_second_is_not_judged_against_one_expected_reading);
 	RUN(a_gap_shows_in_completeness_however_fast_the_device_polls);
+	RUN(a_device_back_after_a_silence_is_judged_from_the_month_start);
+	RUN(an_interval_longer_than_an_hour_counts_a_reading_anywhere_in_its_window);
 	RUN(an_offline_gateway_and_its_silent_device_are_critical_with_since_when);
 	RUN(a_device_not_answering_or_in_fault_is_a_warning_since_its_run_began);
 	RUN(a_fleet_gateway_that_never_connected_is_shown_as_such);
