@@ -13,6 +13,9 @@ WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-protot
             -Wformat=2 -Wwrite-strings -Werror
 CFLAGS   ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Itests $(PKG_CFLAGS)
+# Program headers by their folder: -iquote so that "poll.h" never shadows <poll.h>.
+ALLOCATOR_INC := $(foreach d,allocator allocator/store allocator/ingest allocator/report,-iquote $(d))
+PROGRAM_INC   := $(ALLOCATOR_INC) -iquote collector -iquote sim
 LDLIBS   += $(PKG_LIBS) -lpthread -lm
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -21,7 +24,7 @@ endif
 
 COMMON_SRC    := $(wildcard common/*.c)
 COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c))
-ALLOCATOR_SRC := $(filter-out allocator/main.c,$(wildcard allocator/*.c))
+ALLOCATOR_SRC := $(filter-out allocator/main.c,$(wildcard allocator/*.c allocator/*/*.c))
 SIM_SRC       := $(filter-out sim/main.c,$(wildcard sim/*.c))
 TEST_SRC      := $(wildcard tests/unit/test_*.c)
 TOOL_SRC      := $(wildcard tests/tools/*.c)
@@ -37,12 +40,17 @@ PROGS := $(BIN)/pvmon-collector $(BIN)/pvmon-allocator $(BIN)/pvmon-sim
 TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(TEST_SRC))
 TOOLS := $(patsubst tests/tools/%.c,$(O)/tools/%,$(TOOL_SRC))
 
-.PHONY: all tests test asan clean deps deps-test bench faults fuzz demo format install cross
+.PHONY: all tests test asan asan-unit clean deps deps-test bench faults fuzz demo format format-check \
+        install cross
 all: $(PROGS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+# The allocator's folders see each other's headers; tests, tools, the demo and the
+# benchmarks see every program's.
+$(O)/allocator/%.o: CPPFLAGS += $(ALLOCATOR_INC)
+$(O)/tests/%.o $(O)/demo/%.o $(O)/bench/%.o: CPPFLAGS += $(PROGRAM_INC)
 
 $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 	@mkdir -p $(dir $@)
@@ -78,7 +86,7 @@ tests: $(PROGS) $(TESTS) $(TOOLS)
 
 # Debian packages the build and the tests need; installed only when missing.
 DEB_BUILD := build-essential pkg-config libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev
-DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium
+DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium clang-format
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 
@@ -92,8 +100,16 @@ asan: deps
 	@$(MAKE) --no-print-directory SAN=1 O=build/asan BIN=build/asan/bin tests
 	@O=build/asan BIN=build/asan/bin ASAN_OPTIONS=detect_leaks=1 sh tests/run.sh
 
+# The unit test programs only, built with the sanitizers: the CI-sized slice of make asan.
+asan-unit: deps
+	@$(MAKE) --no-print-directory SAN=1 O=build/asan BIN=build/asan/bin tests
+	@UNIT_ONLY=1 O=build/asan BIN=build/asan/bin ASAN_OPTIONS=detect_leaks=1 sh tests/run.sh
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
+# Fails, naming the files, when a tracked C file is not as .clang-format has it.
+format-check:
+	@git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror
 
 clean:
 	rm -rf build bin

@@ -20,9 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backoff.h"
+#include "broker.h"
 #include "caltime.h"
 #include "cmd.h"
 #include "config.h"
+#include "fleet.h"
 #include "ingest.h"
 #include "log.h"
 #include "store.h"
@@ -77,14 +80,6 @@ static void on_signal(int sig)
 		reopen_requested = 1;
 	else
 		stop_requested = 1;
-}
-
-/* Capped exponential backoff with jitter: a random delay in [d/2, d]. */
-static int64_t backoff_next(int64_t *d)
-{
-	int64_t cur = *d, wait = cur / 2 + (int64_t)(random() % (cur / 2 + 1));
-	*d = cur * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : cur * 2;
-	return wait;
 }
 
 /* Sets gw's entry of a list to seq (adding it); returns the entry. */
@@ -217,11 +212,18 @@ static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_me
 	ingest_message(c->in, msg->topic, msg->payload, (size_t)msg->payloadlen, util_now_ms());
 }
 
-/* Sets up the client: persistent session, credentials, TLS. */
+/* Sets up the client: persistent session, callbacks, credentials, TLS. */
 static int client_setup(struct ctx *c, char **cause)
 {
+	static const struct broker_callbacks cb = {
+	    .on_connect = on_connect,
+	    .on_disconnect = on_disconnect,
+	    .on_message = on_message,
+	    .on_log = on_log,
+	};
 	struct broker_conf *b = &c->conf->broker;
 	char *password = NULL;
+	const char *failed = NULL;
 	int rc;
 
 	c->mosq = mosquitto_new(c->conf->client_id, false, c);
@@ -229,32 +231,21 @@ static int client_setup(struct ctx *c, char **cause)
 		*cause = xasprintf("cannot create the MQTT client \"%s\"", c->conf->client_id);
 		return -1;
 	}
-	mosquitto_connect_with_flags_callback_set(c->mosq, on_connect);
-	mosquitto_disconnect_callback_set(c->mosq, on_disconnect);
-	mosquitto_message_callback_set(c->mosq, on_message);
-	mosquitto_log_callback_set(c->mosq, on_log);
 	/* PUBACKs leave at once: the broker's in-flight window is what paces delivery */
 	mosquitto_int_option(c->mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	if (b->password_file && broker_password_read(b->password_file, &password, cause) < 0)
 		return -1;
-	if (b->username || password) {
-		rc = mosquitto_username_pw_set(c->mosq, b->username, password);
-		free(password);
-		if (rc != MOSQ_ERR_SUCCESS) {
-			*cause = xasprintf("%s: broker credentials: %s", c->conf->path,
-			                   mosquitto_strerror(rc));
-			return -1;
-		}
-	}
-	if (b->ca_file) {
-		rc = mosquitto_tls_set(c->mosq, b->ca_file, NULL, b->cert_file, b->key_file, NULL);
-		if (rc != MOSQ_ERR_SUCCESS) {
-			*cause = xasprintf("%s: broker TLS (ca \"%s\"): %s", c->conf->path,
-			                   b->ca_file, mosquitto_strerror(rc));
-			return -1;
-		}
-	}
-	return 0;
+	rc = broker_client_setup(c->mosq, b, password, &cb, &failed);
+	free(password);
+	if (rc == MOSQ_ERR_SUCCESS)
+		return 0;
+	if (strcmp(failed, "TLS") == 0)
+		*cause = xasprintf("%s: broker TLS (ca \"%s\"): %s", c->conf->path, b->ca_file,
+		                   mosquitto_strerror(rc));
+	else
+		*cause =
+		    xasprintf("%s: broker %s: %s", c->conf->path, failed, mosquitto_strerror(rc));
+	return -1;
 }
 
 /* Waits on the condition for at most ms (lock held). */
@@ -277,7 +268,7 @@ static void *writer(void *arg)
 	struct ctx *c = arg;
 	struct log_rate rate = {0};
 	int64_t next_prune = 0, retry_ms = 1000;
-	const char *cause;
+	char *cause = NULL;
 
 	pthread_mutex_lock(&c->lock);
 	while (!c->quit) {
@@ -293,6 +284,8 @@ static void *writer(void *arg)
 				else if (n > 0)
 					log_info("pruned %" PRId64 " readings older than %d days",
 					         n, c->conf->retention_days);
+				free(cause);
+				cause = NULL;
 				pthread_mutex_lock(&c->lock);
 				next_prune = now + PRUNE_EVERY_MS;
 				continue;
@@ -318,6 +311,8 @@ static void *writer(void *arg)
 				log_error("%s; the batch is kept in memory, not acknowledged; "
 				          "retrying in %" PRId64 " s%s",
 				          cause, retry_ms / 1000, suppressed ? " (repeated)" : "");
+			free(cause);
+			cause = NULL;
 			pthread_cond_broadcast(&c->cond);
 			timed_wait(c, retry_ms);
 			retry_ms = retry_ms * 2 > DB_RETRY_MAX_MS ? DB_RETRY_MAX_MS : retry_ms * 2;
@@ -349,9 +344,12 @@ static void publish_committed(struct ctx *c)
 /* Runs the network until stopped: hand batches over, publish acks, (re)connect, read. */
 static void run(struct ctx *c)
 {
-	int64_t backoff = BACKOFF_MIN_MS, next_connect = 0;
+	struct backoff backoff;
+	int64_t next_connect = 0;
 	size_t max_queue = (size_t)c->conf->batch_rows * QUEUE_BATCHES;
 	int ever_connected = 0, consuming = 1;
+
+	backoff_init(&backoff, BACKOFF_MIN_MS, BACKOFF_MAX_MS, 50, (uint32_t)random());
 
 	while (!stop_requested) {
 		int64_t now = util_mono_ms(), wait_ms = 100;
@@ -407,7 +405,8 @@ static void run(struct ctx *c)
 			                   : mosquitto_connect(c->mosq, c->conf->broker.host,
 			                                       c->conf->broker.port,
 			                                       c->conf->broker.keepalive_s);
-			next_connect = now + backoff_next(&backoff);
+			/* a delay in [d/2, d], d doubling up to the cap, from every attempt */
+			next_connect = now + backoff_fail(&backoff, now);
 			if (r != MOSQ_ERR_SUCCESS) {
 				log_warn("cannot reach the broker %s:%d: %s; retrying in %" PRId64
 				         " ms",
@@ -425,7 +424,7 @@ static void run(struct ctx *c)
 			int was = c->connected;
 			r = mosquitto_loop(c->mosq, (int)wait_ms, 1);
 			if (!was && c->connected)
-				backoff = BACKOFF_MIN_MS;
+				backoff_ok(&backoff);
 			if (r != MOSQ_ERR_SUCCESS) {
 				/* before CONNACK: the TLS handshake or the broker refused us */
 				if (!was && !c->connected)
@@ -444,7 +443,7 @@ static void run(struct ctx *c)
 
 static const char usage[] = "usage: pvmon-allocator ingest -c central.json";
 
-int ingest_cmd(int argc, char **argv)
+int cmd_ingest(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -452,13 +451,14 @@ int ingest_cmd(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct ctx c = {0};
-	struct fleet *fleet = NULL;
-	struct store *s = NULL;
+	struct central ct = {0};
+	struct fleet *fleet;
+	struct store *s;
 	struct ingest_conf ic = {0};
 	struct sigaction sa;
 	pthread_t wt;
 	char *cause = NULL;
-	const char *conf_path = NULL, *err;
+	const char *conf_path = NULL;
 	int opt, rc = 1, started = 0;
 
 	c.started_ms = util_now_ms();
@@ -483,17 +483,11 @@ int ingest_cmd(int argc, char **argv)
 	pthread_mutex_init(&c.lock, NULL);
 	pthread_cond_init(&c.cond, NULL);
 	mosquitto_lib_init();
-	if (central_conf_load(conf_path, &c.conf, &cause) < 0)
+	if (cmd_load_central(conf_path, 1, "pvmon-ingest", &ct, &cause) < 0)
 		goto fail;
-	log_open("pvmon-ingest", c.conf->log_target, (enum log_level)c.conf->log_level);
-	if (caltime_set_zone(c.conf->timezone) < 0) {
-		cause = xasprintf("%s: timezone: unknown zone \"%s\"", conf_path, c.conf->timezone);
-		goto fail;
-	}
-	if (fleet_load(c.conf->fleet_path, &fleet, &cause) < 0)
-		goto fail;
-	if (!(s = store_open(c.conf->database, &cause)))
-		goto fail;
+	c.conf = ct.conf;
+	fleet = ct.fleet;
+	s = ct.store;
 	ic.store = s;
 	ic.device = ingest_fleet_device;
 	ic.device_ctx = fleet;
@@ -537,9 +531,9 @@ int ingest_cmd(int argc, char **argv)
 	started = 0;
 	log_info("stopping: storing %zu queued messages",
 	         ingest_pending(c.in) + ingest_taken(c.in));
-	if (ingest_flush(c.in, &err) < 0)
+	if (ingest_flush(c.in, &cause) < 0)
 		log_error("%s; %zu messages not stored: the collectors still hold them (unacked)",
-		          err, ingest_pending(c.in) + ingest_taken(c.in));
+		          cause, ingest_pending(c.in) + ingest_taken(c.in));
 	publish_committed(&c);
 	if (c.connected) {
 		int64_t until = util_mono_ms() + 2000;
@@ -574,9 +568,7 @@ done:
 		mosquitto_destroy(c.mosq);
 	mosquitto_lib_cleanup();
 	ingest_free(c.in);
-	store_close(s);
-	fleet_free(fleet);
-	central_conf_free(c.conf);
+	cmd_central_release(&ct);
 	free(c.sent.v);
 	free(c.todo.v);
 	pthread_mutex_destroy(&c.lock);

@@ -11,6 +11,8 @@
 #include "caltime.h"
 #include "cmd.h"
 #include "config.h"
+#include "fleet.h"
+#include "format.h"
 #include "report.h"
 #include "store.h"
 #include "util.h"
@@ -50,8 +52,7 @@ static char *empty_month(const struct report *r, const struct fleet *f)
 }
 
 /* Writes the report to path through a temporary file renamed into place. */
-static int write_file(const struct report *r, enum report_format fmt, const char *path,
-                      char **cause)
+static int write_file(const struct report *r, enum format_kind fmt, const char *path, char **cause)
 {
 	char *tmp = xasprintf("%s.tmp", path);
 	FILE *f = fopen(tmp, "wb");
@@ -61,7 +62,7 @@ static int write_file(const struct report *r, enum report_format fmt, const char
 		*cause = xasprintf("%s: cannot create: %m", tmp);
 		goto done;
 	}
-	if (report_render(r, fmt, f) < 0) {
+	if (format_render(r, fmt, f) < 0) {
 		*cause = xasprintf("%s: write failed", tmp);
 		fclose(f);
 		remove(tmp);
@@ -79,7 +80,7 @@ done:
 }
 
 /* The subcommand: see usage. */
-int report_cmd(int argc, char **argv)
+int cmd_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -93,12 +94,10 @@ int report_cmd(int argc, char **argv)
 	};
 	const char *conf_path = NULL, *month = NULL, *format = "text", *output = NULL,
 	           *generated_at = NULL;
-	struct central_conf *cc = NULL;
-	struct fleet *fleet = NULL;
+	struct central ct;
 	struct report *r = NULL;
 	struct report_params p;
-	enum report_format fmt;
-	struct store *store = NULL;
+	enum format_kind fmt;
 	char *cause = NULL;
 	int c, ret = 1, allow_empty = 0;
 
@@ -132,6 +131,7 @@ int report_cmd(int argc, char **argv)
 		}
 	}
 	memset(&p, 0, sizeof p);
+	memset(&ct, 0, sizeof ct);
 	if (optind < argc) {
 		fprintf(stderr, "pvmon-allocator report: unexpected argument \"%s\"\n%s",
 		        argv[optind], usage);
@@ -147,34 +147,24 @@ int report_cmd(int argc, char **argv)
 		        month);
 		return 2;
 	}
-	if (report_format_parse(format, &fmt) < 0) {
+	if (format_parse(format, &fmt) < 0) {
 		fprintf(stderr,
 		        "pvmon-allocator report: --format: expected text, csv, json or html, "
 		        "got \"%s\"\n",
 		        format);
 		return 2;
 	}
-	if (central_conf_load(conf_path, &cc, &cause) < 0)
+	if (cmd_load_central(conf_path, 0, NULL, &ct, &cause) < 0)
 		goto fail;
-	if (caltime_set_zone(cc->timezone) < 0) {
-		cause = xasprintf("%s: timezone: unknown zone \"%s\"", conf_path, cc->timezone);
-		goto fail;
-	}
-	if (fleet_load(cc->fleet_path, &fleet, &cause) < 0)
-		goto fail;
-	/* Read only, and only a schema version this pvmon was built for (docs/storage.md). */
-	store = store_open_readonly(cc->database, &cause);
-	if (!store)
-		goto fail;
-	p.timezone = cc->timezone;
+	p.timezone = ct.conf->timezone;
 	p.generated_at = generated_at;
-	p.target_fen_per_year = cc->target_fen_per_year;
-	p.expected_interval_s = cc->expected_interval_s;
-	p.meter_tolerance_permille = cc->meter_tolerance_permille;
-	r = report_build(store_db(store), fleet, &p, &cause);
+	p.target_fen_per_year = ct.conf->target_fen_per_year;
+	p.expected_interval_s = ct.conf->expected_interval_s;
+	p.meter_tolerance_permille = ct.conf->meter_tolerance_permille;
+	r = report_build(ct.store, ct.fleet, &p, &cause);
 	if (!r)
 		goto fail;
-	if ((cause = empty_month(r, fleet))) {
+	if ((cause = empty_month(r, ct.fleet))) {
 		if (!allow_empty) {
 			fprintf(stderr,
 			        "pvmon-allocator report: %s; nothing written (pass --allow-empty "
@@ -192,7 +182,7 @@ int report_cmd(int argc, char **argv)
 	if (output) {
 		if (write_file(r, fmt, output, &cause) < 0)
 			goto fail;
-	} else if (report_render(r, fmt, stdout) < 0) {
+	} else if (format_render(r, fmt, stdout) < 0) {
 		cause = xstrdup("standard output: write failed");
 		goto fail;
 	}
@@ -202,8 +192,6 @@ fail:
 		fprintf(stderr, "pvmon-allocator report: %s\n", cause);
 	free(cause);
 	report_free(r);
-	store_close(store);
-	fleet_free(fleet);
-	central_conf_free(cc);
+	cmd_central_release(&ct);
 	return ret;
 }

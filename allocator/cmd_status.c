@@ -15,6 +15,7 @@
 #include "caltime.h"
 #include "cmd.h"
 #include "config.h"
+#include "fleet.h"
 #include "status.h"
 #include "store.h"
 #include "util.h"
@@ -405,7 +406,7 @@ static int parse_at(const char *s, int64_t *out)
 	return 0;
 }
 
-int status_cmd(int argc, char **argv)
+int cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
@@ -419,9 +420,9 @@ int status_cmd(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct central_conf *conf = NULL;
-	struct fleet *fleet = NULL;
-	struct store *s = NULL;
+	struct central ct;
+	struct central_conf *conf;
+	struct fleet *fleet;
 	struct status *st = NULL;
 	struct status_params p;
 	char *cause = NULL, *doc = NULL, *end;
@@ -430,6 +431,7 @@ int status_cmd(int argc, char **argv)
 	long silent_s = 0;
 
 	memset(&p, 0, sizeof p);
+	memset(&ct, 0, sizeof ct);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -476,12 +478,10 @@ int status_cmd(int argc, char **argv)
 		fputs(usage, stderr);
 		return EXIT_UNKNOWN;
 	}
-	if (central_conf_load(conf_path, &conf, &cause) < 0)
+	if (cmd_load_central(conf_path, 0, NULL, &ct, &cause) < 0)
 		goto done;
-	if (caltime_set_zone(conf->timezone) < 0) {
-		cause = xasprintf("%s: timezone: unknown zone \"%s\"", conf_path, conf->timezone);
-		goto done;
-	}
+	conf = ct.conf;
+	fleet = ct.fleet;
 	p.now_ms = util_now_ms();
 	if (at && parse_at(at, &p.now_ms) < 0) {
 		cause =
@@ -495,11 +495,7 @@ int status_cmd(int argc, char **argv)
 	        ? (int64_t)silent_s * 1000
 	        : (int64_t)(p.expected_interval_s * 5 > 300 ? p.expected_interval_s * 5 : 300) *
 	              1000;
-	if (fleet_load(conf->fleet_path, &fleet, &cause) < 0)
-		goto done;
-	if (!(s = store_open_readonly(conf->database, &cause)))
-		goto done;
-	if (!(st = status_build(store_db(s), fleet, &p, &cause)))
+	if (!(st = status_build(ct.store, fleet, &p, &cause)))
 		goto done;
 	if (json) {
 		if (!(doc = json_doc(st, fleet, conf->timezone, problems_only))) {
@@ -522,8 +518,6 @@ done:
 	free(cause);
 	free(doc);
 	status_free(st);
-	store_close(s);
-	fleet_free(fleet);
-	central_conf_free(conf);
+	cmd_central_release(&ct);
 	return rc;
 }

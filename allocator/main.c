@@ -20,9 +20,9 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
-	    {"ingest", ingest_cmd},
-	    {"status", status_cmd},
-	    {"report", report_cmd},
+	    {"ingest", cmd_ingest},
+	    {"status", cmd_status},
+	    {"report", cmd_report},
 	};
 	size_t i;
 

@@ -1,8 +1,8 @@
 /*
  * status: judges the gateways and devices of the fleet from the central
- * database as it is now (see status.h, docs/operations.md). Only SELECTs over
- * indexed ranges per device, so a county of ~1,500 devices is judged in well
- * under a second; it never writes and never scans the readings table whole.
+ * database as it is now (see status.h, docs/operations.md). It reads through
+ * the store's status queries (indexed ranges per device, store.h), so a county
+ * of ~1,500 devices is judged in well under a second; it never writes.
  */
 #include "status.h"
 
@@ -16,50 +16,8 @@
 
 #define HOUR_MS 3600000LL
 
-enum q_id {
-	Q_GATEWAYS,
-	Q_REJECTS,
-	Q_LAST,
-	Q_RUN_START,
-	Q_FIRST_SINCE,
-	Q_HOURLY,
-	Q_LAST_DAILY,
-	Q_LAST_HOURLY,
-	Q_DAILY_N,
-	Q_BEFORE,
-	Q_COUNT
-};
-
-static const char *const q_sql[Q_COUNT] = {
-    [Q_GATEWAYS] = "SELECT gw, acked_seq, max_seq, lost_seqs, coalesce(last_ms, 0), "
-                   "coalesce(status, ''), coalesce(version, ''), coalesce(backlog, -1), "
-                   "dropped_total, spool_min_seq, rejects FROM gateways ORDER BY gw",
-    [Q_REJECTS] = "SELECT gw, count(*) FROM rejected WHERE received_ms >= ?1 AND gw IS NOT NULL "
-                  "GROUP BY gw",
-    [Q_LAST] = "SELECT ts, state FROM readings WHERE station = ?1 AND device = ?2 "
-               "AND ts <= ?3 ORDER BY ts DESC LIMIT 1",
-    /* the first reading after the last one in another state: where the current run began */
-    [Q_RUN_START] = "SELECT min(ts) FROM readings WHERE station = ?1 AND device = ?2 AND ts > "
-                    "coalesce((SELECT ts FROM readings WHERE station = ?1 AND device = ?2 "
-                    "AND state <> ?3 AND ts <= ?4 ORDER BY ts DESC LIMIT 1), -1)",
-    [Q_FIRST_SINCE] = "SELECT min(ts) FROM readings WHERE station = ?1 AND device = ?2 "
-                      "AND ts >= ?3 AND ts <= ?4",
-    [Q_HOURLY] = "SELECT day, hour, n FROM hourly WHERE station = ?1 AND device = ?2 "
-                 "AND day >= ?3 AND day <= ?4 ORDER BY day, hour",
-    [Q_LAST_DAILY] = "SELECT day, last_ts FROM daily WHERE station = ?1 AND device = ?2 "
-                     "AND day <= ?3 ORDER BY day DESC LIMIT 1",
-    [Q_LAST_HOURLY] = "SELECT day, hour FROM hourly WHERE station = ?1 AND device = ?2 "
-                      "AND day <= ?3 ORDER BY day DESC, hour DESC LIMIT 1",
-    /* days without hourly rows (a database filled by other means) fall back to these */
-    [Q_DAILY_N] = "SELECT day, n_readings FROM daily WHERE station = ?1 AND device = ?2 "
-                  "AND day >= ?3 AND day <= ?4 ORDER BY day",
-    /* a device that reported before this month is judged from the month's start */
-    [Q_BEFORE] = "SELECT 1 FROM daily WHERE station = ?1 AND device = ?2 AND day < ?3 LIMIT 1",
-};
-
 struct ctx {
-	sqlite3 *db;
-	sqlite3_stmt *q[Q_COUNT];
+	struct store *s;
 	char **cause;
 	/* hourly rows of one device, reused */
 	int32_t *h_day;
@@ -136,33 +94,11 @@ const char *status_duration(int64_t ms, char *buf, size_t size)
 	return buf;
 }
 
-static int db_fail(struct ctx *c, const char *what)
+/* Takes the store's last error as the cause; returns -1. */
+static int db_fail(struct ctx *c)
 {
-	*c->cause = xasprintf("%s: %s: %s", sqlite3_db_filename(c->db, "main"), what,
-	                      sqlite3_errmsg(c->db));
+	*c->cause = xstrdup(store_error(c->s));
 	return -1;
-}
-
-/* The prepared statement q, reset and bound to a device (station, device). */
-static sqlite3_stmt *dev_stmt(struct ctx *c, enum q_id q, const struct status_device *d)
-{
-	sqlite3_stmt *s = c->q[q];
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	sqlite3_bind_text(s, 1, d->st->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, d->dv->id, -1, SQLITE_STATIC);
-	return s;
-}
-
-/* Steps a one-row query; 1 with a row, 0 without, -1 on error. */
-static int step_row(struct ctx *c, sqlite3_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_fail(c, what);
 }
 
 /* 1 when station st passes the township/station/gateway filters. */
@@ -236,89 +172,89 @@ static void add_problem(struct status *st, int *cap, enum status_problem_kind k,
 		st->sum.n_warning++;
 }
 
-/* Loads the gateways table and the recent rejects into the gateways already listed. */
+struct gw_ctx {
+	struct status *st;
+	int *cap, all;
+};
+
+/* One row of the gateways table into the gateway of that id (added when shown). */
+static int gateway_row(void *ctx, const struct store_gateway *row)
+{
+	struct gw_ctx *x = ctx;
+	struct status *st = x->st;
+	struct status_gateway *g = NULL;
+	int i;
+	for (i = 0; i < st->n_gateways; i++)
+		if (strcmp(st->gateways[i].id, row->gw) == 0)
+			g = &st->gateways[i];
+	if (!g) {
+		/* a gateway the fleet does not know is shown unless a filter narrows the view */
+		if (!x->all && !(st->p.gateway && strcmp(st->p.gateway, row->gw) == 0))
+			return 0;
+		g = &st->gateways[gateway_index(st, row->gw, x->cap)];
+	}
+	g->in_store = 1;
+	g->g = *row;
+	return 0;
+}
+
+static void gateway_rejects(void *ctx, const char *gw, int64_t n)
+{
+	struct status *st = ctx;
+	int i;
+	for (i = 0; i < st->n_gateways; i++)
+		if (strcmp(st->gateways[i].id, gw) == 0)
+			st->gateways[i].rejects_recent = n;
+}
+
+/* Loads the gateways table and the recent rejects into the gateways listed. */
 static int load_gateways(struct ctx *c, struct status *st, int *cap, int all)
 {
-	sqlite3_stmt *s = c->q[Q_GATEWAYS];
-	int rc, i;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(s, 0);
-		struct status_gateway *g = NULL;
-		for (i = 0; i < st->n_gateways; i++)
-			if (strcmp(st->gateways[i].id, id) == 0)
-				g = &st->gateways[i];
-		if (!g) {
-			/* a gateway the fleet does not know is shown unless a filter narrows the
-			 * view */
-			if (!all && !(st->p.gateway && strcmp(st->p.gateway, id) == 0))
-				continue;
-			g = &st->gateways[gateway_index(st, id, cap)];
-		}
-		g->in_store = 1;
-		util_strlcpy(g->g.gw, id, sizeof g->g.gw);
-		g->g.acked_seq = sqlite3_column_int64(s, 1);
-		g->g.max_seq = sqlite3_column_int64(s, 2);
-		g->g.lost_seqs = sqlite3_column_int64(s, 3);
-		g->g.last_ms = sqlite3_column_int64(s, 4);
-		util_strlcpy(g->g.status, (const char *)sqlite3_column_text(s, 5),
-		             sizeof g->g.status);
-		util_strlcpy(g->g.version, (const char *)sqlite3_column_text(s, 6),
-		             sizeof g->g.version);
-		g->g.backlog = sqlite3_column_int64(s, 7);
-		g->g.dropped_total = sqlite3_column_int64(s, 8);
-		g->g.spool_min_seq = sqlite3_column_int64(s, 9);
-		g->g.rejects = sqlite3_column_int64(s, 10);
+	struct gw_ctx x = {st, cap, all};
+	if (store_gateway_each(c->s, gateway_row, &x) < 0 ||
+	    store_rejects_since(c->s, st->p.now_ms - STATUS_REJECT_WINDOW_MS, gateway_rejects, st) <
+	        0)
+		return db_fail(c);
+	return 0;
+}
+
+static int daily_add(void *ctx, int32_t day, int hour, int64_t n)
+{
+	struct ctx *c = ctx;
+	(void)hour;
+	if (c->d_len == c->d_cap) {
+		c->d_cap = c->d_cap ? c->d_cap * 2 : 64;
+		c->d_day = xrealloc(c->d_day, (size_t)c->d_cap * sizeof *c->d_day);
+		c->d_n = xrealloc(c->d_n, (size_t)c->d_cap * sizeof *c->d_n);
 	}
-	if (rc != SQLITE_DONE)
-		return db_fail(c, "reading the gateways");
-	s = c->q[Q_REJECTS];
-	sqlite3_bind_int64(s, 1, st->p.now_ms - STATUS_REJECT_WINDOW_MS);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(s, 0);
-		for (i = 0; i < st->n_gateways; i++)
-			if (strcmp(st->gateways[i].id, id) == 0)
-				st->gateways[i].rejects_recent = sqlite3_column_int64(s, 1);
+	c->d_day[c->d_len] = day;
+	c->d_n[c->d_len++] = n;
+	return 0;
+}
+
+static int hourly_add(void *ctx, int32_t day, int hour, int64_t n)
+{
+	struct ctx *c = ctx;
+	if (c->h_len == c->h_cap) {
+		c->h_cap = c->h_cap ? c->h_cap * 2 : 1024;
+		c->h_day = xrealloc(c->h_day, (size_t)c->h_cap * sizeof *c->h_day);
+		c->h_hour = xrealloc(c->h_hour, (size_t)c->h_cap * sizeof *c->h_hour);
+		c->h_n = xrealloc(c->h_n, (size_t)c->h_cap * sizeof *c->h_n);
 	}
-	return rc == SQLITE_DONE ? 0 : db_fail(c, "counting recent rejects");
+	c->h_day[c->h_len] = day;
+	c->h_hour[c->h_len] = hour;
+	c->h_n[c->h_len++] = n;
+	return 0;
 }
 
 /* Loads the device's hourly rows and daily counts of days from..to into c->h_*, c->d_*. */
 static int load_hourly(struct ctx *c, const struct status_device *d, int32_t day, int32_t to)
 {
-	sqlite3_stmt *s = dev_stmt(c, Q_DAILY_N, d);
-	int rc;
-	sqlite3_bind_int(s, 3, day);
-	sqlite3_bind_int(s, 4, to);
-	c->d_len = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (c->d_len == c->d_cap) {
-			c->d_cap = c->d_cap ? c->d_cap * 2 : 64;
-			c->d_day = xrealloc(c->d_day, (size_t)c->d_cap * sizeof *c->d_day);
-			c->d_n = xrealloc(c->d_n, (size_t)c->d_cap * sizeof *c->d_n);
-		}
-		c->d_day[c->d_len] = sqlite3_column_int(s, 0);
-		c->d_n[c->d_len] = sqlite3_column_int64(s, 1);
-		c->d_len++;
-	}
-	if (rc != SQLITE_DONE)
-		return db_fail(c, "reading a device's daily roll-ups");
-	s = dev_stmt(c, Q_HOURLY, d);
-	sqlite3_bind_int(s, 3, day);
-	sqlite3_bind_int(s, 4, to);
-	c->h_len = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (c->h_len == c->h_cap) {
-			c->h_cap = c->h_cap ? c->h_cap * 2 : 1024;
-			c->h_day = xrealloc(c->h_day, (size_t)c->h_cap * sizeof *c->h_day);
-			c->h_hour = xrealloc(c->h_hour, (size_t)c->h_cap * sizeof *c->h_hour);
-			c->h_n = xrealloc(c->h_n, (size_t)c->h_cap * sizeof *c->h_n);
-		}
-		c->h_day[c->h_len] = sqlite3_column_int(s, 0);
-		c->h_hour[c->h_len] = sqlite3_column_int(s, 1);
-		c->h_n[c->h_len] = sqlite3_column_int64(s, 2);
-		c->h_len++;
-	}
-	return rc == SQLITE_DONE ? 0 : db_fail(c, "reading a device's hourly roll-ups");
+	c->d_len = c->h_len = 0;
+	if (store_status_hours(c->s, d->st->id, d->dv->id, day, to, 0, daily_add, c) < 0 ||
+	    store_status_hours(c->s, d->st->id, d->dv->id, day, to, 1, hourly_add, c) < 0)
+		return db_fail(c);
+	return 0;
 }
 
 static int64_t hour_start_ms(int32_t day, int hour)
@@ -444,56 +380,30 @@ static void completeness(struct ctx *c, struct status_device *d, const struct st
 /* Fills one device's figures from the database. */
 static int judge_device(struct ctx *c, struct status *st, struct status_device *d)
 {
-	sqlite3_stmt *s;
-	int rc;
+	struct store_device_state ds;
 	int32_t today = caltime_local_day(st->p.now_ms, NULL);
 	int64_t first_month = 0;
 
 	d->last_state = -1;
 	d->complete_permille = -1;
 	d->in_service = d->st->commissioned_day <= today;
-	s = dev_stmt(c, Q_LAST, d);
-	sqlite3_bind_int64(s, 3, st->p.now_ms);
-	if ((rc = step_row(c, s, "reading a device's last reading")) < 0)
-		return -1;
-	if (rc) {
+	if (store_device_state(c->s, d->st->id, d->dv->id, st->p.now_ms,
+	                       caltime_local_day(st->month_ms, NULL), st->month_ms, &ds) < 0)
+		return db_fail(c);
+	if (ds.has_raw) {
 		d->has_raw = d->has_data = 1;
-		d->last_ms = sqlite3_column_int64(s, 0);
-		d->last_state = sqlite3_column_int(s, 1);
+		d->last_ms = ds.last_ms;
+		d->last_state = ds.last_state;
+		d->state_since_ms = ds.run_since_ms;
 	} else {
-		/* roll-ups only (raw readings pruned, or a history loaded without them) */
-		s = dev_stmt(c, Q_LAST_DAILY, d);
-		sqlite3_bind_int(s, 3, today);
-		if ((rc = step_row(c, s, "reading a device's last day")) < 0)
-			return -1;
-		if (rc) {
-			d->has_data = 1;
-			if (sqlite3_column_type(s, 1) != SQLITE_NULL)
-				d->last_ms = sqlite3_column_int64(s, 1);
-		}
-		s = dev_stmt(c, Q_LAST_HOURLY, d);
-		sqlite3_bind_int(s, 3, today);
-		if ((rc = step_row(c, s, "reading a device's last hour")) < 0)
-			return -1;
-		if (rc) {
-			int64_t t =
-			    hour_start_ms(sqlite3_column_int(s, 0), sqlite3_column_int(s, 1));
-			d->has_data = 1;
-			if (t > d->last_ms)
-				d->last_ms = t;
-		}
+		d->has_data = ds.has_daily || ds.has_hourly;
+		d->last_ms = ds.daily_last_ts;
+		if (ds.has_hourly && hour_start_ms(ds.hourly_day, ds.hourly_hour) > d->last_ms)
+			d->last_ms = hour_start_ms(ds.hourly_day, ds.hourly_hour);
 	}
 	/* judged as of an earlier instant (--at), a day's roll-up may reach past it */
 	if (d->last_ms > st->p.now_ms)
 		d->last_ms = st->p.now_ms;
-	if (d->has_raw && (d->last_state == STATE_OFFLINE || d->last_state == STATE_FAULT)) {
-		s = dev_stmt(c, Q_RUN_START, d);
-		sqlite3_bind_int(s, 3, d->last_state);
-		sqlite3_bind_int64(s, 4, st->p.now_ms);
-		if ((rc = step_row(c, s, "finding since when a device is in its state")) < 0)
-			return -1;
-		d->state_since_ms = rc ? sqlite3_column_int64(s, 0) : d->last_ms;
-	}
 	if (!d->in_service || !d->has_data)
 		return 0;
 	if (load_hourly(c, d, caltime_local_day(st->month_ms, NULL), today) < 0)
@@ -503,34 +413,15 @@ static int judge_device(struct ctx *c, struct status *st, struct status_device *
 	 * for a device that reported before, so a silence since then counts; a
 	 * device new this month starts at its first reading.
 	 */
-	s = dev_stmt(c, Q_BEFORE, d);
-	sqlite3_bind_int(s, 3, caltime_local_day(st->month_ms, NULL));
-	if ((rc = step_row(c, s, "looking for a device's earlier days")) < 0)
-		return -1;
-	if (rc) {
-		d->from_ms = st->month_ms;
-		if (d->from_ms < caltime_local_midnight_ms(d->st->commissioned_day))
-			d->from_ms = caltime_local_midnight_ms(d->st->commissioned_day);
-		if (d->from_ms > st->p.now_ms)
-			d->from_ms = st->p.now_ms;
-		completeness(c, d, st);
-		return 0;
+	if (!ds.before) {
+		first_month = ds.first_since_ms;
+		if (!first_month && c->h_len > 0)
+			first_month = hour_start_ms(c->h_day[0], c->h_hour[0]);
+		if (!first_month && c->d_len > 0)
+			first_month = caltime_local_midnight_ms(c->d_day[0]);
 	}
-	if (d->has_raw) {
-		s = dev_stmt(c, Q_FIRST_SINCE, d);
-		sqlite3_bind_int64(s, 3, st->month_ms);
-		sqlite3_bind_int64(s, 4, st->p.now_ms);
-		if ((rc = step_row(c, s, "reading a device's first reading this month")) < 0)
-			return -1;
-		if (rc && sqlite3_column_type(s, 0) != SQLITE_NULL)
-			first_month = sqlite3_column_int64(s, 0);
-	}
-	if (!first_month && c->h_len > 0)
-		first_month = hour_start_ms(c->h_day[0], c->h_hour[0]);
-	if (!first_month && c->d_len > 0)
-		first_month = caltime_local_midnight_ms(c->d_day[0]);
 	d->from_ms = first_month ? first_month : st->month_ms;
-	if (d->from_ms < caltime_local_midnight_ms(d->st->commissioned_day) && !first_month)
+	if (!first_month && d->from_ms < caltime_local_midnight_ms(d->st->commissioned_day))
 		d->from_ms = caltime_local_midnight_ms(d->st->commissioned_day);
 	if (d->from_ms > st->p.now_ms)
 		d->from_ms = st->p.now_ms;
@@ -639,7 +530,7 @@ static void judge_device_problems(struct status *st, int *cap, int i)
 		st->sum.dev_ok++;
 }
 
-struct status *status_build(sqlite3 *db, const struct fleet *f, const struct status_params *p,
+struct status *status_build(struct store *db, const struct fleet *f, const struct status_params *p,
                             char **cause)
 {
 	struct status *st = xcalloc(1, sizeof *st), *ret = NULL;
@@ -649,7 +540,7 @@ struct status *status_build(sqlite3 *db, const struct fleet *f, const struct sta
 	int32_t today;
 
 	memset(&c, 0, sizeof c);
-	c.db = db;
+	c.s = db;
 	c.cause = cause;
 	st->p = *p;
 	if (st->p.expected_interval_s <= 0)
@@ -679,11 +570,6 @@ struct status *status_build(sqlite3 *db, const struct fleet *f, const struct sta
 		*cause = xasprintf("--station: no station \"%s\" in %s", p->station, f->path);
 		goto fail;
 	}
-	for (i = 0; i < Q_COUNT; i++)
-		if (sqlite3_prepare_v2(db, q_sql[i], -1, &c.q[i], NULL) != SQLITE_OK) {
-			db_fail(&c, "preparing the status queries");
-			goto fail;
-		}
 
 	/* the fleet's gateways and devices that pass the filters, in fleet order */
 	for (i = 0; i < f->n_stations; i++)
@@ -729,8 +615,6 @@ struct status *status_build(sqlite3 *db, const struct fleet *f, const struct sta
 	ret = st;
 	st = NULL;
 fail:
-	for (i = 0; i < Q_COUNT; i++)
-		sqlite3_finalize(c.q[i]);
 	free(c.h_day);
 	free(c.h_hour);
 	free(c.h_n);

@@ -2,17 +2,16 @@
  * status: the judgement behind `pvmon-allocator status` (docs/operations.md):
  * the state of every gateway and device of the fleet now, and the problems
  * that need attention, most severe first, with a nagios-style severity. It
- * only reads the database, through its own SELECTs over the documented tables
- * (docs/storage.md); it never writes. The model owns its arrays and borrows
- * the fleet, which must outlive it.
+ * only reads the database, through the store's status queries (store.h); it
+ * never writes. The model owns its arrays and borrows the fleet, which must
+ * outlive it.
  */
 #ifndef PVMON_ALLOCATOR_STATUS_H
 #define PVMON_ALLOCATOR_STATUS_H
 
-#include <sqlite3.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "fleet.h"
 #include "store.h"
 
 /* A device below this completeness this month is a warning (the report flags it too). */
@@ -107,11 +106,11 @@ struct status {
 };
 
 /*
- * Judges the fleet f against db (read only) as of p->now_ms in the zone
+ * Judges the fleet f against the store db (read only, borrowed) as of p->now_ms in the zone
  * selected by caltime_set_zone. Returns a new model (status_free) or NULL
  * with *cause set (a filter naming nothing, or a database error).
  */
-struct status *status_build(sqlite3 *db, const struct fleet *f, const struct status_params *p,
+struct status *status_build(struct store *db, const struct fleet *f, const struct status_params *p,
                             char **cause);
 void status_free(struct status *st);
 

@@ -13,6 +13,7 @@
 
 #include <mosquitto.h>
 
+#include "broker.h"
 #include "config.h"
 #include "health.h"
 #include "log.h"
@@ -33,7 +34,7 @@ static void on_stop(int sig)
 	(void)sig;
 	got_stop = 1;
 	if (signal_pub)
-		pub_wake(signal_pub);
+		publish_wake(signal_pub);
 }
 
 static void on_hup(int sig)
@@ -41,7 +42,7 @@ static void on_hup(int sig)
 	(void)sig;
 	got_hup = 1;
 	if (signal_pub)
-		pub_wake(signal_pub);
+		publish_wake(signal_pub);
 }
 
 static void usage(FILE *f)
@@ -78,7 +79,7 @@ static void wake_pub(void *ctx)
 {
 	struct app *a = ctx;
 	if (a->pub)
-		pub_wake(a->pub);
+		publish_wake(a->pub);
 }
 
 /* Publishes the retained status message. */
@@ -94,11 +95,11 @@ static void send_status(struct app *a, const char *state)
 	s.ts_ms = util_now_ms();
 	s.started_ms = a->started_ms;
 	spool_stats(a->spool, &s.spool);
-	s.acked = pub_acked(a->pub);
+	s.acked = publish_acked(a->pub);
 	for (i = 0; i < a->n_pollers; i++)
-		for (j = 0; j < poller_device_count(a->pollers[i]); j++) {
+		for (j = 0; j < poll_device_count(a->pollers[i]); j++) {
 			struct poll_health h;
-			poller_health(a->pollers[i], j, &h);
+			poll_health(a->pollers[i], j, &h);
 			s.devices++;
 			s.online += h.avail == AVAIL_ONLINE;
 			s.asleep += h.avail == AVAIL_ASLEEP;
@@ -108,7 +109,7 @@ static void send_status(struct app *a, const char *state)
 	if (health_status_json(buf, sizeof buf, &s) > 0) {
 		char topic[128];
 		snprintf(topic, sizeof topic, "pvmon/v1/%s/status", a->conf->gateway);
-		pub_send(a->pub, topic, buf, 1, 1);
+		publish_send(a->pub, topic, buf, 1, 1);
 	}
 }
 
@@ -118,16 +119,16 @@ static void send_availability(struct app *a, int all)
 	unsigned *seen = a->avail_sent;
 	int i, j, k = 0;
 	for (i = 0; i < a->n_pollers; i++)
-		for (j = 0; j < poller_device_count(a->pollers[i]); j++, k++) {
+		for (j = 0; j < poll_device_count(a->pollers[i]); j++, k++) {
 			struct poll_health h;
 			char topic[256];
-			poller_health(a->pollers[i], j, &h);
+			poll_health(a->pollers[i], j, &h);
 			if (h.avail == AVAIL_UNKNOWN || (!all && seen[k] == h.avail_version))
 				continue;
 			if (health_topic(topic, sizeof topic, a->conf->gateway, h.station, h.device,
 			                 "availability") < 0)
 				continue;
-			if (pub_send(a->pub, topic, poll_avail_name(h.avail), 1, 1) == 0)
+			if (publish_send(a->pub, topic, poll_avail_name(h.avail), 1, 1) == 0)
 				seen[k] = h.avail_version;
 		}
 }
@@ -138,16 +139,16 @@ static void send_health(struct app *a)
 	int i, j, k = 0;
 	int64_t now = util_now_ms();
 	for (i = 0; i < a->n_pollers; i++)
-		for (j = 0; j < poller_device_count(a->pollers[i]); j++, k++) {
+		for (j = 0; j < poll_device_count(a->pollers[i]); j++, k++) {
 			struct poll_health h;
 			char topic[256], buf[1024];
-			poller_health(a->pollers[i], j, &h);
+			poll_health(a->pollers[i], j, &h);
 			if (health_topic(topic, sizeof topic, a->conf->gateway, h.station, h.device,
 			                 "health") < 0 ||
 			    health_device_json(buf, sizeof buf, a->conf->gateway, &h, &a->prev[k],
 			                       now) < 0)
 				continue;
-			if (pub_send(a->pub, topic, buf, 0, 0) == 0)
+			if (publish_send(a->pub, topic, buf, 0, 0) == 0)
 				a->prev[k] = h;
 		}
 }
@@ -158,7 +159,7 @@ static unsigned avail_version(struct app *a)
 	unsigned v = 0;
 	int i;
 	for (i = 0; i < a->n_pollers; i++)
-		v += poller_avail_version(a->pollers[i]);
+		v += poll_avail_version(a->pollers[i]);
 	return v;
 }
 
@@ -168,7 +169,7 @@ static int load(struct app *a, const char *path, char **cause)
 	struct poll_opts po = {0};
 	int i;
 
-	if (collector_conf_load(path, &a->conf, cause) < 0)
+	if (config_collector_load(path, &a->conf, cause) < 0)
 		return -1;
 	a->profiles = profile_set_load(a->conf->profiles_dir, cause);
 	if (!a->profiles)
@@ -199,14 +200,14 @@ static int load(struct app *a, const char *path, char **cause)
 	a->pollers = xcalloc((size_t)(a->conf->n_buses ? a->conf->n_buses : 1), sizeof *a->pollers);
 	for (i = 0; i < a->conf->n_buses; i++) {
 		char *why = NULL;
-		a->pollers[i] = poller_new(&a->conf->buses[i], &po, &why);
+		a->pollers[i] = poll_new(&a->conf->buses[i], &po, &why);
 		if (!a->pollers[i]) {
 			*cause = xasprintf("%s: %s", path, why);
 			free(why);
 			return -1;
 		}
 		a->n_pollers++;
-		a->n_devices += poller_device_count(a->pollers[i]);
+		a->n_devices += poll_device_count(a->pollers[i]);
 	}
 	return 0;
 }
@@ -216,12 +217,12 @@ static void release(struct app *a)
 {
 	int i;
 	for (i = 0; i < a->n_pollers; i++)
-		poller_free(a->pollers[i]);
+		poll_free(a->pollers[i]);
 	free(a->pollers);
-	pub_free(a->pub);
+	publish_free(a->pub);
 	spool_close(a->spool);
 	profile_set_free(a->profiles);
-	collector_conf_free(a->conf);
+	config_collector_free(a->conf);
 	if (a->password) {
 		memset(a->password, 0, strlen(a->password));
 		free(a->password);
@@ -236,14 +237,14 @@ static int serve_until(struct app *a, int (*cond)(struct app *), int64_t deadlin
 	while (!cond(a)) {
 		if (got_stop || util_mono_ms() >= deadline_mono)
 			return -1;
-		pub_step(a->pub, 50);
+		publish_step(a->pub, 50);
 	}
 	return 0;
 }
 
 static int all_published(struct app *a)
 {
-	return pub_idle(a->pub);
+	return publish_idle(a->pub);
 }
 
 static int all_acked(struct app *a)
@@ -257,7 +258,7 @@ static int pollers_done(struct app *a)
 {
 	int i;
 	for (i = 0; i < a->n_pollers; i++)
-		if (!poller_done(a->pollers[i]))
+		if (!poll_done(a->pollers[i]))
 			return 0;
 	return 1;
 }
@@ -270,7 +271,7 @@ int main(int argc, char **argv)
 	int64_t ack_wait_s = 0, timeout_s = 30, next_health, next_status;
 	char *cause = NULL, will[256];
 	struct spool_opts so = {0};
-	struct pub_opts popt = {0};
+	struct publish_opts popt = {0};
 	struct sigaction sa;
 
 	for (i = 1; i < argc; i++) {
@@ -350,7 +351,7 @@ int main(int argc, char **argv)
 	popt.password = a.password;
 	popt.will = will;
 	mosquitto_lib_init();
-	a.pub = pub_new(&popt, &cause);
+	a.pub = publish_new(&popt, &cause);
 	if (!a.pub) {
 		log_error("%s", cause);
 		goto done;
@@ -374,9 +375,9 @@ int main(int argc, char **argv)
 		pthread_sigmask(SIG_BLOCK, &block, &old);
 		for (i = 0; i < a.n_pollers; i++) {
 			if (once)
-				poller_set_once(a.pollers[i]);
-			poller_attach_spool(a.pollers[i], a.spool);
-			if (poller_start(a.pollers[i], &cause) < 0) {
+				poll_set_once(a.pollers[i]);
+			poll_attach_spool(a.pollers[i], a.spool);
+			if (poll_start(a.pollers[i], &cause) < 0) {
 				pthread_sigmask(SIG_SETMASK, &old, NULL);
 				log_error("%s", cause);
 				goto done;
@@ -392,7 +393,7 @@ int main(int argc, char **argv)
 		int64_t deadline = util_mono_ms() + timeout_s * 1000;
 		/* every device is polled once before anything is published */
 		while (!pollers_done(&a) && !got_stop)
-			pub_step(a.pub, 50);
+			publish_step(a.pub, 50);
 		if (serve_until(&a, all_published, deadline) < 0) {
 			log_error(
 			    "--once: the broker did not acknowledge every reading within %" PRId64
@@ -412,7 +413,7 @@ int main(int argc, char **argv)
 			          ack_wait_s);
 			goto done;
 		}
-		pub_disconnect(a.pub);
+		publish_disconnect(a.pub);
 		rc = 0;
 		goto done;
 	}
@@ -422,18 +423,18 @@ int main(int argc, char **argv)
 	while (!got_stop) {
 		int64_t now;
 		struct spool_stats st;
-		pub_step(a.pub, 200);
+		publish_step(a.pub, 200);
 		if (got_hup) {
 			got_hup = 0;
 			log_reopen();
 			log_info("log reopened");
 		}
 		now = util_mono_ms();
-		if (!pub_connected(a.pub))
+		if (!publish_connected(a.pub))
 			continue;
-		if (pub_connections(a.pub) != a.connections_seen) {
+		if (publish_connections(a.pub) != a.connections_seen) {
 			/* a new session: retained messages may have been lost with the broker */
-			a.connections_seen = pub_connections(a.pub);
+			a.connections_seen = publish_connections(a.pub);
 			send_status(&a, "online");
 			send_availability(&a, 1);
 			a.avail_seen = avail_version(&a);
@@ -456,15 +457,15 @@ int main(int argc, char **argv)
 	}
 	log_info("stopping");
 	for (i = 0; i < a.n_pollers; i++)
-		poller_stop(a.pollers[i]);
+		poll_stop(a.pollers[i]);
 	/* hand over what the last rounds stored, briefly; the spool keeps the rest */
 	got_stop = 0; /* a second signal cuts this short */
 	serve_until(&a, all_published, util_mono_ms() + 2000);
-	if (pub_connected(a.pub)) {
+	if (publish_connected(a.pub)) {
 		send_status(&a, "offline");
 		serve_until(&a, all_published, util_mono_ms() + 1000);
 	}
-	pub_disconnect(a.pub);
+	publish_disconnect(a.pub);
 	rc = 0;
 done:
 	signal_pub = NULL;

@@ -3,6 +3,7 @@
  * slow or dead slave costs the others at most its own single timeout. It
  * never writes to a device (bus_read only reads) and never allocates per poll.
  */
+#include "decode.h"
 #include "poll.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "bus.h"
 #include "log.h"
 #include "sanity.h"
+#include "sunspec.h"
 #include "util.h"
 
 #define POLL_STACK_BYTES (512 * 1024)
@@ -68,7 +70,7 @@ const char *poll_avail_name(enum poll_avail a)
 	}
 }
 
-struct poller *poller_new(const struct bus_conf *c, const struct poll_opts *o, char **cause)
+struct poller *poll_new(const struct bus_conf *c, const struct poll_opts *o, char **cause)
 {
 	struct poller *p = xcalloc(1, sizeof *p);
 	int i;
@@ -114,7 +116,7 @@ struct poller *poller_new(const struct bus_conf *c, const struct poll_opts *o, c
 		goto fail;
 	return p;
 fail:
-	poller_free(p);
+	poll_free(p);
 	return NULL;
 }
 
@@ -170,7 +172,7 @@ static int discover(struct poller *p, struct dev *d, char **cause)
 	struct discover_ctx dc = {p->bus, d->c->unit, 0};
 	int model = 0;
 	uint16_t addr = 0;
-	if (profile_sunspec_discover(d->profile, discover_read, &dc, &model, &addr, cause) < 0) {
+	if (sunspec_discover(d->profile, discover_read, &dc, &model, &addr, cause) < 0) {
 		errno = dc.err ? dc.err : EPROTO;
 		return -1;
 	}
@@ -277,7 +279,7 @@ static void poll_device(struct poller *p, struct dev *d, struct reading *r, int 
 	err = errno;
 	t1 = util_mono_ms();
 	if (ok) {
-		profile_decode(&d->map, p->regs, r);
+		decode_registers(&d->map, p->regs, r);
 		util_strlcpy(r->map, d->map.map, sizeof r->map);
 		if (r->has & READING_HAS_ENERGY)
 			r->quality |= sanity_check(&d->energy, r->energy_wh, ts, d->c->capacity_w);
@@ -410,17 +412,17 @@ static void *run(void *arg)
 	return NULL;
 }
 
-void poller_set_once(struct poller *p)
+void poll_set_once(struct poller *p)
 {
 	p->o.once = 1;
 }
 
-void poller_attach_spool(struct poller *p, struct spool *s)
+void poll_attach_spool(struct poller *p, struct spool *s)
 {
 	p->o.spool = s;
 }
 
-int poller_start(struct poller *p, char **cause)
+int poll_start(struct poller *p, char **cause)
 {
 	pthread_attr_t a;
 	int rc;
@@ -437,7 +439,7 @@ int poller_start(struct poller *p, char **cause)
 	return 0;
 }
 
-void poller_stop(struct poller *p)
+void poll_stop(struct poller *p)
 {
 	if (!p || !p->started)
 		return;
@@ -449,11 +451,11 @@ void poller_stop(struct poller *p)
 	p->started = 0;
 }
 
-void poller_free(struct poller *p)
+void poll_free(struct poller *p)
 {
 	if (!p)
 		return;
-	poller_stop(p);
+	poll_stop(p);
 	bus_free(p->bus);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
@@ -463,7 +465,7 @@ void poller_free(struct poller *p)
 	free(p);
 }
 
-int poller_done(struct poller *p)
+int poll_done(struct poller *p)
 {
 	int d;
 	pthread_mutex_lock(&p->lock);
@@ -472,19 +474,19 @@ int poller_done(struct poller *p)
 	return d;
 }
 
-int poller_device_count(const struct poller *p)
+int poll_device_count(const struct poller *p)
 {
 	return p->n;
 }
 
-void poller_health(struct poller *p, int i, struct poll_health *h)
+void poll_health(struct poller *p, int i, struct poll_health *h)
 {
 	pthread_mutex_lock(&p->lock);
 	*h = p->devs[i].h;
 	pthread_mutex_unlock(&p->lock);
 }
 
-unsigned poller_avail_version(struct poller *p)
+unsigned poll_avail_version(struct poller *p)
 {
 	unsigned v;
 	pthread_mutex_lock(&p->lock);

@@ -24,7 +24,7 @@ struct poll_opts {
 	const char *gateway;
 	int interval_ms;
 	const struct profile_set *profiles; /* borrowed; must outlive the poller */
-	struct spool *spool;                /* borrowed; may be set later (poller_attach_spool) */
+	struct spool *spool;                /* borrowed; may be set later (poll_attach_spool) */
 	void (*wake)(void *ctx);            /* called after each stored round (from the thread) */
 	void *wake_ctx;
 	int once; /* poll every device once, then the thread ends */
@@ -52,24 +52,24 @@ struct poller; /* opaque */
  * device's profile (SunSpec devices are resolved by discovery when first
  * polled). NULL and *cause naming the device on error. Starts nothing.
  */
-struct poller *poller_new(const struct bus_conf *c, const struct poll_opts *o, char **cause);
-/* Makes the thread poll every device once and end (before poller_start). */
-void poller_set_once(struct poller *p);
-/* Sets the spool rounds are stored in (before poller_start; borrowed). */
-void poller_attach_spool(struct poller *p, struct spool *s);
+struct poller *poll_new(const struct bus_conf *c, const struct poll_opts *o, char **cause);
+/* Makes the thread poll every device once and end (before poll_start). */
+void poll_set_once(struct poller *p);
+/* Sets the spool rounds are stored in (before poll_start; borrowed). */
+void poll_attach_spool(struct poller *p, struct spool *s);
 /* Starts the bus thread; -1 and *cause on failure. */
-int poller_start(struct poller *p, char **cause);
+int poll_start(struct poller *p, char **cause);
 /* Asks the thread to stop after the request in flight, and waits for it. */
-void poller_stop(struct poller *p);
+void poll_stop(struct poller *p);
 /* Stops if needed and frees; accepts NULL. */
-void poller_free(struct poller *p);
+void poll_free(struct poller *p);
 /* 1 once the thread has ended (with once: after its single round). */
-int poller_done(struct poller *p);
+int poll_done(struct poller *p);
 
-int poller_device_count(const struct poller *p);
+int poll_device_count(const struct poller *p);
 /* Copies device i's counters into *h. */
-void poller_health(struct poller *p, int i, struct poll_health *h);
+void poll_health(struct poller *p, int i, struct poll_health *h);
 /* Grows whenever any device's availability changes: a cheap test before scanning. */
-unsigned poller_avail_version(struct poller *p);
+unsigned poll_avail_version(struct poller *p);
 
 #endif

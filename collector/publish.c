@@ -17,11 +17,12 @@
 #include <unistd.h>
 
 #include "backoff.h"
+#include "broker.h"
 #include "log.h"
 #include "util.h"
 
 struct pub {
-	struct pub_opts o;
+	struct publish_opts o;
 	const struct collector_conf *c;
 	struct mosquitto *m;
 	int wake[2];
@@ -99,10 +100,11 @@ static void drop_client(struct pub *p)
 	p->inflight = 0;
 }
 
-static void on_connect(struct mosquitto *m, void *ctx, int rc)
+static void on_connect(struct mosquitto *m, void *ctx, int rc, int flags)
 {
 	struct pub *p = ctx;
 	struct spool_stats st;
+	(void)flags;
 	if (rc != 0) {
 		p->lost = 1;
 		schedule_reconnect(p, mosquitto_connack_string(rc));
@@ -246,7 +248,7 @@ static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_me
 	spool_ack(p->o.spool, ack);
 }
 
-struct pub *pub_new(const struct pub_opts *o, char **cause)
+struct pub *publish_new(const struct publish_opts *o, char **cause)
 {
 	struct pub *p = xcalloc(1, sizeof *p);
 	p->o = *o;
@@ -266,7 +268,7 @@ struct pub *pub_new(const struct pub_opts *o, char **cause)
 	return p;
 }
 
-void pub_free(struct pub *p)
+void publish_free(struct pub *p)
 {
 	if (!p)
 		return;
@@ -278,7 +280,7 @@ void pub_free(struct pub *p)
 	free(p);
 }
 
-void pub_wake(struct pub *p)
+void publish_wake(struct pub *p)
 {
 	char c = 1;
 	ssize_t rc = write(p->wake[1], &c, 1); /* a full pipe already means "wake up" */
@@ -288,7 +290,15 @@ void pub_wake(struct pub *p)
 /* Creates a fresh client and starts connecting. */
 static void try_connect(struct pub *p)
 {
+	static const struct broker_callbacks callbacks = {
+	    .on_connect = on_connect,
+	    .on_disconnect = on_disconnect,
+	    .on_publish = on_publish,
+	    .on_message = on_message,
+	    .on_log = on_log,
+	};
 	const struct broker_conf *b = &p->c->broker;
+	const char *failed = NULL;
 	int rc;
 
 	p->m = mosquitto_new(p->c->gateway, true, p);
@@ -298,24 +308,15 @@ static void try_connect(struct pub *p)
 	}
 	mosquitto_int_option(p->m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
 	mosquitto_int_option(p->m, MOSQ_OPT_SEND_MAXIMUM, 100);
-	mosquitto_connect_callback_set(p->m, on_connect);
-	mosquitto_disconnect_callback_set(p->m, on_disconnect);
-	mosquitto_publish_callback_set(p->m, on_publish);
-	mosquitto_message_callback_set(p->m, on_message);
-	mosquitto_log_callback_set(p->m, on_log);
 	p->last_err[0] = '\0';
 	if (p->o.will)
 		mosquitto_will_set(p->m, p->status_topic, (int)strlen(p->o.will), p->o.will, 1,
 		                   true);
-	if (b->username)
-		mosquitto_username_pw_set(p->m, b->username, p->o.password);
-	if (b->ca_file) {
-		rc = mosquitto_tls_set(p->m, b->ca_file, NULL, b->cert_file, b->key_file, NULL);
-		if (rc != MOSQ_ERR_SUCCESS) {
-			drop_client(p);
-			schedule_reconnect(p, mosquitto_strerror(rc));
-			return;
-		}
+	rc = broker_client_setup(p->m, b, p->o.password, &callbacks, &failed);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		drop_client(p);
+		schedule_reconnect(p, mosquitto_strerror(rc));
+		return;
 	}
 	rc = mosquitto_connect(p->m, b->host, b->port, b->keepalive_s > 0 ? b->keepalive_s : 30);
 	if (rc != MOSQ_ERR_SUCCESS) {
@@ -405,7 +406,7 @@ static void forward(struct pub *p)
 	}
 }
 
-void pub_step(struct pub *p, int timeout_ms)
+void publish_step(struct pub *p, int timeout_ms)
 {
 	struct pollfd fds[2];
 	int nfds = 1, sock = -1;
@@ -450,39 +451,39 @@ void pub_step(struct pub *p, int timeout_ms)
 		drop_client(p);
 }
 
-int pub_connected(const struct pub *p)
+int publish_connected(const struct pub *p)
 {
 	return p->connected && !p->lost;
 }
 
-unsigned pub_connections(const struct pub *p)
+unsigned publish_connections(const struct pub *p)
 {
 	return p->connections;
 }
 
-int pub_idle(const struct pub *p)
+int publish_idle(const struct pub *p)
 {
 	struct spool_stats st;
-	if (!pub_connected(p) || !p->caught_up || p->inflight > 0)
+	if (!publish_connected(p) || !p->caught_up || p->inflight > 0)
 		return 0;
 	spool_stats(p->o.spool, &st);
 	return p->cursor >= st.next_seq - 1;
 }
 
-uint64_t pub_acked(const struct pub *p)
+uint64_t publish_acked(const struct pub *p)
 {
 	return p->acked;
 }
 
-int64_t pub_sent(const struct pub *p)
+int64_t publish_sent(const struct pub *p)
 {
 	return p->sent;
 }
 
-int pub_send(struct pub *p, const char *topic, const char *payload, int qos, int retain)
+int publish_send(struct pub *p, const char *topic, const char *payload, int qos, int retain)
 {
 	int rc;
-	if (!pub_connected(p))
+	if (!publish_connected(p))
 		return -1;
 	rc = mosquitto_publish(p->m, NULL, topic, (int)strlen(payload), payload, qos, retain);
 	if (rc != MOSQ_ERR_SUCCESS)
@@ -491,7 +492,7 @@ int pub_send(struct pub *p, const char *topic, const char *payload, int qos, int
 	return 0;
 }
 
-void pub_disconnect(struct pub *p)
+void publish_disconnect(struct pub *p)
 {
 	if (p->m && p->connected) {
 		p->lost = 1; /* on_disconnect: expected, nothing to log */

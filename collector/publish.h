@@ -24,7 +24,7 @@
 /* QoS 1 messages handed to libmosquitto and not yet acknowledged by the broker, at most. */
 #define PUB_WINDOW 500
 
-struct pub_opts {
+struct publish_opts {
 	const struct collector_conf *conf; /* borrowed: gateway, broker, replay_per_s */
 	struct spool *spool;               /* borrowed */
 	const char *password;              /* borrowed; NULL without one */
@@ -34,27 +34,27 @@ struct pub_opts {
 struct pub; /* opaque */
 
 /* Creates the publisher (connects on the first pub_step); NULL and *cause on error. */
-struct pub *pub_new(const struct pub_opts *o, char **cause);
+struct pub *publish_new(const struct publish_opts *o, char **cause);
 /* Drops the connection without a goodbye and frees; accepts NULL. */
-void pub_free(struct pub *p);
+void publish_free(struct pub *p);
 /* Wakes pub_step early (new readings). Thread- and async-signal-safe. */
-void pub_wake(struct pub *p);
+void publish_wake(struct pub *p);
 /* One turn: waits up to timeout_ms for the socket or a wake, then does the work due. */
-void pub_step(struct pub *p, int timeout_ms);
+void publish_step(struct pub *p, int timeout_ms);
 
-int pub_connected(const struct pub *p);
+int publish_connected(const struct pub *p);
 /* Grows with every successful connection: retained messages must be refreshed. */
-unsigned pub_connections(const struct pub *p);
+unsigned publish_connections(const struct pub *p);
 /* 1 when connected, every spooled reading has been sent and the broker acknowledged all. */
-int pub_idle(const struct pub *p);
+int publish_idle(const struct pub *p);
 /* The highest seq ingest has acknowledged (0 if none seen). */
-uint64_t pub_acked(const struct pub *p);
+uint64_t publish_acked(const struct pub *p);
 /* Readings sent since start (live and replayed). */
-int64_t pub_sent(const struct pub *p);
+int64_t publish_sent(const struct pub *p);
 
 /* Publishes one message now (not spooled); -1 when not connected. */
-int pub_send(struct pub *p, const char *topic, const char *payload, int qos, int retain);
+int publish_send(struct pub *p, const char *topic, const char *payload, int qos, int retain);
 /* Disconnects cleanly (no last will); what is in flight is abandoned. */
-void pub_disconnect(struct pub *p);
+void publish_disconnect(struct pub *p);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * config: strict loaders for the gateway file (collector.json) and the central
- * file (central.json), and the broker password file. They never accept a
+ * file (central.json). They never accept a
  * guess: an unknown key, a wrong type or a contradiction is one clear error.
  */
 #include "config.h"
@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "caltime.h"
-#include "jsonx.h"
+#include "jx.h"
 #include "log.h"
 #include "util.h"
 
@@ -361,7 +361,7 @@ static int fail_out(struct jx *jx, char **cause)
 	return -1;
 }
 
-int collector_conf_load(const char *path, struct collector_conf **out, char **cause)
+int config_collector_load(const char *path, struct collector_conf **out, char **cause)
 {
 	static const char *const keys[] = {"gateway",      "broker", "spool", "poll",
 	                                   "profiles_dir", "log",    "buses", NULL};
@@ -439,11 +439,11 @@ int collector_conf_load(const char *path, struct collector_conf **out, char **ca
 fail:
 	cJSON_Delete(root);
 	free(dir);
-	collector_conf_free(c);
+	config_collector_free(c);
 	return fail_out(&jx, cause);
 }
 
-void collector_conf_free(struct collector_conf *c)
+void config_collector_free(struct collector_conf *c)
 {
 	int i, j;
 	if (!c)
@@ -470,7 +470,7 @@ void collector_conf_free(struct collector_conf *c)
 	free(c);
 }
 
-int central_conf_load(const char *path, struct central_conf **out, char **cause)
+int config_central_load(const char *path, struct central_conf **out, char **cause)
 {
 	static const char *const keys[] = {"broker",
 	                                   "client_id",
@@ -555,11 +555,11 @@ int central_conf_load(const char *path, struct central_conf **out, char **cause)
 fail:
 	cJSON_Delete(root);
 	free(dir);
-	central_conf_free(c);
+	config_central_free(c);
 	return fail_out(&jx, cause);
 }
 
-void central_conf_free(struct central_conf *c)
+void config_central_free(struct central_conf *c)
 {
 	if (!c)
 		return;
@@ -571,30 +571,4 @@ void central_conf_free(struct central_conf *c)
 	free(c->timezone);
 	free(c->log_target);
 	free(c);
-}
-
-int broker_password_read(const char *path, char **out, char **cause)
-{
-	char *text = NULL;
-	size_t len = 0, n;
-	struct stat st;
-
-	*out = NULL;
-	if (util_read_file(path, &text, &len, cause) < 0)
-		return -1;
-	n = strcspn(text, "\r\n");
-	text[n] = '\0';
-	if (n == 0) {
-		free(text);
-		*cause = xasprintf("%s: expected the broker password on the first line, got an "
-		                   "empty line",
-		                   path);
-		return -1;
-	}
-	if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
-		log_warn("%s: the broker password file can be read by others (mode %03o); "
-		         "chmod 600 it",
-		         path, (unsigned)(st.st_mode & 0777));
-	*out = text;
-	return 0;
 }

@@ -3,7 +3,7 @@
  * Hot path of the collector: it never allocates and never guesses a value
  * (a not-implemented sentinel or an impossible number is absent, never 0).
  */
-#include "profile.h"
+#include "decode.h"
 
 #include <math.h>
 #include <string.h>
@@ -260,7 +260,7 @@ static void decode_alarms(const struct regfield *f, const uint16_t *regs, struct
 	out->has |= READING_HAS_ALARMS;
 }
 
-void profile_decode(const struct regmap *m, const uint16_t *regs, struct reading *out)
+void decode_registers(const struct regmap *m, const uint16_t *regs, struct reading *out)
 {
 	int fid;
 
@@ -503,8 +503,8 @@ static int encode_alarms(const struct regfield *f, const struct reading *r,
 	return rc;
 }
 
-int profile_encode(const struct regmap *m, const struct reading *r,
-                   void (*set)(void *ctx, uint16_t addr, uint16_t value), void *ctx)
+int decode_encode(const struct regmap *m, const struct reading *r,
+                  void (*set)(void *ctx, uint16_t addr, uint16_t value), void *ctx)
 {
 	int fid, rc = 0;
 	for (fid = 0; fid < PF_COUNT; fid++) {

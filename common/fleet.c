@@ -9,7 +9,8 @@
 
 #include "caltime.h"
 #include "config.h"
-#include "jsonx.h"
+#include "fleet.h"
+#include "jx.h"
 #include "log.h"
 #include "util.h"
 

@@ -42,7 +42,7 @@ int log_open(const char *ident, const char *target, enum log_level level)
 		log_file = fopen(log_path, "a");
 		if (!log_file) {
 			fprintf(stderr, "%s: cannot open log file \"%s\": %s\n", log_ident, target,
-				strerror(errno));
+			        strerror(errno));
 			rc = -1;
 		}
 	}

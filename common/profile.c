@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonx.h"
+#include "jx.h"
 #include "util.h"
 
 #define MAX_MODEL_IDS 8

@@ -3,7 +3,7 @@
  * a read callback, and writes such a chain for servers (the simulator).
  * The walk is bounded: a device's broken chain must never loop or overflow.
  */
-#include "profile.h"
+#include "sunspec.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -80,9 +80,9 @@ static int walk(const struct profile *p,
 	return -1;
 }
 
-int profile_sunspec_discover(const struct profile *p,
-                             int (*read)(void *ctx, uint16_t addr, int count, uint16_t *dest),
-                             void *ctx, int *model_id, uint16_t *model_addr, char **cause)
+int sunspec_discover(const struct profile *p,
+                     int (*read)(void *ctx, uint16_t addr, int count, uint16_t *dest), void *ctx,
+                     int *model_id, uint16_t *model_addr, char **cause)
 {
 	uint16_t bases[MAX_BASES];
 	char blist[128], failed[256] = "", msg[256] = "", seen[256];
@@ -139,9 +139,9 @@ static void put_string(uint16_t addr, int n, const char *s,
 	}
 }
 
-int profile_sunspec_write_chain(const struct profile *p, uint16_t base, int model_id,
-                                void (*set)(void *ctx, uint16_t addr, uint16_t value), void *ctx,
-                                uint16_t *model_addr, char **cause)
+int sunspec_write_chain(const struct profile *p, uint16_t base, int model_id,
+                        void (*set)(void *ctx, uint16_t addr, uint16_t value), void *ctx,
+                        uint16_t *model_addr, char **cause)
 {
 	int len = profile_model_length(p, model_id);
 	uint32_t m = (uint32_t)base + 2 + 2 + COMMON_LEN;

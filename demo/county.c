@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "caltime.h"
-#include "../sim/sun.h"
+#include "sun.h"
 #include "util.h"
 
 #define N_VILLAGES 447

@@ -11,12 +11,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../allocator/rollup.h"
-#include "../allocator/store.h"
-#include "../sim/sun.h"
+#include "fleet.h"
+#include "rollup.h"
+#include "store.h"
+#include "sun.h"
 #include "caltime.h"
 #include "config.h"
-#include "jsonx.h"
+#include "jx.h"
 #include "util.h"
 
 #define STEP_MS 900000         /* power is integrated in 15-minute steps */
@@ -475,7 +476,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (central_conf_load(central, &cc, &cause) < 0 || caltime_set_zone(cc->timezone) < 0 ||
+	if (config_central_load(central, &cc, &cause) < 0 || caltime_set_zone(cc->timezone) < 0 ||
 	    fleet_load(cc->fleet_path, &f, &cause) < 0 || plan_load(plan_path, &plan, &cause) < 0)
 		goto done;
 	h.f = f;
@@ -525,8 +526,8 @@ int main(int argc, char **argv)
 	if (commit(&h, &cause) < 0)
 		goto done;
 	store_rollback(h.s); /* the empty transaction commit() opened */
-	printf("history: rolled up %lld readings of %lld devices in %.1f s",
-	       (long long)h.stored, (long long)n_dev, (double)(util_mono_ms() - t_start) / 1000.0);
+	printf("history: rolled up %lld readings of %lld devices in %.1f s", (long long)h.stored,
+	       (long long)n_dev, (double)(util_mono_ms() - t_start) / 1000.0);
 	if (stat(cc->database, &sb) == 0)
 		printf("; %s is %.0f MB", cc->database, (double)sb.st_size / 1e6);
 	printf("\n");
@@ -543,6 +544,6 @@ done:
 	cJSON_Delete(plan.root);
 	free(plan.st);
 	fleet_free(f);
-	central_conf_free(cc);
+	config_central_free(cc);
 	return ret;
 }

@@ -143,7 +143,7 @@ if [ $HAVE_HISTORY = 1 ]; then
 	"$O/demo/bin/history" -c "$OUT/central.json" --plan "$OUT/plan.json" ||
 		die "filling the history failed"
 else
-	say "history: not built yet (needs allocator/store.h and rollup.h from ingest)"
+	say "history: not built yet (needs allocator/store/store.h and allocator/ingest/rollup.h)"
 fi
 T_HISTORY=$(elapsed "$T")
 

@@ -1,7 +1,7 @@
 /*
  * profile: register-map profiles loaded from config/profiles/NAME.json, resolved
- * into a regmap (absolute addresses, merged read requests) for one device, and
- * the decoder/encoder between raw registers and the canonical reading.
+ * into a regmap (absolute addresses, merged read requests) for one device. The
+ * decoder/encoder is decode.h; SunSpec discovery is sunspec.h.
  * Adding an inverter family needs a JSON file, never C code (docs/profiles.md).
  * Ownership: a profile_set owns its profiles; a regmap is a plain value the
  * caller owns (resolve once per device, then decode with no allocation).
@@ -118,45 +118,5 @@ int profile_model_length(const struct profile *p, int model_id);
  */
 int profile_resolve(const struct profile *p, int model_id, uint16_t model_addr, struct regmap *m,
                     char **cause);
-
-/*
- * Decodes regs (the registers of m->reads, concatenated in order: m->n_regs
- * values) into the value fields of out (has, quality, state, ac_power_w...).
- * Not-implemented sentinels leave a value absent and set QUALITY_SENTINEL.
- * Sets out->kind and out->map; ids, seq and ts are the caller's.
- */
-void profile_decode(const struct regmap *m, const uint16_t *regs, struct reading *out);
-
-/*
- * Encodes the values of r present in r->has (and r->state) into registers,
- * calling set(ctx, addr, value) for every register written, scale factors
- * included. The simulator serves what this writes. Returns 0, or -1 if a value
- * cannot be represented (then nothing meaningful was written for it).
- * A value absent from r->has is written as the field's not-implemented
- * sentinel when it has one (f32: NaN), so the device says "no value".
- */
-int profile_encode(const struct regmap *m, const struct reading *r,
-                   void (*set)(void *ctx, uint16_t addr, uint16_t value), void *ctx);
-
-/*
- * SunSpec discovery. read(ctx, addr, count, dest) reads holding registers and
- * returns 0 or -1 (timeout, exception). Tries each base of p in order; a failed
- * read at one base tries the next. Walks the model chain to the first model p
- * maps. On success sets *model_id and *model_addr (its ID register).
- */
-int profile_sunspec_discover(const struct profile *p,
-                             int (*read)(void *ctx, uint16_t addr, int count, uint16_t *dest),
-                             void *ctx, int *model_id, uint16_t *model_addr, char **cause);
-
-/*
- * SunSpec, for servers (the simulator): writes the chain at base: "SunS",
- * model 1 (common, L 66, manufacturer "pvmon"), the header (ID, L) of
- * model_id, and the end marker after it. *model_addr gets the model's ID
- * register, to pass to profile_resolve. Returns -1 (and *cause) if p does
- * not map model_id or the chain would not fit below 65536.
- */
-int profile_sunspec_write_chain(const struct profile *p, uint16_t base, int model_id,
-                                void (*set)(void *ctx, uint16_t addr, uint16_t value), void *ctx,
-                                uint16_t *model_addr, char **cause);
 
 #endif

@@ -60,8 +60,8 @@ enum reading_state {
 #define QUALITY_COUNT 5
 
 struct reading {
-	uint64_t seq;   /* per gateway, strictly increasing */
-	int64_t ts_ms;  /* poll time, ms since the epoch, UTC */
+	uint64_t seq;  /* per gateway, strictly increasing */
+	int64_t ts_ms; /* poll time, ms since the epoch, UTC */
 	char gw[READING_ID_MAX];
 	char station[READING_ID_MAX];
 	char device[READING_ID_MAX];
@@ -96,7 +96,7 @@ int reading_topic(const struct reading *r, char *buf, size_t size);
  * now_ms bounds the timestamp (at most a day ahead, not before 2010).
  */
 int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct reading *out,
-		      char *cause, size_t cause_size);
+                      char *cause, size_t cause_size);
 
 /*
  * Splits a reading topic into its ids (each at most READING_ID_MAX-1 bytes).

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "regs.h"
 #include "util.h"
 
@@ -233,5 +234,5 @@ int regs_encode(struct regs *img, const struct reading *r)
 	struct reading say = *r;
 
 	say.state = nearest_state(&img->m.f[PF_STATE], r->state);
-	return profile_encode(&img->m, &say, set_cb, img);
+	return decode_encode(&img->m, &say, set_cb, img);
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "caltime.h"
-#include "jsonx.h"
+#include "jx.h"
 #include "simclock.h"
 #include "simconf.h"
 #include "util.h"
@@ -90,8 +90,8 @@ static int parse_device(struct jx *jx, const cJSON *o, const char *path, enum re
 	d->sunspec_base = (int)base;
 	d->sunspec_model = (int)model;
 	faults = jx_array(jx, o, path, "faults", 0);
-	if (faults && faults_parse(jx, faults, jx_join(p, sizeof p, path, "faults"), start_ms,
-	                           start_ms, &d->faults))
+	if (faults && fault_list_parse(jx, faults, jx_join(p, sizeof p, path, "faults"), start_ms,
+	                               start_ms, &d->faults))
 		return -1;
 	return jx->err ? -1 : 0;
 }
@@ -355,7 +355,7 @@ void simconf_free(struct sim_conf *c)
 		for (d = 0; d < st->n_devs; d++) {
 			free(st->devs[d].id);
 			free(st->devs[d].profile);
-			faults_release(&st->devs[d].faults);
+			fault_list_release(&st->devs[d].faults);
 		}
 		free(st->devs);
 		free(st->id);
@@ -479,7 +479,7 @@ static int read_faults_file(struct sim_conf *c, const char *path, int64_t now_ms
 			jx_fail(&jx, p, "no device \"%s\" on station \"%s\"", dev, st);
 			goto fail;
 		}
-		faults_add(&lists[flat_index(c, d, index_of_first)], &f);
+		fault_list_add(&lists[flat_index(c, d, index_of_first)], &f);
 	}
 	if (jx.err)
 		goto fail;
@@ -522,7 +522,7 @@ int simconf_reload_faults(struct sim_conf *c, int64_t now_ms, char **cause)
 					x.start_ms += c->start_ms - fresh->start_ms;
 					if (x.end_ms != INT64_MAX)
 						x.end_ms += c->start_ms - fresh->start_ms;
-					faults_add(&lists[flat_index(c, cd, first)], &x);
+					fault_list_add(&lists[flat_index(c, cd, first)], &x);
 				}
 			}
 		}
@@ -533,7 +533,7 @@ int simconf_reload_faults(struct sim_conf *c, int64_t now_ms, char **cause)
 		for (d = 0; d < c->stations[s].n_devs; d++) {
 			struct fault_list *l = &lists[first[s] + d];
 			keep_progress(&c->stations[s].devs[d].faults, l);
-			faults_release(&c->stations[s].devs[d].faults);
+			fault_list_release(&c->stations[s].devs[d].faults);
 			c->stations[s].devs[d].faults = *l;
 			l->v = NULL;
 			l->n = 0;
@@ -541,7 +541,7 @@ int simconf_reload_faults(struct sim_conf *c, int64_t now_ms, char **cause)
 	rc = 0;
 done:
 	for (k = 0; k < n; k++)
-		faults_release(&lists[k]);
+		fault_list_release(&lists[k]);
 	free(lists);
 	free(first);
 	simconf_free(fresh);

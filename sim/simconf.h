@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "faults.h"
+#include "fault.h"
 #include "reading.h"
 
 struct simdev_conf {

@@ -11,37 +11,37 @@
 
 static int harness_pass, harness_fail, harness_now;
 
-#define CHECK(c)                                                                                  \
+#define CHECK(c)                                                                                   \
 	do {                                                                                       \
 		if (!(c)) {                                                                        \
-			fprintf(stdout, "  %s:%d: check failed: %s\n", __FILE__, __LINE__, #c);   \
+			fprintf(stdout, "  %s:%d: check failed: %s\n", __FILE__, __LINE__, #c);    \
 			harness_now = 1;                                                           \
 		}                                                                                  \
 	} while (0)
 
-#define CHECK_INT(a, b)                                                                           \
+#define CHECK_INT(a, b)                                                                            \
 	do {                                                                                       \
 		long long ha_ = (long long)(a), hb_ = (long long)(b);                              \
 		if (ha_ != hb_) {                                                                  \
 			fprintf(stdout, "  %s:%d: %s == %s: got %lld, expected %lld\n", __FILE__,  \
-				__LINE__, #a, #b, ha_, hb_);                                       \
+			        __LINE__, #a, #b, ha_, hb_);                                       \
 			harness_now = 1;                                                           \
 		}                                                                                  \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                                           \
+#define CHECK_STR(a, b)                                                                            \
 	do {                                                                                       \
 		const char *ha_ = (a), *hb_ = (b);                                                 \
 		if (!ha_ || !hb_ || strcmp(ha_, hb_) != 0) {                                       \
 			fprintf(stdout, "  %s:%d: %s == %s: got \"%s\", expected \"%s\"\n",        \
-				__FILE__, __LINE__, #a, #b, ha_ ? ha_ : "(null)",                  \
-				hb_ ? hb_ : "(null)");                                             \
+			        __FILE__, __LINE__, #a, #b, ha_ ? ha_ : "(null)",                  \
+			        hb_ ? hb_ : "(null)");                                             \
 			harness_now = 1;                                                           \
 		}                                                                                  \
 	} while (0)
 
 /* Runs one test; its name is the function name read as a sentence. */
-#define RUN(fn)                                                                                   \
+#define RUN(fn)                                                                                    \
 	do {                                                                                       \
 		char hn_[256];                                                                     \
 		size_t hi_;                                                                        \

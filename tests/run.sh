@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs every unit test program, then every integration script, and ends with
-# the line "N passed, N failed". Select a subset with T=pattern (matched against names).
+# the line "N passed, N failed". Select a subset with T=pattern (matched against names);
+# UNIT_ONLY=1 runs the unit test programs only.
 O=${O:-build}
 BIN=${BIN:-bin}
 PVMON_BIN=$(cd "$BIN" && pwd) || exit 1
@@ -42,6 +43,7 @@ for t in "$O"/tests/test_*; do
 done
 for s in tests/it/test_*.sh; do
 	[ -f "$s" ] || continue
+	[ -n "$UNIT_ONLY" ] && break
 	name=$(basename "$s" .sh)
 	[ -n "$T" ] && ! echo "$name" | grep -q -- "$T" && continue
 	timeout -k 10 600 sh "$s" >"$tmp" 2>&1

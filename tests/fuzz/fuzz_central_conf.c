@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct central_conf *c = NULL;
 	char *cause = NULL;
 
-	if (central_conf_load(path, &c, &cause) < 0) {
+	if (config_central_load(path, &c, &cause) < 0) {
 		if (!cause || !*cause)
 			fuzz_fail("a failed load gave no cause");
 		free(cause);
@@ -30,6 +30,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!c->database || !c->fleet_path)
 		fuzz_fail("a loaded central file has no database or fleet path");
-	central_conf_free(c);
+	config_central_free(c);
 	return 0;
 }

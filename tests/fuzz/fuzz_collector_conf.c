@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "fleet.h"
 #include "fuzz.h"
 #include "log.h"
 #include "util.h"
@@ -51,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct collector_conf *c = NULL;
 	char *cause = NULL;
 
-	if (collector_conf_load(path, &c, &cause) < 0) {
+	if (config_collector_load(path, &c, &cause) < 0) {
 		if (!cause || !*cause)
 			fuzz_fail("a failed load gave no cause");
 		free(cause);
@@ -60,6 +61,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_ids(c);
 	if (fleet_check_collector(fleet, c, &cause) < 0)
 		free(cause);
-	collector_conf_free(c);
+	config_collector_free(c);
 	return 0;
 }

@@ -16,9 +16,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "decode.h"
 #include "fuzz.h"
 #include "log.h"
 #include "profile.h"
+#include "sunspec.h"
 #include "util.h"
 
 #define MAX_MAPS 64
@@ -89,7 +91,7 @@ static void decode_words(const struct regmap *m, const uint16_t *words, size_t n
 	for (i = 0; i < m->n_regs; i++)
 		regs[i] = n_words ? words[(size_t)i % n_words] : 0;
 	memset(&r, 0, sizeof r);
-	profile_decode(m, regs, &r);
+	decode_registers(m, regs, &r);
 	check_reading(m, &r);
 	free(regs);
 }
@@ -113,7 +115,7 @@ static void discover(const struct profile *p, uint8_t flags, const uint16_t *wor
 		image[base + j] = words[j];
 		readable[base + j] = 1;
 	}
-	if (profile_sunspec_discover(p, image_read, &d, &model, &model_addr, &cause) < 0) {
+	if (sunspec_discover(p, image_read, &d, &model, &model_addr, &cause) < 0) {
 		if (!cause || !*cause)
 			fuzz_fail("failed discovery gave no cause");
 		goto done;
@@ -135,7 +137,7 @@ static void discover(const struct profile *p, uint8_t flags, const uint16_t *wor
 			fuzz_fail("%s: reads hold %d registers, n_regs says %d", m.map, k,
 			          m.n_regs);
 		memset(&r, 0, sizeof r);
-		profile_decode(&m, regs, &r);
+		decode_registers(&m, regs, &r);
 		check_reading(&m, &r);
 	}
 done:
@@ -216,7 +218,7 @@ static void write_seeds(const char *dir)
 		char name[96];
 		size_t n = 1;
 		typical(&rd, m->kind);
-		profile_encode(m, &rd, img_set, &g);
+		decode_encode(m, &rd, img_set, &g);
 		buf[0] = (uint8_t)i;
 		for (r = 0; r < m->n_reads; r++)
 			for (k = 0; k < m->reads[r].count; k++) {
@@ -246,14 +248,14 @@ static void write_seeds(const char *dir)
 				char *cause = NULL, name[96];
 				size_t n = 2;
 				uint32_t a;
-				if (profile_sunspec_write_chain(p, bases[b], model, img_set, &g,
-				                                &addr, &cause) < 0 ||
+				if (sunspec_write_chain(p, bases[b], model, img_set, &g, &addr,
+				                        &cause) < 0 ||
 				    profile_resolve(p, model, addr, &m, &cause) < 0) {
 					fprintf(stderr, "fuzz_decode: %s\n", cause);
 					exit(2);
 				}
 				typical(&rd, m.kind);
-				profile_encode(&m, &rd, img_set, &g);
+				decode_encode(&m, &rd, img_set, &g);
 				buf[0] = (uint8_t)(n_maps + i);
 				buf[1] = (uint8_t)b;
 				for (a = bases[b]; a < g.hi; a++) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "config.h"
+#include "fleet.h"
 #include "fuzz.h"
 #include "log.h"
 #include "util.h"
@@ -19,7 +20,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	log_set_level(LOGL_ERROR);
-	if (collector_conf_load(path, &gateway, &cause) < 0) {
+	if (config_collector_load(path, &gateway, &cause) < 0) {
 		fprintf(stderr, "fuzz_fleet: %s\n", cause);
 		exit(2);
 	}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "fuzz.h"
 #include "log.h"
 #include "profile.h"
@@ -94,7 +95,7 @@ static void exercise(const struct regmap *m, const uint8_t *data, size_t size)
 			              ? 0xFFFF
 			              : (uint16_t)(size ? data[(size_t)i % size] * 257u : 0);
 		memset(&r, 0, sizeof r);
-		profile_decode(m, regs, &r);
+		decode_registers(m, regs, &r);
 	}
 	memset(&r, 0, sizeof r);
 	r.kind = m->kind;
@@ -108,7 +109,7 @@ static void exercise(const struct regmap *m, const uint8_t *data, size_t size)
 	r.temp_c = 41.5;
 	r.grid_hz = 50.02;
 	r.alarms = UINT64_C(0x8000000000000001);
-	profile_encode(m, &r, enc_set, (void *)m);
+	decode_encode(m, &r, enc_set, (void *)m);
 	free(regs);
 }
 

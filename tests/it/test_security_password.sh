@@ -89,7 +89,7 @@ check "ingest's usage mentions no password" \
 	sh -c "! '$PVMON_BIN/pvmon-allocator' ingest --help 2>&1 | grep -qi password"
 
 # sources: the only environment variable read anywhere is TZDIR (time zone files)
-envs=$(cd "$PVMON_ROOT" && grep -ho 'getenv("[^"]*")' collector/*.c allocator/*.c common/*.c | sort -u | tr '\n' ' ')
+envs=$(cd "$PVMON_ROOT" && grep -ho 'getenv("[^"]*")' collector/*.c allocator/*.c allocator/*/*.c common/*.c | sort -u | tr '\n' ' ')
 check "no program reads a password from the environment (getenv: ${envs:-none})" \
 	sh -c "[ -z \"\$(echo '$envs' | tr ' ' '\\n' | grep -v '^getenv(\"TZDIR\")\$' | grep .)\" ]"
 it_end

@@ -18,7 +18,7 @@ strip() {
 	done
 }
 cd "$R" || exit 1
-files=$(ls allocator/*.c collector/*.c common/*.c)
+files=$(ls allocator/*.c allocator/*/*.c collector/*.c common/*.c)
 strip $files
 n_calls=$(cat $files | grep -c 'sqlite3_exec\|sqlite3_prepare')
 (cd "$S" && awk -v reviewed="$R/tests/it/sql_reviewed.txt" -f "$R/tests/it/sqlcheck.awk" $files) >"$IT_TMP/sql.out"

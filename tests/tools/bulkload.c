@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../../allocator/rollup.h"
-#include "../../allocator/store.h"
+#include "rollup.h"
+#include "store.h"
 #include "caltime.h"
 #include "util.h"
 

@@ -1,7 +1,7 @@
 /* Tests for the largest-remainder split: hand-computed cases and random properties. */
 #include <stdlib.h>
 
-#include "../../allocator/alloc.h"
+#include "alloc.h"
 #include "harness.h"
 #include "test_report_fixture.h"
 

@@ -1,5 +1,5 @@
 /* Tests for retry delays: doubling, the cap, jitter bounds and recovery. */
-#include "../../collector/backoff.h"
+#include "backoff.h"
 #include "harness.h"
 
 static void the_delay_doubles_from_the_base(void)

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../collector/bus.h"
+#include "bus.h"
 #include "harness.h"
 
 /* How the fake server bends its next reply. */

@@ -2,8 +2,10 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "broker.h"
 #include "config.h"
 #include "harness.h"
+#include "fleet.h"
 #include "jsonedit.h"
 #include "log.h"
 #include "util.h"
@@ -14,8 +16,8 @@ static char *collector_error(cJSON *root)
 	char *path = jwrite(root, "collector.json"), *cause = NULL, *rest;
 	struct collector_conf *c = NULL;
 	size_t n = strlen(path);
-	if (collector_conf_load(path, &c, &cause) == 0) {
-		collector_conf_free(c);
+	if (config_collector_load(path, &c, &cause) == 0) {
+		config_collector_free(c);
 		free(path);
 		return NULL;
 	}
@@ -32,8 +34,8 @@ static char *central_error(cJSON *root)
 	char *path = jwrite(root, "central.json"), *cause = NULL, *rest;
 	struct central_conf *c = NULL;
 	size_t n = strlen(path);
-	if (central_conf_load(path, &c, &cause) == 0) {
-		central_conf_free(c);
+	if (config_central_load(path, &c, &cause) == 0) {
+		config_central_free(c);
 		free(path);
 		return NULL;
 	}
@@ -56,7 +58,7 @@ static void the_example_gateway_file_loads_with_every_field(void)
 	char *path = example_path("collector.json"), *cause = NULL;
 	struct collector_conf *c = NULL;
 	const struct bus_conf *b;
-	CHECK_INT(collector_conf_load(path, &c, &cause), 0);
+	CHECK_INT(config_collector_load(path, &c, &cause), 0);
 	if (!c) {
 		printf("  %s\n", cause);
 		free(cause);
@@ -99,7 +101,7 @@ static void the_example_gateway_file_loads_with_every_field(void)
 	CHECK_INT(b->silence_us, 4011);
 	CHECK_INT(b->n_devices, 6);
 	CHECK_STR(b->devices[5].profile, "sunspec");
-	collector_conf_free(c);
+	config_collector_free(c);
 	free(path);
 }
 
@@ -114,7 +116,7 @@ static void a_minimal_gateway_file_gets_the_documented_defaults(void)
 	                       "\"devices\":[]}]}");
 	char *cause = NULL, *want;
 	struct collector_conf *c = NULL;
-	CHECK_INT(collector_conf_load(path, &c, &cause), 0);
+	CHECK_INT(config_collector_load(path, &c, &cause), 0);
 	if (!c) {
 		printf("  %s\n", cause);
 		free(cause);
@@ -149,7 +151,7 @@ static void a_minimal_gateway_file_gets_the_documented_defaults(void)
 	CHECK_INT(c->buses[1].data_bits, 8);
 	CHECK_INT(c->buses[1].stop_bits, 1);
 	CHECK_INT(c->buses[1].silence_us, 4011);
-	collector_conf_free(c);
+	config_collector_free(c);
 	free(path);
 }
 
@@ -176,7 +178,7 @@ static void relative_paths_resolve_beside_the_file_and_absolute_ones_stay(void)
 	jset(j, "broker.password_file", "\"broker.pass\"");
 	jset(j, "log", "{\"target\":\"log/collector.log\",\"level\":\"debug\"}");
 	path = jwrite(j, "collector.json");
-	CHECK_INT(collector_conf_load(path, &c, &cause), 0);
+	CHECK_INT(config_collector_load(path, &c, &cause), 0);
 	if (c) {
 		CHECK_STR(c->spool_path, "/var/lib/pvmon/spool.db");
 		want = tmp_path("tls/ca.pem");
@@ -192,7 +194,7 @@ static void relative_paths_resolve_beside_the_file_and_absolute_ones_stay(void)
 		free(want);
 		CHECK_INT(c->log_level, LOGL_DEBUG);
 	}
-	collector_conf_free(c);
+	config_collector_free(c);
 	free(path);
 	{
 		char *r = config_resolve(".", "a.db"), *r2 = config_resolve("etc/pvmon", "a.db");
@@ -316,7 +318,7 @@ static void the_example_central_file_loads(void)
 {
 	char *path = example_path("central.json"), *cause = NULL;
 	struct central_conf *c = NULL;
-	CHECK_INT(central_conf_load(path, &c, &cause), 0);
+	CHECK_INT(config_central_load(path, &c, &cause), 0);
 	if (!c) {
 		printf("  %s\n", cause);
 		free(cause);
@@ -334,7 +336,7 @@ static void the_example_central_file_loads(void)
 	CHECK_INT(c->expected_interval_s, 60);
 	CHECK_INT(c->meter_tolerance_permille, 50);
 	CHECK_INT(c->broker.port, 1883);
-	central_conf_free(c);
+	config_central_free(c);
 	free(path);
 }
 
@@ -344,7 +346,7 @@ static void a_minimal_central_file_gets_the_documented_defaults(void)
 	                                       "\"database\":\"/srv/pvmon/pvmon.db\"}");
 	char *cause = NULL, *want;
 	struct central_conf *c = NULL;
-	CHECK_INT(central_conf_load(path, &c, &cause), 0);
+	CHECK_INT(config_central_load(path, &c, &cause), 0);
 	if (!c) {
 		printf("  %s\n", cause);
 		free(cause);
@@ -366,7 +368,7 @@ static void a_minimal_central_file_gets_the_documented_defaults(void)
 	CHECK_INT(c->meter_tolerance_permille, 50);
 	CHECK_STR(c->log_target, "stderr");
 	CHECK_INT(c->log_level, LOGL_INFO);
-	central_conf_free(c);
+	config_central_free(c);
 	free(path);
 }
 
@@ -401,12 +403,12 @@ static void central_errors_give_exact_messages(void)
 	jset(j, "target_yuan_per_year", "150000.5");
 	jset(j, "timezone", "\"Europe/Berlin\"");
 	path = jwrite(j, "central.json");
-	CHECK_INT(central_conf_load(path, &c, &cause), 0);
+	CHECK_INT(config_central_load(path, &c, &cause), 0);
 	if (c) {
 		CHECK_INT(c->target_fen_per_year, 15000050);
 		CHECK_STR(c->timezone, "Europe/Berlin");
 	}
-	central_conf_free(c);
+	config_central_free(c);
 	free(path);
 }
 
@@ -461,7 +463,7 @@ static void the_example_devices_name_shipped_profiles(void)
 	char *path = example_path("collector.json"), *cause = NULL;
 	struct collector_conf *c = NULL;
 	int i, j, missing = 0;
-	CHECK_INT(collector_conf_load(path, &c, &cause), 0);
+	CHECK_INT(config_collector_load(path, &c, &cause), 0);
 	for (i = 0; c && i < c->n_buses; i++)
 		for (j = 0; j < c->buses[i].n_devices; j++) {
 			char *f = xasprintf("%s/%s.json", c->profiles_dir,
@@ -473,7 +475,7 @@ static void the_example_devices_name_shipped_profiles(void)
 			free(f);
 		}
 	CHECK_INT(missing, 0);
-	collector_conf_free(c);
+	config_collector_free(c);
 	free(path);
 }
 
@@ -500,13 +502,13 @@ static void the_examples_in_the_documentation_load(void)
 		} else if (strstr(block, "\"database\"")) {
 			struct central_conf *c = NULL;
 			path = write_tmp("central.json", block);
-			CHECK_INT(central_conf_load(path, &c, &cause), 0);
-			central_conf_free(c);
+			CHECK_INT(config_central_load(path, &c, &cause), 0);
+			config_central_free(c);
 		} else {
 			struct collector_conf *c = NULL;
 			path = write_tmp("collector.json", block);
-			CHECK_INT(collector_conf_load(path, &c, &cause), 0);
-			collector_conf_free(c);
+			CHECK_INT(config_collector_load(path, &c, &cause), 0);
+			config_collector_free(c);
 		}
 		if (cause) {
 			printf("  %s\n", cause);

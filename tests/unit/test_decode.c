@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include "harness.h"
+#include "decode.h"
 #include "profile.h"
+#include "sunspec.h"
 #include "util.h"
 
 static uint16_t img[65536];
@@ -44,7 +46,7 @@ static void decode_image(const struct regmap *m, struct reading *r)
 		n += m->reads[i].count;
 	}
 	memset(r, 0, sizeof *r);
-	profile_decode(m, regs, r);
+	decode_registers(m, regs, r);
 }
 
 /* Resolves name (SunSpec: writes a chain at 40000 for model first). */
@@ -56,7 +58,7 @@ static int resolve(const char *name, int model, struct regmap *m)
 	memset(img, 0, sizeof img);
 	if (!p)
 		return -1;
-	if (model && profile_sunspec_write_chain(p, 40000, model, img_set, NULL, &a, &cause) < 0)
+	if (model && sunspec_write_chain(p, 40000, model, img_set, NULL, &a, &cause) < 0)
 		goto fail;
 	if (profile_resolve(p, model, a, m, &cause) < 0)
 		goto fail;
@@ -142,7 +144,7 @@ static void every_profile_survives_encode_then_decode(void)
 			in.grid_hz = (double)pick(4900, 5100, 1) / 100.0;
 			in.alarms = next() & 0xFFFFFFF;
 			in.state = g->has_state ? states[i % 4] : STATE_UNKNOWN;
-			if (profile_encode(&m, &in, img_set, NULL) < 0) {
+			if (decode_encode(&m, &in, img_set, NULL) < 0) {
 				printf("  %s: encode failed for case %d\n", m.map, i);
 				CHECK(0);
 				bad++;
@@ -189,7 +191,7 @@ static void absent_values_are_encoded_as_sentinels(void)
 			continue;
 		in.has = 0;
 		in.state = targets[t].has_state ? STATE_PRODUCING : STATE_UNKNOWN;
-		CHECK_INT(profile_encode(&m, &in, img_set, NULL), 0);
+		CHECK_INT(decode_encode(&m, &in, img_set, NULL), 0);
 		decode_image(&m, &out);
 		CHECK_INT(out.has & ~(uint32_t)READING_HAS_ALARMS, 0);
 		if (targets[t].has_alarms && !strcmp(targets[t].name, "sunspec"))
@@ -208,7 +210,7 @@ static void sunspec_encoding_picks_scale_factors_that_fit(void)
 	in.ac_power_w = 43210;              /* too big for int16 at W_SF 0 */
 	in.energy_wh = INT64_C(5000000000); /* too big for acc32 at WH_SF 0 */
 	in.temp_c = 41.5;
-	CHECK_INT(profile_encode(&m, &in, img_set, NULL), 0);
+	CHECK_INT(decode_encode(&m, &in, img_set, NULL), 0);
 	CHECK_INT(img[40070 + 14], 4321);
 	CHECK_INT(img[40070 + 15], 1);
 	CHECK_INT(img[40070 + 26], 1);
@@ -219,13 +221,13 @@ static void sunspec_encoding_picks_scale_factors_that_fit(void)
 	CHECK_INT(out.energy_wh, INT64_C(5000000000));
 	/* Energy 0 is the acc32 "not implemented": it cannot be served. */
 	in.energy_wh = 0;
-	CHECK_INT(profile_encode(&m, &in, img_set, NULL), -1);
+	CHECK_INT(decode_encode(&m, &in, img_set, NULL), -1);
 	decode_image(&m, &out);
 	CHECK(!(out.has & READING_HAS_ENERGY));
 	/* A state with no raw value in the table cannot be served either. */
 	in.energy_wh = 1;
 	in.state = STATE_OFFLINE;
-	CHECK_INT(profile_encode(&m, &in, img_set, NULL), -1);
+	CHECK_INT(decode_encode(&m, &in, img_set, NULL), -1);
 }
 
 static void meters_share_one_energy_scale_factor(void)
@@ -237,7 +239,7 @@ static void meters_share_one_energy_scale_factor(void)
 	in.has = READING_HAS_ENERGY | READING_HAS_IMPORT;
 	in.energy_wh = INT64_C(9000000000); /* needs TotWh_SF 1 */
 	in.import_wh = 12340;               /* representable at SF 1 */
-	CHECK_INT(profile_encode(&m, &in, img_set, NULL), 0);
+	CHECK_INT(decode_encode(&m, &in, img_set, NULL), 0);
 	CHECK_INT(img[40070 + 54], 1);
 	decode_image(&m, &out);
 	CHECK_INT(out.energy_wh, INT64_C(9000000000));
@@ -252,7 +254,7 @@ static void float_profiles_write_ieee754_in_their_word_order(void)
 		return;
 	in.has = READING_HAS_IMPORT;
 	in.import_wh = 1234500; /* 1234.5 kWh = 0x449A5000 */
-	CHECK_INT(profile_encode(&m, &in, img_set, NULL), 0);
+	CHECK_INT(decode_encode(&m, &in, img_set, NULL), 0);
 	CHECK_INT(img[0x101E], 0x449A);
 	CHECK_INT(img[0x101F], 0x5000);
 	CHECK_INT(img[0x1028], 0x7FC0); /* absent export: NaN */
@@ -262,7 +264,7 @@ static void float_profiles_write_ieee754_in_their_word_order(void)
 	in.state = STATE_PRODUCING;
 	in.energy_wh = INT64_C(100000000); /* 100000 kWh = 0x000186A0, low word first */
 	in.ac_power_w = 70000;
-	CHECK_INT(profile_encode(&m, &in, img_set, NULL), 0);
+	CHECK_INT(decode_encode(&m, &in, img_set, NULL), 0);
 	CHECK_INT(img[5003], 0x86A0);
 	CHECK_INT(img[5004], 0x0001);
 	CHECK_INT(img[5030], 70000 & 0xFFFF);
@@ -277,7 +279,7 @@ static int discover(char *cause_out, size_t size, uint16_t *addr)
 	char *cause = NULL;
 	int id = 0;
 	n_reads = 0;
-	if (profile_sunspec_discover(p, img_read, NULL, &id, addr, &cause) < 0) {
+	if (sunspec_discover(p, img_read, NULL, &id, addr, &cause) < 0) {
 		snprintf(cause_out, size, "%s", cause);
 		free(cause);
 		return -1;
@@ -301,14 +303,14 @@ static void discovery_finds_the_marker_at_any_base(void)
 	uint16_t a = 0, want = 0;
 	memset(img, 0, sizeof img);
 	fail_base = -1;
-	CHECK_INT(profile_sunspec_write_chain(p, 0, 113, img_set, NULL, &want, &c), 0);
+	CHECK_INT(sunspec_write_chain(p, 0, 113, img_set, NULL, &want, &c), 0);
 	CHECK_INT(discover(cause, sizeof cause, &a), 113);
 	CHECK_INT(a, 70);
 	CHECK_INT(a, want);
 	/* 40000 times out, 0 holds nothing, 50000 holds the chain. */
 	memset(img, 0, sizeof img);
 	fail_base = 40000;
-	CHECK_INT(profile_sunspec_write_chain(p, 50000, 203, img_set, NULL, &want, &c), 0);
+	CHECK_INT(sunspec_write_chain(p, 50000, 203, img_set, NULL, &want, &c), 0);
 	CHECK_INT(discover(cause, sizeof cause, &a), 203);
 	CHECK_INT(a, 50070);
 	fail_base = -1;
@@ -380,7 +382,7 @@ static void decoding_is_fast_enough_for_a_gateway(void)
 	in.energy_wh = 987654321;
 	in.temp_c = 40.5;
 	in.state = STATE_PRODUCING;
-	profile_encode(&m, &in, img_set, NULL);
+	decode_encode(&m, &in, img_set, NULL);
 	for (i = 0; i < m.n_reads; i++) {
 		memcpy(regs + n, img + m.reads[i].addr, m.reads[i].count * sizeof *regs);
 		n += m.reads[i].count;
@@ -388,7 +390,7 @@ static void decoding_is_fast_enough_for_a_gateway(void)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < iters; i++) {
 		regs[0] = (uint16_t)(i & 0x3FFF);
-		profile_decode(&m, regs, &out);
+		decode_registers(&m, regs, &out);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ns = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / iters;

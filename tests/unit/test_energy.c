@@ -1,13 +1,14 @@
 /* Tests for station energy from the daily roll-ups: boundaries, resets, fallback, completeness. */
-#include "../../allocator/energy.h"
+#include "energy.h"
 #include "harness.h"
+#include "fleet.h"
 #include "test_report_fixture.h"
 
 #define H 3600000LL
 #define MIN 60000LL
 
 /* Loads a window ending in June 2019 of n months. */
-static struct energy *load_june(sqlite3 *db, const struct fleet *f, int n_months)
+static struct energy *load_june(struct store *db, const struct fleet *f, int n_months)
 {
 	struct energy_params p = {2019, 6, n_months, 60, 50};
 	char *cause = NULL;
@@ -40,7 +41,7 @@ static struct fleet *meter_fleet(void)
 
 static void month_boundaries_are_local_midnights_in_asia_shanghai(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = meter_fleet();
 	int32_t may31 = caltime_days(2019, 5, 31), jun1 = may31 + 1, jun30 = may31 + 30;
 	int64_t b_jun = caltime_local_midnight_ms(jun1),
@@ -83,12 +84,12 @@ static void month_boundaries_are_local_midnights_in_asia_shanghai(void)
 	}
 	energy_free(e);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void a_counter_reset_mid_month_starts_a_new_segment_and_is_reported(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = meter_fleet();
 	int32_t jun1 = caltime_days(2019, 6, 1), d;
 	int64_t counter = 7000000;
@@ -126,12 +127,12 @@ static void a_counter_reset_mid_month_starts_a_new_segment_and_is_reported(void)
 	}
 	energy_free(e);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void energy_during_an_outage_is_spread_over_the_days_it_was_made(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = meter_fleet();
 	int32_t jun1 = caltime_days(2019, 6, 1), d;
 	int64_t counter = 0;
@@ -163,7 +164,7 @@ static void energy_during_an_outage_is_spread_over_the_days_it_was_made(void)
 	}
 	energy_free(e);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 /* A station with a meter and two inverters. */
@@ -176,7 +177,7 @@ static struct fleet *mixed_fleet(void)
 
 static void without_meter_data_the_inverters_settle_the_month(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = mixed_fleet();
 	int32_t jun1 = caltime_days(2019, 6, 1), d;
 	int64_t c1 = 0, c2 = 0;
@@ -200,12 +201,12 @@ static void without_meter_data_the_inverters_settle_the_month(void)
 	}
 	energy_free(e);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void inverters_are_read_for_the_last_month_and_where_the_meter_is_silent(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = mixed_fleet();
 	int32_t apr1 = caltime_days(2019, 4, 1), may1 = caltime_days(2019, 5, 1), d;
 	int64_t cm = 0, c1 = 0, c2 = 0;
@@ -235,12 +236,12 @@ static void inverters_are_read_for_the_last_month_and_where_the_meter_is_silent(
 	}
 	energy_free(e);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void a_station_without_a_meter_settles_on_its_inverters_every_month(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = fixture_fleet("test");
 	int32_t may1 = caltime_days(2019, 5, 1), d;
 	int64_t c1 = 0, c2 = 0;
@@ -261,7 +262,7 @@ static void a_station_without_a_meter_settles_on_its_inverters_every_month(void)
 	}
 	energy_free(e);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void meter_and_inverters_beyond_the_tolerance_are_flagged(void)
@@ -269,7 +270,7 @@ static void meter_and_inverters_beyond_the_tolerance_are_flagged(void)
 	static const int64_t inv[2] = {60000, 51000};
 	int k;
 	for (k = 0; k < 2; k++) {
-		sqlite3 *db = fixture_db(NULL);
+		struct store *db = fixture_db(NULL);
 		struct fleet *f = mixed_fleet();
 		int32_t jun1 = caltime_days(2019, 6, 1), d;
 		int64_t cm = 0, c1 = 0, c2 = 0;
@@ -290,13 +291,13 @@ static void meter_and_inverters_beyond_the_tolerance_are_flagged(void)
 		}
 		energy_free(e);
 		fleet_free(f);
-		sqlite3_close(db);
+		store_close(db);
 	}
 }
 
 static void completeness_gaps_and_down_time_are_counted(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = meter_fleet();
 	int32_t jun1 = caltime_days(2019, 6, 1), d;
 	int64_t counter = 0;
@@ -308,10 +309,13 @@ static void completeness_gaps_and_down_time_are_counted(void)
 	}
 	fixture_insert(db, &(struct fix_day){"s1", "m1", jun1 + 11, 1, 0, FIX_NULL, FIX_NULL,
 	                                     FIX_NULL, FIX_NULL, 0, 0, 3, 0, 0});
-	sqlite3_exec(db,
-	             "UPDATE daily SET offline_s = 7200, fault_s = 1800 WHERE day = 0 + "
-	             "(SELECT MIN(day) FROM daily)",
-	             NULL, NULL, NULL);
+	{
+		struct store_daily x;
+		CHECK_INT(store_daily_get(db, "s1", "m1", jun1, &x), 1);
+		x.offline_s = 7200;
+		x.fault_s = 1800;
+		CHECK_INT(store_daily_put(db, "s1", "m1", &x), 0);
+	}
 	fixture_insert(db, &(struct fix_day){"s1", "ghost", jun1, 0, 10, FIX_NULL, FIX_NULL,
 	                                     FIX_NULL, FIX_NULL, 0, 0, 0, 0, 0});
 	fixture_insert(db, &(struct fix_day){"nowhere", "m1", jun1, 1, 10, FIX_NULL, FIX_NULL,
@@ -333,7 +337,7 @@ static void completeness_gaps_and_down_time_are_counted(void)
 	}
 	energy_free(e);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 int main(void)

@@ -4,6 +4,7 @@
 #include "caltime.h"
 #include "config.h"
 #include "harness.h"
+#include "fleet.h"
 #include "jsonedit.h"
 #include "util.h"
 
@@ -377,7 +378,7 @@ static void the_example_gateway_file_matches_the_fleet(void)
 	struct fleet *f = NULL;
 	struct collector_conf *c = NULL;
 	CHECK_INT(fleet_load(fp, &f, &cause), 0);
-	CHECK_INT(collector_conf_load(cp, &c, &cause), 0);
+	CHECK_INT(config_collector_load(cp, &c, &cause), 0);
 	if (f && c) {
 		CHECK_INT(fleet_check_collector(f, c, &cause), 0);
 		free(c->buses[1].devices[5].id);
@@ -397,7 +398,7 @@ static void the_example_gateway_file_matches_the_fleet(void)
 		CHECK(cause && strstr(cause, "buses[0].devices[0].kind: expected \"meter\""));
 		free(cause);
 	}
-	collector_conf_free(c);
+	config_collector_free(c);
 	fleet_free(f);
 	free(fp);
 	free(cp);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "decode.h"
 #include "profile.h"
 #include "reading.h"
 #include "util.h"
@@ -39,7 +40,7 @@ static int publishable(const struct regmap *m, const uint16_t *regs, struct read
 	int n;
 
 	memset(r, 0, sizeof *r);
-	profile_decode(m, regs, r);
+	decode_registers(m, regs, r);
 	util_strlcpy(r->gw, "gw-1", sizeof r->gw);
 	util_strlcpy(r->station, "st-1", sizeof r->station);
 	util_strlcpy(r->device, "dev", sizeof r->device);

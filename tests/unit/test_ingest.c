@@ -6,7 +6,8 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
-#include "../../allocator/ingest.h"
+#include "ingest.h"
+#include "store_testing.h"
 #include "caltime.h"
 #include "harness.h"
 #include "util.h"
@@ -82,7 +83,7 @@ static int64_t count(struct store *s, const char *sql)
 {
 	sqlite3_stmt *q;
 	int64_t n = -1;
-	sqlite3_prepare_v2(store_db(s), sql, -1, &q, NULL);
+	sqlite3_prepare_v2(store_testing_db(s), sql, -1, &q, NULL);
 	if (sqlite3_step(q) == SQLITE_ROW)
 		n = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
@@ -93,7 +94,7 @@ static void the_ack_is_published_after_the_commit_only(void)
 {
 	struct store *s;
 	struct ingest *in = fresh("ack.db", &s);
-	const char *cause;
+	char *cause = NULL;
 	int64_t i;
 	if (!in)
 		return;
@@ -123,7 +124,7 @@ static void a_full_disk_keeps_the_batch_unacknowledged_until_it_clears(void)
 	struct store *s;
 	struct ingest *in = fresh("full.db", &s);
 	struct ingest_stats st;
-	const char *cause = NULL;
+	char *cause = NULL;
 	char sql[128];
 	int64_t pages, i;
 	if (!in)
@@ -133,19 +134,23 @@ static void a_full_disk_keeps_the_batch_unacknowledged_until_it_clears(void)
 	pages = count(s, "PRAGMA page_count");
 	/* the file may not grow: the next batch needs more pages than that */
 	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %" PRId64, pages);
-	sqlite3_exec(store_db(s), sql, NULL, NULL, NULL);
+	sqlite3_exec(store_testing_db(s), sql, NULL, NULL, NULL);
 	for (i = 2; i <= 3000; i++)
 		send(in, i);
 	n_acks = 0;
 	CHECK_INT(ingest_flush(in, &cause), -1);
 	CHECK(cause && strstr(cause, "full"));
+	free(cause);
+	cause = NULL;
 	CHECK_INT(store_error_transient(s), 1);
 	CHECK_INT(n_acks, 0);
 	CHECK_INT(ingest_pending(in) + ingest_taken(in), 2999);
 	CHECK_INT(count(s, "SELECT count(*) FROM readings"), 1);
 	CHECK_INT(count(s, "SELECT acked_seq FROM gateways"), 1);
 	CHECK_INT(ingest_flush(in, &cause), -1); /* still full: still kept */
-	sqlite3_exec(store_db(s), "PRAGMA max_page_count = 1000000", NULL, NULL, NULL);
+	free(cause);
+	cause = NULL;
+	sqlite3_exec(store_testing_db(s), "PRAGMA max_page_count = 1000000", NULL, NULL, NULL);
 	CHECK_INT(ingest_flush(in, &cause), 0);
 	CHECK_INT(ingest_pending(in) + ingest_taken(in), 0);
 	CHECK_INT(acked[0], 3000);
@@ -162,7 +167,7 @@ static void a_status_with_the_spool_minimum_unblocks_the_ack(void)
 {
 	struct store *s;
 	struct ingest *in = fresh("status.db", &s);
-	const char *cause;
+	char *cause = NULL;
 	const char *status = "{\"v\":1,\"gw\":\"gw1\",\"state\":\"online\",\"version\":\"1.0\","
 	                     "\"backlog\":3,\"dropped\":4,\"spool_min_seq\":6,\"next_seq\":9}";
 	if (!in)
@@ -189,7 +194,7 @@ static void a_reject_with_a_seq_does_not_block_the_ack(void)
 {
 	struct store *s;
 	struct ingest *in = fresh("reject.db", &s);
-	const char *cause;
+	char *cause = NULL;
 	const char *bad =
 	    "{\"v\":1,\"gw\":\"gw1\",\"seq\":2,\"station\":\"st1\",\"device\":\"inv9\","
 	    "\"kind\":\"inverter\",\"ts\":1561939100000,\"state\":\"producing\"}";
@@ -215,7 +220,7 @@ static void the_ack_state_survives_a_restart(void)
 	struct store *s;
 	struct ingest *in = fresh("restart.db", &s);
 	struct ingest_conf c = {0};
-	const char *cause;
+	char *cause = NULL;
 	char *cause2 = NULL;
 	if (!in)
 		return;

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "decode.h"
 #include "profile.h"
+#include "sunspec.h"
 #include "util.h"
 
 static uint16_t img[65536]; /* one device's register image */
@@ -38,7 +40,7 @@ static void decode_image(const struct regmap *m, struct reading *r)
 		n += m->reads[i].count;
 	}
 	memset(r, 0, sizeof *r);
-	profile_decode(m, regs, r);
+	decode_registers(m, regs, r);
 }
 
 /* Writes a float32 at addr, high word first or low word first. */
@@ -287,8 +289,7 @@ static int sunspec_at(int model_id, struct regmap *m, uint16_t *maddr)
 	char *cause = NULL;
 	const struct profile *p = profile_set_find(set, "sunspec");
 	img_clear();
-	if (!p ||
-	    profile_sunspec_write_chain(p, 40000, model_id, img_set, NULL, maddr, &cause) < 0) {
+	if (!p || sunspec_write_chain(p, 40000, model_id, img_set, NULL, maddr, &cause) < 0) {
 		printf("  %s\n", cause ? cause : "no sunspec profile");
 		free(cause);
 		return -1;

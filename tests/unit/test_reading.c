@@ -66,30 +66,34 @@ static void malformed_payloads_are_rejected_with_a_reason(void)
 	static const struct {
 		const char *json, *reason;
 	} cases[] = {
-		{"not json", "not valid JSON"},
-		{"[1]", "expected a JSON object"},
-		{"{\"v\":1,\"gw\":\"g\",\"seq\":1,\"station\":\"s\",\"device\":\"d\",\"kind\":\"inverter\","
-		 "\"ts\":1561939100000,\"state\":\"producing\",\"energy_wh\":-5}",
-		 "\"energy_wh\": -5 is outside"},
-		{"{\"v\":1,\"gw\":\"g/#\",\"seq\":1}", "\"gw\": expected an id"},
-		{"{\"v\":1,\"gw\":\"g\",\"seq\":1,\"station\":\"s\",\"device\":\"d\",\"kind\":\"inverter\","
-		 "\"ts\":4102444800000,\"state\":\"producing\"}",
-		 "\"ts\":"},
-		{"{\"v\":1,\"gw\":\"g\",\"station\":\"s\",\"device\":\"d\"}", "\"seq\": missing"},
-		{"{\"v\":1,\"gw\":\"g\",\"seq\":1,\"station\":\"s\",\"device\":\"d\",\"ts\":1561939100000,"
-		 "\"kind\":\"toaster\"}",
-		 "\"kind\""},
-		{"{\"v\":1,\"bogus\":1}", "\"bogus\": unknown field"},
+	    {"not json", "not valid JSON"},
+	    {"[1]", "expected a JSON object"},
+	    {"{\"v\":1,\"gw\":\"g\",\"seq\":1,\"station\":\"s\",\"device\":\"d\",\"kind\":"
+	     "\"inverter\","
+	     "\"ts\":1561939100000,\"state\":\"producing\",\"energy_wh\":-5}",
+	     "\"energy_wh\": -5 is outside"},
+	    {"{\"v\":1,\"gw\":\"g/#\",\"seq\":1}", "\"gw\": expected an id"},
+	    {"{\"v\":1,\"gw\":\"g\",\"seq\":1,\"station\":\"s\",\"device\":\"d\",\"kind\":"
+	     "\"inverter\","
+	     "\"ts\":4102444800000,\"state\":\"producing\"}",
+	     "\"ts\":"},
+	    {"{\"v\":1,\"gw\":\"g\",\"station\":\"s\",\"device\":\"d\"}", "\"seq\": missing"},
+	    {"{\"v\":1,\"gw\":\"g\",\"seq\":1,\"station\":\"s\",\"device\":\"d\",\"ts\":"
+	     "1561939100000,"
+	     "\"kind\":\"toaster\"}",
+	     "\"kind\""},
+	    {"{\"v\":1,\"bogus\":1}", "\"bogus\": unknown field"},
 	};
 	size_t i;
 	for (i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
 		struct reading r;
 		char cause[256];
 		int rc = reading_from_json(cases[i].json, strlen(cases[i].json), NOW, &r, cause,
-					   sizeof cause);
+		                           sizeof cause);
 		CHECK_INT(rc, -1);
 		if (!strstr(cause, cases[i].reason))
-			printf("  case %zu: reason \"%s\" lacks \"%s\"\n", i, cause, cases[i].reason);
+			printf("  case %zu: reason \"%s\" lacks \"%s\"\n", i, cause,
+			       cases[i].reason);
 		CHECK(strstr(cause, cases[i].reason) != NULL);
 	}
 }

@@ -1,10 +1,11 @@
 /* Tests for the report model: allocation end to end, deficits, reasons and random fleets. */
-#include "../../allocator/report.h"
+#include "fleet.h"
+#include "report.h"
 #include "harness.h"
 #include "test_report_fixture.h"
 
 /* Builds the June 2019 report, printing the cause on failure. */
-static struct report *june_report(sqlite3 *db, const struct fleet *f)
+static struct report *june_report(struct store *db, const struct fleet *f)
 {
 	struct report_params p = {2019, 6, "Asia/Shanghai", NULL, 20000000, 60, 50};
 	char *cause = NULL;
@@ -16,7 +17,7 @@ static struct report *june_report(sqlite3 *db, const struct fleet *f)
 }
 
 /* Every day of June 2019 for a device: wh a day, 1440 readings. */
-static void june_days(sqlite3 *db, const char *st, const char *dev, int kind, int64_t wh)
+static void june_days(struct store *db, const char *st, const char *dev, int kind, int64_t wh)
 {
 	int32_t d, jun1 = caltime_days(2019, 6, 1);
 	int64_t c = 1000000;
@@ -48,7 +49,7 @@ static struct fleet *two_station_fleet(void)
 
 static void a_village_with_shares_in_two_stations_gets_its_part_of_each(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = two_station_fleet();
 	struct report *r;
 	/* s1: 1,000,001 Wh a day -> 30,000,030 Wh: 30.00003 MWh x 85,000 = 2,550,002.55 fen:
@@ -78,12 +79,12 @@ static void a_village_with_shares_in_two_stations_gets_its_part_of_each(void)
 	}
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void a_joint_station_with_remainders_splits_to_the_fen_in_the_report(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = two_station_fleet();
 	struct report *r;
 	/* s1 distributable 2,550,003 - 1 (a fen of land rent in June: 12 a year) = 2,550,002:
@@ -102,12 +103,12 @@ static void a_joint_station_with_remainders_splits_to_the_fen_in_the_report(void
 	}
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void a_deficit_month_shows_the_deficit_and_names_it_as_a_reason(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = two_station_fleet();
 	struct report *r;
 	june_days(db, "s1", "m1", 1, 1000000);
@@ -134,12 +135,12 @@ static void a_deficit_month_shows_the_deficit_and_names_it_as_a_reason(void)
 	}
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void a_station_without_data_is_a_reason_for_its_villages(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = two_station_fleet();
 	struct report *r;
 	june_days(db, "s1", "m1", 1, 1000000);
@@ -153,7 +154,7 @@ static void a_station_without_data_is_a_reason_for_its_villages(void)
 	}
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 /* Whether a village has a reason of kind for station s. */
@@ -170,7 +171,7 @@ static int has_reason(const struct report_village *rv, enum report_reason_kind k
 
 static void earlier_months_without_data_and_a_weak_year_are_reasons_too(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = two_station_fleet();
 	int32_t jun1 = caltime_days(2019, 6, 1), d;
 	int64_t c1 = 0, c2 = 0;
@@ -197,12 +198,12 @@ static void earlier_months_without_data_and_a_weak_year_are_reasons_too(void)
 	}
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void a_village_short_only_by_its_shares_is_told_so_with_its_capacity(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	struct fleet *f = two_station_fleet();
 	int32_t jun1 = caltime_days(2019, 6, 1), d;
 	int64_t c[6] = {0};
@@ -229,7 +230,7 @@ static void a_village_short_only_by_its_shares_is_told_so_with_its_capacity(void
 	}
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void random_fleets_allocate_exactly_what_the_stations_can_distribute(void)
@@ -238,7 +239,7 @@ static void random_fleets_allocate_exactly_what_the_stations_can_distribute(void
 	int round, bad = 0;
 	fixture_rng_state = seed;
 	for (round = 0; round < 12 && !bad; round++) {
-		sqlite3 *db = fixture_db(NULL);
+		struct store *db = fixture_db(NULL);
 		struct fleet *f = fixture_fleet("random");
 		int tw = fixture_township(f, "t", "t"), t, nv = (int)fixture_range(1, 15);
 		int ns = (int)fixture_range(1, 10), i, j;
@@ -295,7 +296,7 @@ static void random_fleets_allocate_exactly_what_the_stations_can_distribute(void
 		}
 		report_free(r);
 		fleet_free(f);
-		sqlite3_close(db);
+		store_close(db);
 	}
 	if (bad)
 		printf("  failed in round %d with PVMON_SEED=%llu\n", round - 1,

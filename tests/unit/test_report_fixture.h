@@ -1,41 +1,32 @@
 /*
  * Fixtures shared by the report tests: a fleet built in C (no config files)
- * and an in-memory SQLite database with the roll-up tables of docs/storage.md.
+ * and an in-memory database opened by the store itself (its own schema), with
+ * daily rows written through store_daily_put.
  * Included by test_energy.c and test_report*.c only.
  */
 #ifndef PVMON_TEST_REPORT_FIXTURE_H
 #define PVMON_TEST_REPORT_FIXTURE_H
 
-#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "caltime.h"
 #include "config.h"
+#include "fleet.h"
+#include "store.h"
 #include "util.h"
 
-static const char fixture_ddl[] __attribute__((unused)) =
-    "CREATE TABLE daily (station TEXT NOT NULL, device TEXT NOT NULL, day INTEGER NOT NULL,"
-    " kind INTEGER NOT NULL, n_readings INTEGER NOT NULL, first_ts INTEGER, first_wh INTEGER,"
-    " last_ts INTEGER, last_wh INTEGER, delta_wh INTEGER NOT NULL DEFAULT 0,"
-    " resets INTEGER NOT NULL DEFAULT 0, excluded INTEGER NOT NULL DEFAULT 0, peak_w INTEGER,"
-    " asleep_s INTEGER NOT NULL DEFAULT 0, offline_s INTEGER NOT NULL DEFAULT 0,"
-    " fault_s INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (station, device, day)) WITHOUT ROWID;"
-    "CREATE TABLE hourly (station TEXT NOT NULL, device TEXT NOT NULL, day INTEGER NOT NULL,"
-    " hour INTEGER NOT NULL, wh INTEGER NOT NULL DEFAULT 0, n INTEGER NOT NULL DEFAULT 0,"
-    " peak_w INTEGER, PRIMARY KEY (station, device, day, hour)) WITHOUT ROWID;"
-    "PRAGMA user_version = 1;";
-
-/* An empty roll-up database in memory (or in a file when path is given). */
-static inline sqlite3 *fixture_db(const char *path)
+/* An empty database with the store's own schema, in memory (or in a file when path is given). */
+static inline struct store *fixture_db(const char *path)
 {
-	sqlite3 *db = NULL;
-	if (sqlite3_open(path ? path : ":memory:", &db) != SQLITE_OK ||
-	    sqlite3_exec(db, fixture_ddl, NULL, NULL, NULL) != SQLITE_OK) {
-		fprintf(stderr, "fixture: %s\n", sqlite3_errmsg(db));
+	char *cause = NULL;
+	struct store *s = store_open(path ? path : ":memory:", &cause);
+	if (!s) {
+		fprintf(stderr, "fixture: %s\n", cause);
 		exit(2);
 	}
-	return db;
+	return s;
 }
 
 /* One daily row; pass FIX_NULL for an absent ts or counter. */
@@ -48,43 +39,35 @@ struct fix_day {
 	    fault_s;
 };
 
-static inline void fixture_insert(sqlite3 *db, const struct fix_day *d)
+static inline void fixture_insert(struct store *s, const struct fix_day *d)
 {
-	static const char sql[] =
-	    "INSERT INTO daily (station, device, day, kind, n_readings, first_ts, first_wh,"
-	    " last_ts, last_wh, delta_wh, resets, excluded, offline_s, fault_s)"
-	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-	sqlite3_stmt *q;
-	int64_t v[10] = {d->first_ts, d->first_wh, d->last_ts,   d->last_wh, d->delta,
-	                 d->resets,   d->excluded, d->offline_s, d->fault_s, 0};
-	int i;
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
-		fprintf(stderr, "fixture: %s\n", sqlite3_errmsg(db));
+	struct store_daily r;
+	memset(&r, 0, sizeof r);
+	r.day = d->day;
+	r.kind = d->kind;
+	r.n_readings = d->n;
+	r.has_first = d->first_ts != FIX_NULL && d->first_wh != FIX_NULL;
+	r.first_ts = d->first_ts;
+	r.first_wh = d->first_wh;
+	r.has_last = d->last_ts != FIX_NULL && d->last_wh != FIX_NULL;
+	r.last_ts = d->last_ts;
+	r.last_wh = d->last_wh;
+	r.delta_wh = d->delta;
+	r.resets = d->resets;
+	r.excluded = d->excluded;
+	r.offline_s = d->offline_s;
+	r.fault_s = d->fault_s;
+	if (store_daily_put(s, d->station, d->device, &r) < 0) {
+		fprintf(stderr, "fixture: insert: %s\n", store_error(s));
 		exit(2);
 	}
-	sqlite3_bind_text(q, 1, d->station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, d->device, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, d->day);
-	sqlite3_bind_int64(q, 4, d->kind);
-	sqlite3_bind_int64(q, 5, d->n);
-	for (i = 0; i < 9; i++) {
-		if (v[i] == FIX_NULL)
-			sqlite3_bind_null(q, 6 + i);
-		else
-			sqlite3_bind_int64(q, 6 + i, v[i]);
-	}
-	if (sqlite3_step(q) != SQLITE_DONE) {
-		fprintf(stderr, "fixture: insert: %s\n", sqlite3_errmsg(db));
-		exit(2);
-	}
-	sqlite3_finalize(q);
 }
 
 /*
  * A simple producing day for a device: good readings at 06:00 and 19:00
  * local, counter from *counter rising by wh; n readings, no faults.
  */
-static inline void fixture_day(sqlite3 *db, const char *station, const char *device, int kind,
+static inline void fixture_day(struct store *db, const char *station, const char *device, int kind,
                                int32_t day, int64_t *counter, int64_t wh, int64_t n)
 {
 	struct fix_day d;

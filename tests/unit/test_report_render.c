@@ -1,7 +1,8 @@
 /* Tests for the renderers: BOM, alignment with Chinese names, JSON sums, HTML bars and escaping. */
 #include <cjson/cJSON.h>
 
-#include "../../allocator/report.h"
+#include "fleet.h"
+#include "render.h"
 #include "harness.h"
 #include "test_report_fixture.h"
 
@@ -25,9 +26,9 @@ static struct fleet *render_fleet(void)
 	return f;
 }
 
-static sqlite3 *render_db(void)
+static struct store *render_db(void)
 {
-	sqlite3 *db = fixture_db(NULL);
+	struct store *db = fixture_db(NULL);
 	int32_t jun1 = caltime_days(2019, 6, 1), d;
 	int64_t c1 = 0, c2 = 0;
 	for (d = jun1 - 200; d < jun1 + 30; d++) {
@@ -39,19 +40,19 @@ static sqlite3 *render_db(void)
 }
 
 /* Renders into a new string (caller frees). */
-static char *render(const struct report *r, enum report_format fmt, size_t *len)
+static char *render(const struct report *r, enum format_kind fmt, size_t *len)
 {
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *m = open_memstream(&buf, &n);
-	CHECK_INT(report_render(r, fmt, m), 0);
+	CHECK_INT(format_render(r, fmt, m), 0);
 	fclose(m);
 	if (len)
 		*len = n;
 	return buf;
 }
 
-static struct report *build(sqlite3 *db, const struct fleet *f, const char *generated_at)
+static struct report *build(struct store *db, const struct fleet *f, const char *generated_at)
 {
 	struct report_params p = {2019, 6, "Asia/Shanghai", generated_at, 20000000, 60, 50};
 	char *cause = NULL;
@@ -77,10 +78,10 @@ static void display_width_counts_chinese_characters_as_two_columns(void)
 
 static void csv_starts_with_a_bom_and_defuses_formulas(void)
 {
-	sqlite3 *db = render_db();
+	struct store *db = render_db();
 	struct fleet *f = render_fleet();
 	struct report *r = build(db, f, NULL);
-	char *csv = r ? render(r, REPORT_CSV, NULL) : NULL;
+	char *csv = r ? render(r, FORMAT_CSV, NULL) : NULL;
 	CHECK(csv != NULL);
 	if (csv) {
 		CHECK(memcmp(csv,
@@ -97,7 +98,7 @@ static void csv_starts_with_a_bom_and_defuses_formulas(void)
 	free(csv);
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 /* Display column at which the first occurrence of needle starts in line, or -1. */
@@ -117,10 +118,10 @@ static long column_of(const char *line, const char *needle)
 
 static void text_tables_stay_aligned_with_chinese_names(void)
 {
-	sqlite3 *db = render_db();
+	struct store *db = render_db();
 	struct fleet *f = render_fleet();
 	struct report *r = build(db, f, NULL);
-	char *text = r ? render(r, REPORT_TEXT, NULL) : NULL, *line, *save = NULL;
+	char *text = r ? render(r, FORMAT_TEXT, NULL) : NULL, *line, *save = NULL;
 	long want = -1;
 	int rows = 0, bad = 0, in_villages = 0;
 	CHECK(text != NULL);
@@ -151,15 +152,15 @@ static void text_tables_stay_aligned_with_chinese_names(void)
 	free(text);
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void json_parses_and_its_sums_match(void)
 {
-	sqlite3 *db = render_db();
+	struct store *db = render_db();
 	struct fleet *f = render_fleet();
 	struct report *r = build(db, f, NULL);
-	char *json = r ? render(r, REPORT_JSON, NULL) : NULL;
+	char *json = r ? render(r, FORMAT_JSON, NULL) : NULL;
 	cJSON *doc = json ? cJSON_Parse(json) : NULL, *x;
 	double villages = 0, stations = 0;
 	CHECK(doc != NULL);
@@ -184,7 +185,7 @@ static void json_parses_and_its_sums_match(void)
 	free(json);
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 /* Occurrences of needle in hay. */
@@ -198,10 +199,10 @@ static int count(const char *hay, const char *needle)
 
 static void html_has_one_bar_per_village_and_escapes_every_name(void)
 {
-	sqlite3 *db = render_db();
+	struct store *db = render_db();
 	struct fleet *f = render_fleet();
 	struct report *r = build(db, f, NULL);
-	char *html = r ? render(r, REPORT_HTML, NULL) : NULL;
+	char *html = r ? render(r, FORMAT_HTML, NULL) : NULL;
 	CHECK(html != NULL);
 	if (html) {
 		CHECK_INT(count(html, "<rect class=\"bar "), 4);
@@ -217,19 +218,19 @@ static void html_has_one_bar_per_village_and_escapes_every_name(void)
 	free(html);
 	report_free(r);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void the_same_data_gives_byte_identical_reports(void)
 {
-	sqlite3 *db = render_db();
+	struct store *db = render_db();
 	struct fleet *f = render_fleet();
 	int fmt;
-	for (fmt = REPORT_TEXT; fmt <= REPORT_HTML; fmt++) {
+	for (fmt = FORMAT_TEXT; fmt <= FORMAT_HTML; fmt++) {
 		struct report *r1 = build(db, f, NULL), *r2 = build(db, f, NULL);
 		size_t n1 = 0, n2 = 0;
-		char *a = r1 ? render(r1, (enum report_format)fmt, &n1) : NULL;
-		char *b = r2 ? render(r2, (enum report_format)fmt, &n2) : NULL;
+		char *a = r1 ? render(r1, (enum format_kind)fmt, &n1) : NULL;
+		char *b = r2 ? render(r2, (enum format_kind)fmt, &n2) : NULL;
 		CHECK(a && b && n1 == n2 && n1 > 0 && memcmp(a, b, n1) == 0);
 		free(a);
 		free(b);
@@ -237,18 +238,18 @@ static void the_same_data_gives_byte_identical_reports(void)
 		report_free(r2);
 	}
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 static void a_generation_time_appears_only_when_given(void)
 {
-	sqlite3 *db = render_db();
+	struct store *db = render_db();
 	struct fleet *f = render_fleet();
 	struct report *r1 = build(db, f, NULL), *r2 = build(db, f, "2019-07-01 09:00");
 	int fmt;
-	for (fmt = REPORT_TEXT; fmt <= REPORT_HTML; fmt++) {
-		char *a = r1 ? render(r1, (enum report_format)fmt, NULL) : NULL;
-		char *b = r2 ? render(r2, (enum report_format)fmt, NULL) : NULL;
+	for (fmt = FORMAT_TEXT; fmt <= FORMAT_HTML; fmt++) {
+		char *a = r1 ? render(r1, (enum format_kind)fmt, NULL) : NULL;
+		char *b = r2 ? render(r2, (enum format_kind)fmt, NULL) : NULL;
 		CHECK(a && strstr(a, "2019-07-01 09:00") == NULL);
 		CHECK(b && strstr(b, "2019-07-01 09:00") != NULL);
 		free(a);
@@ -257,7 +258,7 @@ static void a_generation_time_appears_only_when_given(void)
 	report_free(r1);
 	report_free(r2);
 	fleet_free(f);
-	sqlite3_close(db);
+	store_close(db);
 }
 
 int main(void)

@@ -1,5 +1,5 @@
 /* Tests for targets: year to date, trailing twelve months, projection and status. */
-#include "../../allocator/target.h"
+#include "target.h"
 #include "harness.h"
 
 /* An input with every month at fen and data present, a flat profile, target 20M. */

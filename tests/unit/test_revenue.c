@@ -1,6 +1,7 @@
 /* Tests for revenue and costs: tariff periods, rounding, spreading, caps and deficits. */
 #include "harness.h"
-#include "../../allocator/revenue.h"
+#include "fleet.h"
+#include "revenue.h"
 #include "test_report_fixture.h"
 
 /* June 2019 with 1 MWh every day; a 300 kW station under tariff t. */

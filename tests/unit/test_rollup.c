@@ -6,8 +6,9 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
-#include "../../allocator/rollup.h"
-#include "../../allocator/store.h"
+#include "rollup.h"
+#include "store.h"
+#include "store_testing.h"
 #include "caltime.h"
 #include "harness.h"
 #include "util.h"
@@ -361,7 +362,7 @@ static void rollups_equal_a_direct_computation_over_a_random_stream(void)
 	{
 		sqlite3_stmt *q;
 		int mismatches = -1;
-		sqlite3_prepare_v2(store_db(s),
+		sqlite3_prepare_v2(store_testing_db(s),
 		                   "SELECT count(*) FROM (SELECT station, device,"
 		                   " (ts + 28800000) / 86400000 AS day, count(*) AS n,"
 		                   " max(ac_power_w) AS peak FROM readings GROUP BY 1, 2, 3) r"
@@ -379,7 +380,7 @@ static void rollups_equal_a_direct_computation_over_a_random_stream(void)
 		int64_t before = -1, after = -2;
 		const char *sum = "SELECT sum(delta_wh * 7 + n_readings * 3 + asleep_s + resets"
 		                  " + excluded * 11 + fault_s * 13) FROM daily";
-		sqlite3_prepare_v2(store_db(s), sum, -1, &q, NULL);
+		sqlite3_prepare_v2(store_testing_db(s), sum, -1, &q, NULL);
 		if (sqlite3_step(q) == SQLITE_ROW)
 			before = sqlite3_column_int64(q, 0);
 		sqlite3_reset(q);
@@ -444,7 +445,7 @@ static void rollup_only_loading_gives_the_same_energy_as_storing_raw_readings(vo
 		int k;
 		for (k = 0; k < 2; k++) {
 			sqlite3_stmt *q;
-			sqlite3_prepare_v2(store_db(ss[k]), sum, -1, &q, NULL);
+			sqlite3_prepare_v2(store_testing_db(ss[k]), sum, -1, &q, NULL);
 			if (sqlite3_step(q) == SQLITE_ROW)
 				snprintf(out[k], 128, "%lld %lld %lld %lld %lld %lld",
 				         sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),

@@ -1,7 +1,7 @@
 /* Tests for counter sanity: zero, backwards, jumps, resets and spikes. */
 #include "harness.h"
 #include "reading.h"
-#include "../../collector/sanity.h"
+#include "sanity.h"
 
 static const int64_t T0 = INT64_C(1561939200000);
 static const int64_t CAP = 50000; /* 50 kW: at most ~174 Wh per 10 s with margin */

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "harness.h"
+#include "fleet.h"
 #include "reading.h"
 #include "util.h"
 
@@ -65,21 +66,21 @@ static void gateway_station_and_device_ids_with_separators_are_refused_in_collec
 		const char *path;
 		subst(text, sizeof text, fmt[j], "good-id");
 		path = temp_json(text);
-		CHECK_INT(collector_conf_load(path, &c, &cause), 0); /* the template is valid */
+		CHECK_INT(config_collector_load(path, &c, &cause), 0); /* the template is valid */
 		unlink(path);
-		collector_conf_free(c);
+		config_collector_free(c);
 		free(cause);
 		for (i = 0; i < UTIL_ARRAY_LEN(bad_ids); i++) {
 			c = NULL;
 			cause = NULL;
 			subst(text, sizeof text, fmt[j], bad_ids[i]);
 			path = temp_json(text);
-			if (collector_conf_load(path, &c, &cause) == 0) {
+			if (config_collector_load(path, &c, &cause) == 0) {
 				printf("  accepted id \"%s\" in template %zu\n", bad_ids[i], j);
 				CHECK(0);
 			}
 			unlink(path);
-			collector_conf_free(c);
+			config_collector_free(c);
 			free(cause);
 		}
 	}

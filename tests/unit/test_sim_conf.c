@@ -5,7 +5,7 @@
 #include "caltime.h"
 #include "harness.h"
 #include "util.h"
-#include "../../sim/simconf.h"
+#include "simconf.h"
 
 static char dir[] = "/tmp/pvmon-simconf.XXXXXX";
 

@@ -4,10 +4,10 @@
 
 #include "caltime.h"
 #include "harness.h"
-#include "../../sim/simclock.h"
-#include "../../sim/simconf.h"
-#include "../../sim/station.h"
-#include "../../sim/sun.h"
+#include "simclock.h"
+#include "simconf.h"
+#include "station.h"
+#include "sun.h"
 #include "util.h"
 
 #define LAT 37.95
@@ -54,7 +54,7 @@ static void free_station(struct simstation_conf *s)
 	int i;
 	for (i = 0; i < s->n_devs; i++) {
 		free(s->devs[i].id);
-		faults_release(&s->devs[i].faults);
+		fault_list_release(&s->devs[i].faults);
 	}
 	free(s->devs);
 	free(s->id);
@@ -246,7 +246,7 @@ static void a_counter_reset_restarts_the_counter_from_its_value(void)
 	f.end_ms = INT64_MAX;
 	f.every = 1;
 	f.value_wh = 100;
-	faults_add(&sc->devs[0].faults, &f);
+	fault_list_add(&sc->devs[0].faults, &f);
 	st = station_new(sc, 1, t0);
 	station_advance(st, t0 + 3600000 - 1);
 	station_reading(st, 0, &r);

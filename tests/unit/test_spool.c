@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "../../collector/spool.h"
+#include "spool.h"
 #include "util.h"
 
 static char dir[] = "/tmp/pvmon-spool-XXXXXX";

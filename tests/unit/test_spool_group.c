@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "../../collector/spool.h"
+#include "spool.h"
 #include "util.h"
 
 #define THREADS 8

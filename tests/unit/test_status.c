@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../allocator/ingest.h"
-#include "../../allocator/status.h"
+#include "ingest.h"
+#include "status.h"
 #include "caltime.h"
 #include "config.h"
 #include "harness.h"
@@ -89,9 +89,10 @@ static void fx_close(struct fx *x)
 
 static void fx_flush(struct fx *x)
 {
-	const char *cause = NULL;
+	char *cause = NULL;
 	if (ingest_flush(x->in, &cause) < 0)
 		printf("  flush: %s\n", cause);
+	free(cause);
 }
 
 /* One reading of gw/station/device at ts in state, with an energy counter. */
@@ -146,7 +147,7 @@ static struct status *judge(struct fx *x, const char *township, const char *stat
 	p.township = township;
 	p.station = station;
 	p.gateway = gateway;
-	st = status_build(store_db(x->s), fleet, &p, &cause);
+	st = status_build(x->s, fleet, &p, &cause);
 	if (!st) {
 		printf("  %s\n", cause);
 		free(cause);
@@ -346,7 +347,7 @@ static void an_interval_longer_than_an_hour_counts_a_reading_anywhere_in_its_win
 	p.expected_interval_s = 6 * 3600;
 	p.silent_ms = 30 * 3600 * 1000LL;
 	p.station = "st-ok";
-	st = status_build(store_db(x.s), fleet, &p, &cause);
+	st = status_build(x.s, fleet, &p, &cause);
 	d = st ? dev(st, "st-ok", "meter") : NULL;
 	CHECK(d != NULL);
 	if (d) {
@@ -548,13 +549,13 @@ static void filters_narrow_to_a_township_a_station_or_a_gateway(void)
 	p.expected_interval_s = 60;
 	p.silent_ms = 5 * MIN_MS;
 	p.station = "st-nowhere";
-	st = status_build(store_db(x.s), fleet, &p, &cause);
+	st = status_build(x.s, fleet, &p, &cause);
 	CHECK(!st && cause && strstr(cause, "--station: no station \"st-nowhere\""));
 	free(cause);
 	cause = NULL;
 	p.station = NULL;
 	p.township = "atlantis";
-	st = status_build(store_db(x.s), fleet, &p, &cause);
+	st = status_build(x.s, fleet, &p, &cause);
 	CHECK(!st && cause && strstr(cause, "--township: no township \"atlantis\""));
 	free(cause);
 	fx_close(&x);

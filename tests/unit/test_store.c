@@ -3,9 +3,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../allocator/acks.h"
+#include "acks.h"
 #include "harness.h"
-#include "../../allocator/store.h"
+#include "store.h"
+#include "store_testing.h"
 #include "util.h"
 
 static char dir[] = "/tmp/pvmon-test-store.XXXXXX";
@@ -37,7 +38,7 @@ static int user_version(struct store *s)
 {
 	sqlite3_stmt *q;
 	int v = -1;
-	sqlite3_prepare_v2(store_db(s), "PRAGMA user_version", -1, &q, NULL);
+	sqlite3_prepare_v2(store_testing_db(s), "PRAGMA user_version", -1, &q, NULL);
 	if (sqlite3_step(q) == SQLITE_ROW)
 		v = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
@@ -48,7 +49,7 @@ static int64_t count(struct store *s, const char *sql)
 {
 	sqlite3_stmt *q;
 	int64_t n = -1;
-	if (sqlite3_prepare_v2(store_db(s), sql, -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_testing_db(s), sql, -1, &q, NULL) != SQLITE_OK)
 		return -2;
 	if (sqlite3_step(q) == SQLITE_ROW)
 		n = sqlite3_column_int64(q, 0);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "caltime.h"
-#include "report.h"
+#include "render.h"
 #include "util.h"
 
 /* Decodes one UTF-8 sequence at s; returns its length (invalid bytes: 1, cp = -1). */
@@ -178,7 +178,7 @@ static void flags_str(unsigned flags, char *buf, size_t size)
 			continue;
 		if (buf[0])
 			strncat(buf, ",", size - strlen(buf) - 1);
-		strncat(buf, report_flag_key((enum report_flag)i), size - strlen(buf) - 1);
+		strncat(buf, format_flag_key((enum report_flag)i), size - strlen(buf) - 1);
 	}
 }
 
@@ -190,11 +190,11 @@ static void summary(FILE *out, const struct report *r)
 	struct table tb = {2, 0, head, "lr", NULL};
 	char a[64], b[64];
 
-	report_kwh(t->energy_wh, a, sizeof a);
+	format_kwh(t->energy_wh, a, sizeof a);
 	table_row(&tb, "Energy exported (kWh)", a);
 #define YUAN(label, v)                                                                             \
 	do {                                                                                       \
-		report_yuan(v, ',', a, sizeof a);                                                  \
+		format_yuan(v, ',', a, sizeof a);                                                  \
 		table_row(&tb, label, a);                                                          \
 	} while (0)
 	YUAN("Revenue, coal-benchmark part (yuan)", t->coal_fen);
@@ -238,7 +238,7 @@ static void stations(FILE *out, const struct report *r)
 		const struct report_station *rs = &r->stations[s];
 		char kwh[32], y[32], comp[48], off[48], flt[48], rev[32], cost[32], dist[32],
 		    fl[256];
-		report_kwh(rs->e.energy_wh, kwh, sizeof kwh);
+		format_kwh(rs->e.energy_wh, kwh, sizeof kwh);
 		if (rs->yield_wh_per_kwp >= 0)
 			snprintf(y, sizeof y, "%lld.%lld", (long long)(rs->yield_wh_per_kwp / 1000),
 			         (long long)(rs->yield_wh_per_kwp % 1000 / 100));
@@ -249,11 +249,11 @@ static void stations(FILE *out, const struct report *r)
 		         (long long)(rs->completeness_permille % 10));
 		snprintf(off, sizeof off, "%lld", (long long)(rs->e.offline_s / 3600));
 		snprintf(flt, sizeof flt, "%lld", (long long)(rs->e.fault_s / 3600));
-		report_yuan(rs->r.revenue_fen, ',', rev, sizeof rev);
-		report_yuan(rs->r.costs_fen, ',', cost, sizeof cost);
-		report_yuan(rs->r.distributable_fen, ',', dist, sizeof dist);
+		format_yuan(rs->r.revenue_fen, ',', rev, sizeof rev);
+		format_yuan(rs->r.costs_fen, ',', cost, sizeof cost);
+		format_yuan(rs->r.distributable_fen, ',', dist, sizeof dist);
 		flags_str(rs->flags, fl, sizeof fl);
-		table_row(&tb, rs->st->id, rs->st->name, report_source_key(rs->e.source), kwh, y,
+		table_row(&tb, rs->st->id, rs->st->name, format_source_key(rs->e.source), kwh, y,
 		          comp, off, flt, rev, cost, dist, fl);
 	}
 	table_print(out, &tb);
@@ -272,11 +272,11 @@ static void villages(FILE *out, const struct report *r)
 		                     ? r->townships[rv->v->township].t->name
 		                     : "";
 		char mo[32], ytd[32], t12[32], pr[32], tg[32];
-		report_yuan(rv->t.month_fen, ',', mo, sizeof mo);
-		report_yuan(rv->t.ytd_fen, ',', ytd, sizeof ytd);
-		report_yuan(rv->t.t12_fen, ',', t12, sizeof t12);
-		report_yuan(rv->t.projection_fen, ',', pr, sizeof pr);
-		report_yuan(rv->t.target_fen, ',', tg, sizeof tg);
+		format_yuan(rv->t.month_fen, ',', mo, sizeof mo);
+		format_yuan(rv->t.ytd_fen, ',', ytd, sizeof ytd);
+		format_yuan(rv->t.t12_fen, ',', t12, sizeof t12);
+		format_yuan(rv->t.projection_fen, ',', pr, sizeof pr);
+		format_yuan(rv->t.target_fen, ',', tg, sizeof tg);
 		table_row(&tb, rv->v->id, rv->v->name, tw, target_status_name(rv->t.status), mo,
 		          ytd, t12, pr, tg);
 	}
@@ -296,7 +296,7 @@ static void reasons(FILE *out, const struct report *r)
 		fprintf(out, "%s %s (%s)\n", rv->v->id, rv->v->name,
 		        target_status_name(rv->t.status));
 		for (j = 0; j < rv->n_reasons; j++) {
-			report_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
+			format_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
 			fprintf(out, "  - %s\n", buf);
 		}
 	}
@@ -318,8 +318,8 @@ static void shares(FILE *out, const struct report *r)
 			char sh[64], d[32], f[32];
 			snprintf(sh, sizeof sh, "%lld/%lld", (long long)p->weight,
 			         (long long)p->total_weight);
-			report_yuan(r->stations[p->station].r.distributable_fen, ',', d, sizeof d);
-			report_yuan(p->fen, ',', f, sizeof f);
+			format_yuan(r->stations[p->station].r.distributable_fen, ',', d, sizeof d);
+			format_yuan(p->fen, ',', f, sizeof f);
 			table_row(&tb, rv->v->id, r->stations[p->station].st->id, sh, d, f);
 		}
 	}
@@ -340,10 +340,10 @@ static void townships(FILE *out, const struct report *r)
 		snprintf(ok, sizeof ok, "%d", t->n_ok);
 		snprintf(ar, sizeof ar, "%d", t->n_at_risk);
 		snprintf(be, sizeof be, "%d", t->n_below);
-		report_yuan(t->month_fen, ',', mo, sizeof mo);
-		report_yuan(t->ytd_fen, ',', ytd, sizeof ytd);
-		report_yuan(t->t12_fen, ',', t12, sizeof t12);
-		report_yuan(t->target_fen, ',', tg, sizeof tg);
+		format_yuan(t->month_fen, ',', mo, sizeof mo);
+		format_yuan(t->ytd_fen, ',', ytd, sizeof ytd);
+		format_yuan(t->t12_fen, ',', t12, sizeof t12);
+		format_yuan(t->target_fen, ',', tg, sizeof tg);
 		table_row(&tb, t->t->id, t->t->name, n, ok, ar, be, mo, ytd, t12, tg);
 	}
 	table_print(out, &tb);

@@ -1,28 +1,28 @@
 /*
  * report: the model of one monthly report (stations, villages, townships,
- * totals, flags, reasons) built from the roll-ups and the fleet, and the four
- * renderers that print it. Renderers only format the model: they never
- * compute money, so every format shows the same figures.
+ * totals, flags, reasons) built from the roll-ups and the fleet. The
+ * renderers (render.h) only format this model: they never compute money, so
+ * every format shows the same figures.
  */
 #ifndef PVMON_REPORT_H
 #define PVMON_REPORT_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
-#include "config.h"
+#include "fleet.h"
 #include "energy.h"
 #include "revenue.h"
 #include "target.h"
+
+struct store;
 
 /* Thresholds that make a station a reason (docs/report.md). */
 #define REPORT_LOW_YIELD_PERCENT 85  /* of the fleet median specific yield */
 #define REPORT_DOWN_HOURS 24         /* device-hours offline, or in fault, in the month */
 #define REPORT_COMPLETE_PERMILLE 950 /* readings present / expected */
 
-/* Station flags (bits); report_flag_key names them. */
+/* Station flags (bits); format_flag_key names them. */
 enum report_flag {
 	RFLAG_NO_DATA,
 	RFLAG_INVERTER_FALLBACK,
@@ -38,8 +38,6 @@ enum report_flag {
 	RFLAG_NOT_IN_SERVICE,
 	RFLAG_COUNT
 };
-
-enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON, REPORT_HTML };
 
 struct report_station {
 	const struct fleet_station *st; /* borrowed from the fleet */
@@ -138,36 +136,11 @@ struct report {
 };
 
 /*
- * Builds the report of p->year-p->month from db (read only) and f (borrowed).
+ * Builds the report of p->year-p->month from the store (read only) and f (borrowed).
  * Returns a new report (report_free) or NULL with *cause set.
  */
-struct report *report_build(sqlite3 *db, const struct fleet *f, const struct report_params *p,
+struct report *report_build(struct store *s, const struct fleet *f, const struct report_params *p,
                             char **cause);
 void report_free(struct report *r);
-
-/* "text", "csv", "json", "html"; returns 0 or -1. */
-int report_format_parse(const char *s, enum report_format *out);
-/* Renders in the format; returns 0, or -1 on a write error. */
-int report_render(const struct report *r, enum report_format fmt, FILE *out);
-
-/* Stable machine names of flags and reason kinds (JSON, CSV). */
-const char *report_flag_key(enum report_flag f);
-const char *report_reason_key(enum report_reason_kind k);
-const char *report_source_key(enum energy_source s);
-/* One line explaining a reason, in English, with the station's name. */
-void report_reason_describe(const struct report *r, const struct report_reason *x, char *buf,
-                            size_t size);
-/* Formats fen as yuan "-1234567.89" (sep: thousands separator or 0). */
-void report_yuan(int64_t fen, int sep, char *buf, size_t size);
-/* Formats Wh as kWh with thousands separators, rounded half up. */
-void report_kwh(int64_t wh, char *buf, size_t size);
-
-/* The renderers (render_*.c). Each returns 0, or -1 when writing fails. */
-int render_text(const struct report *r, FILE *out);
-int render_csv(const struct report *r, FILE *out);
-int render_json(const struct report *r, FILE *out);
-int render_html(const struct report *r, FILE *out);
-/* Terminal columns of a UTF-8 string: East Asian wide characters count 2. */
-size_t render_display_width(const char *s);
 
 #endif

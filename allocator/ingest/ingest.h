@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fleet.h"
 #include "reading.h"
 #include "store.h"
 
@@ -61,9 +62,9 @@ int ingest_full(const struct ingest *in);
  * Stores the queue in one transaction and, once it is durable, calls the ack
  * callback for each gateway touched. On a database error everything is rolled
  * back, the queue is kept for the next try, and -1 is returned with *cause
- * (borrowed, valid until the next call).
+ * (a new string the caller frees; NULL on success).
  */
-int ingest_flush(struct ingest *in, const char **cause);
+int ingest_flush(struct ingest *in, char **cause);
 
 /*
  * The same in two steps, so that a writer thread can commit one batch while
@@ -76,10 +77,10 @@ int ingest_flush(struct ingest *in, const char **cause);
  */
 size_t ingest_take(struct ingest *in);
 size_t ingest_taken(const struct ingest *in);
-int ingest_commit(struct ingest *in, const char **cause);
+int ingest_commit(struct ingest *in, char **cause);
 
-/* Prunes raw readings older than the retention; returns the count, or -1 and *cause. */
-int64_t ingest_prune(struct ingest *in, int64_t now_ms, const char **cause);
+/* Prunes raw readings older than the retention; returns the count, or -1 and *cause (owned). */
+int64_t ingest_prune(struct ingest *in, int64_t now_ms, char **cause);
 
 /* Counters since ingest_new. */
 struct ingest_stats {

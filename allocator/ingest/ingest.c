@@ -3,6 +3,7 @@
  * only "done" once its batch has committed; it must never reach the readings
  * table unvalidated, and nothing is acknowledged before the commit.
  */
+#include "fleet.h"
 #include "ingest.h"
 
 #include <cjson/cJSON.h>
@@ -42,14 +43,13 @@ struct ingest {
 	struct ingest_conf conf;
 	struct rollup *rollup;
 	struct acks *acks;
-	int acks_stale; /* the last flush failed: reload the ack state before the next */
+	int acks_stale;  /* the last flush failed: reload the ack state before the next */
 	struct entry *q; /* pending: filled by ingest_message */
 	size_t n, cap;
 	struct entry *b; /* taken: being committed (kept while commits fail) */
 	size_t bn, bcap;
 	struct log_rate reject_rate;
 	struct ingest_stats stats;
-	char *err;
 };
 
 /* Adapts the device lookup to the roll-up's capacity callback. */
@@ -107,7 +107,6 @@ void ingest_free(struct ingest *in)
 	free(in->b);
 	rollup_free(in->rollup);
 	acks_free(in->acks);
-	free(in->err);
 	free(in);
 }
 
@@ -387,11 +386,10 @@ static void ack_one(void *ctx, const char *gw, int64_t acked)
 }
 
 /* Records the store's error as ours. */
-static int failed(struct ingest *in, const char **cause)
+static int failed(struct ingest *in, char **cause)
 {
-	free(in->err);
-	in->err = xstrdup(store_error(in->conf.store));
-	*cause = in->err;
+	free(*cause);
+	*cause = xstrdup(store_error(in->conf.store));
 	in->stats.failures++;
 	return -1;
 }
@@ -419,7 +417,7 @@ size_t ingest_taken(const struct ingest *in)
 	return in->bn;
 }
 
-int ingest_commit(struct ingest *in, const char **cause)
+int ingest_commit(struct ingest *in, char **cause)
 {
 	struct store *s = in->conf.store;
 	struct rollup_stats before, after;
@@ -464,7 +462,7 @@ fail:
 	return -1;
 }
 
-int ingest_flush(struct ingest *in, const char **cause)
+int ingest_flush(struct ingest *in, char **cause)
 {
 	*cause = NULL;
 	/* a batch kept from a failed commit goes first, then the queue */
@@ -474,7 +472,7 @@ int ingest_flush(struct ingest *in, const char **cause)
 	return ingest_commit(in, cause);
 }
 
-int64_t ingest_prune(struct ingest *in, int64_t now_ms, const char **cause)
+int64_t ingest_prune(struct ingest *in, int64_t now_ms, char **cause)
 {
 	int64_t deleted = 0;
 	struct store *s = in->conf.store;

@@ -1,9 +1,9 @@
 /*
- * jsonx: strict, path-aware getters over cJSON for configuration files.
+ * jx: strict, path-aware getters over cJSON for configuration files.
  * It never guesses: a wrong type, a value out of range or an unknown key is an
  * error that names the file, the JSON path and what was expected.
  */
-#include "jsonx.h"
+#include "jx.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -6,10 +6,11 @@
 #ifndef PVMON_ENERGY_H
 #define PVMON_ENERGY_H
 
-#include <sqlite3.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "fleet.h"
+
+struct store;
 
 enum energy_source { ENERGY_NONE, ENERGY_METER, ENERGY_INVERTERS };
 
@@ -21,14 +22,14 @@ enum energy_source { ENERGY_NONE, ENERGY_METER, ENERGY_INVERTERS };
  */
 struct energy_month {
 	enum energy_source source;
-	int64_t energy_wh;     /* settlement energy: the meter's, or the inverters' as fallback */
-	int64_t meter_wh;      /* export meter, 0 when it has no data */
-	int64_t inverter_wh;   /* sum of the inverters' yield */
-	int meter_days;        /* days with good meter counter readings */
-	int inverter_days;     /* most days any one inverter had good counter readings */
-	int has_meter;         /* the station has an export meter in the fleet */
-	int mismatch;          /* meter and inverters differ by more than the tolerance */
-	int has_rows;          /* any roll-up row of any of its devices this month */
+	int64_t energy_wh;   /* settlement energy: the meter's, or the inverters' as fallback */
+	int64_t meter_wh;    /* export meter, 0 when it has no data */
+	int64_t inverter_wh; /* sum of the inverters' yield */
+	int meter_days;      /* days with good meter counter readings */
+	int inverter_days;   /* most days any one inverter had good counter readings */
+	int has_meter;       /* the station has an export meter in the fleet */
+	int mismatch;        /* meter and inverters differ by more than the tolerance */
+	int has_rows;        /* any roll-up row of any of its devices this month */
 	/* Readings to fault_s are filled for the last month of the window only. */
 	int64_t readings;      /* readings stored, all devices */
 	int64_t expected;      /* devices x month length / expected interval */
@@ -49,12 +50,12 @@ struct energy_params {
 struct energy;
 
 /*
- * Reads the daily roll-ups of the window (two queries) for every station of f
+ * Reads the daily roll-ups of the window (two store queries) for every station of f
  * and returns a new handle (energy_free), or NULL with *cause set. The time
  * zone must already be selected (caltime_set_zone). f is borrowed and must
  * outlive the handle.
  */
-struct energy *energy_load(sqlite3 *db, const struct fleet *f, const struct energy_params *p,
+struct energy *energy_load(struct store *s, const struct fleet *f, const struct energy_params *p,
                            char **cause);
 void energy_free(struct energy *e);
 

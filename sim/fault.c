@@ -1,5 +1,5 @@
 /*
- * faults: parsing of fault objects and the per-request decision. The effects
+ * fault: parsing of fault objects and the per-request decision. The effects
  * themselves are applied by the model (counters) and the server (replies).
  */
 #include <limits.h>
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "faults.h"
+#include "fault.h"
 #include "util.h"
 
 static const char *const type_names[FAULT_TYPE_COUNT + 1] = {
@@ -81,8 +81,8 @@ int fault_parse(struct jx *jx, const cJSON *obj, const char *path, int64_t sim_s
 	return 0;
 }
 
-int faults_parse(struct jx *jx, const cJSON *arr, const char *path, int64_t sim_start_ms,
-                 int64_t now_ms, struct fault_list *list)
+int fault_list_parse(struct jx *jx, const cJSON *arr, const char *path, int64_t sim_start_ms,
+                     int64_t now_ms, struct fault_list *list)
 {
 	const cJSON *it;
 	char p[256];
@@ -99,18 +99,18 @@ int faults_parse(struct jx *jx, const cJSON *arr, const char *path, int64_t sim_
 		if (fault_parse(jx, it, jx_index(p, sizeof p, path, i++), sim_start_ms, now_ms,
 		                NULL, &f))
 			return -1;
-		faults_add(list, &f);
+		fault_list_add(list, &f);
 	}
 	return 0;
 }
 
-void faults_add(struct fault_list *list, const struct fault *f)
+void fault_list_add(struct fault_list *list, const struct fault *f)
 {
 	list->v = xrealloc(list->v, (size_t)(list->n + 1) * sizeof *list->v);
 	list->v[list->n++] = *f;
 }
 
-void faults_release(struct fault_list *list)
+void fault_list_release(struct fault_list *list)
 {
 	if (!list)
 		return;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "caltime.h"
-#include "report.h"
+#include "render.h"
 
 /* Writes one field, quoted when needed; text that Excel would run as a formula is defused. */
 static void field(FILE *out, const char *s, int first)
@@ -43,7 +43,7 @@ static void num(FILE *out, long long v)
 static void yuan(FILE *out, int64_t fen)
 {
 	char b[48];
-	report_yuan(fen, 0, b, sizeof b);
+	format_yuan(fen, 0, b, sizeof b);
 	fprintf(out, ",%s", b);
 }
 
@@ -70,7 +70,7 @@ static void flags(FILE *out, unsigned fl)
 			continue;
 		if (buf[0])
 			strncat(buf, ";", sizeof buf - strlen(buf) - 1);
-		strncat(buf, report_flag_key((enum report_flag)i), sizeof buf - strlen(buf) - 1);
+		strncat(buf, format_flag_key((enum report_flag)i), sizeof buf - strlen(buf) - 1);
 	}
 	field(out, buf, 0);
 }
@@ -130,7 +130,7 @@ int render_csv(const struct report *r, FILE *out)
 		const struct report_station *rs = &r->stations[i];
 		field(out, rs->st->id, 1);
 		field(out, rs->st->name, 0);
-		field(out, report_source_key(rs->e.source), 0);
+		field(out, format_source_key(rs->e.source), 0);
 		kwh(out, rs->e.energy_wh);
 		kwh(out, rs->e.meter_wh);
 		kwh(out, rs->e.inverter_wh);
@@ -221,12 +221,12 @@ int render_csv(const struct report *r, FILE *out)
 			const struct report_reason *x = &rv->reasons[j];
 			field(out, rv->v->id, 1);
 			field(out, target_status_key(rv->t.status), 0);
-			field(out, report_reason_key(x->kind), 0);
+			field(out, format_reason_key(x->kind), 0);
 			field(out, x->station >= 0 ? r->stations[x->station].st->id : "", 0);
 			num(out, x->value);
 			num(out, x->ref);
 			num(out, x->aux);
-			report_reason_describe(r, x, buf, sizeof buf);
+			format_reason_describe(r, x, buf, sizeof buf);
 			field(out, buf, 0);
 			fputs("\r\n", out);
 		}

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "caltime.h"
-#include "report.h"
+#include "render.h"
 
 #define CHART_W 1000 /* plot width in SVG units */
 #define CHART_H 240  /* plot height */
@@ -46,7 +46,7 @@ static void html_text(FILE *out, const char *s)
 static void yuan(FILE *out, int64_t fen)
 {
 	char b[48];
-	report_yuan(fen, ',', b, sizeof b);
+	format_yuan(fen, ',', b, sizeof b);
 	fputs(b, out);
 }
 
@@ -190,7 +190,7 @@ static void village_row(FILE *out, const struct report *r, const struct report_v
 	if (with_reasons) {
 		fputs("<td><ul class=\"reasons\">", out);
 		for (j = 0; j < rv->n_reasons; j++) {
-			report_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
+			format_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
 			fputs("<li>", out);
 			html_text(out, buf);
 			fputs("</li>", out);
@@ -236,7 +236,7 @@ int render_html(const struct report *r, FILE *out)
 	}
 	fputs("</p>\n", out);
 
-	report_kwh(t->energy_wh, kwh, sizeof kwh);
+	format_kwh(t->energy_wh, kwh, sizeof kwh);
 	fputs("<h2>Summary</h2>\n<table class=\"summary\">\n", out);
 	fprintf(out, "<tr><th>Energy exported</th><td class=\"n\">%s kWh</td></tr>\n", kwh);
 #define ROW(label, v)                                                                              \
@@ -312,7 +312,7 @@ int render_html(const struct report *r, FILE *out)
 	for (i = 0; i < r->n_stations; i++) {
 		const struct report_station *rs = &r->stations[i];
 		int j, first = 1;
-		report_kwh(rs->e.energy_wh, kwh, sizeof kwh);
+		format_kwh(rs->e.energy_wh, kwh, sizeof kwh);
 		fputs("<tr><td>", out);
 		html_text(out, rs->st->id);
 		fputs("</td><td>", out);
@@ -320,7 +320,7 @@ int render_html(const struct report *r, FILE *out)
 		fprintf(out,
 		        "</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%lld.%lld</td>"
 		        "<td class=\"n\">",
-		        report_source_key(rs->e.source), kwh,
+		        format_source_key(rs->e.source), kwh,
 		        (long long)(rs->completeness_permille / 10),
 		        (long long)(rs->completeness_permille % 10));
 		yuan(out, rs->r.revenue_fen);
@@ -333,7 +333,7 @@ int render_html(const struct report *r, FILE *out)
 			if (!(rs->flags & (1u << j)))
 				continue;
 			fprintf(out, "%s%s", first ? "" : ", ",
-			        report_flag_key((enum report_flag)j));
+			        format_flag_key((enum report_flag)j));
 			first = 0;
 		}
 		fputs("</td></tr>\n", out);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fleet.h"
 #include "revenue.h"
 #include "util.h"
 

@@ -9,6 +9,8 @@
 
 #include "caltime.h"
 #include "energy.h"
+#include "fleet.h"
+#include "store.h"
 #include "util.h"
 
 /* Roll-up figures of one device in one month of the window. */
@@ -243,116 +245,84 @@ static void cursor_move(struct energy *e, struct cursor *c, int flat)
 	c->cap_w = d->capacity_w > 0 ? d->capacity_w : c->is_meter ? st->capacity_w : 0;
 }
 
-/* Lists the ranges to read in a temporary table, in order. */
-static int ranges_table(struct energy *e, sqlite3 *db, const struct range *rg, int n, char **cause)
-{
-	sqlite3_stmt *q = NULL;
-	int i, rc = -1;
+/* What the scan callback needs: the energy being filled, the ranges, the cursor. */
+struct scan_ctx {
+	struct energy *e;
+	const struct range *rg;
+	struct cursor c;
+	int32_t detail_from;
+};
 
-	if (sqlite3_exec(db,
-	                 "CREATE TEMP TABLE IF NOT EXISTS report_ranges (seq INTEGER PRIMARY KEY,"
-	                 " station TEXT NOT NULL, device TEXT NOT NULL, flat INTEGER NOT NULL,"
-	                 " from_day INTEGER NOT NULL, to_day INTEGER NOT NULL);"
-	                 "DELETE FROM temp.report_ranges",
-	                 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO temp.report_ranges VALUES (?, ?, ?, ?, ?, ?)", -1,
-	                       &q, NULL) != SQLITE_OK)
-		goto fail;
-	for (i = 0; i < n; i++) {
-		int s = 0;
-		while (e->dev_base[s + 1] <= rg[i].flat)
-			s++;
-		sqlite3_bind_int(q, 1, i);
-		sqlite3_bind_text(q, 2, e->f->stations[s].id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, e->f->stations[s].devices[rg[i].flat - e->dev_base[s]].id,
-		                  -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 4, rg[i].flat);
-		sqlite3_bind_int(q, 5, rg[i].from);
-		sqlite3_bind_int(q, 6, rg[i].to);
-		if (sqlite3_step(q) != SQLITE_DONE)
-			goto fail;
-		sqlite3_reset(q);
+/* Books one daily row of range i (see store_daily_ranges). */
+static int scan_row(void *arg, int i, const struct store_daily *d)
+{
+	struct scan_ctx *x = arg;
+	struct energy *e = x->e;
+	int flat = x->rg[i].flat;
+	int32_t from = x->rg[i].from, to = x->rg[i].to;
+	struct row r;
+
+	if (flat < 0 || flat >= e->n_devs || from < e->month_first[0] ||
+	    to >= e->month_first[e->n_months])
+		return 0;
+	if (i != x->c.seq) {
+		cursor_move(e, &x->c, flat);
+		x->c.seq = i;
 	}
-	rc = 0;
-fail:
-	if (rc < 0)
-		*cause = xasprintf("database: listing the devices to read: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(q);
-	return rc;
+	r.day = d->day;
+	r.first_ts = d->first_ts;
+	r.first_wh = d->first_wh;
+	r.last_ts = d->last_ts;
+	r.last_wh = d->last_wh;
+	r.has_first = d->has_first;
+	r.has_last = d->has_last;
+	r.delta = d->delta_wh;
+	/* The detail figures are reported for the last month only. */
+	if (r.day >= x->detail_from && r.day <= to) {
+		r.n = d->n_readings;
+		r.resets = d->resets;
+		r.excluded = d->excluded;
+		r.offline_s = d->offline_s;
+		r.fault_s = d->fault_s;
+	} else {
+		r.n = r.resets = r.excluded = r.offline_s = r.fault_s = 0;
+	}
+	book_row(e, &x->c, &r, from, to);
+	return 0;
 }
 
 /*
- * One query reads every range. The ranges drive it (CROSS JOIN keeps them the
- * outer loop), so each is one stretch of the daily primary key: the cost is
- * the days asked for, whatever the history around them. NULL counters come
- * back as -1 (counters and times are never negative): no type check per column.
+ * One store query reads every range (store_daily_ranges): each is one stretch
+ * of the daily primary key, so the cost is the days asked for, whatever the
+ * history around them.
  */
-static int scan(struct energy *e, sqlite3 *db, const struct range *rg, int n, char **cause)
+static int scan(struct energy *e, struct store *s, const struct range *rg, int n, char **cause)
 {
-	static const char sql[] =
-	    "SELECT r.seq, r.flat, r.from_day, r.to_day, t.day, ifnull(t.first_ts, -1),"
-	    " ifnull(t.first_wh, -1), ifnull(t.last_ts, -1), ifnull(t.last_wh, -1), t.delta_wh,"
-	    " t.n_readings, t.resets, t.excluded, t.offline_s, t.fault_s"
-	    " FROM temp.report_ranges AS r CROSS JOIN daily AS t"
-	    " ON t.station = r.station AND t.device = r.device"
-	    " AND t.day BETWEEN r.from_day - ?1 AND r.to_day + 1"
-	    " ORDER BY r.seq, t.day";
-	int32_t detail_from = e->month_first[e->n_months - 1];
-	struct cursor c;
-	sqlite3_stmt *q = NULL;
-	int rc, ret = -1;
+	struct store_day_range *q;
+	struct scan_ctx x;
+	int i, ret;
 
 	if (n == 0)
 		return 0;
-	memset(&c, 0, sizeof c);
-	c.seq = -1;
-	if (ranges_table(e, db, rg, n, cause) < 0)
-		return -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
-		*cause = xasprintf("database: reading table \"daily\": %s", sqlite3_errmsg(db));
-		goto fail;
+	memset(&x, 0, sizeof x);
+	x.e = e;
+	x.rg = rg;
+	x.c.seq = -1;
+	x.detail_from = e->month_first[e->n_months - 1];
+	q = xcalloc((size_t)n, sizeof *q);
+	for (i = 0; i < n; i++) {
+		int st = 0;
+		while (e->dev_base[st + 1] <= rg[i].flat)
+			st++;
+		q[i].station = e->f->stations[st].id;
+		q[i].device = e->f->stations[st].devices[rg[i].flat - e->dev_base[st]].id;
+		q[i].from = rg[i].from - LOOKBACK_DAYS;
+		q[i].to = rg[i].to + 1;
 	}
-	sqlite3_bind_int(q, 1, LOOKBACK_DAYS);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		int seq = sqlite3_column_int(q, 0), flat = sqlite3_column_int(q, 1);
-		int32_t from = sqlite3_column_int(q, 2), to = sqlite3_column_int(q, 3);
-		struct row r;
-
-		if (flat < 0 || flat >= e->n_devs || from < e->month_first[0] ||
-		    to >= e->month_first[e->n_months])
-			continue;
-		if (seq != c.seq) {
-			cursor_move(e, &c, flat);
-			c.seq = seq;
-		}
-		r.day = sqlite3_column_int(q, 4);
-		r.first_ts = sqlite3_column_int64(q, 5);
-		r.first_wh = sqlite3_column_int64(q, 6);
-		r.last_ts = sqlite3_column_int64(q, 7);
-		r.last_wh = sqlite3_column_int64(q, 8);
-		r.has_first = r.first_ts >= 0 && r.first_wh >= 0;
-		r.has_last = r.last_ts >= 0 && r.last_wh >= 0;
-		r.delta = sqlite3_column_int64(q, 9);
-		/* The detail figures are reported for the last month only: skip the calls before.
-		 */
-		if (r.day >= detail_from && r.day <= to) {
-			r.n = sqlite3_column_int64(q, 10);
-			r.resets = sqlite3_column_int64(q, 11);
-			r.excluded = sqlite3_column_int64(q, 12);
-			r.offline_s = sqlite3_column_int64(q, 13);
-			r.fault_s = sqlite3_column_int64(q, 14);
-		} else {
-			r.n = r.resets = r.excluded = r.offline_s = r.fault_s = 0;
-		}
-		book_row(e, &c, &r, from, to);
-	}
-	if (rc != SQLITE_DONE) {
-		*cause = xasprintf("database: reading table \"daily\": %s", sqlite3_errmsg(db));
-		goto fail;
-	}
-	ret = 0;
-fail:
-	sqlite3_finalize(q);
+	ret = store_daily_ranges(s, q, n, scan_row, &x);
+	if (ret < 0)
+		*cause = xstrdup(store_error(s));
+	free(q);
 	return ret;
 }
 
@@ -372,7 +342,7 @@ static void range_add(struct range **rg, int *n, int flat, int32_t from, int32_t
  * window, then the other devices for the last month (cross-check, data
  * quality) and for the months the meter has no data in (the fallback).
  */
-static int read_all(struct energy *e, sqlite3 *db, char **cause)
+static int read_all(struct energy *e, struct store *db, char **cause)
 {
 	const struct fleet *f = e->f;
 	struct range *rg = NULL;
@@ -492,7 +462,7 @@ static void summarise(struct energy *e, const struct energy_params *p, int s, in
 }
 
 /* Loads the window; see energy.h. */
-struct energy *energy_load(sqlite3 *db, const struct fleet *f, const struct energy_params *p,
+struct energy *energy_load(struct store *db, const struct fleet *f, const struct energy_params *p,
                            char **cause)
 {
 	struct energy *e = xcalloc(1, sizeof *e);

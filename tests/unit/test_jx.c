@@ -1,8 +1,8 @@
-/* Tests for jsonx: exact decimals, value descriptions and parse errors with their place. */
+/* Tests for jx: exact decimals, value descriptions and parse errors with their place. */
 #include <stdlib.h>
 
 #include "harness.h"
-#include "jsonx.h"
+#include "jx.h"
 
 /* Parses {"v": text} and reads v as a decimal with the given places; returns the error or NULL. */
 static char *decimal(const char *text, int places, int64_t min, int64_t *out)

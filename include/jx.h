@@ -1,12 +1,12 @@
 /*
- * jsonx: strict reading of JSON configuration with cJSON. Every getter knows
+ * jx: strict reading of JSON configuration with cJSON. Every getter knows
  * the file and the JSON path, so an error reads
  *   config/fleet.json: stations[3].shares[1].weight: expected an integer > 0, got "abc"
  * Only the first error is kept; later calls keep returning -1 so a loader can
  * check once at the end. Unknown keys are errors: a typo must not be ignored.
  */
-#ifndef PVMON_JSONX_H
-#define PVMON_JSONX_H
+#ifndef PVMON_JX_H
+#define PVMON_JX_H
 
 #include <cjson/cJSON.h>
 #include <stdint.h>

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "caltime.h"
-#include "report.h"
+#include "render.h"
 
 /* A tiny streaming writer: tracks nesting so commas and indentation come out right. */
 struct jw {
@@ -115,7 +115,7 @@ static void station(struct jw *w, const struct report *r, const struct report_st
 	jw_str(w, "name", rs->st->name);
 	jw_int(w, "capacity_w", rs->st->capacity_w);
 	jw_bool(w, "in_service", rs->r.in_service);
-	jw_str(w, "source", report_source_key(rs->e.source));
+	jw_str(w, "source", format_source_key(rs->e.source));
 	jw_int(w, "energy_wh", rs->e.energy_wh);
 	jw_int(w, "meter_wh", rs->e.meter_wh);
 	jw_int(w, "inverter_wh", rs->e.inverter_wh);
@@ -162,7 +162,7 @@ static void station(struct jw *w, const struct report *r, const struct report_st
 	jw_open(w, "flags", '[');
 	for (j = 0; j < RFLAG_COUNT; j++)
 		if (rs->flags & (1u << j))
-			jw_str(w, NULL, report_flag_key((enum report_flag)j));
+			jw_str(w, NULL, format_flag_key((enum report_flag)j));
 	jw_close(w, ']');
 	(void)r;
 	jw_close(w, '}');
@@ -206,12 +206,12 @@ static void village(struct jw *w, const struct report *r, const struct report_vi
 	for (j = 0; j < rv->n_reasons; j++) {
 		const struct report_reason *x = &rv->reasons[j];
 		jw_open(w, NULL, '{');
-		jw_str(w, "kind", report_reason_key(x->kind));
+		jw_str(w, "kind", format_reason_key(x->kind));
 		jw_str(w, "station", x->station >= 0 ? r->stations[x->station].st->id : NULL);
 		jw_int(w, "value", x->value);
 		jw_int(w, "ref", x->ref);
 		jw_int(w, "aux", x->aux);
-		report_reason_describe(r, x, buf, sizeof buf);
+		format_reason_describe(r, x, buf, sizeof buf);
 		jw_str(w, "text", buf);
 		jw_close(w, '}');
 	}

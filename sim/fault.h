@@ -1,16 +1,16 @@
 /*
- * faults: the faults a simulated device can be told to show (slow replies,
+ * fault: the faults a simulated device can be told to show (slow replies,
  * exceptions, dropped connections, zero or reset counters, garbage, silence,
  * wrong unit ids, short replies, alarms), parsed from JSON, and the decision
  * whether one applies to a request. Never touches sockets or registers itself.
  */
-#ifndef PVMON_SIM_FAULTS_H
-#define PVMON_SIM_FAULTS_H
+#ifndef PVMON_SIM_FAULT_H
+#define PVMON_SIM_FAULT_H
 
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
-#include "jsonx.h"
+#include "jx.h"
 
 enum fault_type {
 	FAULT_SLOW,          /* reply after delay_ms */
@@ -62,10 +62,10 @@ const char *fault_type_name(enum fault_type t);
 int fault_parse(struct jx *jx, const cJSON *obj, const char *path, int64_t sim_start_ms,
                 int64_t now_ms, const char *const *extra, struct fault *out);
 /* Parses an array of faults into list (appending). */
-int faults_parse(struct jx *jx, const cJSON *arr, const char *path, int64_t sim_start_ms,
-                 int64_t now_ms, struct fault_list *list);
-void faults_add(struct fault_list *list, const struct fault *f);
-void faults_release(struct fault_list *list);
+int fault_list_parse(struct jx *jx, const cJSON *arr, const char *path, int64_t sim_start_ms,
+                     int64_t now_ms, struct fault_list *list);
+void fault_list_add(struct fault_list *list, const struct fault *f);
+void fault_list_release(struct fault_list *list);
 
 /* 1 if f is within its time window and has polls left (does not count). */
 int fault_active(const struct fault *f, int64_t now_ms);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "fleet.h"
 
 /* The part of one tariff period that falls inside the month. */
 struct revenue_period {

@@ -1,0 +1,23 @@
+/*
+ * render: the four renderers of the report model (render_text.c,
+ * render_csv.c, render_json.c, render_html.c). Each only formats the model
+ * it is given (borrowed) with the helpers of format.h; none computes money.
+ */
+#ifndef PVMON_RENDER_H
+#define PVMON_RENDER_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "format.h"
+#include "report.h"
+
+/* Each writes the whole report to out; returns 0, or -1 when writing fails. */
+int render_text(const struct report *r, FILE *out);
+int render_csv(const struct report *r, FILE *out);
+int render_json(const struct report *r, FILE *out);
+int render_html(const struct report *r, FILE *out);
+/* Terminal columns of a UTF-8 string: East Asian wide characters count 2. */
+size_t render_display_width(const char *s);
+
+#endif
