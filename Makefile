@@ -84,9 +84,11 @@ $(O)/tools/%: $(O)/tests/tools/%.o $(LIBCOLLECTOR) $(LIBALLOCATOR) $(LIBSIM) $(L
 
 tests: $(PROGS) $(TESTS) $(TOOLS)
 
-# Debian packages the build and the tests need; installed only when missing.
+# Debian packages the build and the tests need; installed only when missing. chromium
+# renders the HTML report (screenshots, PDFs); fonts-noto-cjk gives it the Chinese glyphs.
 DEB_BUILD := build-essential pkg-config libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev
-DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium clang-format
+DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium fonts-noto-cjk \
+             clang-format
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 

@@ -161,6 +161,8 @@ int cmd_report(int argc, char **argv)
 	p.target_fen_per_year = ct.conf->target_fen_per_year;
 	p.expected_interval_s = ct.conf->expected_interval_s;
 	p.meter_tolerance_permille = ct.conf->meter_tolerance_permille;
+	/* a gap's readings are looked for as far as raw readings are kept */
+	p.reach_days = ct.conf->retention_days;
 	r = report_build(ct.store, ct.fleet, &p, &cause);
 	if (!r)
 		goto fail;

@@ -183,7 +183,7 @@ static void print_text(const struct status *st, const struct fleet *f, const cha
 	if (problems_only)
 		return;
 
-	printf("\n%-20s %-15s %-23s %10s %10s %8s %8s %8s %8s  %s\n", "gateway", "state",
+	printf("\n%-20s %-15s %-25s %10s %10s %8s %8s %8s %8s  %s\n", "gateway", "state",
 	       "last reading", "acked", "max seq", "backlog", "dropped", "lost", "rejects",
 	       "version");
 	for (i = 0; i < st->n_gateways; i++) {
@@ -193,13 +193,13 @@ static void print_text(const struct status *st, const struct fleet *f, const cha
 			snprintf(backlog, sizeof backlog, "%" PRId64, g->g.backlog);
 		else
 			util_strlcpy(backlog, "-", sizeof backlog);
-		printf("%-20s %-15s %-23s %10" PRId64 " %10" PRId64 " %8s %8" PRId64 " %8" PRId64
+		printf("%-20s %-15s %-25s %10" PRId64 " %10" PRId64 " %8s %8" PRId64 " %8" PRId64
 		       " %8" PRId64 "  %s\n",
 		       g->id, gateway_state(g), status_time(g->g.last_ms, 0, t, sizeof t),
 		       g->g.acked_seq, g->g.max_seq, backlog, g->g.dropped_total, g->g.lost_seqs,
 		       g->g.rejects, g->g.version[0] ? g->g.version : "-");
 	}
-	printf("\n%-20s %-12s %-8s %-15s %-23s %10s %9s  %s   (expected every %d s)\n", "station",
+	printf("\n%-20s %-12s %-8s %-15s %-25s %10s %9s  %s   (expected every %d s)\n", "station",
 	       "device", "kind", "state", "last seen", "readings", "complete", "since",
 	       st->p.expected_interval_s);
 	for (i = 0; i < st->n_devices; i++) {
@@ -209,7 +209,7 @@ static void print_text(const struct status *st, const struct fleet *f, const cha
 			         d->complete_permille / 10, d->complete_permille % 10);
 		else
 			util_strlcpy(pct, "-", sizeof pct);
-		printf("%-20s %-12s %-8s %-15s %-23s %10" PRId64 " %9s  %s\n", d->st->id, d->dv->id,
+		printf("%-20s %-12s %-8s %-15s %-25s %10" PRId64 " %9s  %s\n", d->st->id, d->dv->id,
 		       reading_kind_name(d->dv->kind), device_state(d),
 		       status_time(d->last_ms, 0, t, sizeof t), d->readings, pct,
 		       status_time(d->from_ms, 0, t2, sizeof t2));

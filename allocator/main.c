@@ -6,13 +6,15 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "version.h"
 
 static const char usage[] =
     "usage: pvmon-allocator <command> -c central.json [options]\n"
     "commands:\n"
     "  ingest   subscribe to the gateways, store every reading once, acknowledge\n"
     "  status   per gateway and device: last reading, acks, backlog, completeness\n"
-    "  report   the monthly allocation report (--month YYYY-MM)\n";
+    "  report   the monthly allocation report (--month YYYY-MM)\n"
+    "pvmon-allocator --version prints the version.\n";
 
 int main(int argc, char **argv)
 {
@@ -33,6 +35,10 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("pvmon-allocator %s\n", PVMON_VERSION);
 		return 0;
 	}
 	/* each command sees its own name as argv[0], as getopt expects */

@@ -67,14 +67,11 @@ const char *status_time(int64_t ms, int iso, char *buf, size_t size)
 	off = tm.tm_gmtoff / 60;
 	h = (off < 0 ? -off : off) / 60;
 	m = (off < 0 ? -off : off) % 60;
-	if (iso)
-		snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
-		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		         off < 0 ? '-' : '+', h, m);
-	else
-		snprintf(buf, size, "%04d-%02d-%02d %02d:%02d %c%02ld:%02ld", tm.tm_year + 1900,
-		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, off < 0 ? '-' : '+', h,
-		         m);
+	if (!iso) /* the one text form, as caltime.h writes it for everyone */
+		return caltime_format_local(ms, buf, (int)size);
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
+	         h, m);
 	return buf;
 }
 

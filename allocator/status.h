@@ -120,8 +120,9 @@ const char *status_severity_name(enum status_severity s);
 const char *status_problem_name(enum status_problem_kind k);
 
 /*
- * Local time of a UTC instant with its zone's offset: "2019-06-03 14:05 +08:00",
- * or with iso "2019-06-03T14:05:00+08:00". "-" for ms <= 0. Returns buf.
+ * Local time of a UTC instant with its zone's offset: "2019-06-03 14:05:00+08:00"
+ * (caltime_format_local), or with iso "2019-06-03T14:05:00+08:00". "-" for
+ * ms <= 0. Returns buf.
  */
 const char *status_time(int64_t ms, int iso, char *buf, size_t size);
 /* A duration as "3 d 4 h", "2 h 5 min", "4 min", "12 s". Returns buf. */

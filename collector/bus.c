@@ -112,6 +112,18 @@ int bus_err_is_link(int err)
 	       err == EIO || err == EINPROGRESS;
 }
 
+int bus_err_is_bad_address(int err)
+{
+	return err == EMBXILADD;
+}
+
+int bus_err_exception(int err)
+{
+	return err > (int)MODBUS_ENOBASE && err < (int)MODBUS_ENOBASE + MODBUS_EXCEPTION_MAX
+	           ? err - (int)MODBUS_ENOBASE
+	           : 0;
+}
+
 const char *bus_strerror(int err)
 {
 	return modbus_strerror(err);

@@ -34,6 +34,10 @@ int bus_read(struct bus *b, int unit, int fc, uint16_t addr, int count, uint16_t
 int bus_err_is_timeout(int err);
 /* 1 when err means the line itself is down (connect failed, connection lost). */
 int bus_err_is_link(int err);
+/* 1 when err is the slave's "illegal data address" exception: it has no such registers. */
+int bus_err_is_bad_address(int err);
+/* The Modbus exception code (1-11) err carries, or 0 when it is not an exception reply. */
+int bus_err_exception(int err);
 /* A message for err (libmodbus or system). */
 const char *bus_strerror(int err);
 /* The bus's id from the config. */

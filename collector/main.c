@@ -17,13 +17,13 @@
 #include "config.h"
 #include "health.h"
 #include "log.h"
+#include "once.h"
 #include "poll.h"
 #include "profile.h"
 #include "publish.h"
 #include "spool.h"
 #include "util.h"
-
-#define COLLECTOR_VERSION "0.1.0"
+#include "version.h"
 
 static volatile sig_atomic_t got_stop, got_hup;
 static struct pub *signal_pub; /* woken by signal handlers */
@@ -51,7 +51,9 @@ static void usage(FILE *f)
 	        "usage: pvmon-collector -c collector.json [--check] [--once] [--ack-wait SECONDS] "
 	        "[--timeout SECONDS] [-v]\n"
 	        "  --check      validate the configuration and the profiles, then exit\n"
-	        "  --once       poll every device once, publish, wait for the broker, exit\n"
+	        "  --once       poll every device once, print one line per device, publish,\n"
+	        "               wait for the broker, exit: 0 all answered and confirmed,\n"
+	        "               3 a device did not answer, 4 the broker did not confirm\n"
 	        "  --ack-wait S with --once: also wait up to S s for ingest's ack\n"
 	        "  --timeout S  with --once: give up on the broker after S s (default 30)\n"
 	        "  -v           debug logging\n");
@@ -91,7 +93,7 @@ static void send_status(struct app *a, const char *state)
 
 	s.gw = a->conf->gateway;
 	s.state = state;
-	s.version = COLLECTOR_VERSION;
+	s.version = PVMON_VERSION;
 	s.ts_ms = util_now_ms();
 	s.started_ms = a->started_ms;
 	spool_stats(a->spool, &s.spool);
@@ -263,6 +265,120 @@ static int pollers_done(struct app *a)
 	return 1;
 }
 
+/* Prints the --once line of every device; returns how many answered. */
+static int once_report(struct app *a)
+{
+	int i, j, answered = 0;
+	for (i = 0; i < a->n_pollers; i++)
+		for (j = 0; j < poll_device_count(a->pollers[i]); j++) {
+			struct poll_health h;
+			char line[640];
+			poll_health(a->pollers[i], j, &h);
+			answered += once_device_line(line, sizeof line, &a->conf->buses[i],
+			                             &a->conf->buses[i].devices[j], &h);
+			printf("%s\n", line);
+		}
+	fflush(stdout);
+	return answered;
+}
+
+/*
+ * Like serve_until, for --once: says once what it is waiting for when the
+ * broker has not confirmed after a few seconds, so the wait is never silent.
+ */
+static int once_wait(struct app *a, int (*cond)(struct app *), int64_t deadline_mono,
+                     const char *what)
+{
+	int64_t say_at = util_mono_ms() + 3000;
+	while (!cond(a)) {
+		int64_t now = util_mono_ms();
+		if (got_stop || now >= deadline_mono)
+			return -1;
+		if (say_at && now >= say_at) {
+			printf("--once: waiting up to %" PRId64
+			       " s more for %s (broker %s:%d, %s)\n",
+			       (deadline_mono - now + 999) / 1000, what, a->conf->broker.host,
+			       a->conf->broker.port,
+			       publish_connected(a->pub)    ? "connected"
+			       : publish_connecting(a->pub) ? "no answer to the MQTT handshake yet"
+			       : publish_last_error(a->pub)[0] ? publish_last_error(a->pub)
+			                                       : "connecting");
+			fflush(stdout);
+			say_at = 0;
+		}
+		publish_step(a->pub, 50);
+	}
+	return 0;
+}
+
+/* Says why the broker did not confirm in time (stdout and the log). */
+static void once_broker_failed(struct app *a, int64_t timeout_s)
+{
+	char line[512];
+	once_broker_line(line, sizeof line, a->conf->broker.host, a->conf->broker.port,
+	                 publish_connected(a->pub), publish_connecting(a->pub),
+	                 publish_last_error(a->pub), (long)timeout_s);
+	printf("--once: %s\n", line);
+	fflush(stdout);
+	log_error("--once: %s", line);
+}
+
+/* --once after the pollers started: waits for the round, reports, publishes. */
+static int run_once(struct app *a, int64_t timeout_s, int64_t ack_wait_s)
+{
+	int64_t deadline = util_mono_ms() + timeout_s * 1000;
+	int answered;
+
+	printf("--once: gateway %s: polling %d device%s on %d bus%s; broker %s:%d\n",
+	       a->conf->gateway, a->n_devices, a->n_devices == 1 ? "" : "s", a->n_pollers,
+	       a->n_pollers == 1 ? "" : "es", a->conf->broker.host, a->conf->broker.port);
+	fflush(stdout);
+	/* every device is polled once before anything is published (no deadline: each
+	 * device costs at most its bus's timeouts, and its line says what happened) */
+	while (!pollers_done(a) && !got_stop)
+		publish_step(a->pub, 50);
+	if (got_stop) {
+		printf("--once: interrupted while polling; what was read stays in the spool\n");
+		return 1;
+	}
+	answered = once_report(a);
+	if (once_wait(a, all_published, deadline, "the broker to confirm the readings") < 0) {
+		if (got_stop) {
+			printf("--once: interrupted; the readings stay in the spool\n");
+			return 1;
+		}
+		once_broker_failed(a, timeout_s);
+		printf("--once: %d of %d devices answered\n", answered, a->n_devices);
+		return ONCE_EXIT_BROKER;
+	}
+	send_availability(a, 1);
+	send_health(a);
+	send_status(a, "offline");
+	if (once_wait(a, all_published, deadline, "the broker to confirm the status") < 0) {
+		if (got_stop) {
+			printf("--once: interrupted; the readings were confirmed\n");
+			return 1;
+		}
+		once_broker_failed(a, timeout_s);
+		printf("--once: %d of %d devices answered\n", answered, a->n_devices);
+		return ONCE_EXIT_BROKER;
+	}
+	if (ack_wait_s > 0 &&
+	    once_wait(a, all_acked, util_mono_ms() + ack_wait_s * 1000, "ingest's ack") < 0) {
+		printf("--once: %d of %d devices answered; the broker confirmed every reading, but "
+		       "no ack from ingest covered them within %" PRId64 " s\n",
+		       answered, a->n_devices, ack_wait_s);
+		log_error("--once: no ack from ingest covered every reading within %" PRId64 " s",
+		          ack_wait_s);
+		return ONCE_EXIT_BROKER;
+	}
+	publish_disconnect(a->pub);
+	printf("--once: %d of %d devices answered; the broker %s:%d confirmed every reading%s\n",
+	       answered, a->n_devices, a->conf->broker.host, a->conf->broker.port,
+	       ack_wait_s > 0 ? " and ingest acknowledged them" : "");
+	return answered == a->n_devices ? 0 : ONCE_EXIT_DEVICE;
+}
+
 int main(int argc, char **argv)
 {
 	struct app a = {0};
@@ -305,7 +421,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("pvmon-collector %s\n", COLLECTOR_VERSION);
+			printf("pvmon-collector %s\n", PVMON_VERSION);
 			return 0;
 		} else {
 			fprintf(stderr, "pvmon-collector: unknown argument \"%s\"\n", argv[i]);
@@ -330,7 +446,8 @@ int main(int argc, char **argv)
 		release(&a);
 		return 0;
 	}
-	log_open("pvmon-collector", a.conf->log_target,
+	/* --once is run by a technician at a terminal: its messages go there */
+	log_open("pvmon-collector", once ? "stderr" : a.conf->log_target,
 	         verbose ? LOGL_DEBUG : (enum log_level)a.conf->log_level);
 	a.started_ms = util_now_ms();
 	a.prev = xcalloc((size_t)(a.n_devices ? a.n_devices : 1), sizeof *a.prev);
@@ -390,31 +507,7 @@ int main(int argc, char **argv)
 	         a.conf->spool_path);
 
 	if (once) {
-		int64_t deadline = util_mono_ms() + timeout_s * 1000;
-		/* every device is polled once before anything is published */
-		while (!pollers_done(&a) && !got_stop)
-			publish_step(a.pub, 50);
-		if (serve_until(&a, all_published, deadline) < 0) {
-			log_error(
-			    "--once: the broker did not acknowledge every reading within %" PRId64
-			    " s; they stay in the spool",
-			    timeout_s);
-			goto done;
-		}
-		send_availability(&a, 1);
-		send_health(&a);
-		send_status(&a, "offline");
-		if (serve_until(&a, all_published, deadline) < 0)
-			goto done;
-		if (ack_wait_s > 0 &&
-		    serve_until(&a, all_acked, util_mono_ms() + ack_wait_s * 1000) < 0) {
-			log_error("--once: no ack from ingest covered every reading within %" PRId64
-			          " s",
-			          ack_wait_s);
-			goto done;
-		}
-		publish_disconnect(a.pub);
-		rc = 0;
+		rc = run_once(&a, timeout_s, ack_wait_s);
 		goto done;
 	}
 

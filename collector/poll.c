@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -54,6 +55,7 @@ struct poller {
 	int stop, done;
 	unsigned avail_version;
 	int any_link_fail; /* some device last failed because the line was down */
+	int link_errno;    /* why the line was down, for the devices skipped because of it */
 };
 
 const char *poll_avail_name(enum poll_avail a)
@@ -68,6 +70,18 @@ const char *poll_avail_name(enum poll_avail a)
 	default:
 		return "unknown";
 	}
+}
+
+/* Writes the names of every profile of s, comma-separated, into buf. */
+static void profile_names(const struct profile_set *s, char *buf, size_t size)
+{
+	size_t i, n = 0;
+	buf[0] = '\0';
+	for (i = 0; i < profile_set_count(s); i++)
+		util_bufprintf(buf, size, &n, "%s%s", i ? ", " : "",
+		               profile_name(profile_set_at(s, i)));
+	if (n >= size && size > 4)
+		memcpy(buf + size - 4, "...", 4);
 }
 
 struct poller *poll_new(const struct bus_conf *c, const struct poll_opts *o, char **cause)
@@ -89,8 +103,21 @@ struct poller *poll_new(const struct bus_conf *c, const struct poll_opts *o, cha
 		d->c = &c->devices[i];
 		d->profile = profile_set_find(o->profiles, d->c->profile);
 		if (!d->profile) {
-			*cause = xasprintf("bus \"%s\": device \"%s/%s\": unknown profile \"%s\"",
-			                   c->id, d->c->station, d->c->id, d->c->profile);
+			char known[512];
+			profile_names(o->profiles, known, sizeof known);
+			*cause = xasprintf("bus \"%s\": device \"%s/%s\": unknown profile \"%s\" "
+			                   "(known: %s)",
+			                   c->id, d->c->station, d->c->id, d->c->profile, known);
+			goto fail;
+		}
+		if (profile_kind(d->profile) >= 0 && profile_kind(d->profile) != (int)d->c->kind) {
+			/* it would publish readings of the other kind, which ingest refuses */
+			*cause = xasprintf(
+			    "bus \"%s\": device \"%s/%s\": profile \"%s\" describes a %s, but the "
+			    "device's kind is %s: check the profile",
+			    c->id, d->c->station, d->c->id, d->c->profile,
+			    reading_kind_name((enum reading_kind)profile_kind(d->profile)),
+			    reading_kind_name(d->c->kind));
 			goto fail;
 		}
 		if (!profile_is_sunspec(d->profile)) {
@@ -180,21 +207,44 @@ static int discover(struct poller *p, struct dev *d, char **cause)
 		errno = EINVAL;
 		return -1;
 	}
+	if (d->map.kind != d->c->kind) {
+		*cause = xasprintf("SunSpec model %d at %u is a %s, but the device's kind is %s: "
+		                   "check the profile and the unit id",
+		                   model, addr, reading_kind_name(d->map.kind),
+		                   reading_kind_name(d->c->kind));
+		errno = EINVAL;
+		return -1;
+	}
 	d->resolved = 1;
 	log_info("device %s/%s (bus %s unit %d): SunSpec model %d at %u: %s", d->c->station,
 	         d->c->id, p->c->id, d->c->unit, model, addr, d->map.map);
 	return 0;
 }
 
-/* Reads every request of the device's map into p->regs; -1 with errno. */
-static int read_all(struct poller *p, struct dev *d)
+/*
+ * Reads every request of the device's map into p->regs; -1 with errno. A
+ * request refused with "illegal data address" does not stop the others:
+ * *refused counts them, so a profile that fits nothing on the device (every
+ * request refused) can be told from one register block a model lacks.
+ */
+static int read_all(struct poller *p, struct dev *d, int *refused)
 {
-	int i, off = 0;
+	int i, off = 0, bad = 0;
+	*refused = 0;
 	for (i = 0; i < d->map.n_reads; i++) {
 		const struct regread *rr = &d->map.reads[i];
-		if (bus_read(p->bus, d->c->unit, d->map.fc, rr->addr, rr->count, p->regs + off) < 0)
-			return -1;
+		if (bus_read(p->bus, d->c->unit, d->map.fc, rr->addr, rr->count, p->regs + off) <
+		    0) {
+			if (!bus_err_is_bad_address(errno))
+				return -1;
+			bad = errno;
+			(*refused)++;
+		}
 		off += rr->count;
+	}
+	if (*refused) {
+		errno = bad;
+		return -1;
 	}
 	return 0;
 }
@@ -218,6 +268,10 @@ static void set_avail(struct poller *p, struct dev *d, enum poll_avail a, int64_
 	} else if (a == AVAIL_ASLEEP) {
 		log_info("device %s/%s (bus %s unit %d): not answering (%s): asleep", d->c->station,
 		         d->c->id, p->c->id, d->c->unit, why);
+	} else if (p->o.once) {
+		/* one round only: nothing will be retried */
+		log_warn("device %s/%s (bus %s unit %d): not answering (%s): offline",
+		         d->c->station, d->c->id, p->c->id, d->c->unit, why);
 	} else {
 		log_warn("device %s/%s (bus %s unit %d): not answering (%s): offline, retrying up "
 		         "to every %d s",
@@ -256,7 +310,7 @@ static void poll_device(struct poller *p, struct dev *d, struct reading *r, int 
 {
 	int64_t ts = util_now_ms(), mono = util_mono_ms(), t0, t1;
 	char *why = NULL;
-	int err, ok;
+	int err, ok, refused = 0;
 
 	reading_base(p, d, r, ts);
 	if (*link_down) {
@@ -271,11 +325,17 @@ static void poll_device(struct poller *p, struct dev *d, struct reading *r, int 
 		reading_silent(d, r);
 		pthread_mutex_lock(&p->lock);
 		d->h.skipped++;
+		if (*link_down) {
+			d->h.last_errno = p->link_errno;
+			d->h.refused_reads = d->h.n_reads = 0;
+			snprintf(d->h.last_error, sizeof d->h.last_error, "line down: %s",
+			         bus_strerror(p->link_errno));
+		}
 		pthread_mutex_unlock(&p->lock);
 		return;
 	}
 	t0 = util_mono_ms();
-	ok = (d->resolved || discover(p, d, &why) == 0) && read_all(p, d) == 0;
+	ok = (d->resolved || discover(p, d, &why) == 0) && read_all(p, d, &refused) == 0;
 	err = errno;
 	t1 = util_mono_ms();
 	if (ok) {
@@ -307,6 +367,10 @@ static void poll_device(struct poller *p, struct dev *d, struct reading *r, int 
 		d->h.backoff_ms = 0;
 		d->h.rtt_ms_x10 = (t1 - t0) * 10 / (d->map.n_reads > 0 ? d->map.n_reads : 1);
 		util_strlcpy(d->h.map, d->map.map, sizeof d->h.map);
+		d->h.last_errno = 0;
+		d->h.refused_reads = 0;
+		d->h.n_reads = d->map.n_reads;
+		d->h.last = *r;
 		pthread_mutex_unlock(&p->lock);
 		return;
 	}
@@ -315,13 +379,30 @@ static void poll_device(struct poller *p, struct dev *d, struct reading *r, int 
 		int timeout = bus_err_is_timeout(err), link = bus_err_is_link(err);
 		const char *msg = why ? why : bus_strerror(err);
 		int suppressed = 0;
+		char refusals[96];
+
+		if (!why && refused > 0 && bus_err_is_bad_address(err)) {
+			if (refused == d->map.n_reads)
+				snprintf(
+				    refusals, sizeof refusals,
+				    "illegal data address on every request (%d of %d): check the "
+				    "profile",
+				    refused, d->map.n_reads);
+			else
+				snprintf(refusals, sizeof refusals,
+				         "illegal data address on %d of %d requests", refused,
+				         d->map.n_reads);
+			msg = refusals;
+		}
 
 		if (d->h.avail == AVAIL_ONLINE || d->h.avail == AVAIL_UNKNOWN)
 			d->down_since_ms = mono;
 		d->link_fail = link;
 		p->any_link_fail |= link;
-		if (link && p->c->type == BUS_TCP)
+		if (link && p->c->type == BUS_TCP) {
 			*link_down = 1; /* the others on this line would fail the same way */
+			p->link_errno = err;
+		}
 		backoff_fail(&d->bo, mono);
 		if (timeout || link) {
 			set_avail(p, d, looks_asleep(d) ? AVAIL_ASLEEP : AVAIL_OFFLINE, mono, msg);
@@ -342,6 +423,9 @@ static void poll_device(struct poller *p, struct dev *d, struct reading *r, int 
 			d->h.errors++;
 		d->h.backoff_ms = d->bo.delay_ms;
 		util_strlcpy(d->h.last_error, msg, sizeof d->h.last_error);
+		d->h.last_errno = err;
+		d->h.refused_reads = refused;
+		d->h.n_reads = d->resolved && !why ? d->map.n_reads : 0;
 		pthread_mutex_unlock(&p->lock);
 		free(why);
 	}

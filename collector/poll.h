@@ -43,6 +43,12 @@ struct poll_health {
 	int64_t last_good_ts; /* wall ms of the last good reading, 0 if none */
 	int64_t backoff_ms;   /* current retry delay, 0 when answering */
 	char last_error[96];
+	/* why the last poll failed, for the --once report: its errno (0 after a good poll;
+	 * a device skipped because its TCP line is down gets the line's), and how many of the
+	 * map's requests the device refused with "illegal data address" (0 of 0: none sent) */
+	int last_errno;
+	int refused_reads, n_reads;
+	struct reading last; /* the last good reading (valid when last_good_ts > 0) */
 };
 
 struct poller; /* opaque */

@@ -46,6 +46,7 @@ struct pub {
 	char ingest_session[64]; /* the last session id ingest announced; "" until one */
 	int64_t sent;
 	char last_err[200]; /* libmosquitto's last error line: why a TLS handshake failed */
+	char last_why[256]; /* why the last connection attempt failed ("" before any did) */
 };
 
 /* Stops forwarding and schedules the next connection attempt. */
@@ -54,6 +55,7 @@ static void schedule_reconnect(struct pub *p, const char *why)
 	int64_t now = util_mono_ms(), d;
 	int suppressed = 0;
 	d = backoff_fail(&p->reconnect, now);
+	util_strlcpy(p->last_why, why, sizeof p->last_why);
 	if (log_rate_allow(&p->conn_rate, now, 300000, 3, &suppressed))
 		log_warn("broker %s:%d: %s; retrying in %.1f s%s", p->c->broker.host,
 		         p->c->broker.port, why, (double)d / 1000.0,
@@ -136,7 +138,10 @@ static void on_disconnect(struct mosquitto *m, void *ctx, int rc)
 	if (!p->lost && p->m) {
 		p->lost = 1;
 		if (p->connected || rc != 0)
-			schedule_reconnect(p, rc == 0 ? "disconnected" : "connection lost");
+			schedule_reconnect(p, rc == 0        ? "disconnected"
+			                      : p->connected ? "connection lost"
+			                                     : "the broker did not answer the MQTT "
+			                                       "handshake (no CONNACK)");
 	}
 	p->connected = 0;
 }
@@ -456,6 +461,16 @@ int publish_connected(const struct pub *p)
 	return p->connected && !p->lost;
 }
 
+int publish_connecting(const struct pub *p)
+{
+	return p->m && !p->connected && !p->lost;
+}
+
+const char *publish_last_error(const struct pub *p)
+{
+	return p->last_why;
+}
+
 unsigned publish_connections(const struct pub *p)
 {
 	return p->connections;
@@ -485,10 +500,14 @@ int publish_send(struct pub *p, const char *topic, const char *payload, int qos,
 	int rc;
 	if (!publish_connected(p))
 		return -1;
+	/* on_publish fires for QoS 0 too, once it is written, and libmosquitto may write (and
+	 * call it) before mosquitto_publish returns: count the message before handing it over */
+	p->inflight++;
 	rc = mosquitto_publish(p->m, NULL, topic, (int)strlen(payload), payload, qos, retain);
-	if (rc != MOSQ_ERR_SUCCESS)
+	if (rc != MOSQ_ERR_SUCCESS) {
+		p->inflight--;
 		return -1;
-	p->inflight++; /* on_publish fires for QoS 0 too, once it is written */
+	}
 	return 0;
 }
 

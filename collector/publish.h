@@ -43,6 +43,10 @@ void publish_wake(struct pub *p);
 void publish_step(struct pub *p, int timeout_ms);
 
 int publish_connected(const struct pub *p);
+/* 1 while a connection is open but the broker has not accepted it yet (no CONNACK). */
+int publish_connecting(const struct pub *p);
+/* Why the last connection attempt failed or was lost ("" before any did); borrowed. */
+const char *publish_last_error(const struct pub *p);
 /* Grows with every successful connection: retained messages must be refreshed. */
 unsigned publish_connections(const struct pub *p);
 /* 1 when connected, every spooled reading has been sent and the broker acknowledged all. */

@@ -203,3 +203,19 @@ int64_t caltime_local_midnight_ms(int32_t days)
 	}
 	return hi * 1000;
 }
+
+char *caltime_format_local(int64_t utc_ms, char *buf, int size)
+{
+	struct tm tm;
+	time_t tt = (time_t)floor_div(utc_ms, 1000);
+	long off;
+	if (!localtime_r(&tt, &tm)) {
+		snprintf(buf, (size_t)size, "?");
+		return buf;
+	}
+	off = tm.tm_gmtoff; /* seconds east of UTC, DST included */
+	snprintf(buf, (size_t)size, "%04d-%02d-%02d %02d:%02d:%02d%c%02ld:%02ld", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+',
+	         labs(off) / 3600, labs(off) % 3600 / 60);
+	return buf;
+}

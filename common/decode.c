@@ -267,7 +267,8 @@ void decode_registers(const struct regmap *m, const uint16_t *regs, struct readi
 	out->kind = m->kind;
 	memcpy(out->map, m->map, sizeof out->map);
 	out->state = STATE_UNKNOWN;
-	out->has = 0;
+	/* no state register: the reading has no state, rather than "unknown" */
+	out->has = m->f[PF_STATE].present ? 0 : READING_NO_STATE;
 	out->quality = 0;
 	out->ac_power_w = out->energy_wh = out->import_wh = out->today_wh = 0;
 	out->temp_c = out->grid_hz = 0;

@@ -56,9 +56,11 @@ int reading_to_json(const struct reading *r, char *buf, size_t size)
 	util_bufprintf(buf, size, &n,
 	               "{\"v\":%d,\"gw\":\"%s\",\"seq\":%" PRIu64
 	               ",\"station\":\"%s\",\"device\":\"%s\","
-	               "\"kind\":\"%s\",\"ts\":%" PRId64 ",\"state\":\"%s\"",
+	               "\"kind\":\"%s\",\"ts\":%" PRId64,
 	               READING_VERSION, r->gw, r->seq, r->station, r->device,
-	               reading_kind_name(r->kind), r->ts_ms, reading_state_name(r->state));
+	               reading_kind_name(r->kind), r->ts_ms);
+	if (!(r->has & READING_NO_STATE))
+		util_bufprintf(buf, size, &n, ",\"state\":\"%s\"", reading_state_name(r->state));
 	if (r->has & READING_HAS_POWER)
 		util_bufprintf(buf, size, &n, ",\"ac_power_w\":%" PRId64, r->ac_power_w);
 	if (r->has & READING_HAS_ENERGY)
@@ -234,11 +236,16 @@ int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct re
 	}
 	out->kind = strcmp(v->valuestring, "meter") == 0 ? READING_METER : READING_INVERTER;
 	v = cJSON_GetObjectItemCaseSensitive(o, "state");
-	if (!cJSON_IsString(v) || reading_state_parse(v->valuestring) < 0) {
+	if (!v) {
+		/* a device without a state register (most meters) */
+		out->state = STATE_UNKNOWN;
+		out->has |= READING_NO_STATE;
+	} else if (!cJSON_IsString(v) || reading_state_parse(v->valuestring) < 0) {
 		bad(cause, cs, "\"state\": expected a known state name");
 		goto done;
+	} else {
+		out->state = (enum reading_state)reading_state_parse(v->valuestring);
 	}
-	out->state = (enum reading_state)reading_state_parse(v->valuestring);
 	if (get_int(o, "ac_power_w", -READING_POWER_MAX_W, READING_POWER_MAX_W, &out->ac_power_w,
 	            &present, cause, cs) < 0)
 		goto done;

@@ -37,5 +37,10 @@ int caltime_set_zone(const char *tzname);
 int64_t caltime_local_midnight_ms(int32_t days);
 /* The local day (days since 1970-01-01) and hour 0-23 of a UTC instant; hour may be NULL. */
 int32_t caltime_local_day(int64_t utc_ms, int *hour);
+/*
+ * Writes a UTC instant as local time with its offset, "2019-06-30 23:59:59+08:00"
+ * (RFC 3339 with a space), into buf (at least 26 bytes); returns buf.
+ */
+char *caltime_format_local(int64_t utc_ms, char *buf, int size);
 
 #endif

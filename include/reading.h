@@ -50,6 +50,11 @@ enum reading_state {
 #define READING_HAS_TEMP (1u << 4)
 #define READING_HAS_HZ (1u << 5)
 #define READING_HAS_ALARMS (1u << 6)
+/*
+ * Not a value but its absence: the device has no state register (most meters),
+ * so the payload carries no "state" at all. Without it, state is always there.
+ */
+#define READING_NO_STATE (1u << 7)
 
 /* Why a value is doubtful (the contract's "quality" array). */
 #define QUALITY_COUNTER_ZERO (1u << 0)      /* lifetime counter read 0 after a non-zero one */

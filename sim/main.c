@@ -19,6 +19,7 @@
 #include "simclock.h"
 #include "simconf.h"
 #include "util.h"
+#include "version.h"
 
 static volatile sig_atomic_t stop_flag, reload_flag, dump_flag;
 
@@ -69,7 +70,8 @@ static void usage(FILE *f)
 	    "  --dump FILE                  canonical values per device, at start and on SIGUSR2\n"
 	    "  --served FILE                requests served per device, at exit and on SIGUSR2\n"
 	    "  --check                      load and lay out everything, then exit\n"
-	    "  --log-level L                error, warn, info (default), debug\n",
+	    "  --log-level L                error, warn, info (default), debug\n"
+	    "  --version                    print the version and exit\n",
 	    f);
 }
 
@@ -135,7 +137,8 @@ enum {
 	OPT_DUMP,
 	OPT_SERVED,
 	OPT_CHECK,
-	OPT_LOG
+	OPT_LOG,
+	OPT_VERSION
 };
 
 static const struct option long_opts[] = {
@@ -164,6 +167,7 @@ static const struct option long_opts[] = {
     {"served", required_argument, NULL, OPT_SERVED},
     {"check", no_argument, NULL, OPT_CHECK},
     {"log-level", required_argument, NULL, OPT_LOG},
+    {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0}};
 
 int main(int argc, char **argv)
@@ -188,6 +192,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("pvmon-sim %s\n", PVMON_VERSION);
 			return 0;
 		case OPT_STATIONS:
 			if (num_arg("--stations", optarg, 1, 10000, &v))

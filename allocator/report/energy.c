@@ -125,10 +125,12 @@ struct row {
 	int has_first, has_last;
 };
 
-/* Days read before a range only for the last good counter reading before it. */
-#define LOOKBACK_DAYS 7
-
-/* Days of one device to book: rows from LOOKBACK_DAYS before to one day after are read. */
+/*
+ * Days of one device to book. The rows read reach back to its last good counter
+ * reading before the range and on to its first one after it, however far (up to
+ * energy_params.reach_days): a gap across the range's first or last midnight is
+ * then split there, so the months on both sides of it add up to the counter.
+ */
 struct range {
 	int flat;
 	int32_t from, to;
@@ -163,25 +165,30 @@ static int settles(const struct fleet_station *st, int i)
  * the day of the later one. Interpolating the counter at every local midnight
  * in between gives each day its own part: a night at a month boundary, or a
  * ten-day outage across a tariff change, is then priced by the day it happened.
- * Days before the window are not kept: their part is left out.
+ * Only the days of the range [from, to] are written, so that the ranges of one
+ * device (months read apart) never book a part twice; r is on or after from.
  */
 static void split_increment(struct energy *e, int64_t *days, const struct cursor *c,
-                            const struct row *r)
+                            const struct row *r, int32_t from, int32_t to)
 {
-	int32_t d = c->good_day + 1 > e->day0 + 1 ? c->good_day + 1 : e->day0 + 1;
+	int32_t lo = c->good_day > from ? c->good_day : from;
+	int32_t hi = r->day - 1 < to ? r->day - 1 : to, d;
 	int64_t before = 0;
 
-	if (d - 1 > c->good_day)
+	/* the counter at the first midnight of the stretch written (0 on the good day) */
+	if (lo > c->good_day)
 		before = energy_split_boundary(c->good_ts, c->good_wh, r->first_ts, r->first_wh,
-		                               e->midnight[d - 1 - e->day0], c->cap_w);
-	for (; d <= r->day; d++) {
+		                               e->midnight[lo - e->day0], c->cap_w);
+	for (d = lo; d <= hi; d++) {
 		int64_t part =
 		    energy_split_boundary(c->good_ts, c->good_wh, r->first_ts, r->first_wh,
-		                          e->midnight[d - e->day0], c->cap_w);
-		days[d - 1 - e->day0] += part - before;
+		                          e->midnight[d + 1 - e->day0], c->cap_w);
+		days[d - e->day0] += part - before;
 		before = part;
 	}
-	days[r->day - e->day0] -= before;
+	/* the reading's own day keeps the part after its first midnight */
+	if (r->day <= to)
+		days[r->day - e->day0] -= before;
 }
 
 /* Books one row of the range [from, to] into the day arrays and month figures. */
@@ -199,7 +206,7 @@ static void book_row(struct energy *e, struct cursor *c, const struct row *r, in
 			days[i] += r->delta;
 		/* After the range only the part of the increment before its end is wanted. */
 		if (c->has_good && r->has_first && c->good_day < r->day)
-			split_increment(e, days, c, r);
+			split_increment(e, days, c, r, from, to);
 	}
 	if (r->day > to)
 		return;
@@ -296,7 +303,8 @@ static int scan_row(void *arg, int i, const struct store_daily *d)
  * of the daily primary key, so the cost is the days asked for, whatever the
  * history around them.
  */
-static int scan(struct energy *e, struct store *s, const struct range *rg, int n, char **cause)
+static int scan(struct energy *e, struct store *s, const struct range *rg, int n, int reach,
+                char **cause)
 {
 	struct store_day_range *q;
 	struct scan_ctx x;
@@ -316,10 +324,10 @@ static int scan(struct energy *e, struct store *s, const struct range *rg, int n
 			st++;
 		q[i].station = e->f->stations[st].id;
 		q[i].device = e->f->stations[st].devices[rg[i].flat - e->dev_base[st]].id;
-		q[i].from = rg[i].from - LOOKBACK_DAYS;
-		q[i].to = rg[i].to + 1;
+		q[i].from = rg[i].from;
+		q[i].to = rg[i].to;
 	}
-	ret = store_daily_ranges(s, q, n, scan_row, &x);
+	ret = store_daily_ranges(s, q, n, reach, scan_row, &x);
 	if (ret < 0)
 		*cause = xstrdup(store_error(s));
 	free(q);
@@ -342,7 +350,7 @@ static void range_add(struct range **rg, int *n, int flat, int32_t from, int32_t
  * window, then the other devices for the last month (cross-check, data
  * quality) and for the months the meter has no data in (the fallback).
  */
-static int read_all(struct energy *e, struct store *db, char **cause)
+static int read_all(struct energy *e, struct store *db, int reach, char **cause)
 {
 	const struct fleet *f = e->f;
 	struct range *rg = NULL;
@@ -353,7 +361,7 @@ static int read_all(struct energy *e, struct store *db, char **cause)
 		for (i = 0; i < f->stations[s].n_devices; i++)
 			if (settles(&f->stations[s], i))
 				range_add(&rg, &n, e->dev_base[s] + i, e->month_first[0], end);
-	rc = scan(e, db, rg, n, cause);
+	rc = scan(e, db, rg, n, reach, cause);
 	n = 0;
 	for (s = 0; rc == 0 && s < f->n_stations; s++) {
 		const struct fleet_station *st = &f->stations[s];
@@ -382,7 +390,7 @@ static int read_all(struct energy *e, struct store *db, char **cause)
 		}
 	}
 	if (rc == 0)
-		rc = scan(e, db, rg, n, cause);
+		rc = scan(e, db, rg, n, reach, cause);
 	free(rg);
 	return rc;
 }
@@ -475,7 +483,7 @@ struct energy *energy_load(struct store *db, const struct fleet *f, const struct
 	e->f = f;
 	window_init(e, p);
 	arrays_init(e);
-	if (read_all(e, db, cause) < 0)
+	if (read_all(e, db, p->reach_days, cause) < 0)
 		goto fail;
 	for (s = 0; s < f->n_stations; s++)
 		for (k = 0; k < e->n_months; k++)

@@ -45,6 +45,9 @@ struct energy_params {
 	int n_months;            /* window length in months, >= 1 */
 	int expected_interval_s; /* > 0 */
 	int tolerance_permille;  /* meter vs inverters */
+	/* How far (days) before and after the window the good counter readings that
+	 * close a gap are looked for: the raw readings' retention; 0: no bound. */
+	int reach_days;
 };
 
 struct energy;

@@ -221,6 +221,7 @@ static void station_figures(struct report *r, const struct energy *e)
 		unsigned fl = 0;
 		if (!rs->r.in_service) {
 			rs->flags = 1u << RFLAG_NOT_IN_SERVICE;
+			r->totals.n_flagged_stations++;
 			continue;
 		}
 		if (rs->e.source == ENERGY_NONE)
@@ -249,7 +250,7 @@ static void station_figures(struct report *r, const struct energy *e)
 		if (rs->r.untariffed_wh != 0)
 			fl |= 1u << RFLAG_UNTARIFFED;
 		rs->flags = fl;
-		if (fl & ~((1u << RFLAG_COUNTER_RESET) | (1u << RFLAG_EXCLUDED_READINGS)))
+		if (fl) /* every flagged station: the count matches the flags column */
 			r->totals.n_flagged_stations++;
 	}
 }
@@ -471,6 +472,7 @@ struct report *report_build(struct store *db, const struct fleet *f, const struc
 	ep.n_months = TARGET_WINDOW;
 	ep.expected_interval_s = p->expected_interval_s > 0 ? p->expected_interval_s : 60;
 	ep.tolerance_permille = p->meter_tolerance_permille;
+	ep.reach_days = p->reach_days;
 	e = energy_load(db, f, &ep, cause);
 	if (!e)
 		goto fail;

@@ -110,6 +110,8 @@ struct report_params {
 	int64_t target_fen_per_year;
 	int expected_interval_s;
 	int meter_tolerance_permille;
+	int reach_days; /* how far a gap's closing readings are looked for (retention); 0: no bound
+	                 */
 };
 
 struct report {

@@ -662,12 +662,48 @@ fail:
 }
 
 /*
+ * Widens each range to the device's last good counter reading before it and its
+ * first one after it, at most reach days away (0: no bound). Each is one seek
+ * down or up the daily primary key: the cost does not grow with the history.
+ */
+static int ranges_widen(struct store *s, int32_t reach)
+{
+	static const char sql[] =
+	    "UPDATE temp.day_ranges SET"
+	    " from_day = ifnull((SELECT t.day FROM daily AS t"
+	    " WHERE t.station = day_ranges.station AND t.device = day_ranges.device"
+	    " AND t.day < day_ranges.from_day AND t.day >= day_ranges.from_day - ?1"
+	    " AND t.last_ts IS NOT NULL AND t.last_wh IS NOT NULL"
+	    " ORDER BY t.day DESC LIMIT 1), from_day),"
+	    " to_day = ifnull((SELECT t.day FROM daily AS t"
+	    " WHERE t.station = day_ranges.station AND t.device = day_ranges.device"
+	    " AND t.day > day_ranges.to_day AND t.day <= day_ranges.to_day + ?1"
+	    " AND t.first_ts IS NOT NULL AND t.first_wh IS NOT NULL"
+	    " ORDER BY t.day LIMIT 1), to_day)";
+	sqlite3_stmt *q = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		goto done;
+	/* days are int32; a bound past any calendar stands for none */
+	sqlite3_bind_int64(q, 1, reach > 0 ? reach : INT64_C(1) << 40);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		goto done;
+	rc = 0;
+done:
+	if (rc < 0)
+		fail(s, "finding the readings around the days to read");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/*
  * One query for every range: the ranges drive it (CROSS JOIN keeps them the
  * outer loop), so each is one stretch of the daily primary key. NULL counters
  * come back as -1 (counters and times are never negative): no type check per
  * column.
  */
-int store_daily_ranges(struct store *s, const struct store_day_range *rg, int n,
+int store_daily_ranges(struct store *s, const struct store_day_range *rg, int n, int32_t reach,
                        int (*fn)(void *ctx, int i, const struct store_daily *d), void *ctx)
 {
 	static const char sql[] =
@@ -684,7 +720,7 @@ int store_daily_ranges(struct store *s, const struct store_day_range *rg, int n,
 
 	if (n <= 0)
 		return 0;
-	if (ranges_table(s, rg, n) < 0)
+	if (ranges_table(s, rg, n) < 0 || ranges_widen(s, reach) < 0)
 		return -1;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
 		fail(s, "reading table \"daily\"");

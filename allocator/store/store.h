@@ -96,11 +96,15 @@ struct store_day_range {
 /*
  * Reads the daily rows of every range in one query, range by range (in array
  * order) and day by day, and calls fn with the range's index and the row
- * (peak_w is not read; has_peak is 0). fn returning non-zero stops early.
- * Returns 0, or -1 (store_error says why).
+ * (peak_w is not read; has_peak is 0). Around each range it also reads back to
+ * the device's last row with a good last reading before from, and on to its
+ * first row with a good first reading after to, each at most reach days away
+ * (0: no bound), so a gap across either end can be split. fn returning
+ * non-zero stops early. Returns 0, or -1 (store_error says why).
  */
-int store_daily_ranges(struct store *s, const struct store_day_range *rg, int n,
+int store_daily_ranges(struct store *s, const struct store_day_range *rg, int n, int32_t reach,
                        int (*fn)(void *ctx, int i, const struct store_daily *d), void *ctx);
+
 int store_hourly_get(struct store *s, const char *station, const char *device, int32_t day,
                      int hour, struct store_hourly *out);
 int store_hourly_put(struct store *s, const char *station, const char *device,

@@ -39,8 +39,9 @@ collector_conf "$IT_TMP/c.json" gw-ro 1000 "" "[
    $(dev huawei 1 huawei-sun2000 inverter), $(dev sungrow 2 sungrow-sg inverter),
    $(dev sunspec103 3 sunspec inverter), $(dev sunspec113 4 sunspec inverter),
    $(dev chint 10 chint-dtsu666 meter), $(dev nobody 33 huawei-sun2000 inverter) ] } ]"
-"$PVMON_BIN/pvmon-collector" -c "$IT_TMP/c.json" --once 2>"$IT_TMP/once.log"
-check "--once ran through the proxy" [ $? -eq 0 ]
+"$PVMON_BIN/pvmon-collector" -c "$IT_TMP/c.json" --once >"$IT_TMP/once.out" 2>"$IT_TMP/once.log"
+check "--once ran through the proxy (exit 3: unit 33 is nobody)" [ $? -eq 3 ]
+check "--once says which device did not answer" grep -q "^NOT ANSWERED  *st-a/nobody" "$IT_TMP/once.out"
 sleep 0.2
 n=$(wc -l <"$IT_TMP/fc.log")
 check "the proxy recorded the requests ($n)" [ "$n" -ge 10 ]

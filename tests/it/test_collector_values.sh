@@ -53,6 +53,8 @@ compare() {
 	else
 		check "$1/$2: import $(echo "$r" | jnum import_wh) Wh is the simulator's" \
 			[ "$(echo "$r" | jnum import_wh)" = "$(sim_val "$1" "$2" import_wh)" ]
+		check "$1/$2: a meter without a state register publishes no state (not unknown)" \
+			sh -c "! echo '$r' | grep -q '\"state\"'"
 	fi
 	check "$1/$2: carries its map" [ "$(echo "$r" | jstr map)" = "$(sim_val "$1" "$2" map)" ]
 	check "$1/$2: no quality flag on clean values" sh -c "! echo '$r' | grep -q quality"

@@ -82,6 +82,9 @@ check "the dropped seqs are counted as lost" [ "$(q "SELECT lost_seqs FROM gatew
 status=$("$PVMON_BIN/pvmon-allocator" status -c "$D/central.json")
 check "status shows the gateway's acked seq" sh -c "echo '$status' | grep -q '^gw-xipo .* 4621 '"
 check "status lists every fleet device" [ "$(echo "$status" | grep -c '^st-')" -ge 3 ]
+check "status times carry their zone's offset (the county's, +08:00)" \
+	sh -c "echo '$status' | grep -q '^gw-xipo  *[a-z]*  *[0-9-]* [0-9:]*+08:00 '"
+check "... in the device rows too" sh -c "echo '$status' | grep '^st-' | grep -q ' [0-9:]*+08:00 '"
 
 stop "$INGEST_PID"
 check "SIGTERM stops ingest cleanly" grep -q "stopped:" "$IT_TMP/ingest2.log"

@@ -45,7 +45,7 @@ check "a fleet gateway that never connected is shown as such" \
 	grep -q '^  CRITICAL gateway gw-xipo: never connected' "$D/out"
 check "the gateway table says never-connected" grep -q '^gw-xipo  *never-connected ' "$D/out"
 check "the first line gives the time with its zone and the verdict" \
-	grep -q '^pvmon status of .* at [0-9-]* [0-9:]* +08:00 (Asia/Shanghai), month [0-9-]*: CRITICAL$' "$D/out"
+	grep -q '^pvmon status of .* at [0-9-]* [0-9:]*+08:00 (Asia/Shanghai), month [0-9-]*: CRITICAL$' "$D/out"
 
 # An hour of readings, one a minute, of every device of st-xipo, ending a minute ago.
 XIPO=st-xipo:meter:meter
@@ -68,7 +68,7 @@ later=$(TZ=Asia/Shanghai date -d "@$((now / 1000 + 600))" +%Y-%m-%dT%H:%M)
 st --station st-xipo --at "$later"
 check "ten minutes without readings is critical" [ "$(rc)" = 2 ]
 check "a silent device says since when, with the zone, and for how long" \
-	grep -q '^  CRITICAL device st-xipo/meter: silent since [0-9-]* [0-9:]* +08:00 ([0-9]* min)' "$D/out"
+	grep -q '^  CRITICAL device st-xipo/meter: silent since [0-9-]* [0-9:]*+08:00 ([0-9]* min)' "$D/out"
 
 # A payload ingest rejects is a warning for its gateway.
 mosquitto_pub -p "$BROKER_PORT" -q 1 -t pvmon/v1/gw-xipo/st-xipo/meter/reading -m '{"v":1}'

@@ -157,6 +157,28 @@ static void instants_before_1970_land_on_the_right_day(void)
 	CHECK_INT(caltime_local_midnight_ms(-1), -86400000);
 }
 
+static void local_times_are_written_with_their_offset(void)
+{
+	char buf[40];
+	CHECK_INT(caltime_set_zone("Asia/Shanghai"), 0);
+	CHECK_STR(caltime_format_local(utc_ms(2019, 6, 30, 15, 59) + 59999, buf, sizeof buf),
+	          "2019-06-30 23:59:59+08:00");
+	CHECK_INT(caltime_set_zone("Europe/Berlin"), 0);
+	CHECK_STR(caltime_format_local(utc_ms(2019, 7, 1, 10, 5), buf, sizeof buf),
+	          "2019-07-01 12:05:00+02:00");
+	CHECK_STR(caltime_format_local(utc_ms(2019, 12, 1, 10, 5), buf, sizeof buf),
+	          "2019-12-01 11:05:00+01:00");
+	CHECK_INT(caltime_set_zone("America/Sao_Paulo"), 0);
+	CHECK_STR(caltime_format_local(utc_ms(2019, 7, 1, 10, 5), buf, sizeof buf),
+	          "2019-07-01 07:05:00-03:00");
+	CHECK_INT(caltime_set_zone("Asia/Kolkata"), 0);
+	CHECK_STR(caltime_format_local(utc_ms(2019, 7, 1, 10, 5), buf, sizeof buf),
+	          "2019-07-01 15:35:00+05:30");
+	CHECK_INT(caltime_set_zone("UTC"), 0);
+	CHECK_STR(caltime_format_local(utc_ms(2019, 7, 1, 10, 5), buf, sizeof buf),
+	          "2019-07-01 10:05:00+00:00");
+}
+
 int main(void)
 {
 	RUN(known_dates_have_known_day_numbers);
@@ -168,5 +190,6 @@ int main(void)
 	RUN(berlin_days_follow_summer_time);
 	RUN(a_day_whose_midnight_is_skipped_starts_at_its_first_instant);
 	RUN(instants_before_1970_land_on_the_right_day);
+	RUN(local_times_are_written_with_their_offset);
 	return harness_end();
 }

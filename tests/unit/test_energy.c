@@ -10,7 +10,7 @@
 /* Loads a window ending in June 2019 of n months. */
 static struct energy *load_june(struct store *db, const struct fleet *f, int n_months)
 {
-	struct energy_params p = {2019, 6, n_months, 60, 50};
+	struct energy_params p = {2019, 6, n_months, 60, 50, 0};
 	char *cause = NULL;
 	struct energy *e = energy_load(db, f, &p, &cause);
 	if (!e)

@@ -133,6 +133,7 @@ static void huawei_decodes_the_documented_registers(void)
 	img[32089] = 0x0200;
 	decode_image(&m, &r);
 	CHECK_INT(r.state, STATE_PRODUCING);
+	CHECK(!(r.has & READING_NO_STATE)); /* it has a state register */
 	img[32089] = 0x0201;
 	decode_image(&m, &r);
 	CHECK_INT(r.state, STATE_THROTTLED);
@@ -244,7 +245,7 @@ static void chint_float_kwh_counters_round_to_integer_wh(void)
 	CHECK_INT(r.import_wh, 1234500);
 	CHECK_INT(r.energy_wh, 1001);
 	CHECK_INT(r.ac_power_w, -1235);
-	CHECK_INT(r.state, STATE_UNKNOWN);
+	CHECK(r.has & READING_NO_STATE); /* no state register: no state, not "unknown" */
 	CHECK_INT(r.quality, 0);
 	/* The vendor's word order, spelled out: 1234.5f is 0x449A5000. */
 	CHECK_INT(img[0x101E], 0x449A);
@@ -280,6 +281,7 @@ static void acrel_counts_hundredths_of_kwh(void)
 	CHECK_INT(r.energy_wh, 12340);
 	CHECK_INT(r.ac_power_w, -43);
 	CHECK_INT(r.kind, READING_METER);
+	CHECK(r.has & READING_NO_STATE);
 	CHECK_STR(r.map, "acrel-adw300@1");
 }
 
@@ -416,6 +418,7 @@ static void sunspec_float_and_meter_models_decode(void)
 	CHECK_INT(r.energy_wh, 1000000);
 	CHECK_INT(r.import_wh, 5000);
 	CHECK(!(r.has & READING_HAS_HZ));
+	CHECK(r.has & READING_NO_STATE);
 }
 
 /* Checks that every value and its scale factor sit inside one read of at most 125. */

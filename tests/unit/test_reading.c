@@ -54,6 +54,34 @@ static void absent_values_are_absent_from_the_json(void)
 	CHECK(strstr(buf, "quality") == NULL);
 }
 
+static void a_device_without_a_state_register_publishes_no_state(void)
+{
+	struct reading r = sample(), back;
+	char buf[1024], cause[256];
+	int n;
+	r.kind = READING_METER;
+	r.state = STATE_UNKNOWN;
+	r.has = READING_HAS_POWER | READING_HAS_ENERGY | READING_NO_STATE;
+	n = reading_to_json(&r, buf, sizeof buf);
+	CHECK(n > 0);
+	CHECK(strstr(buf, "\"state\"") == NULL);
+	CHECK(strstr(buf, "unknown") == NULL);
+	/* and ingest takes it back as such: no state, not "unknown" */
+	CHECK_INT(reading_from_json(buf, (size_t)n, NOW, &back, cause, sizeof cause), 0);
+	CHECK(back.has & READING_NO_STATE);
+	CHECK_INT(back.has, r.has);
+}
+
+static void a_device_that_answered_badly_still_says_state_unknown(void)
+{
+	struct reading r = sample();
+	char buf[1024];
+	r.state = STATE_UNKNOWN;
+	r.has = 0;
+	CHECK(reading_to_json(&r, buf, sizeof buf) > 0);
+	CHECK(strstr(buf, "\"state\":\"unknown\"") != NULL);
+}
+
 static void a_small_buffer_is_reported_not_overrun(void)
 {
 	struct reading r = sample();
@@ -115,6 +143,8 @@ int main(void)
 {
 	RUN(a_reading_survives_a_json_round_trip);
 	RUN(absent_values_are_absent_from_the_json);
+	RUN(a_device_without_a_state_register_publishes_no_state);
+	RUN(a_device_that_answered_badly_still_says_state_unknown);
 	RUN(a_small_buffer_is_reported_not_overrun);
 	RUN(malformed_payloads_are_rejected_with_a_reason);
 	RUN(topics_name_gateway_station_and_device);

@@ -7,7 +7,7 @@
 /* Builds the June 2019 report, printing the cause on failure. */
 static struct report *june_report(struct store *db, const struct fleet *f)
 {
-	struct report_params p = {2019, 6, "Asia/Shanghai", NULL, 20000000, 60, 50};
+	struct report_params p = {2019, 6, "Asia/Shanghai", NULL, 20000000, 60, 50, 0};
 	char *cause = NULL;
 	struct report *r = report_build(db, f, &p, &cause);
 	if (!r)
@@ -151,6 +151,49 @@ static void a_station_without_data_is_a_reason_for_its_villages(void)
 		CHECK(r->stations[1].flags & (1u << RFLAG_NO_DATA));
 		CHECK(vd->n_reasons >= 1);
 		CHECK(vd->n_reasons >= 1 && vd->reasons[0].kind == REASON_NO_DATA);
+	}
+	report_free(r);
+	fleet_free(f);
+	store_close(db);
+}
+
+static void every_flagged_station_is_counted_even_for_a_counter_reset_only(void)
+{
+	struct store *db = fixture_db(NULL);
+	struct fleet *f = two_station_fleet();
+	struct report *r;
+	int64_t c = 1000000 + 9 * 500000; /* s2 inv1's counter on the morning of 10 June */
+	june_days(db, "s1", "m1", 1, 1000000);
+	june_days(db, "s1", "inv1", 0, 500000);
+	june_days(db, "s1", "inv2", 0, 500000);
+	june_days(db, "s2", "m1", 1, 1000000);
+	june_days(db, "s2", "inv1", 0, 500000);
+	june_days(db, "s2", "inv2", 0, 500000);
+	/* s2's inverter was replaced on 10 June: that day's roll-up counts a reset */
+	{
+		struct fix_day d;
+		int32_t day = caltime_days(2019, 6, 10);
+		int64_t midnight = caltime_local_midnight_ms(day);
+		memset(&d, 0, sizeof d);
+		d.station = "s2";
+		d.device = "inv1";
+		d.day = day;
+		d.kind = 0;
+		d.n = 1440;
+		d.first_ts = midnight + 6 * 3600000LL;
+		d.first_wh = c;
+		d.last_ts = midnight + 19 * 3600000LL;
+		d.last_wh = c + 500000;
+		d.delta = 500000;
+		d.resets = 1;
+		fixture_insert(db, &d);
+	}
+	r = june_report(db, f);
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_INT(r->stations[0].flags, 0);
+		CHECK_INT(r->stations[1].flags, 1u << RFLAG_COUNTER_RESET);
+		CHECK_INT(r->totals.n_flagged_stations, 1);
 	}
 	report_free(r);
 	fleet_free(f);
@@ -314,5 +357,6 @@ int main(void)
 	RUN(earlier_months_without_data_and_a_weak_year_are_reasons_too);
 	RUN(a_village_short_only_by_its_shares_is_told_so_with_its_capacity);
 	RUN(random_fleets_allocate_exactly_what_the_stations_can_distribute);
+	RUN(every_flagged_station_is_counted_even_for_a_counter_reset_only);
 	return harness_end();
 }

@@ -564,7 +564,7 @@ static void filters_narrow_to_a_township_a_station_or_a_gateway(void)
 static void times_carry_their_zone_and_durations_read_plainly(void)
 {
 	char buf[64];
-	CHECK_STR(status_time(NOW, 0, buf, sizeof buf), "2019-06-20 12:00 +08:00");
+	CHECK_STR(status_time(NOW, 0, buf, sizeof buf), "2019-06-20 12:00:00+08:00");
 	CHECK_STR(status_time(NOW + 5000, 1, buf, sizeof buf), "2019-06-20T12:00:05+08:00");
 	CHECK_STR(status_time(0, 0, buf, sizeof buf), "-");
 	CHECK_STR(status_duration(2 * 3600 * 1000LL + 5 * MIN_MS, buf, sizeof buf), "2 h 5 min");
