@@ -238,7 +238,7 @@ static void json_str_or_null(cJSON *o, const char *key, const char *v)
 		cJSON_AddNullToObject(o, key);
 }
 
-/* The JSON document (schema pvmon.status/1, docs/operations.md); NULL when out of memory. */
+/* The JSON document (schema pvmon.status/1, docs/status.md); NULL when out of memory. */
 static char *json_doc(const struct status *st, const struct fleet *f, const char *zone,
                       int problems_only)
 {

@@ -1,5 +1,5 @@
 /*
- * status: the judgement behind `pvmon-allocator status` (docs/operations.md):
+ * status: the judgement behind `pvmon-allocator status` (docs/status.md):
  * the state of every gateway and device of the fleet now, and the problems
  * that need attention, most severe first, with a nagios-style severity. It
  * only reads the database, through the store's status queries (store.h); it
@@ -68,7 +68,7 @@ struct status_device {
 	int64_t state_since_ms;    /* first reading of the run of last_state (offline or fault) */
 	int64_t from_ms;           /* completeness period: from (0: no period) ... */
 	int64_t readings;          /* readings stored this month */
-	int64_t slots, covered;    /* completeness = covered / slots (docs/operations.md) */
+	int64_t slots, covered;    /* completeness = covered / slots (docs/status.md) */
 	int64_t complete_permille; /* -1 without a period */
 	int problem; /* its state: SP_DEVICE_NEVER/SILENT/OFFLINE/FAULT/INCOMPLETE, -1 ok */
 	enum status_severity severity;
