@@ -5,7 +5,7 @@
 CC       ?= cc
 O        ?= build
 BIN      ?= bin
-PKGS     := libmodbus libmosquitto sqlite3 libcjson
+PKGS     := libmodbus libmosquitto sqlite3 libcjson xlsxwriter
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -86,9 +86,10 @@ tests: $(PROGS) $(TESTS) $(TOOLS)
 
 # Debian packages the build and the tests need; installed only when missing. chromium
 # renders the HTML report (screenshots, PDFs); fonts-noto-cjk gives it the Chinese glyphs.
-DEB_BUILD := build-essential pkg-config libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev
+DEB_BUILD := build-essential pkg-config libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev \
+             libxlsxwriter-dev
 DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium fonts-noto-cjk \
-             clang-format
+             clang-format python3-openpyxl poppler-utils
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 

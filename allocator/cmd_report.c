@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "caltime.h"
 #include "cmd.h"
@@ -14,13 +16,17 @@
 #include "fleet.h"
 #include "format.h"
 #include "report.h"
+#include "report_table.h"
 #include "store.h"
 #include "util.h"
 
 static const char usage[] =
     "usage: pvmon-allocator report -c central.json --month YYYY-MM\n"
-    "                              [--format text|csv|json|html] [-o FILE]\n"
-    "                              [--generated-at TEXT] [--allow-empty]\n";
+    "                              [--format text|csv|json|html|xlsx] [-o FILE]\n"
+    "                              [--lang zh|en] [--section NAME] [--generated-at TEXT]\n"
+    "                              [--allow-empty]\n"
+    "  csv: -o DIR/ writes one file per section; --section NAME writes one of\n"
+    "  summary, villages, stations, shares, tariffs, reasons, townships\n";
 
 /*
  * Says why a month has no data at all, or returns NULL when some station has
@@ -51,8 +57,19 @@ static char *empty_month(const struct report *r, const struct fleet *f)
 	                 r->month_name);
 }
 
+/* Renders the whole report, or one CSV section when section >= 0. */
+static int render(const struct report *r, enum format_kind fmt, int section, FILE *out)
+{
+	if (section < 0)
+		return format_render(r, fmt, out);
+	if (render_csv_section(r, (enum report_section)section, out) < 0 || fflush(out) != 0)
+		return -1;
+	return 0;
+}
+
 /* Writes the report to path through a temporary file renamed into place. */
-static int write_file(const struct report *r, enum format_kind fmt, const char *path, char **cause)
+static int write_file(const struct report *r, enum format_kind fmt, int section, const char *path,
+                      char **cause)
 {
 	char *tmp = xasprintf("%s.tmp", path);
 	FILE *f = fopen(tmp, "wb");
@@ -62,7 +79,7 @@ static int write_file(const struct report *r, enum format_kind fmt, const char *
 		*cause = xasprintf("%s: cannot create: %m", tmp);
 		goto done;
 	}
-	if (format_render(r, fmt, f) < 0) {
+	if (render(r, fmt, section, f) < 0) {
 		*cause = xasprintf("%s: write failed", tmp);
 		fclose(f);
 		remove(tmp);
@@ -79,6 +96,34 @@ done:
 	return rc;
 }
 
+/* Writes every CSV section into dir as <section>.csv (dir is created if missing). */
+static int write_dir(const struct report *r, const char *dir, char **cause)
+{
+	struct stat st;
+	int s;
+	if (stat(dir, &st) != 0 && mkdir(dir, 0777) != 0) {
+		*cause = xasprintf("%s: cannot create the directory: %m", dir);
+		return -1;
+	}
+	for (s = 0; s < RSEC_COUNT; s++) {
+		char *path =
+		    xasprintf("%s/%s.csv", dir, report_section_key((enum report_section)s));
+		int rc = write_file(r, FORMAT_CSV, s, path, cause);
+		free(path);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* -o names a directory: it exists as one, or ends with a slash. */
+static int is_dir(const char *path)
+{
+	struct stat st;
+	size_t n = strlen(path);
+	return (n > 0 && path[n - 1] == '/') || (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
 /* The subcommand: see usage. */
 int cmd_report(int argc, char **argv)
 {
@@ -89,17 +134,19 @@ int cmd_report(int argc, char **argv)
 	    {"output", required_argument, NULL, 'o'},
 	    {"generated-at", required_argument, NULL, 'g'},
 	    {"allow-empty", no_argument, NULL, 'e'},
+	    {"lang", required_argument, NULL, 'l'},
+	    {"section", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *conf_path = NULL, *month = NULL, *format = "text", *output = NULL,
-	           *generated_at = NULL;
+	           *generated_at = NULL, *lang = NULL, *section_name = NULL;
 	struct central ct;
 	struct report *r = NULL;
 	struct report_params p;
 	enum format_kind fmt;
 	char *cause = NULL;
-	int c, ret = 1, allow_empty = 0;
+	int c, ret = 1, section = -1, allow_empty = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:m:f:o:h", longopts, NULL)) != -1) {
@@ -121,6 +168,12 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'e':
 			allow_empty = 1;
+			break;
+		case 'l':
+			lang = optarg;
+			break;
+		case 's':
+			section_name = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -149,13 +202,41 @@ int cmd_report(int argc, char **argv)
 	}
 	if (format_parse(format, &fmt) < 0) {
 		fprintf(stderr,
-		        "pvmon-allocator report: --format: expected text, csv, json or html, "
+		        "pvmon-allocator report: --format: expected text, csv, json, html or xlsx, "
 		        "got \"%s\"\n",
 		        format);
 		return 2;
 	}
+	if (section_name) {
+		enum report_section sec;
+		if (report_section_parse(section_name, &sec) < 0) {
+			fprintf(stderr,
+			        "pvmon-allocator report: --section: expected summary, villages, "
+			        "stations, shares, tariffs, reasons or townships, got \"%s\"\n",
+			        section_name);
+			return 2;
+		}
+		if (fmt != FORMAT_CSV) {
+			fputs("pvmon-allocator report: --section needs --format csv\n", stderr);
+			return 2;
+		}
+		section = (int)sec;
+	}
+	if (fmt == FORMAT_XLSX && !output && isatty(STDOUT_FILENO)) {
+		fputs("pvmon-allocator report: --format xlsx writes a binary workbook: give -o "
+		      "FILE.xlsx\n",
+		      stderr);
+		return 2;
+	}
+	if (lang && msg_lang_parse(lang, &p.lang) < 0) {
+		fprintf(stderr, "pvmon-allocator report: --lang: expected zh or en, got \"%s\"\n",
+		        lang);
+		return 2;
+	}
 	if (cmd_load_central(conf_path, 0, NULL, &ct, &cause) < 0)
 		goto fail;
+	if (!lang)
+		p.lang = (enum msg_lang)ct.conf->lang;
 	p.timezone = ct.conf->timezone;
 	p.generated_at = generated_at;
 	p.target_fen_per_year = ct.conf->target_fen_per_year;
@@ -181,10 +262,13 @@ int cmd_report(int argc, char **argv)
 		free(cause);
 		cause = NULL;
 	}
-	if (output) {
-		if (write_file(r, fmt, output, &cause) < 0)
+	if (output && fmt == FORMAT_CSV && section < 0 && is_dir(output)) {
+		if (write_dir(r, output, &cause) < 0)
 			goto fail;
-	} else if (format_render(r, fmt, stdout) < 0) {
+	} else if (output) {
+		if (write_file(r, fmt, section, output, &cause) < 0)
+			goto fail;
+	} else if (render(r, fmt, section, stdout) < 0) {
 		cause = xstrdup("standard output: write failed");
 		goto fail;
 	}

@@ -14,6 +14,7 @@
 #include "caltime.h"
 #include "jx.h"
 #include "log.h"
+#include "msg.h"
 #include "util.h"
 
 #define PATHLEN 512
@@ -482,9 +483,13 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	                                   "batch",
 	                                   "expected_interval_s",
 	                                   "meter_tolerance_permille",
+	                                   "lang",
+	                                   "ledger",
 	                                   "log",
 	                                   NULL};
 	static const char *const batch_keys[] = {"rows", "ms", NULL};
+	static const char *const ledger_keys[] = {"statement_tolerance_permille", "basis", NULL};
+	static const char *const bases[] = {"statement", "meter", NULL};
 	struct jx jx = {path, NULL};
 	struct central_conf *c = xcalloc(1, sizeof *c);
 	cJSON *root = NULL;
@@ -503,6 +508,8 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	c->batch_ms = 200;
 	c->expected_interval_s = 60;
 	c->meter_tolerance_permille = 50;
+	c->lang = MSG_ZH;
+	c->ledger_tolerance_permille = 10;
 	root = jx_parse_file(&jx, path);
 	if (!root || jx_object(&jx, root, "", keys) < 0)
 		goto fail;
@@ -539,11 +546,31 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	    get_int(&jx, root, "", "meter_tolerance_permille", 0, 1000,
 	            &c->meter_tolerance_permille) < 0)
 		goto fail;
+	s = NULL;
+	if (jx_str(&jx, root, "", "lang", 0, &s) < 0)
+		goto fail;
+	if (s) {
+		enum msg_lang l;
+		if (msg_lang_parse(s, &l) < 0) {
+			jx_fail(&jx, "lang",
+			        "expected the report language \"zh\" (Chinese) or \"en\" "
+			        "(English), got \"%.60s\"",
+			        s);
+			goto fail;
+		}
+		c->lang = (int)l;
+	}
 	o = jx_child(&jx, root, "", "batch", 0, batch_keys);
 	if (jx.err)
 		goto fail;
 	if (o && (get_int(&jx, o, "batch", "rows", 1, 1000000, &c->batch_rows) < 0 ||
 	          get_int(&jx, o, "batch", "ms", 1, 60000, &c->batch_ms) < 0))
+		goto fail;
+	o = jx_child(&jx, root, "", "ledger", 0, ledger_keys);
+	if (jx.err ||
+	    (o && (get_int(&jx, o, "ledger", "statement_tolerance_permille", 0, 1000,
+	                   &c->ledger_tolerance_permille) < 0 ||
+	           jx_enum(&jx, o, "ledger", "basis", 0, bases, &c->ledger_basis_meter) < 0)))
 		goto fail;
 	if (parse_log(&jx, root, dir, &c->log_target, &c->log_level) < 0)
 		goto fail;

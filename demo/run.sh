@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh: the demo county end to end (docs/demo.md): generate the fleet, fill its history through
 # the roll-ups, run the live path (broker, simulator, collectors, ingest) for a while, print the
-# monthly report. Every process it starts is recorded and stopped by PID, also on Ctrl-C.
+# monthly report and the year's ledger. Every process it starts is recorded and stopped by PID, also on Ctrl-C.
 #
 # usage: sh demo/run.sh [--quick] [--out DIR] [--live SECONDS]
 #   --quick   CI-sized: one reading a day in the history, 20 s live (tests/it/test_demo.sh)
@@ -244,32 +244,49 @@ step "4. the monthly report"
 T=$(date +%s)
 MONTH=$(sed -n 's/^ *"to": "\([0-9]*-[0-9]*\)-[0-9]*",*$/\1/p' "$OUT/plan.json")
 if [ $HAVE_ALLOCATOR = 1 ]; then
-	for f in text csv json html; do
+	GEN=$(date -u '+%Y-%m-%d %H:%M UTC')
+	for f in text csv json html xlsx; do
 		ext=$f
 		[ $f = text ] && ext=txt
 		"$BIN/pvmon-allocator" report -c "$OUT/central.json" --month "$MONTH" --format $f \
-			-o "$OUT/report-$MONTH.$ext" || die "the $f report failed"
+			--generated-at "$GEN" -o "$OUT/report-$MONTH.$ext" || die "the $f report failed"
 	done
-	# The full text report lists every village and station; print its head and what matters.
+	# The English HTML beside the Chinese one, and the CSV as one table per section.
+	"$BIN/pvmon-allocator" report -c "$OUT/central.json" --month "$MONTH" --format html \
+		--lang en --generated-at "$GEN" -o "$OUT/report-$MONTH.en.html" ||
+		die "the English html report failed"
+	"$BIN/pvmon-allocator" report -c "$OUT/central.json" --month "$MONTH" --format csv \
+		-o "$OUT/report-$MONTH-csv/" || die "the per-section csv failed"
+	# The full text report (Chinese) lists every village and station; print its head and what
+	# matters.
 	awk '
-		/^Villages \(not OK first\)$/ { sect = "v"; rule = 0 }
-		/^Reasons$/ { sect = "r" }
-		/^Townships$/ { sect = "t" }
-		/^Stations$/ { sect = "s"; rule = 0 }
-		/^Shares this month$/ { sect = "x" }
+		/^各村（未达标在前）$/ { sect = "v"; rule = 0 }
+		/^原因$/ { sect = "r" }
+		/^乡镇$/ { sect = "t" }
+		/^电站$/ { sect = "s"; rule = 0 }
+		/^本月份额$/ { sect = "x" }
 		/^---/ { rule = 1 }
 		sect == "x" { next }
-		sect == "v" && / OK +[-0-9]/ { ok++; next }
+		sect == "v" && / 达标 +[-0-9]/ { ok++; next }
 		sect == "s" && rule && !/^---/ && NF > 0 && NF < 12 { clean++; next }
 		{ print }
-		END { printf "(%d villages OK and %d stations without flags are in the full report)\n", ok, clean }
+		END { printf "(另有 %d 个达标的村和 %d 个无异常的电站见完整报告)\n", ok, clean }
 	' "$OUT/report-$MONTH.txt"
-	say "the full report in four formats:"
-	for ext in txt csv json html; do say "  $OUT/report-$MONTH.$ext"; done
+	say "the full report:"
+	for ext in txt csv json html en.html xlsx; do say "  $OUT/report-$MONTH.$ext"; done
+	say "  $OUT/report-$MONTH-csv/ (one CSV table per section)"
 else
 	say "report: not built yet (pvmon-allocator is a placeholder)"
 fi
 T_REPORT=$(elapsed "$T")
+
+# ---------------------------------------------------------------------------------------------
+step "5. the ledger: statements, receipts, what a village has received and is still owed"
+T=$(date +%s)
+if [ $HAVE_ALLOCATOR = 1 ]; then
+	sh "$ROOT/demo/ledger.sh" "$OUT" "$BIN" || die "the ledger demo failed"
+fi
+T_LEDGER=$(elapsed "$T")
 
 # ---------------------------------------------------------------------------------------------
 step "done"
@@ -282,6 +299,6 @@ while read -r p name; do
 done <"$OUT/pids.txt"
 [ $left = 0 ] || die "$left processes still running"
 say "every process the demo started has stopped ($(wc -l <"$OUT/pids.txt") recorded in $OUT/pids.txt)"
-say "timings: county ${T_COUNTY}s, history ${T_HISTORY}s, live ${T_LIVE}s, report ${T_REPORT}s, total $(elapsed "$T_START")s"
-[ $HAVE_ALLOCATOR = 1 ] && say "open $OUT/report-$MONTH.html in a browser"
+say "timings: county ${T_COUNTY}s, history ${T_HISTORY}s, live ${T_LIVE}s, report ${T_REPORT}s, ledger ${T_LEDGER}s, total $(elapsed "$T_START")s"
+[ $HAVE_ALLOCATOR = 1 ] && say "open $OUT/report-$MONTH.html in a browser (the Chinese briefing; print it on A4), $OUT/report-$MONTH.xlsx in a spreadsheet"
 exit 0

@@ -15,7 +15,7 @@
 
 /* Roll-up figures of one device in one month of the window. */
 struct dev_month {
-	int64_t readings, offline_s, fault_s, resets, excluded;
+	int64_t readings, offline_s, fault_s, asleep_s, resets, excluded;
 	int64_t last_good_ts; /* last good counter reading so far (starts at the month start) */
 	int64_t gap_ms;       /* longest stretch between good readings so far */
 	int good_days;
@@ -121,7 +121,7 @@ static void arrays_init(struct energy *e)
 struct row {
 	int32_t day;
 	int64_t n, first_ts, first_wh, last_ts, last_wh, delta, resets, excluded, offline_s,
-	    fault_s;
+	    fault_s, asleep_s;
 	int has_first, has_last;
 };
 
@@ -225,6 +225,7 @@ static void book_row(struct energy *e, struct cursor *c, const struct row *r, in
 		m->excluded += r->excluded;
 		m->offline_s += r->offline_s;
 		m->fault_s += r->fault_s;
+		m->asleep_s += r->asleep_s;
 		if (r->has_first) {
 			m->good_days++;
 			if (r->first_ts - m->last_good_ts > m->gap_ms)
@@ -291,8 +292,9 @@ static int scan_row(void *arg, int i, const struct store_daily *d)
 		r.excluded = d->excluded;
 		r.offline_s = d->offline_s;
 		r.fault_s = d->fault_s;
+		r.asleep_s = d->asleep_s;
 	} else {
-		r.n = r.resets = r.excluded = r.offline_s = r.fault_s = 0;
+		r.n = r.resets = r.excluded = r.offline_s = r.fault_s = r.asleep_s = 0;
 	}
 	book_row(e, &x->c, &r, from, to);
 	return 0;
@@ -415,6 +417,8 @@ static void summarise(struct energy *e, const struct energy_params *p, int s, in
 	int64_t month_ms = end - start, inv_gap = -1, meter_gap = month_ms;
 	int i, inverters = 0;
 
+	m->worst_inv = -1;
+
 	for (i = 0; i < st->n_devices; i++) {
 		struct dev_month *dm = &e->dm[(e->dev_base[s] + i) * e->n_months + k];
 		int is_meter = st->meter && strcmp(st->meter, st->devices[i].id) == 0;
@@ -432,6 +436,20 @@ static void summarise(struct energy *e, const struct energy_params *p, int s, in
 		m->excluded += dm->excluded;
 		m->offline_s += dm->offline_s;
 		m->fault_s += dm->fault_s;
+		if (!is_meter) {
+			/* Inverters only: their time is what availability is about. */
+			m->inverters++;
+			m->inv_asleep_s += dm->asleep_s;
+			m->inv_down_s += dm->offline_s + dm->fault_s;
+			if (dm->offline_s + dm->fault_s >= ENERGY_DOWN_DAY_S)
+				m->inv_down++;
+			if (dm->offline_s + dm->fault_s >
+			    (m->worst_inv >= 0 ? m->worst_offline_s + m->worst_fault_s : 0)) {
+				m->worst_inv = i;
+				m->worst_offline_s = dm->offline_s;
+				m->worst_fault_s = dm->fault_s;
+			}
+		}
 		if (is_meter) {
 			m->has_meter = 1;
 			m->meter_days = dm->good_days;

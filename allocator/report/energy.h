@@ -38,7 +38,15 @@ struct energy_month {
 	int64_t excluded;      /* readings whose counter was not used, all devices */
 	int64_t offline_s;     /* device-seconds offline */
 	int64_t fault_s;       /* device-seconds in fault */
+	int inverters;         /* inverters read this month (for availability) */
+	int64_t inv_asleep_s;  /* inverter-seconds asleep (night, standby) */
+	int64_t inv_down_s;    /* inverter-seconds offline or in fault */
+	int inv_down;          /* inverters offline or in fault a day or more in all */
+	int worst_inv;         /* index in the station's devices of the one down longest, or -1 */
+	int64_t worst_offline_s, worst_fault_s; /* its seconds offline and in fault */
 };
+
+#define ENERGY_DOWN_DAY_S 86400 /* an inverter down this long in a month counts in inv_down */
 
 struct energy_params {
 	int year, month;         /* the last month of the window */

@@ -1,7 +1,7 @@
 /*
  * format: the report formats by name (a table like the allocator's command
  * table) and the helpers every renderer shares: machine names of flags,
- * reasons and sources, yuan and kWh as text, one line per reason. It formats
+ * reasons and sources, yuan and kWh as text (the words are in format_lang.c). It formats
  * figures of the model only; it never computes money.
  */
 #include <stdlib.h>
@@ -16,10 +16,8 @@ static const struct {
 	const char *name;
 	int (*render)(const struct report *r, FILE *out);
 } formats[] = {
-    {"text", render_text},
-    {"csv", render_csv},
-    {"json", render_json},
-    {"html", render_html},
+    {"text", render_text}, {"csv", render_csv},   {"json", render_json},
+    {"html", render_html}, {"xlsx", render_xlsx},
 };
 
 /* Parses a format name. */
@@ -112,72 +110,4 @@ void format_kwh(int64_t wh, char *buf, size_t size)
 	char g[40];
 	group(a, ',', g, sizeof g);
 	snprintf(buf, size, "%s%s", kwh < 0 ? "-" : "", g);
-}
-
-/* One line for a reason. */
-void format_reason_describe(const struct report *r, const struct report_reason *x, char *buf,
-                            size_t size)
-{
-	const char *name = x->station >= 0 ? r->stations[x->station].st->name : "";
-	char a[48], b[48], c[48];
-	int64_t diff;
-
-	if (!name || !*name)
-		name = x->station >= 0 ? r->stations[x->station].st->id : "";
-	switch (x->kind) {
-	case REASON_NO_DATA:
-		snprintf(buf, size, "%s: no data this month (no good meter or inverter counter)",
-		         name);
-		break;
-	case REASON_MISSING_DATA:
-		snprintf(buf, size, "%s: data %lld.%lld%% complete, longest gap %lld h", name,
-		         (long long)(x->value / 10), (long long)(x->value % 10),
-		         (long long)(x->ref / 3600));
-		break;
-	case REASON_OFFLINE:
-		snprintf(buf, size, "%s: devices offline %lld device-hours", name,
-		         (long long)(x->value / 3600));
-		break;
-	case REASON_FAULT:
-		snprintf(buf, size, "%s: devices in fault %lld device-hours", name,
-		         (long long)(x->value / 3600));
-		break;
-	case REASON_LOW_YIELD:
-		snprintf(buf, size, "%s: specific yield %lld.%lld kWh/kWp, fleet median %lld.%lld",
-		         name, (long long)(x->value / 1000), (long long)(x->value % 1000 / 100),
-		         (long long)(x->ref / 1000), (long long)(x->ref % 1000 / 100));
-		break;
-	case REASON_METER_MISMATCH:
-		format_kwh(x->value, a, sizeof a);
-		format_kwh(x->ref, b, sizeof b);
-		diff = x->value - x->ref;
-		snprintf(buf, size, "%s: meter %s kWh vs inverters %s kWh (%s%lld.%lld%%)", name, a,
-		         b, diff < 0 ? "-" : "+",
-		         (long long)(x->value ? llabs(diff) * 1000 / x->value / 10 : 0),
-		         (long long)(x->value ? llabs(diff) * 1000 / x->value % 10 : 0));
-		break;
-	case REASON_DEFICIT:
-		format_yuan(x->value, ',', a, sizeof a);
-		snprintf(buf, size, "%s: costs above revenue by ¥%s", name, a);
-		break;
-	case REASON_MONTHS_WITHOUT_DATA:
-		snprintf(buf, size, "%s: no data in %lld of the last %lld months", name,
-		         (long long)x->value, (long long)x->ref);
-		break;
-	case REASON_LOW_YIELD_T12:
-		snprintf(buf, size,
-		         "%s: over the last twelve months it yielded %lld%% of the fleet median",
-		         name, (long long)(x->value / 10));
-		break;
-	case REASON_SHORTFALL:
-		format_yuan(x->value, ',', a, sizeof a);
-		format_yuan(x->ref, ',', c, sizeof c);
-		snprintf(buf, size,
-		         "no station problem found: its shares (%lld kW of capacity) earn too "
-		         "little (¥%s against a target of ¥%s)",
-		         (long long)(x->aux / 1000), a, c);
-		break;
-	default:
-		snprintf(buf, size, "?");
-	}
 }

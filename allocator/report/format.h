@@ -11,9 +11,9 @@
 
 #include "report.h"
 
-enum format_kind { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON, FORMAT_HTML };
+enum format_kind { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON, FORMAT_HTML, FORMAT_XLSX };
 
-/* "text", "csv", "json", "html"; returns 0 or -1. */
+/* "text", "csv", "json", "html", "xlsx"; returns 0 or -1. */
 int format_parse(const char *s, enum format_kind *out);
 /* Renders in the format and flushes; returns 0, or -1 on a write error. */
 int format_render(const struct report *r, enum format_kind fmt, FILE *out);
@@ -22,9 +22,27 @@ int format_render(const struct report *r, enum format_kind fmt, FILE *out);
 const char *format_flag_key(enum report_flag f);
 const char *format_reason_key(enum report_reason_kind k);
 const char *format_source_key(enum energy_source s);
-/* One line explaining a reason, in English, with the station's name. */
+/*
+ * format_lang.c: the report's words in r->lang, all from the catalogue (msg.h).
+ * One plain-language sentence explaining a reason, naming the station (and the
+ * inverter) and what to check.
+ */
 void format_reason_describe(const struct report *r, const struct report_reason *x, char *buf,
                             size_t size);
+/* Status, flag and source as words of the language. */
+const char *format_status_text(enum msg_lang lang, enum target_status s);
+const char *format_flag_text(enum msg_lang lang, enum report_flag f);
+const char *format_source_text(enum msg_lang lang, enum energy_source s);
+/* Station flags as words, joined by the language's separator. */
+void format_flags_text(enum msg_lang lang, unsigned flags, char *buf, size_t size);
+/*
+ * Fills key's text into buf, each {1}..{n} replaced by args[0..n-1] (no
+ * printf: catalogue text is never a format string). Returns buf.
+ */
+char *format_msgf(char *buf, size_t size, enum msg_lang lang, const char *key, int n,
+                  const char *const *args);
+/* Shorthand: the text of key in the report's language. */
+#define RMSG(r, key) msg_get((r)->lang, key)
 /* Formats fen as yuan "-1234567.89" (sep: thousands separator or 0). */
 void format_yuan(int64_t fen, int sep, char *buf, size_t size);
 /* Formats Wh as kWh with thousands separators, rounded half up. */

@@ -1,6 +1,6 @@
 /*
- * render: the four renderers of the report model (render_text.c,
- * render_csv.c, render_json.c, render_html.c). Each only formats the model
+ * render: the five renderers of the report model (render_text.c,
+ * render_csv.c, render_json.c, render_html.c, render_xlsx.c). Each only formats the model
  * it is given (borrowed) with the helpers of format.h; none computes money.
  */
 #ifndef PVMON_RENDER_H
@@ -17,6 +17,7 @@ int render_text(const struct report *r, FILE *out);
 int render_csv(const struct report *r, FILE *out);
 int render_json(const struct report *r, FILE *out);
 int render_html(const struct report *r, FILE *out);
+int render_xlsx(const struct report *r, FILE *out); /* a binary workbook (libxlsxwriter) */
 /* Terminal columns of a UTF-8 string: East Asian wide characters count 2. */
 size_t render_display_width(const char *s);
 

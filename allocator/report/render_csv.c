@@ -7,6 +7,7 @@
 
 #include "caltime.h"
 #include "render.h"
+#include "report_table.h"
 
 /* Writes one field, quoted when needed; text that Excel would run as a formula is defused. */
 static void field(FILE *out, const char *s, int first)
@@ -60,8 +61,8 @@ static void section(FILE *out, const char *name, const char *columns)
 	fprintf(out, "\r\nsection,%s\r\n%s\r\n", name, columns);
 }
 
-/* Station flags joined by ';'. */
-static void flags(FILE *out, unsigned fl)
+/* Station flags joined by ';' (English: the machine names, as always). */
+static void flags(FILE *out, const struct report *r, unsigned fl)
 {
 	char buf[256] = "";
 	int i;
@@ -70,7 +71,8 @@ static void flags(FILE *out, unsigned fl)
 			continue;
 		if (buf[0])
 			strncat(buf, ";", sizeof buf - strlen(buf) - 1);
-		strncat(buf, format_flag_key((enum report_flag)i), sizeof buf - strlen(buf) - 1);
+		strncat(buf, format_flag_text(r->lang, (enum report_flag)i),
+		        sizeof buf - strlen(buf) - 1);
 	}
 	field(out, buf, 0);
 }
@@ -130,7 +132,7 @@ int render_csv(const struct report *r, FILE *out)
 		const struct report_station *rs = &r->stations[i];
 		field(out, rs->st->id, 1);
 		field(out, rs->st->name, 0);
-		field(out, format_source_key(rs->e.source), 0);
+		field(out, format_source_text(r->lang, rs->e.source), 0);
 		kwh(out, rs->e.energy_wh);
 		kwh(out, rs->e.meter_wh);
 		kwh(out, rs->e.inverter_wh);
@@ -153,7 +155,7 @@ int render_csv(const struct report *r, FILE *out)
 		yuan(out, rs->r.costs_fen);
 		yuan(out, rs->r.distributable_fen);
 		yuan(out, rs->r.deficit_fen);
-		flags(out, rs->flags);
+		flags(out, r, rs->flags);
 		fputs("\r\n", out);
 	}
 
@@ -191,7 +193,10 @@ int render_csv(const struct report *r, FILE *out)
 		          ? r->townships[rv->v->township].t->id
 		          : "",
 		      0);
-		field(out, target_status_key(rv->t.status), 0);
+		field(out,
+		      r->lang == MSG_EN ? target_status_key(rv->t.status)
+		                        : format_status_text(r->lang, rv->t.status),
+		      0);
 		yuan(out, rv->t.month_fen);
 		yuan(out, rv->t.ytd_fen);
 		yuan(out, rv->t.t12_fen);
@@ -220,7 +225,10 @@ int render_csv(const struct report *r, FILE *out)
 		for (j = 0; j < rv->n_reasons; j++) {
 			const struct report_reason *x = &rv->reasons[j];
 			field(out, rv->v->id, 1);
-			field(out, target_status_key(rv->t.status), 0);
+			field(out,
+			      r->lang == MSG_EN ? target_status_key(rv->t.status)
+			                        : format_status_text(r->lang, rv->t.status),
+			      0);
 			field(out, format_reason_key(x->kind), 0);
 			field(out, x->station >= 0 ? r->stations[x->station].st->id : "", 0);
 			num(out, x->value);
@@ -250,5 +258,31 @@ int render_csv(const struct report *r, FILE *out)
 		yuan(out, tw->target_fen);
 		fputs("\r\n", out);
 	}
+	return ferror(out) ? -1 : 0;
+}
+
+/* One section as one table: a BOM, a header row in the report's language, the rows. */
+int render_csv_section(const struct report *r, enum report_section s, FILE *out)
+{
+	struct report_table *t = report_table_build(r, s);
+	char buf[2048];
+	int row, col;
+
+	fputs("\xEF\xBB\xBF", out);
+	for (col = 0; col < t->ncols; col++)
+		field(out, msg_get(r->lang, t->heads[col]), col == 0);
+	fputs("\r\n", out);
+	for (row = 0; row < t->nrows; row++) {
+		for (col = 0; col < t->ncols; col++) {
+			const struct rt_cell *c = report_table_cell(t, row, col);
+			report_table_plain(c, buf, sizeof buf);
+			if (c->kind == RT_TEXT)
+				field(out, buf, col == 0);
+			else
+				fprintf(out, "%s%s", col == 0 ? "" : ",", buf);
+		}
+		fputs("\r\n", out);
+	}
+	report_table_free(t);
 	return ferror(out) ? -1 : 0;
 }

@@ -1,46 +1,23 @@
 /*
  * render_html: the report as one self-contained HTML page (inline CSS, SVG
- * and script; no external assets) that prints on A4. Every name goes through
- * html_text, so no fleet or database value can inject markup.
+ * and script; no external assets) in the report's language. On screen it is
+ * a page of tables that become cards on a phone; printed, it is an A4
+ * briefing: a cover page (county figures, the villages not on course with
+ * their reasons in sentences, the county chart, a sign-off block), then the
+ * tables, with page numbers. Every name goes through chart_text, so no fleet
+ * or database value can inject markup.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "caltime.h"
+#include "chart.h"
 #include "render.h"
+#include "util.h"
 
-#define CHART_W 1000 /* plot width in SVG units */
-#define CHART_H 240  /* plot height */
-#define CHART_L 90   /* left margin for the axis labels */
-
-/* Writes text escaped for element content and attribute values. */
-static void html_text(FILE *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	for (; *p; p++) {
-		switch (*p) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs("&#39;", out);
-			break;
-		default:
-			if (*p < 0x20 && *p != '\t' && *p != '\n')
-				fputc('?', out);
-			else
-				fputc(*p, out);
-		}
-	}
-}
+#define COVER_VILLAGES 6   /* villages not on course described on the cover */
+#define DETAIL_VILLAGES 12 /* village charts after the tables */
+#define DETAIL_STATIONS 12 /* stations with charts after the tables */
 
 /* Yuan with separators. */
 static void yuan(FILE *out, int64_t fen)
@@ -50,149 +27,137 @@ static void yuan(FILE *out, int64_t fen)
 	fputs(b, out);
 }
 
-/* A fixed-point value in hundredths, as SVG wants it. */
-static void fx(FILE *out, int64_t hundredths)
+/* A catalogue text, escaped. */
+static void t(FILE *out, const struct report *r, const char *key)
 {
-	fprintf(out, "%lld.%02lld", (long long)(hundredths / 100), (long long)(hundredths % 100));
+	chart_text(out, msg_get(r->lang, key));
+}
+
+/* A filled catalogue text, escaped. */
+static void tf(FILE *out, const struct report *r, const char *key, int n, const char *const *a)
+{
+	char buf[1024];
+	chart_text(out, format_msgf(buf, sizeof buf, r->lang, key, n, a));
+}
+
+/* Text safe inside a CSS string: only plain characters are kept. */
+static void css_text(FILE *out, const char *s)
+{
+	for (; s && *s; s++)
+		if ((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= 'a' && *s <= 'z') || *s == ' ' || *s == ':' || *s == '-' || *s == '+' ||
+		    *s == '.' || *s == '/')
+			fputc(*s, out);
 }
 
 static const char style[] =
+    "*{box-sizing:border-box}\n"
     "body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"Microsoft YaHei\","
-    "sans-serif;margin:1.5em;color:#222;font-size:14px}\n"
-    "h1{font-size:1.4em;margin:0 0 .2em}h2{font-size:1.15em;margin:1.4em 0 .4em;"
-    "border-bottom:1px solid #999}\n"
+    "sans-serif;margin:1.5em;color:#222;font-size:14px;overflow-wrap:break-word}\n"
+    "h1{font-size:1.5em;margin:0 0 .2em}h2{font-size:1.15em;margin:1.4em 0 .4em;"
+    "border-bottom:1px solid #999}h3{font-size:1em;margin:1em 0 .2em}\n"
     "table{border-collapse:collapse;margin:.3em 0}th,td{border:1px solid #bbb;"
     "padding:2px 6px;text-align:left;vertical-align:top}\n"
-    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+    "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;"
+    "overflow-wrap:normal}td.below,td.at_risk,td.ok{white-space:nowrap}\n"
     ".below{color:#b00020;font-weight:bold}.at_risk{color:#b35c00;font-weight:bold}"
     ".ok{color:#1b5e20}\n"
-    "svg{width:100%;height:auto;max-width:100%}rect.bar.below{fill:#c62828}"
+    "svg.chart{width:100%;height:auto;max-width:100%;display:block}"
+    "rect.bar{fill:#607d8b}rect.bar.below{fill:#c62828}"
     "rect.bar.at_risk{fill:#ef8f00}rect.bar.ok{fill:#2e7d32}\n"
     ".meta{color:#555}ul.reasons{margin:0;padding-left:1.2em}\n"
-    "@page{size:A4;margin:12mm}\n"
-    "@media print{body{margin:0;font-size:9pt}h2{page-break-after:avoid}"
-    "tr{page-break-inside:avoid}thead{display:table-header-group}"
-    "section.chart{page-break-inside:avoid}}\n";
+    ".kpis{display:flex;flex-wrap:wrap;gap:8px;margin:.6em 0}"
+    ".kpi{border:1px solid #bbb;border-radius:4px;padding:6px 10px;min-width:10em;flex:1}"
+    ".printonly{display:none}.kpi "
+    "strong{white-space:nowrap;overflow-wrap:normal;display:block;font-size:1.3em}.kpi "
+    "span{color:#555;font-size:.9em}\n"
+    "ol.why{padding-left:1.4em;margin:.3em 0}ol.why li{margin:.3em 0}\n"
+    ".signoff{display:flex;gap:2em;margin-top:1.2em}.signoff div{flex:1;"
+    "border-bottom:1px solid #444;padding-bottom:1.6em}\n"
+    ".wrap{overflow-x:auto;max-width:100%}\n"
+    ".detail{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:12px}"
+    ".detail figure{margin:0;break-inside:avoid}figcaption{font-size:.9em;color:#333}\n"
+    "@media (max-width:600px){body{margin:.6em;font-size:15px;overflow-wrap:anywhere}"
+    ".detail{grid-template-columns:1fr}"
+    "table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}"
+    "table.cards thead{display:none}table.cards tr{border:1px solid #bbb;border-radius:4px;"
+    "margin:0 0 8px;padding:4px 0}table.cards td{border:0;display:flex;gap:1em;"
+    "justify-content:space-between;text-align:right;padding:2px 8px}"
+    "table.cards td::before{content:attr(data-label);color:#555;text-align:left;"
+    "flex:0 0 40%}table.cards td.reasons{display:block;text-align:left}"
+    "table.cards td.reasons::before{display:block}}\n"
+    "@page{size:A4;margin:14mm 12mm 16mm}\n"
+    "@media print{body{margin:0;font-size:9.5pt}h2{break-after:avoid}"
+    "tr{break-inside:avoid}thead{display:table-header-group}"
+    "section.cover{break-after:page}section.cover svg.chart{max-height:80mm}"
+    "table{width:100%}.wrap{overflow:visible}.noprint,tr.quiet{display:none}"
+    ".printonly{display:block}.kpis{display:grid;grid-template-columns:repeat(4,1fr);gap:5px}"
+    ".kpi{min-width:0;padding:3px 6px}.kpi strong{font-size:1.1em}"
+    "table.stations{font-size:8pt}td{word-break:normal}"
+    ".detail{grid-template-columns:1fr 1fr}}\n";
 
-/* The bar chart: one bar per village (T12 revenue), the target line across. */
-static void chart(FILE *out, const struct report *r)
+/* One cell with its label for the phone layout. */
+static void td(FILE *out, const struct report *r, const char *key, const char *cls)
 {
-	int64_t ymax = r->target_fen_per_year, step, bw;
-	int i, n = r->n_villages;
+	fputs("<td", out);
+	if (cls)
+		fprintf(out, " class=\"%s\"", cls);
+	fputs(" data-label=\"", out);
+	t(out, r, key);
+	fputs("\">", out);
+}
 
-	for (i = 0; i < n; i++) {
-		if (r->villages[i].t.t12_fen > ymax)
-			ymax = r->villages[i].t.t12_fen;
-		if (r->villages[i].t.target_fen > ymax)
-			ymax = r->villages[i].t.target_fen;
-	}
-	ymax += ymax / 10 + 1;
-	/* Bars share the width, but a few villages must not become slabs: at most 40 units. */
-	step = n > 0 ? CHART_W * 100 / n : CHART_W * 100;
-	if (step > 4000)
-		step = 4000;
-	bw = step * 8 / 10;
-	fprintf(out,
-	        "<section class=\"chart\"><h2>Trailing twelve months per village against the "
-	        "target</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-	        "role=\"img\" aria-label=\"trailing twelve months revenue per village\">\n",
-	        CHART_L + CHART_W + 10, CHART_H + 30);
-	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>\n", CHART_L,
-	        CHART_H + 10, CHART_L + CHART_W, CHART_H + 10);
-	for (i = 0; i < n; i++) {
-		const struct report_village *rv = &r->villages[i];
-		int64_t t12 = rv->t.t12_fen > 0 ? rv->t.t12_fen : 0;
-		int64_t h = (int64_t)((__int128)t12 * CHART_H * 100 / ymax);
-		int64_t x = CHART_L * 100 + step * i + (step - bw) / 2;
-		int64_t ty = (CHART_H + 10) * 100 -
-		             (int64_t)((__int128)rv->t.target_fen * CHART_H * 100 / ymax);
-		fputs("<rect class=\"bar ", out);
-		fputs(target_status_key(rv->t.status), out);
-		fputs("\" data-village=\"", out);
-		html_text(out, rv->v->id);
-		fputs("\" x=\"", out);
-		fx(out, x);
-		fputs("\" y=\"", out);
-		fx(out, (CHART_H + 10) * 100 - h);
-		fputs("\" width=\"", out);
-		fx(out, bw);
-		fputs("\" height=\"", out);
-		fx(out, h);
-		fputs("\"><title>", out);
-		html_text(out, rv->v->id);
-		fputc(' ', out);
-		html_text(out, rv->v->name);
-		fputs(": ¥", out);
-		yuan(out, rv->t.t12_fen);
-		fputs(" / ¥", out);
-		yuan(out, rv->t.target_fen);
-		fputs("</title></rect>\n", out);
-		/* A tick at the village's own target when it differs from the county line. */
-		if (rv->t.target_fen != r->target_fen_per_year) {
-			fputs("<line class=\"tgt\" stroke=\"#000\" x1=\"", out);
-			fx(out, x);
-			fputs("\" x2=\"", out);
-			fx(out, x + bw);
-			fputs("\" y1=\"", out);
-			fx(out, ty);
-			fputs("\" y2=\"", out);
-			fx(out, ty);
-			fputs("\"/>\n", out);
-		}
-	}
-	{
-		int64_t ty = (CHART_H + 10) * 100 -
-		             (int64_t)((__int128)r->target_fen_per_year * CHART_H * 100 / ymax);
-		fprintf(out, "<line class=\"target\" x1=\"%d\" x2=\"%d\" y1=\"", CHART_L,
-		        CHART_L + CHART_W);
-		fx(out, ty);
-		fputs("\" y2=\"", out);
-		fx(out, ty);
-		fputs("\" stroke=\"#1565c0\" stroke-width=\"2\" stroke-dasharray=\"8 4\"/>\n", out);
-		fprintf(out, "<text x=\"%d\" text-anchor=\"end\" y=\"", CHART_L + CHART_W);
-		fx(out, ty - 400);
-		fputs("\" font-size=\"12\" fill=\"#1565c0\">target ¥", out);
-		yuan(out, r->target_fen_per_year);
-		fputs("</text>\n", out);
-	}
-	fprintf(out, "<text x=\"4\" y=\"%d\" font-size=\"12\">¥0</text>\n", CHART_H + 14);
-	fputs("</svg>\n<p class=\"meta\" id=\"bar-count\" data-count=\"\">one bar per village, "
-	      "in fleet order; red BELOW, orange AT RISK, green OK</p></section>\n",
-	      out);
+static void th(FILE *out, const struct report *r, const char *key, int num)
+{
+	fputs(num ? "<th class=\"n\">" : "<th>", out);
+	t(out, r, key);
+	fputs("</th>", out);
+}
+
+static const char *township_name(const struct report *r, const struct report_village *rv)
+{
+	return rv->v->township >= 0 && rv->v->township < r->n_townships
+	           ? r->townships[rv->v->township].t->name
+	           : "";
 }
 
 /* A village row (status, money). */
 static void village_row(FILE *out, const struct report *r, const struct report_village *rv,
                         int with_reasons)
 {
-	char buf[512];
+	char buf[1024];
 	int j;
-	const char *key = target_status_key(rv->t.status);
-	fputs("<tr><td>", out);
-	html_text(out, rv->v->id);
-	fputs("</td><td>", out);
-	html_text(out, rv->v->name);
-	fputs("</td><td>", out);
-	if (rv->v->township >= 0 && rv->v->township < r->n_townships)
-		html_text(out, r->townships[rv->v->township].t->name);
-	fprintf(out, "</td><td class=\"%s\">%s</td>", key, target_status_name(rv->t.status));
-	fputs("<td class=\"n\">", out);
-	yuan(out, rv->t.month_fen);
-	fputs("</td><td class=\"n\">", out);
-	yuan(out, rv->t.ytd_fen);
-	fputs("</td><td class=\"n\">", out);
-	yuan(out, rv->t.t12_fen);
-	fputs("</td><td class=\"n\">", out);
-	yuan(out, rv->t.projection_fen);
-	fputs("</td><td class=\"n\">", out);
-	yuan(out, rv->t.target_fen);
+	fputs(rv->t.status == TARGET_OK ? "<tr class=\"quiet\">" : "<tr>", out);
+	td(out, r, "report.col.village", NULL);
+	chart_text(out, rv->v->id);
 	fputs("</td>", out);
+	td(out, r, "report.col.name", NULL);
+	chart_text(out, rv->v->name);
+	fputs("</td>", out);
+	td(out, r, "report.col.township", NULL);
+	chart_text(out, township_name(r, rv));
+	fputs("</td>", out);
+	td(out, r, "report.col.status", target_status_key(rv->t.status));
+	chart_text(out, format_status_text(r->lang, rv->t.status));
+	fputs("</td>", out);
+#define MONEY(key, v)                                                                              \
+	do {                                                                                       \
+		td(out, r, key, "n");                                                              \
+		yuan(out, v);                                                                      \
+		fputs("</td>", out);                                                               \
+	} while (0)
+	MONEY("report.col.month", rv->t.month_fen);
+	MONEY("report.col.ytd", rv->t.ytd_fen);
+	MONEY("report.col.t12", rv->t.t12_fen);
+	MONEY("report.col.projection", rv->t.projection_fen);
+	MONEY("report.col.target", rv->t.target_fen);
 	if (with_reasons) {
-		fputs("<td><ul class=\"reasons\">", out);
+		td(out, r, "report.col.why", "reasons");
+		fputs("<ul class=\"reasons\">", out);
 		for (j = 0; j < rv->n_reasons; j++) {
 			format_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
 			fputs("<li>", out);
-			html_text(out, buf);
+			chart_text(out, buf);
 			fputs("</li>", out);
 		}
 		fputs("</ul></td>", out);
@@ -200,149 +165,565 @@ static void village_row(FILE *out, const struct report *r, const struct report_v
 	fputs("</tr>\n", out);
 }
 
-static const char village_head[] =
-    "<thead><tr><th>Village</th><th>Name</th><th>Township</th><th>Status</th>"
-    "<th class=\"n\">Month ¥</th><th class=\"n\">YTD ¥</th><th class=\"n\">T12 ¥</th>"
-    "<th class=\"n\">Projection ¥</th><th class=\"n\">Target ¥</th>";
+static void village_head(FILE *out, const struct report *r, int with_reasons)
+{
+	fputs("<thead><tr>", out);
+	th(out, r, "report.col.village", 0);
+	th(out, r, "report.col.name", 0);
+	th(out, r, "report.col.township", 0);
+	th(out, r, "report.col.status", 0);
+	th(out, r, "report.col.month", 1);
+	th(out, r, "report.col.ytd", 1);
+	th(out, r, "report.col.t12", 1);
+	th(out, r, "report.col.projection", 1);
+	th(out, r, "report.col.target", 1);
+	if (with_reasons)
+		th(out, r, "report.col.why", 0);
+	fputs("</tr></thead><tbody>\n", out);
+}
+
+/* A village's place in the county chart: by projection, lowest first, then fleet order. */
+struct proj_key {
+	int64_t fen;
+	int index;
+};
+
+static int by_projection(const void *a, const void *b)
+{
+	const struct proj_key *x = a, *y = b;
+	if (x->fen != y->fen)
+		return x->fen < y->fen ? -1 : 1;
+	return x->index - y->index;
+}
+
+/* The county chart: villages sorted by projection, the target line, the ones below named. */
+static void county_chart(FILE *out, const struct report *r)
+{
+	int n = r->n_villages, i, named = 0, below = 0;
+	int *ord = xcalloc((size_t)n + 1, sizeof *ord);
+	struct proj_key *keys = xcalloc((size_t)n + 1, sizeof *keys);
+	struct chart_bar *bars = xcalloc((size_t)n + 1, sizeof *bars);
+	int64_t *own = xcalloc((size_t)n + 1, sizeof *own);
+	struct chart c;
+	char line[128], ybuf[48];
+	const char *a[1];
+
+	for (i = 0; i < n; i++) {
+		keys[i].fen = r->villages[i].t.projection_fen;
+		keys[i].index = i;
+	}
+	qsort(keys, (size_t)n, sizeof *keys, by_projection);
+	for (i = 0; i < n; i++)
+		ord[i] = keys[i].index;
+	free(keys);
+	for (i = 0; i < n; i++) {
+		const struct report_village *rv = &r->villages[ord[i]];
+		bars[i].v = rv->t.projection_fen > 0 ? rv->t.projection_fen : 0;
+		bars[i].cls = target_status_key(rv->t.status);
+		/* Label every village when they fit; else only the lowest ones. */
+		bars[i].label = n <= 40 ? rv->v->name : NULL; /* many: named in the note below */
+		/* A tick at the village's own target where it differs from the county line. */
+		own[i] = rv->t.target_fen != r->target_fen_per_year ? rv->t.target_fen : -1;
+	}
+	memset(&c, 0, sizeof c);
+	c.aria = msg_get(r->lang, "report.html.chart.county");
+	c.unit = 100;
+	c.prefix = "¥";
+	c.line = r->target_fen_per_year;
+	format_yuan(r->target_fen_per_year, ',', ybuf, sizeof ybuf);
+	a[0] = ybuf;
+	c.line_text = format_msgf(line, sizeof line, r->lang, "report.target_line", 1, a);
+	c.pace = own;
+	c.label_every = 1;
+	c.data_name = "county";
+	fputs("<section class=\"chart\"><h2>", out);
+	t(out, r, "report.html.chart.county");
+	fputs("</h2>\n", out);
+	chart_bars(out, &c, bars, n);
+	fputs("<p class=\"meta\" id=\"bar-count\" data-count=\"\">", out);
+	t(out, r, "report.html.chart.county_note");
+	/* Name the villages below target in words, the lowest first. */
+	for (i = 0; i < n; i++)
+		below += r->villages[ord[i]].t.status == TARGET_BELOW;
+	if (below > 0) {
+		fputs(" ", out);
+		t(out, r, "report.status.below");
+		fputs(r->lang == MSG_EN ? ": " : "：", out);
+		for (i = 0; i < n && named < 10; i++) {
+			const struct report_village *rv = &r->villages[ord[i]];
+			if (rv->t.status != TARGET_BELOW)
+				continue;
+			if (named++)
+				t(out, r, "report.flag.sep");
+			chart_text(out, rv->v->name);
+		}
+		if (below > named) {
+			char nb[16];
+			const char *na[1] = {nb};
+			snprintf(nb, sizeof nb, "%d", below - named);
+			fputc(' ', out);
+			tf(out, r, "report.html.name_more", 1, na);
+		}
+	}
+	fputs("</p></section>\n", out);
+	free(ord);
+	free(bars);
+	free(own);
+}
+
+/* A village's twelve months against the monthly pace to its target. */
+static void village_chart(FILE *out, const struct report *r, const struct report_village *rv)
+{
+	struct chart_bar bars[TARGET_WINDOW];
+	int64_t pace[TARGET_WINDOW], psum = 0;
+	char labels[TARGET_WINDOW][8];
+	struct chart c;
+	int k;
+	const char *a[1] = {rv->v->name};
+
+	for (k = 0; k < 12; k++)
+		psum += r->profile[k];
+	for (k = 0; k < TARGET_WINDOW; k++) {
+		int idx = r->year * 12 + (r->month - 1) - (TARGET_WINDOW - 1 - k);
+		int m = idx % 12 + 1;
+		snprintf(labels[k], sizeof labels[k], "%d", m);
+		bars[k].v = rv->months_fen[k];
+		bars[k].label = labels[k];
+		bars[k].cls = target_status_key(rv->t.status);
+		pace[k] = psum > 0
+		              ? (int64_t)((__int128)rv->t.target_fen * r->profile[m - 1] / psum)
+		              : rv->t.target_fen / 12;
+	}
+	memset(&c, 0, sizeof c);
+	c.aria = rv->v->name;
+	c.unit = 100;
+	c.prefix = "¥";
+	c.line = -1;
+	c.pace = pace;
+	c.label_every = 1;
+	c.data_name = "village";
+	fputs("<figure>", out);
+	chart_bars(out, &c, bars, TARGET_WINDOW);
+	fputs("<figcaption>", out);
+	tf(out, r, "report.html.chart.village", 1, a);
+	fputs(" (▬ ", out);
+	t(out, r, "report.html.chart.pace");
+	fputs(")</figcaption></figure>\n", out);
+}
+
+/* A station's days of the month and its months against comparable stations. */
+static void station_charts(FILE *out, const struct report *r, const struct report_station *rs)
+{
+	struct chart_bar days[31], months[TARGET_WINDOW];
+	char dl[31][4], ml[TARGET_WINDOW][4];
+	struct chart c;
+	int d, k;
+	const char *a[1] = {rs->st->name && *rs->st->name ? rs->st->name : rs->st->id};
+
+	for (d = 0; d < r->ndays && d < 31; d++) {
+		snprintf(dl[d], sizeof dl[d], "%d", d + 1);
+		days[d].v = rs->days_wh[d];
+		days[d].label = dl[d];
+		days[d].cls = NULL;
+	}
+	memset(&c, 0, sizeof c);
+	c.aria = a[0];
+	c.unit = 1000;
+	c.prefix = "";
+	c.line = -1;
+	c.label_every = 5;
+	c.data_name = "station-days";
+	fputs("<figure>", out);
+	chart_bars(out, &c, days, d);
+	fputs("<figcaption>", out);
+	tf(out, r, "report.html.chart.station_days", 1, a);
+	fputs("</figcaption></figure>\n", out);
+	for (k = 0; k < TARGET_WINDOW; k++) {
+		int idx = r->year * 12 + (r->month - 1) - (TARGET_WINDOW - 1 - k);
+		snprintf(ml[k], sizeof ml[k], "%d", idx % 12 + 1);
+		months[k].v = rs->months_yield[k];
+		months[k].label = ml[k];
+		months[k].cls = NULL;
+	}
+	c.lo = r->band_lo;
+	c.hi = r->band_hi;
+	c.label_every = 1;
+	c.data_name = "station-months";
+	fputs("<figure>", out);
+	chart_bars(out, &c, months, TARGET_WINDOW);
+	fputs("<figcaption>", out);
+	tf(out, r, "report.html.chart.station_months", 1, a);
+	fputs("</figcaption></figure>\n", out);
+}
+
+/* A station with a flag worth a look (not only resets or excluded readings). */
+static int station_flagged(const struct report_station *rs)
+{
+	return (rs->flags & ~((1u << RFLAG_COUNTER_RESET) | (1u << RFLAG_EXCLUDED_READINGS) |
+	                      (1u << RFLAG_NOT_IN_SERVICE))) != 0;
+}
+
+/* In print, tables show only rows that need attention; this says where the rest are. */
+static void print_note(FILE *out, const struct report *r)
+{
+	fputs("<p class=\"printonly meta\">", out);
+	t(out, r, "report.html.print_note");
+	fputs("</p>\n", out);
+}
+
+/* One county figure on the cover. */
+static void kpi(FILE *out, const struct report *r, const char *key, const char *value)
+{
+	fputs("<div class=\"kpi\"><strong>", out);
+	chart_text(out, value);
+	fputs("</strong><span>", out);
+	t(out, r, key);
+	fputs("</span></div>\n", out);
+}
+
+/* The cover: county figures, villages not on course in sentences, the chart, sign-off. */
+static void cover(FILE *out, const struct report *r, const char *d0, const char *d1)
+{
+	const struct report_totals *tt = &r->totals;
+	char b[96], y[48];
+	const char *a[6];
+	int i, shown = 0, not_ok = tt->n_at_risk + tt->n_below;
+
+	fputs("<section class=\"cover\">\n<h1>", out);
+	a[0] = r->month_name;
+	a[1] = r->fleet->county ? r->fleet->county : "";
+	tf(out, r, "report.html.title", 2, a);
+	fputs("</h1>\n<p class=\"meta\">", out);
+	a[0] = d0;
+	a[1] = d1;
+	a[2] = r->timezone;
+	a[3] = r->window_from;
+	tf(out, r, "report.period", 4, a);
+	if (r->generated_at) {
+		fputc(' ', out);
+		a[0] = r->generated_at;
+		tf(out, r, "report.generated", 1, a);
+	}
+	fputs("</p>\n<div class=\"kpis\">\n", out);
+	format_kwh(tt->energy_wh, y, sizeof y);
+	snprintf(b, sizeof b, "%s kWh", y);
+	kpi(out, r, "report.html.kpi.energy", b);
+	format_yuan(tt->revenue_fen, ',', y, sizeof y);
+	snprintf(b, sizeof b, "¥%s", y);
+	kpi(out, r, "report.html.kpi.revenue", b);
+	format_yuan(tt->distributable_fen, ',', y, sizeof y);
+	snprintf(b, sizeof b, "¥%s", y);
+	kpi(out, r, "report.html.kpi.distributable", b);
+	format_yuan(tt->allocated_fen, ',', y, sizeof y);
+	snprintf(b, sizeof b, "¥%s", y);
+	kpi(out, r, "report.html.kpi.allocated", b);
+	snprintf(b, sizeof b, "%d / %d / %d", tt->n_ok, tt->n_at_risk, tt->n_below);
+	kpi(out, r, "report.html.kpi.villages", b);
+	snprintf(b, sizeof b, "%lld.%lld%%", (long long)(r->completeness_permille / 10),
+	         (long long)(r->completeness_permille % 10));
+	kpi(out, r, "report.html.kpi.completeness", b);
+	if (r->availability_permille >= 0) {
+		snprintf(b, sizeof b, "%lld.%lld%%", (long long)(r->availability_permille / 10),
+		         (long long)(r->availability_permille % 10));
+		kpi(out, r, "report.html.kpi.availability", b);
+	}
+	if (r->median_yield_wh_per_kwp >= 0) {
+		snprintf(b, sizeof b, "%lld.%lld h", (long long)(r->median_yield_wh_per_kwp / 1000),
+		         (long long)(r->median_yield_wh_per_kwp % 1000 / 100));
+		kpi(out, r, "report.sum.eq_hours", b);
+	}
+	fputs("</div>\n<h2>", out);
+	snprintf(b, sizeof b, "%d", not_ok);
+	a[0] = b;
+	tf(out, r, "report.sec.not_on_course", 1, a);
+	fputs("</h2>\n", out);
+	if (not_ok == 0) {
+		fputs("<p>", out);
+		t(out, r, "report.all_on_course");
+		fputs("</p>\n", out);
+	} else {
+		fputs("<ol class=\"why\">\n", out);
+		for (i = 0; i < r->n_villages && shown < COVER_VILLAGES; i++) {
+			const struct report_village *rv = &r->villages[r->village_order[i]];
+			char t12[48], tg[48], pr[48], buf[1024];
+			int j;
+			if (rv->t.status == TARGET_OK)
+				continue;
+			shown++;
+			format_yuan(rv->t.t12_fen, ',', t12, sizeof t12);
+			format_yuan(rv->t.target_fen, ',', tg, sizeof tg);
+			format_yuan(rv->t.projection_fen, ',', pr, sizeof pr);
+			a[0] = rv->v->name;
+			a[1] = township_name(r, rv);
+			a[2] = format_status_text(r->lang, rv->t.status);
+			a[3] = t12;
+			a[4] = tg;
+			a[5] = pr;
+			fprintf(out, "<li class=\"village\"><span class=\"%s\">",
+			        target_status_key(rv->t.status));
+			tf(out, r, "report.html.village_line", 6, a);
+			fputs("</span><ul class=\"reasons\">", out);
+			for (j = 0; j < rv->n_reasons; j++) {
+				format_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
+				fputs("<li>", out);
+				chart_text(out, buf);
+				fputs("</li>", out);
+			}
+			fputs("</ul></li>\n", out);
+		}
+		fputs("</ol>\n", out);
+		if (not_ok > shown) {
+			snprintf(b, sizeof b, "%d", not_ok - shown);
+			a[0] = b;
+			fputs("<p>", out);
+			tf(out, r, "report.html.more_villages", 1, a);
+			fputs("</p>\n", out);
+		}
+	}
+	county_chart(out, r);
+	fputs("<div class=\"signoff\"><div>", out);
+	t(out, r, "report.html.signoff.made");
+	fputs(r->lang == MSG_EN ? ":" : "：", out);
+	fputs("</div><div>", out);
+	t(out, r, "report.html.signoff.checked");
+	fputs(r->lang == MSG_EN ? ":" : "：", out);
+	fputs("</div><div>", out);
+	t(out, r, "report.html.signoff.date");
+	fputs(r->lang == MSG_EN ? ":" : "：", out);
+	fputs("</div></div>\n</section>\n", out);
+}
+
+/* The print footer: page numbers, the month and the generation time in the page margins. */
+static void page_css(FILE *out, const struct report *r)
+{
+	char buf[128];
+	const char *a[2] = {"\" counter(page) \"", "\" counter(pages) \""};
+	format_msgf(buf, sizeof buf, r->lang, "report.html.page", 2, a);
+	fprintf(out, "@page{@bottom-right{content:\"%s\";font-size:8pt;color:#444}", buf);
+	fputs("@bottom-left{content:\"pvmon ", out);
+	css_text(out, r->month_name);
+	if (r->generated_at) {
+		fputs("  ", out);
+		css_text(out, r->generated_at);
+	}
+	fputs("\";font-size:8pt;color:#444}}\n", out);
+}
 
 /* Renders the report as HTML. */
 int render_html(const struct report *r, FILE *out)
 {
-	const struct report_totals *t = &r->totals;
-	char d0[16], d1[16], kwh[48];
-	int i, y, m, d;
+	char d0[16], d1[16], kwh[48], fl[512];
+	const char *a[2];
+	int i, y, m, d, n;
 
 	caltime_civil(r->first_day, &y, &m, &d);
 	snprintf(d0, sizeof d0, "%04d-%02d-%02d", y, m, d);
 	caltime_civil(r->first_day + r->ndays - 1, &y, &m, &d);
 	snprintf(d1, sizeof d1, "%04d-%02d-%02d", y, m, d);
-	fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-	      "<title>pvmon report ",
-	      out);
-	fputs(r->month_name, out);
-	fputs(" ", out);
-	html_text(out, r->fleet->county);
-	fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", style);
-	fprintf(out, "<h1>Monthly report %s ", r->month_name);
-	html_text(out, r->fleet->county);
-	fputs("</h1>\n<p class=\"meta\">Days ", out);
-	fprintf(out, "%s to %s (", d0, d1);
-	html_text(out, r->timezone);
-	fprintf(out, "); trailing twelve months from %s.", r->window_from);
-	if (r->generated_at) {
-		fputs(" Generated at ", out);
-		html_text(out, r->generated_at);
-		fputc('.', out);
-	}
-	fputs("</p>\n", out);
+	fprintf(out,
+	        "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+	        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	        "<title>",
+	        r->lang == MSG_EN ? "en" : "zh-CN");
+	a[0] = r->month_name;
+	a[1] = r->fleet->county ? r->fleet->county : "";
+	tf(out, r, "report.doc_title", 2, a);
+	fprintf(out, "</title>\n<style>\n%s", style);
+	page_css(out, r);
+	fputs("</style>\n</head>\n<body>\n", out);
+	cover(out, r, d0, d1);
 
-	format_kwh(t->energy_wh, kwh, sizeof kwh);
-	fputs("<h2>Summary</h2>\n<table class=\"summary\">\n", out);
-	fprintf(out, "<tr><th>Energy exported</th><td class=\"n\">%s kWh</td></tr>\n", kwh);
-#define ROW(label, v)                                                                              \
+	fputs("<h2>", out);
+	t(out, r, "report.sec.summary");
+	fputs("</h2>\n<table class=\"summary\">\n", out);
+	format_kwh(r->totals.energy_wh, kwh, sizeof kwh);
+	fputs("<tr><th>", out);
+	t(out, r, "report.sum.energy");
+	fprintf(out, "</th><td class=\"n\">%s</td></tr>\n", kwh);
+#define ROW(key, v)                                                                                \
 	do {                                                                                       \
-		fputs("<tr><th>" label "</th><td class=\"n\">¥", out);                             \
+		fputs("<tr><th>", out);                                                            \
+		t(out, r, key);                                                                    \
+		fputs("</th><td class=\"n\">", out);                                               \
 		yuan(out, v);                                                                      \
 		fputs("</td></tr>\n", out);                                                        \
 	} while (0)
-	ROW("Revenue (coal-benchmark part)", t->coal_fen);
-	ROW("Revenue (subsidy part)", t->subsidy_fen);
-	ROW("Revenue", t->revenue_fen);
-	ROW("Costs (land rent, insurance, O&amp;M, taxes)", t->costs_fen);
-	ROW("Distributable", t->distributable_fen);
-	ROW("Deficit of stations in deficit", t->deficit_fen);
-	ROW("Allocated to villages", t->allocated_fen);
+	ROW("report.sum.coal", r->totals.coal_fen);
+	ROW("report.sum.subsidy", r->totals.subsidy_fen);
+	ROW("report.sum.revenue", r->totals.revenue_fen);
+	ROW("report.sum.land", r->totals.land_fen);
+	ROW("report.sum.insurance", r->totals.insurance_fen);
+	ROW("report.sum.om", r->totals.om_fen);
+	ROW("report.sum.tax", r->totals.tax_fen);
+	ROW("report.sum.costs", r->totals.costs_fen);
+	ROW("report.sum.distributable", r->totals.distributable_fen);
+	ROW("report.sum.deficit", r->totals.deficit_fen);
+	ROW("report.sum.allocated", r->totals.allocated_fen);
 #undef ROW
-	fprintf(out,
-	        "<tr><th>Villages OK / AT RISK / BELOW</th><td class=\"n\">%d / %d / %d</td></tr>\n"
-	        "<tr><th>Stations / flagged</th><td class=\"n\">%d / %d</td></tr>\n</table>\n",
-	        t->n_ok, t->n_at_risk, t->n_below, r->n_stations, t->n_flagged_stations);
+	fputs("<tr><th>", out);
+	t(out, r, "report.sum.stations_flagged");
+	fprintf(out, "</th><td class=\"n\">%d / %d</td></tr>\n</table>\n", r->n_stations,
+	        r->totals.n_flagged_stations);
 
-	fprintf(out, "<h2>Villages not on course (%d)</h2>\n", t->n_at_risk + t->n_below);
-	if (t->n_at_risk + t->n_below > 0) {
-		fprintf(out, "<table class=\"flagged\">%s<th>Why</th></tr></thead><tbody>\n",
-		        village_head);
+	if (r->totals.n_at_risk + r->totals.n_below > 0) {
+		char b[16];
+		snprintf(b, sizeof b, "%d", r->totals.n_at_risk + r->totals.n_below);
+		a[0] = b;
+		fputs("<div class=\"noprint\"><h2>", out);
+		tf(out, r, "report.sec.not_on_course", 1, a);
+		fputs("</h2>\n<div class=\"wrap\"><table class=\"flagged cards\">", out);
+		village_head(out, r, 1);
 		for (i = 0; i < r->n_villages; i++) {
 			const struct report_village *rv = &r->villages[r->village_order[i]];
 			if (rv->t.status != TARGET_OK)
 				village_row(out, r, rv, 1);
 		}
-		fputs("</tbody></table>\n", out);
-	} else {
-		fputs("<p>Every village is on course.</p>\n", out);
+		fputs("</tbody></table></div></div>\n", out);
 	}
 
-	chart(out, r);
-
-	fputs("<h2>Townships</h2>\n<table class=\"townships\"><thead><tr><th>Township</th>"
-	      "<th class=\"n\">Villages</th><th class=\"n\">OK</th><th class=\"n\">AT RISK</th>"
-	      "<th class=\"n\">BELOW</th><th class=\"n\">Month ¥</th><th class=\"n\">YTD ¥</th>"
-	      "<th class=\"n\">T12 ¥</th><th class=\"n\">Target ¥</th></tr></thead><tbody>\n",
-	      out);
+	fputs("<h2>", out);
+	t(out, r, "report.sec.townships");
+	fputs("</h2>\n<div class=\"wrap\"><table class=\"townships cards\"><thead><tr>", out);
+	th(out, r, "report.col.township", 0);
+	th(out, r, "report.col.villages", 1);
+	th(out, r, "report.col.ok", 1);
+	th(out, r, "report.col.at_risk", 1);
+	th(out, r, "report.col.below", 1);
+	th(out, r, "report.col.month", 1);
+	th(out, r, "report.col.ytd", 1);
+	th(out, r, "report.col.t12", 1);
+	th(out, r, "report.col.target", 1);
+	fputs("</tr></thead><tbody>\n", out);
 	for (i = 0; i < r->n_townships; i++) {
 		const struct report_township *tw = &r->townships[i];
-		fputs("<tr><td>", out);
-		html_text(out, tw->t->name);
-		fprintf(out,
-		        "</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%d</td>"
-		        "<td class=\"n\">%d</td><td class=\"n\">",
-		        tw->n_villages, tw->n_ok, tw->n_at_risk, tw->n_below);
-		yuan(out, tw->month_fen);
-		fputs("</td><td class=\"n\">", out);
-		yuan(out, tw->ytd_fen);
-		fputs("</td><td class=\"n\">", out);
-		yuan(out, tw->t12_fen);
-		fputs("</td><td class=\"n\">", out);
-		yuan(out, tw->target_fen);
-		fputs("</td></tr>\n", out);
+		fputs("<tr>", out);
+		td(out, r, "report.col.township", NULL);
+		chart_text(out, tw->t->name);
+		fputs("</td>", out);
+		td(out, r, "report.col.villages", "n");
+		fprintf(out, "%d</td>", tw->n_villages);
+		td(out, r, "report.col.ok", "n");
+		fprintf(out, "%d</td>", tw->n_ok);
+		td(out, r, "report.col.at_risk", "n");
+		fprintf(out, "%d</td>", tw->n_at_risk);
+		td(out, r, "report.col.below", "n");
+		fprintf(out, "%d</td>", tw->n_below);
+		MONEY("report.col.month", tw->month_fen);
+		MONEY("report.col.ytd", tw->ytd_fen);
+		MONEY("report.col.t12", tw->t12_fen);
+		MONEY("report.col.target", tw->target_fen);
+		fputs("</tr>\n", out);
 	}
-	fputs("</tbody></table>\n", out);
+	fputs("</tbody></table></div>\n", out);
 
-	fprintf(out, "<h2>All villages</h2>\n<table class=\"villages\">%s</tr></thead><tbody>\n",
-	        village_head);
+	fputs("<h2>", out);
+	t(out, r, "report.sec.all_villages");
+	fputs("</h2>\n", out);
+	print_note(out, r);
+	fputs("<div class=\"wrap\"><table class=\"villages cards\">", out);
+	village_head(out, r, 0);
 	for (i = 0; i < r->n_villages; i++)
 		village_row(out, r, &r->villages[r->village_order[i]], 0);
-	fputs("</tbody></table>\n", out);
+	fputs("</tbody></table></div>\n", out);
 
-	fputs("<h2>Stations</h2>\n<table class=\"stations\"><thead><tr><th>Station</th>"
-	      "<th>Name</th><th>Source</th><th class=\"n\">kWh</th><th class=\"n\">Data %</th>"
-	      "<th class=\"n\">Revenue ¥</th><th class=\"n\">Costs ¥</th>"
-	      "<th class=\"n\">Distributable ¥</th><th>Flags</th></tr></thead><tbody>\n",
-	      out);
+	fputs("<h2>", out);
+	t(out, r, "report.sec.stations");
+	fputs("</h2>\n", out);
+	print_note(out, r);
+	fputs("<div class=\"wrap\"><table class=\"stations cards\"><thead><tr>", out);
+	th(out, r, "report.col.station", 0);
+	th(out, r, "report.col.name", 0);
+	th(out, r, "report.col.source", 0);
+	th(out, r, "report.col.kwh", 1);
+	th(out, r, "report.col.eq_hours", 1);
+	th(out, r, "report.col.pr", 1);
+	th(out, r, "report.col.availability", 1);
+	th(out, r, "report.col.data_pct", 1);
+	th(out, r, "report.col.revenue", 1);
+	th(out, r, "report.col.costs", 1);
+	th(out, r, "report.col.distributable", 1);
+	th(out, r, "report.col.flags", 0);
+	fputs("</tr></thead><tbody>\n", out);
 	for (i = 0; i < r->n_stations; i++) {
 		const struct report_station *rs = &r->stations[i];
-		int j, first = 1;
 		format_kwh(rs->e.energy_wh, kwh, sizeof kwh);
-		fputs("<tr><td>", out);
-		html_text(out, rs->st->id);
-		fputs("</td><td>", out);
-		html_text(out, rs->st->name);
-		fprintf(out,
-		        "</td><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%lld.%lld</td>"
-		        "<td class=\"n\">",
-		        format_source_key(rs->e.source), kwh,
-		        (long long)(rs->completeness_permille / 10),
+		fputs(station_flagged(rs) ? "<tr>" : "<tr class=\"quiet\">", out);
+		td(out, r, "report.col.station", NULL);
+		chart_text(out, rs->st->id);
+		fputs("</td>", out);
+		td(out, r, "report.col.name", NULL);
+		chart_text(out, rs->st->name);
+		fputs("</td>", out);
+		td(out, r, "report.col.source", NULL);
+		chart_text(out, format_source_text(r->lang, rs->e.source));
+		fputs("</td>", out);
+		td(out, r, "report.col.kwh", "n");
+		fprintf(out, "%s</td>", kwh);
+		td(out, r, "report.col.eq_hours", "n");
+		if (rs->yield_wh_per_kwp >= 0)
+			fprintf(out, "%lld.%lld", (long long)(rs->yield_wh_per_kwp / 1000),
+			        (long long)(rs->yield_wh_per_kwp % 1000 / 100));
+		fputs("</td>", out);
+		td(out, r, "report.col.pr", "n");
+		if (rs->pr_permille >= 0)
+			fprintf(out, "%lld", (long long)((rs->pr_permille + 5) / 10));
+		fputs("</td>", out);
+		td(out, r, "report.col.availability", "n");
+		if (rs->availability_permille >= 0)
+			fprintf(out, "%lld.%lld", (long long)(rs->availability_permille / 10),
+			        (long long)(rs->availability_permille % 10));
+		fputs("</td>", out);
+		td(out, r, "report.col.data_pct", "n");
+		fprintf(out, "%lld.%lld</td>", (long long)(rs->completeness_permille / 10),
 		        (long long)(rs->completeness_permille % 10));
-		yuan(out, rs->r.revenue_fen);
-		fputs("</td><td class=\"n\">", out);
-		yuan(out, rs->r.costs_fen);
-		fputs("</td><td class=\"n\">", out);
-		yuan(out, rs->r.distributable_fen);
-		fputs("</td><td>", out);
-		for (j = 0; j < RFLAG_COUNT; j++) {
-			if (!(rs->flags & (1u << j)))
-				continue;
-			fprintf(out, "%s%s", first ? "" : ", ",
-			        format_flag_key((enum report_flag)j));
-			first = 0;
-		}
+		MONEY("report.col.revenue", rs->r.revenue_fen);
+		MONEY("report.col.costs", rs->r.costs_fen);
+		MONEY("report.col.distributable", rs->r.distributable_fen);
+		format_flags_text(r->lang, rs->flags, fl, sizeof fl);
+		td(out, r, "report.col.flags", NULL);
+		chart_text(out, fl);
 		fputs("</td></tr>\n", out);
 	}
-	fputs("</tbody></table>\n", out);
-	/* Counts the bars once loaded: a check that the page rendered, used by the tests. */
-	fputs("<script>\n(function(){var n=document.querySelectorAll('svg rect.bar').length;"
-	      "var p=document.getElementById('bar-count');p.setAttribute('data-count',String(n));"
-	      "p.setAttribute('data-ready','1');})();\n</script>\n</body>\n</html>\n",
+	fputs("</tbody></table></div>\n", out);
+#undef MONEY
+
+	/* Charts per village not on course, then per station with a problem. */
+	n = 0;
+	for (i = 0; i < r->n_villages && n < DETAIL_VILLAGES; i++) {
+		const struct report_village *rv = &r->villages[r->village_order[i]];
+		if (rv->t.status == TARGET_OK)
+			continue;
+		if (n++ == 0) {
+			fputs("<h2>", out);
+			t(out, r, "report.html.sec.village_detail");
+			fputs("</h2>\n<div class=\"detail\">\n", out);
+		}
+		village_chart(out, r, rv);
+	}
+	if (n)
+		fputs("</div>\n", out);
+	n = 0;
+	for (i = 0; i < r->n_stations && n < DETAIL_STATIONS; i++) {
+		const struct report_station *rs = &r->stations[i];
+		if (!station_flagged(rs))
+			continue;
+		if (n++ == 0) {
+			fputs("<h2>", out);
+			t(out, r, "report.html.sec.station_detail");
+			fputs("</h2>\n<div class=\"detail\">\n", out);
+		}
+		station_charts(out, r, rs);
+	}
+	if (n)
+		fputs("</div>\n", out);
+	/* Counts the county chart's bars once loaded: a check that the page rendered. */
+	fputs("<script>\n(function(){var n=document.querySelectorAll('svg[data-chart=county] "
+	      "rect.bar').length;var p=document.getElementById('bar-count');"
+	      "var e=document.documentElement;p.setAttribute('data-count',String(n));"
+	      "p.setAttribute('data-overflow',String(e.scrollWidth-e.clientWidth));"
+	      "p.setAttribute('data-width',String(e.clientWidth));"
+	      "p.setAttribute('data-ready','1');})();\n"
+	      "</script>\n</body>\n</html>\n",
 	      out);
 	return ferror(out) ? -1 : 0;
 }

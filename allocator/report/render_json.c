@@ -116,6 +116,7 @@ static void station(struct jw *w, const struct report *r, const struct report_st
 	jw_int(w, "capacity_w", rs->st->capacity_w);
 	jw_bool(w, "in_service", rs->r.in_service);
 	jw_str(w, "source", format_source_key(rs->e.source));
+	jw_str(w, "source_text", format_source_text(r->lang, rs->e.source));
 	jw_int(w, "energy_wh", rs->e.energy_wh);
 	jw_int(w, "meter_wh", rs->e.meter_wh);
 	jw_int(w, "inverter_wh", rs->e.inverter_wh);
@@ -133,6 +134,8 @@ static void station(struct jw *w, const struct report *r, const struct report_st
 	jw_int(w, "fault_s", rs->e.fault_s);
 	jw_int(w, "t12_months_without_data", rs->months_without_data);
 	jw_int(w, "t12_relative_yield_permille", rs->relative_permille);
+	jw_int(w, "pr_estimate_permille", rs->pr_permille);
+	jw_int(w, "availability_permille", rs->availability_permille);
 	jw_open(w, "tariff_periods", '[');
 	for (j = 0; j < rs->r.n_periods; j++) {
 		const struct revenue_period *p = &rs->r.periods[j];
@@ -164,7 +167,11 @@ static void station(struct jw *w, const struct report *r, const struct report_st
 		if (rs->flags & (1u << j))
 			jw_str(w, NULL, format_flag_key((enum report_flag)j));
 	jw_close(w, ']');
-	(void)r;
+	jw_open(w, "flags_text", '[');
+	for (j = 0; j < RFLAG_COUNT; j++)
+		if (rs->flags & (1u << j))
+			jw_str(w, NULL, format_flag_text(r->lang, (enum report_flag)j));
+	jw_close(w, ']');
 	jw_close(w, '}');
 }
 
@@ -181,6 +188,7 @@ static void village(struct jw *w, const struct report *r, const struct report_vi
 	           ? r->townships[rv->v->township].t->id
 	           : NULL);
 	jw_str(w, "status", target_status_key(rv->t.status));
+	jw_str(w, "status_text", format_status_text(r->lang, rv->t.status));
 	jw_int(w, "month_fen", rv->t.month_fen);
 	jw_int(w, "ytd_fen", rv->t.ytd_fen);
 	jw_int(w, "t12_fen", rv->t.t12_fen);
@@ -232,6 +240,7 @@ int render_json(const struct report *r, FILE *out)
 	w.depth = 1;
 	w.first[1] = 1;
 	jw_str(&w, "schema", "pvmon.report/1");
+	jw_str(&w, "lang", msg_lang_code(r->lang));
 	jw_str(&w, "month", r->month_name);
 	jw_str(&w, "county", r->fleet->county);
 	jw_str(&w, "timezone", r->timezone);
@@ -243,6 +252,8 @@ int render_json(const struct report *r, FILE *out)
 	jw_int(&w, "expected_interval_s", r->expected_interval_s);
 	jw_int(&w, "meter_tolerance_permille", r->meter_tolerance_permille);
 	jw_int(&w, "median_yield_wh_per_kwp", r->median_yield_wh_per_kwp);
+	jw_int(&w, "completeness_permille", r->completeness_permille);
+	jw_int(&w, "availability_permille", r->availability_permille);
 	jw_open(&w, "profile", '{');
 	jw_str(&w, "source", r->profile_from_data ? "fleet" : "default");
 	jw_open(&w, "values", '[');

@@ -168,60 +168,46 @@ static void day_str(int32_t d, char *buf, size_t size)
 	snprintf(buf, size, "%04d-%02d-%02d", y, m, dd);
 }
 
-/* Station flags as a comma-separated list. */
-static void flags_str(unsigned flags, char *buf, size_t size)
-{
-	int i;
-	buf[0] = 0;
-	for (i = 0; i < RFLAG_COUNT; i++) {
-		if (!(flags & (1u << i)))
-			continue;
-		if (buf[0])
-			strncat(buf, ",", size - strlen(buf) - 1);
-		strncat(buf, format_flag_key((enum report_flag)i), size - strlen(buf) - 1);
-	}
-}
-
 /* The summary block. */
 static void summary(FILE *out, const struct report *r)
 {
 	const struct report_totals *t = &r->totals;
-	static const char *const head[] = {"Summary", "value"};
+	const char *head[] = {RMSG(r, "report.sec.summary"), RMSG(r, "report.sum.value")};
 	struct table tb = {2, 0, head, "lr", NULL};
 	char a[64], b[64];
 
 	format_kwh(t->energy_wh, a, sizeof a);
-	table_row(&tb, "Energy exported (kWh)", a);
+	table_row(&tb, RMSG(r, "report.sum.energy"), a);
 #define YUAN(label, v)                                                                             \
 	do {                                                                                       \
 		format_yuan(v, ',', a, sizeof a);                                                  \
-		table_row(&tb, label, a);                                                          \
+		table_row(&tb, RMSG(r, label), a);                                                 \
 	} while (0)
-	YUAN("Revenue, coal-benchmark part (yuan)", t->coal_fen);
-	YUAN("Revenue, subsidy part (yuan)", t->subsidy_fen);
-	YUAN("Revenue (yuan)", t->revenue_fen);
-	YUAN("Land rent (yuan)", t->land_fen);
-	YUAN("Insurance (yuan)", t->insurance_fen);
-	YUAN("Operation and maintenance (yuan)", t->om_fen);
-	YUAN("Taxes (yuan)", t->tax_fen);
-	YUAN("Costs (yuan)", t->costs_fen);
-	YUAN("Distributable (yuan)", t->distributable_fen);
-	YUAN("Deficit of stations in deficit (yuan)", t->deficit_fen);
-	YUAN("Allocated to villages (yuan)", t->allocated_fen);
-	YUAN("Default target per village and year (yuan)", r->target_fen_per_year);
+	YUAN("report.sum.coal", t->coal_fen);
+	YUAN("report.sum.subsidy", t->subsidy_fen);
+	YUAN("report.sum.revenue", t->revenue_fen);
+	YUAN("report.sum.land", t->land_fen);
+	YUAN("report.sum.insurance", t->insurance_fen);
+	YUAN("report.sum.om", t->om_fen);
+	YUAN("report.sum.tax", t->tax_fen);
+	YUAN("report.sum.costs", t->costs_fen);
+	YUAN("report.sum.distributable", t->distributable_fen);
+	YUAN("report.sum.deficit", t->deficit_fen);
+	YUAN("report.sum.allocated", t->allocated_fen);
+	YUAN("report.sum.target", r->target_fen_per_year);
 #undef YUAN
 	snprintf(a, sizeof a, "%d", r->n_stations);
-	table_row(&tb, "Stations", a);
+	table_row(&tb, RMSG(r, "report.sum.stations"), a);
 	snprintf(a, sizeof a, "%d", t->n_flagged_stations);
-	table_row(&tb, "Stations flagged", a);
+	table_row(&tb, RMSG(r, "report.sum.flagged"), a);
 	snprintf(a, sizeof a, "%d", r->n_villages);
-	table_row(&tb, "Villages", a);
+	table_row(&tb, RMSG(r, "report.sum.villages"), a);
 	snprintf(a, sizeof a, "%d / %d / %d", t->n_ok, t->n_at_risk, t->n_below);
-	table_row(&tb, "Villages OK / AT RISK / BELOW", a);
+	table_row(&tb, RMSG(r, "report.sum.status_counts"), a);
 	if (r->median_yield_wh_per_kwp >= 0) {
 		snprintf(b, sizeof b, "%lld.%lld", (long long)(r->median_yield_wh_per_kwp / 1000),
 		         (long long)(r->median_yield_wh_per_kwp % 1000 / 100));
-		table_row(&tb, "Fleet median specific yield (kWh/kWp)", b);
+		table_row(&tb, RMSG(r, "report.sum.median"), b);
 	}
 	table_print(out, &tb);
 }
@@ -229,9 +215,12 @@ static void summary(FILE *out, const struct report *r)
 /* The station table. */
 static void stations(FILE *out, const struct report *r)
 {
-	static const char *const head[] = {"Station", "Name",   "Source",        "kWh",
-	                                   "kWh/kWp", "Data %", "Offline h",     "Fault h",
-	                                   "Revenue", "Costs",  "Distributable", "Flags"};
+	const char *head[] = {RMSG(r, "report.col.station"),       RMSG(r, "report.col.name"),
+	                      RMSG(r, "report.col.source"),        RMSG(r, "report.col.kwh"),
+	                      RMSG(r, "report.col.yield"),         RMSG(r, "report.col.data_pct"),
+	                      RMSG(r, "report.col.offline_h"),     RMSG(r, "report.col.fault_h"),
+	                      RMSG(r, "report.col.revenue"),       RMSG(r, "report.col.costs"),
+	                      RMSG(r, "report.col.distributable"), RMSG(r, "report.col.flags")};
 	struct table tb = {12, 0, head, "lllrrrrrrrrl", NULL};
 	int s;
 	for (s = 0; s < r->n_stations; s++) {
@@ -252,9 +241,9 @@ static void stations(FILE *out, const struct report *r)
 		format_yuan(rs->r.revenue_fen, ',', rev, sizeof rev);
 		format_yuan(rs->r.costs_fen, ',', cost, sizeof cost);
 		format_yuan(rs->r.distributable_fen, ',', dist, sizeof dist);
-		flags_str(rs->flags, fl, sizeof fl);
-		table_row(&tb, rs->st->id, rs->st->name, format_source_key(rs->e.source), kwh, y,
-		          comp, off, flt, rev, cost, dist, fl);
+		format_flags_text(r->lang, rs->flags, fl, sizeof fl);
+		table_row(&tb, rs->st->id, rs->st->name, format_source_text(r->lang, rs->e.source),
+		          kwh, y, comp, off, flt, rev, cost, dist, fl);
 	}
 	table_print(out, &tb);
 }
@@ -262,8 +251,11 @@ static void stations(FILE *out, const struct report *r)
 /* The village table, not-OK villages first. */
 static void villages(FILE *out, const struct report *r)
 {
-	static const char *const head[] = {"Village", "Name", "Township",   "Status", "Month",
-	                                   "YTD",     "T12",  "Projection", "Target"};
+	const char *head[] = {RMSG(r, "report.col.village"),  RMSG(r, "report.col.name"),
+	                      RMSG(r, "report.col.township"), RMSG(r, "report.col.status"),
+	                      RMSG(r, "report.col.month"),    RMSG(r, "report.col.ytd"),
+	                      RMSG(r, "report.col.t12"),      RMSG(r, "report.col.projection"),
+	                      RMSG(r, "report.col.target")};
 	struct table tb = {9, 0, head, "llllrrrrr", NULL};
 	int i;
 	for (i = 0; i < r->n_villages; i++) {
@@ -277,8 +269,8 @@ static void villages(FILE *out, const struct report *r)
 		format_yuan(rv->t.t12_fen, ',', t12, sizeof t12);
 		format_yuan(rv->t.projection_fen, ',', pr, sizeof pr);
 		format_yuan(rv->t.target_fen, ',', tg, sizeof tg);
-		table_row(&tb, rv->v->id, rv->v->name, tw, target_status_name(rv->t.status), mo,
-		          ytd, t12, pr, tg);
+		table_row(&tb, rv->v->id, rv->v->name, tw,
+		          format_status_text(r->lang, rv->t.status), mo, ytd, t12, pr, tg);
 	}
 	table_print(out, &tb);
 }
@@ -294,21 +286,22 @@ static void reasons(FILE *out, const struct report *r)
 			continue;
 		any = 1;
 		fprintf(out, "%s %s (%s)\n", rv->v->id, rv->v->name,
-		        target_status_name(rv->t.status));
+		        format_status_text(r->lang, rv->t.status));
 		for (j = 0; j < rv->n_reasons; j++) {
 			format_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
 			fprintf(out, "  - %s\n", buf);
 		}
 	}
 	if (!any)
-		fputs("Every village is on course.\n", out);
+		fprintf(out, "%s\n", RMSG(r, "report.all_on_course"));
 }
 
 /* Each village's part of each station this month. */
 static void shares(FILE *out, const struct report *r)
 {
-	static const char *const head[] = {"Village", "Station", "Share", "Station distributable",
-	                                   "Village part"};
+	const char *head[] = {RMSG(r, "report.col.village"), RMSG(r, "report.col.station"),
+	                      RMSG(r, "report.col.share"), RMSG(r, "report.col.station_dist"),
+	                      RMSG(r, "report.col.village_part")};
 	struct table tb = {5, 0, head, "llrrr", NULL};
 	int v, j;
 	for (v = 0; v < r->n_villages; v++) {
@@ -329,8 +322,11 @@ static void shares(FILE *out, const struct report *r)
 /* Township subtotals. */
 static void townships(FILE *out, const struct report *r)
 {
-	static const char *const head[] = {"Township", "Name",  "Villages", "OK",  "AT RISK",
-	                                   "BELOW",    "Month", "YTD",      "T12", "Target"};
+	const char *head[] = {RMSG(r, "report.col.township"), RMSG(r, "report.col.name"),
+	                      RMSG(r, "report.col.villages"), RMSG(r, "report.col.ok"),
+	                      RMSG(r, "report.col.at_risk"),  RMSG(r, "report.col.below"),
+	                      RMSG(r, "report.col.month"),    RMSG(r, "report.col.ytd"),
+	                      RMSG(r, "report.col.t12"),      RMSG(r, "report.col.target")};
 	struct table tb = {10, 0, head, "llrrrrrrrr", NULL};
 	int i;
 	for (i = 0; i < r->n_townships; i++) {
@@ -352,26 +348,34 @@ static void townships(FILE *out, const struct report *r)
 /* Renders the whole report as text. */
 int render_text(const struct report *r, FILE *out)
 {
-	char d0[16], d1[16];
+	char d0[16], d1[16], line[512];
+	const char *args[4];
 	day_str(r->first_day, d0, sizeof d0);
 	day_str(r->first_day + r->ndays - 1, d1, sizeof d1);
-	fprintf(out, "pvmon monthly report %s, %s\n", r->month_name,
-	        r->fleet->county ? r->fleet->county : "");
-	fprintf(out, "Days %s to %s (%s). Trailing twelve months from %s. Money in yuan.\n", d0, d1,
-	        r->timezone, r->window_from);
-	if (r->generated_at)
-		fprintf(out, "Generated at %s\n", r->generated_at);
+	args[0] = r->month_name;
+	args[1] = r->fleet->county ? r->fleet->county : "";
+	fprintf(out, "%s\n", format_msgf(line, sizeof line, r->lang, "report.title", 2, args));
+	args[0] = d0;
+	args[1] = d1;
+	args[2] = r->timezone;
+	args[3] = r->window_from;
+	fprintf(out, "%s\n", format_msgf(line, sizeof line, r->lang, "report.period", 4, args));
+	if (r->generated_at) {
+		args[0] = r->generated_at;
+		fprintf(out, "%s\n",
+		        format_msgf(line, sizeof line, r->lang, "report.generated", 1, args));
+	}
 	fputc('\n', out);
 	summary(out, r);
-	fputs("\nVillages (not OK first)\n\n", out);
+	fprintf(out, "\n%s\n\n", RMSG(r, "report.sec.villages"));
 	villages(out, r);
-	fputs("\nReasons\n\n", out);
+	fprintf(out, "\n%s\n\n", RMSG(r, "report.sec.reasons"));
 	reasons(out, r);
-	fputs("\nTownships\n\n", out);
+	fprintf(out, "\n%s\n\n", RMSG(r, "report.sec.townships"));
 	townships(out, r);
-	fputs("\nStations\n\n", out);
+	fprintf(out, "\n%s\n\n", RMSG(r, "report.sec.stations"));
 	stations(out, r);
-	fputs("\nShares this month\n\n", out);
+	fprintf(out, "\n%s\n\n", RMSG(r, "report.sec.shares"));
 	shares(out, r);
 	return ferror(out) ? -1 : 0;
 }

@@ -199,6 +199,12 @@ static void station_figures(struct report *r, const struct energy *e)
 		rs->st = &r->fleet->stations[s];
 		rs->index = s;
 		rs->e = *energy_month_get(e, s, TARGET_WINDOW - 1);
+		{
+			const int64_t *dw = energy_days(e, s, TARGET_WINDOW - 1);
+			int d;
+			for (d = 0; d < r->ndays && d < 31; d++)
+				rs->days_wh[d] = dw ? dw[d] : 0;
+		}
 		rs->yield_wh_per_kwp = -1;
 		if (rs->st->capacity_w > 0 && rs->e.source != ENERGY_NONE) {
 			rs->yield_wh_per_kwp =
@@ -216,6 +222,29 @@ static void station_figures(struct report *r, const struct energy *e)
 		r->median_yield_wh_per_kwp = n % 2 ? ys[n / 2] : (ys[n / 2 - 1] + ys[n / 2]) / 2;
 	}
 	free(ys);
+	{
+		int64_t got = 0, want = 0, day_all = 0, down_all = 0;
+		for (s = 0; s < r->n_stations; s++) {
+			struct report_station *rs = &r->stations[s];
+			int64_t daylight =
+			    (int64_t)rs->e.inverters * r->ndays * 86400 - rs->e.inv_asleep_s;
+			int64_t down = rs->e.inv_down_s < daylight ? rs->e.inv_down_s : daylight;
+			rs->availability_permille =
+			    daylight > 0 ? (daylight - down) * 1000 / daylight : -1;
+			if (daylight > 0) {
+				day_all += daylight;
+				down_all += down;
+			}
+			rs->pr_permille =
+			    rs->yield_wh_per_kwp >= 0 && r->median_yield_wh_per_kwp > 0
+			        ? rs->yield_wh_per_kwp * 1000 / r->median_yield_wh_per_kwp
+			        : -1;
+			got += rs->e.readings < rs->e.expected ? rs->e.readings : rs->e.expected;
+			want += rs->e.expected;
+		}
+		r->completeness_permille = want > 0 ? got * 1000 / want : 0;
+		r->availability_permille = day_all > 0 ? (day_all - down_all) * 1000 / day_all : -1;
+	}
 	for (s = 0; s < r->n_stations; s++) {
 		struct report_station *rs = &r->stations[s];
 		unsigned fl = 0;
@@ -273,13 +302,21 @@ static void window_figures(struct report *r, const struct energy *e)
 			if (m->source != ENERGY_NONE && st->capacity_w > 0)
 				ys[n++] = (int64_t)((__int128)m->energy_wh * 1000 / st->capacity_w);
 		}
+		r->band_lo[k] = r->band_mid[k] = r->band_hi[k] = -1;
 		if (n > 0) {
 			qsort(ys, (size_t)n, sizeof *ys, i64_cmp);
 			median = n % 2 ? ys[n / 2] : (ys[n / 2 - 1] + ys[n / 2]) / 2;
+			r->band_lo[k] = ys[(n - 1) / 4];
+			r->band_mid[k] = median;
+			r->band_hi[k] = ys[(n - 1) * 3 / 4];
 		}
 		for (s = 0; s < r->n_stations; s++) {
 			const struct fleet_station *st = &r->fleet->stations[s];
 			const struct energy_month *m = energy_month_get(e, s, k);
+			r->stations[s].months_yield[k] =
+			    m->source != ENERGY_NONE && st->capacity_w > 0
+			        ? (int64_t)((__int128)m->energy_wh * 1000 / st->capacity_w)
+			        : -1;
 			if (st->commissioned_day > first + nd - 1)
 				continue; /* not yet in service */
 			if (m->source == ENERGY_NONE) {
@@ -325,10 +362,15 @@ static void village_reasons(struct report *r, struct report_village *rv)
 		if (fl & (1u << RFLAG_INCOMPLETE))
 			add_reason(rv, REASON_MISSING_DATA, s, rs->completeness_permille,
 			           rs->e.longest_gap_s);
-		if (fl & (1u << RFLAG_OFFLINE))
-			add_reason(rv, REASON_OFFLINE, s, rs->e.offline_s, 0);
-		if (fl & (1u << RFLAG_FAULT))
-			add_reason(rv, REASON_FAULT, s, rs->e.fault_s, 0);
+		/* ref: inverters down a day or more; aux: the longest-down one's seconds. */
+		if (fl & (1u << RFLAG_OFFLINE)) {
+			add_reason(rv, REASON_OFFLINE, s, rs->e.offline_s, rs->e.inv_down);
+			rv->reasons[rv->n_reasons - 1].aux = rs->e.worst_offline_s;
+		}
+		if (fl & (1u << RFLAG_FAULT)) {
+			add_reason(rv, REASON_FAULT, s, rs->e.fault_s, rs->e.inv_down);
+			rv->reasons[rv->n_reasons - 1].aux = rs->e.worst_fault_s;
+		}
 		if (fl & (1u << RFLAG_LOW_YIELD))
 			add_reason(rv, REASON_LOW_YIELD, s, rs->yield_wh_per_kwp,
 			           r->median_yield_wh_per_kwp);
@@ -489,6 +531,7 @@ struct report *report_build(struct store *db, const struct fleet *f, const struc
 	r->target_fen_per_year = p->target_fen_per_year;
 	r->expected_interval_s = ep.expected_interval_s;
 	r->meter_tolerance_permille = p->meter_tolerance_permille;
+	r->lang = p->lang;
 	r->n_stations = f->n_stations;
 	r->stations = xcalloc((size_t)f->n_stations + 1, sizeof *r->stations);
 	r->n_villages = f->n_villages;

@@ -12,6 +12,7 @@
 
 #include "fleet.h"
 #include "energy.h"
+#include "msg.h"
 #include "revenue.h"
 #include "target.h"
 
@@ -50,6 +51,13 @@ struct report_station {
 	/* Over the trailing twelve months (the months it was in service): */
 	int months_without_data;   /* in service but no counter data at all */
 	int64_t relative_permille; /* its yield / the fleet median yield, months with data; -1 */
+	/* For the charts and KPIs: */
+	int64_t days_wh[31];                 /* settlement energy per day of the month */
+	int64_t months_yield[TARGET_WINDOW]; /* Wh per kWp per month of the window; -1 no data */
+	int64_t pr_permille; /* yield / fleet median this month (a PR estimate); -1 */
+	/* Inverter time producing or able to (not offline, not in fault) / daylight time
+	 * (inverter time not asleep), this month; -1 without inverters. */
+	int64_t availability_permille;
 };
 
 /* A village's part of one station this month. */
@@ -112,6 +120,7 @@ struct report_params {
 	int meter_tolerance_permille;
 	int reach_days; /* how far a gap's closing readings are looked for (retention); 0: no bound
 	                 */
+	enum msg_lang lang; /* of every label and text; 0 is Chinese */
 };
 
 struct report {
@@ -124,9 +133,14 @@ struct report {
 	char *timezone, *generated_at; /* owned; generated_at may be NULL */
 	int64_t target_fen_per_year;
 	int expected_interval_s, meter_tolerance_permille;
+	enum msg_lang lang;
 	int64_t median_yield_wh_per_kwp; /* fleet median this month, -1 if none */
 	int profile_from_data; /* 1: the fleet's own monthly profile, 0: the built-in one */
 	int64_t profile[12];
+	/* Comparable stations: quartiles of the fleet's Wh per kWp per month of the window. */
+	int64_t band_lo[TARGET_WINDOW], band_mid[TARGET_WINDOW], band_hi[TARGET_WINDOW];
+	int64_t completeness_permille; /* readings / expected over the fleet this month */
+	int64_t availability_permille; /* the fleet's inverters, as per station; -1 */
 	struct report_station *stations;
 	int n_stations;
 	struct report_village *villages;

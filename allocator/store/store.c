@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "caltime.h"
+#include "ledger/ledger_schema.h"
 #include "util.h"
 
 /* Migration i takes a database from user_version i to i + 1. */
@@ -49,6 +50,8 @@ static const char *const migrations[] = {
     " station TEXT NOT NULL, device TEXT NOT NULL, day INTEGER NOT NULL,"
     " hour INTEGER NOT NULL, wh INTEGER NOT NULL DEFAULT 0, n INTEGER NOT NULL DEFAULT 0,"
     " peak_w INTEGER, PRIMARY KEY (station, device, day, hour)) WITHOUT ROWID;",
+    /* 1 -> 2: the ledger (docs/ledger.md) */
+    LEDGER_SCHEMA_SQL,
 };
 
 enum stmt_id {
@@ -336,6 +339,11 @@ void store_close(struct store *s)
 
 /* For unit tests only (store_testing.h). */
 sqlite3 *store_testing_db(struct store *s)
+{
+	return s->db;
+}
+
+sqlite3 *store_ledger_db(struct store *s)
 {
 	return s->db;
 }

@@ -16,11 +16,18 @@ else
 fi
 
 for f in fleet.json central.json plan.json sim.json pvmon.db report-*.txt report-*.csv \
-	report-*.json report-*.html; do
+	report-*.json report-*.html report-*.xlsx report-*-csv/villages.csv; do
 	# shellcheck disable=SC2086
 	check "$f written" test -s "$(ls "$D"/$f 2>/dev/null | head -1)"
 done
 check "the demo says where the HTML report is" grep -q "report-.*\.html" "$IT_TMP/demo.log"
+# The ledger: one village's answer, in the demo's output and as files.
+check "the demo answers what a village received and still owes" \
+	grep -q "^本年到账 .* 元；尚欠 .* 元：" "$IT_TMP/demo.log"
+check "the demo's ledger verifies" grep -q "every entry and seal checks out" "$IT_TMP/demo.log"
+# shellcheck disable=SC2086
+check "the village statement and the arrears are written" \
+	test -s "$(ls "$D"/ledger-*.html 2>/dev/null | head -1)" -a -s "$D/arrears.json"
 
 # Every process the demo recorded is gone.
 left=""
@@ -50,7 +57,26 @@ flagged=$(q "SELECT count(*) FROM json_each($J, '\$.villages')
 check "villages not OK come with reasons ($flagged)" test "${flagged:-0}" -ge 1
 ns=$(q "SELECT json_extract($J, '\$.totals.stations')")
 check "the report covers 310 stations ($ns)" test "$ns" = 310
-grep -q "BELOW" "$IT_TMP/demo.log" && ok "the printed report shows villages BELOW target" ||
-	fail "the printed report shows no village BELOW target"
+grep -q "未达标" "$IT_TMP/demo.log" && ok "the printed (Chinese) report shows villages below target" ||
+	fail "the printed report shows no village below target (未达标)"
+
+# The Chinese briefing of the demo county prints on a few A4 pages, the cover first.
+CHROME=$(command -v chromium || command -v chromium-browser)
+if [ -n "$CHROME" ] && command -v pdfinfo >/dev/null; then
+	H=$(ls "$D"/report-*.html | grep -v '\.en\.html' | head -1)
+	prof=$(mktemp -d "$IT_TMP/profile.XXXXXX")
+	HOME=$IT_TMP timeout -k 5 120 "$CHROME" --headless --no-sandbox --disable-gpu \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--no-first-run --disable-extensions --host-resolver-rules="MAP * ~NOTFOUND" \
+		--user-data-dir="$prof" --print-to-pdf="$IT_TMP/demo.pdf" --no-pdf-header-footer \
+		"file://$H" >/dev/null 2>"$IT_TMP/chrome.log"
+	pages=$(pdfinfo "$IT_TMP/demo.pdf" 2>/dev/null | sed -n 's/^Pages: *//p')
+	check "the 447-village briefing prints on at most 8 A4 pages (${pages:-?})" test "${pages:-99}" -le 8
+	pdftotext -layout -f 1 -l 1 "$IT_TMP/demo.pdf" "$IT_TMP/demo-p1.txt" 2>/dev/null
+	check "its page 1 names the villages below target with reasons and has the sign-off block" \
+		sh -c "grep -q '未达标）：' '$IT_TMP/demo-p1.txt' && grep -q '请检查' '$IT_TMP/demo-p1.txt' && grep -q '审核' '$IT_TMP/demo-p1.txt' && grep -q '第 1 页' '$IT_TMP/demo-p1.txt'"
+else
+	fail "chromium and poppler-utils are needed to print the briefing (make deps installs them)"
+fi
 
 it_end

@@ -17,6 +17,11 @@ for f in text csv json html; do
 	else
 		fail "report --format $f: $(cat "$D/err.$f")"
 	fi
+	if "$A" report -c "$D/central.json" --month 2019-06 --lang en --format $f -o "$D/en.$f" 2>"$D/err.$f"; then
+		ok "report --lang en --format $f exits 0"
+	else
+		fail "report --lang en --format $f: $(cat "$D/err.$f")"
+	fi
 done
 check "no temporary file is left behind" test ! -e "$D/r.json.tmp"
 
@@ -53,15 +58,40 @@ check "csv starts with a UTF-8 BOM" test "$(head -c 3 "$D/r.csv" | od -An -tx1 |
 check "csv has the villages section" grep -q '^section,villages' "$D/r.csv"
 check "text shows Chinese names" grep -q '高家塔村' "$D/r.text"
 check "html escapes the hostile name" grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$D/r.html"
-check "html has one bar per village" test "$(grep -o '<rect class="bar ' "$D/r.html" | wc -l)" -eq 4
+check "html's county chart has one bar per village" \
+	test "$(sed -n '/data-chart="county"/,/<\/svg>/p' "$D/r.html" | grep -o '<rect class="bar ' | wc -l)" -eq 4
 check "html carries no raw hostile markup" test "$(grep -c '<script>alert' "$D/r.html")" -eq 0
 
-# The examples in docs/report.md are this fixture's output, verbatim.
-sed -n '/^### text$/,/^### csv$/p' docs/report.md | sed -n '/^```$/,/^```$/p' | sed '1d;$d' >"$D/doc.text"
-check "docs/report.md shows the text report as printed" cmp -s "$D/doc.text" "$D/r.text"
-sed -n '/^### csv$/,/^### json$/p' docs/report.md | sed -n '/^```$/,/^```$/p' | sed '1d;$d' >"$D/doc.csv"
-tail -c +4 "$D/r.csv" | tr -d '\r' >"$D/r.csv.lf"
+# Chinese by default: statuses, headings and reasons in Chinese; English on request.
+check "text is Chinese by default" grep -q '^各村（未达标在前）$' "$D/r.text"
+check "text statuses are Chinese" grep -q '城庄村 *城庄镇 *未达标' "$D/r.text"
+check "the Chinese reason names the inverter and says what to check" grep -q '城庄村电站：2 台逆变器中有 2 台本月长时间不响应（inv01 离线 140 小时，约 5.8 天），请检查' "$D/r.text"
+check "--lang en gives the English report" grep -q '^Villages (not OK first)$' "$D/en.text"
+check "no Chinese label is left in the English text" test "$(grep -c '未达标\|汇总\|原因' "$D/en.text")" -eq 0
+check "json keeps English keys and adds the translated status" \
+	test "$(q "SELECT json_extract(value, '\$.status') || ' ' || json_extract(value, '\$.status_text') FROM json_each(readfile('$D/r.json'), '\$.villages') WHERE json_extract(value, '\$.id') = 'chengzhuang'")" = "below 未达标"
+check "json says its language" test "$(q "SELECT json_extract(readfile('$D/en.json'), '\$.lang')")" = en
+sed 's/"timezone"/"lang": "en", "timezone"/' "$D/central.json" >"$D/en-central.json"
+"$A" report -c "$D/en-central.json" --month 2019-06 -o "$D/en2.text"
+check "central.json's lang sets the default language" cmp -s "$D/en.text" "$D/en2.text"
+"$A" report -c "$D/en-central.json" --month 2019-06 --lang zh -o "$D/zh2.text"
+check "--lang overrides central.json's lang" cmp -s "$D/r.text" "$D/zh2.text"
+"$A" report -c "$D/central.json" --month 2019-06 --lang fr 2>"$D/e6"
+check "an unknown language is refused" grep -q -- '--lang: expected zh or en, got "fr"' "$D/e6"
+
+# The examples in docs/report.md are this fixture's output, verbatim, per language.
+# doc HEADING: the first code block under "### HEADING".
+doc() { sed -n "/^### $1\$/,/^### /p" docs/report.md | awk '/^```$/ { n++; next } n == 1'; }
+doc text >"$D/doc.text"
+check "docs/report.md shows the English text report as printed" cmp -s "$D/doc.text" "$D/en.text"
+doc "text (Chinese)" >"$D/doc.zh.text"
+check "docs/report.md shows the Chinese text report as printed" cmp -s "$D/doc.zh.text" "$D/r.text"
+doc csv >"$D/doc.csv"
+tail -c +4 "$D/en.csv" | tr -d '\r' >"$D/r.csv.lf"
 check "docs/report.md shows the CSV report as printed" cmp -s "$D/doc.csv" "$D/r.csv.lf"
+doc "csv, one table per section" >"$D/doc.sec.csv"
+"$A" report -c "$D/central.json" --month 2019-06 --format csv --section villages | tail -c +4 | tr -d '\r' >"$D/sec.csv"
+check "docs/report.md shows the Chinese villages table as printed" cmp -s "$D/doc.sec.csv" "$D/sec.csv"
 
 # Reproducible: the same database and config give the same bytes; a time only from the flag.
 "$A" report -c "$D/central.json" --month 2019-06 --format html -o "$D/r2.html"
@@ -69,14 +99,14 @@ check "html is byte-identical on a second run" cmp -s "$D/r.html" "$D/r2.html"
 "$A" report -c "$D/central.json" --month 2019-06 --format json >"$D/r2.json"
 check "json to stdout is byte-identical to -o" cmp -s "$D/r.json" "$D/r2.json"
 "$A" report -c "$D/central.json" --month 2019-06 --generated-at "2019-07-01 09:00" >"$D/r3.text"
-check "--generated-at is printed" grep -q 'Generated at 2019-07-01 09:00' "$D/r3.text"
+check "--generated-at is printed" grep -q '生成时间 2019-07-01 09:00' "$D/r3.text"
 
 # Bad flags: a clear message and a non-zero exit, nothing written.
 "$A" report -c "$D/central.json" --month 2019-13 -o "$D/bad.txt" 2>"$D/e1"
 check "a bad month is refused with a message" grep -q -- '--month: expected YYYY-MM, got "2019-13"' "$D/e1"
 check "nothing is written for a bad month" test ! -e "$D/bad.txt"
 "$A" report -c "$D/central.json" --month 2019-06 --format pdf 2>"$D/e2"
-check "an unknown format is refused" grep -q -- '--format: expected text, csv, json or html, got "pdf"' "$D/e2"
+check "an unknown format is refused" grep -q -- '--format: expected text, csv, json, html or xlsx, got "pdf"' "$D/e2"
 "$A" report -c "$D/missing.json" --month 2019-06 2>"$D/e3"
 check "a missing config names the file" grep -q 'missing.json' "$D/e3"
 "$A" report --month 2019-06 2>"$D/e4"

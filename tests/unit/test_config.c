@@ -8,6 +8,7 @@
 #include "fleet.h"
 #include "jsonedit.h"
 #include "log.h"
+#include "msg.h"
 #include "util.h"
 
 /* Loads an edited gateway file; returns the error without the file prefix, or NULL. */
@@ -398,7 +399,20 @@ static void central_errors_give_exact_messages(void)
 	EXPECT_ERROR(central_error, j,
 	             "target_fen_per_year: unknown key (expected one of: broker, client_id, "
 	             "database, fleet, timezone, target_yuan_per_year, retention_days, batch, "
-	             "expected_interval_s, meter_tolerance_permille, log)");
+	             "expected_interval_s, meter_tolerance_permille, lang, ledger, log)");
+	j = example("central.json");
+	jset(j, "lang", "\"fr\"");
+	EXPECT_ERROR(central_error, j,
+	             "lang: expected the report language \"zh\" (Chinese) or \"en\" (English), "
+	             "got \"fr\"");
+	j = example("central.json");
+	jset(j, "lang", "\"en\"");
+	path = jwrite(j, "central.json");
+	CHECK_INT(config_central_load(path, &c, &cause), 0);
+	if (c)
+		CHECK_INT(c->lang, MSG_EN);
+	config_central_free(c);
+	free(path);
 	j = example("central.json");
 	jset(j, "target_yuan_per_year", "150000.5");
 	jset(j, "timezone", "\"Europe/Berlin\"");
@@ -407,6 +421,7 @@ static void central_errors_give_exact_messages(void)
 	if (c) {
 		CHECK_INT(c->target_fen_per_year, 15000050);
 		CHECK_STR(c->timezone, "Europe/Berlin");
+		CHECK_INT(c->lang, MSG_ZH); /* Chinese unless central.json says otherwise */
 	}
 	config_central_free(c);
 	free(path);

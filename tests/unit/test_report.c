@@ -1,5 +1,6 @@
 /* Tests for the report model: allocation end to end, deficits, reasons and random fleets. */
 #include "fleet.h"
+#include "format.h"
 #include "report.h"
 #include "harness.h"
 #include "test_report_fixture.h"
@@ -7,7 +8,7 @@
 /* Builds the June 2019 report, printing the cause on failure. */
 static struct report *june_report(struct store *db, const struct fleet *f)
 {
-	struct report_params p = {2019, 6, "Asia/Shanghai", NULL, 20000000, 60, 50, 0};
+	struct report_params p = {2019, 6, "Asia/Shanghai", NULL, 20000000, 60, 50, 0, MSG_EN};
 	char *cause = NULL;
 	struct report *r = report_build(db, f, &p, &cause);
 	if (!r)
@@ -347,6 +348,87 @@ static void random_fleets_allocate_exactly_what_the_stations_can_distribute(void
 	CHECK(!bad);
 }
 
+/* Sets a stored day's asleep, offline and fault seconds. */
+static void set_state(struct store *db, const char *st, const char *dev, int32_t day,
+                      int64_t asleep, int64_t offline, int64_t fault)
+{
+	struct store_daily d;
+	CHECK_INT(store_daily_get(db, st, dev, day, &d), 1);
+	d.asleep_s = asleep;
+	d.offline_s = offline;
+	d.fault_s = fault;
+	CHECK_INT(store_daily_put(db, st, dev, &d), 0);
+}
+
+static void availability_counts_offline_and_fault_time_against_daylight_and_pr_the_fleet(void)
+{
+	struct store *db = fixture_db(NULL);
+	struct fleet *f = two_station_fleet();
+	struct report *r;
+	june_days(db, "s1", "m1", 1, 1000000);
+	june_days(db, "s1", "inv1", 0, 500000);
+	june_days(db, "s1", "inv2", 0, 500000);
+	june_days(db, "s2", "m1", 1, 500000);
+	june_days(db, "s2", "inv1", 0, 250000);
+	june_days(db, "s2", "inv2", 0, 250000);
+	/* Every inverter asleep 12 h a night: daylight is 2 x 30 x 12 h = 720 inverter-hours.
+	 * s2's inv2 is offline 36 h and in fault 36 h of it: 648 / 720 = 90.0 %. The meter's
+	 * offline time does not count: availability is about the inverters. */
+	{
+		int32_t jun1 = caltime_days(2019, 6, 1), d;
+		static const char *const st[] = {"s1", "s1", "s2", "s2"};
+		static const char *const dev[] = {"inv1", "inv2", "inv1", "inv2"};
+		int k;
+		for (d = jun1; d < jun1 + 30; d++) {
+			for (k = 0; k < 4; k++) {
+				int i2 = k == 3;
+				set_state(db, st[k], dev[k], d, 43200,
+				          i2 && d <= jun1 + 2 ? 43200 : 0,
+				          i2 && d >= jun1 + 10 && d <= jun1 + 12 ? 43200 : 0);
+			}
+			set_state(db, "s1", "m1", d, 0, 86400, 0);
+		}
+	}
+	r = june_report(db, f);
+	CHECK(r != NULL);
+	if (r) {
+		CHECK_INT(r->stations[0].availability_permille, 1000);
+		CHECK_INT(r->stations[1].availability_permille, 900);
+		/* The fleet: 1440 inverter-hours of daylight, 72 down: 95.0 %. */
+		CHECK_INT(r->availability_permille, 950);
+		/* Yields 100 and 50 kWh/kWp, median 75: PR estimates 133.3 % and 66.6 %. */
+		CHECK_INT(r->stations[0].pr_permille, 1333);
+		CHECK_INT(r->stations[1].pr_permille, 666);
+		/* The inverter down longest is named, with how many of how many were down. */
+		CHECK_INT(r->stations[1].e.inv_down, 1);
+		CHECK_INT(r->stations[1].e.worst_offline_s, 3 * 43200);
+		CHECK_INT(r->stations[1].e.worst_fault_s, 3 * 43200);
+		{
+			struct report_reason x = {REASON_OFFLINE, 1, r->stations[1].e.offline_s,
+			                          r->stations[1].e.inv_down,
+			                          r->stations[1].e.worst_offline_s};
+			char buf[512];
+			r->lang = MSG_ZH;
+			format_reason_describe(r, &x, buf, sizeof buf);
+			CHECK_STR(buf,
+			          "西坡电站：2 台逆变器中有 1 台本月长时间不响应（inv2 离线 36 "
+			          "小时，约 1.5 天），请检查逆变器供电和 RS-485 通信线");
+			r->lang = MSG_EN;
+			format_reason_describe(r, &x, buf, sizeof buf);
+			CHECK_STR(
+			    buf,
+			    "西坡电站: 1 of its 2 inverters did not answer for long this month "
+			    "(inv2 offline 36 h, about 1.5 days); check the inverters' power and "
+			    "the RS-485 line");
+		}
+		CHECK_INT(r->stations[0].days_wh[0], 1000000);
+		CHECK_INT(r->stations[1].days_wh[29], 500000);
+	}
+	report_free(r);
+	fleet_free(f);
+	store_close(db);
+}
+
 int main(void)
 {
 	caltime_set_zone("Asia/Shanghai");
@@ -358,5 +440,6 @@ int main(void)
 	RUN(a_village_short_only_by_its_shares_is_told_so_with_its_capacity);
 	RUN(random_fleets_allocate_exactly_what_the_stations_can_distribute);
 	RUN(every_flagged_station_is_counted_even_for_a_counter_reset_only);
+	RUN(availability_counts_offline_and_fault_time_against_daylight_and_pr_the_fleet);
 	return harness_end();
 }

@@ -1,0 +1,171 @@
+/*
+ * report_lang: the report's words in its language. Statuses, flags, sources
+ * and the plain-language reasons come from the message catalogue
+ * (common/msg_report.c); placeholders are filled here by substitution, so
+ * no catalogue text is ever used as a printf format.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "util.h"
+
+/* Fills a catalogue text; see report.h. */
+char *format_msgf(char *buf, size_t size, enum msg_lang lang, const char *key, int n,
+                  const char *const *args)
+{
+	const char *p = msg_get(lang, key);
+	size_t o = 0;
+
+	if (size == 0)
+		return buf;
+	while (*p && o + 1 < size) {
+		if (p[0] == '{' && p[1] >= '1' && p[1] <= '9' && p[2] == '}') {
+			int k = p[1] - '1';
+			const char *a = k < n && args[k] ? args[k] : "";
+			while (*a && o + 1 < size)
+				buf[o++] = *a++;
+			p += 3;
+			continue;
+		}
+		buf[o++] = *p++;
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+const char *format_status_text(enum msg_lang lang, enum target_status s)
+{
+	char key[48];
+	snprintf(key, sizeof key, "report.status.%s", target_status_key(s));
+	return msg_get(lang, key);
+}
+
+const char *format_flag_text(enum msg_lang lang, enum report_flag f)
+{
+	char key[64];
+	snprintf(key, sizeof key, "report.flag.%s", format_flag_key(f));
+	return msg_get(lang, key);
+}
+
+const char *format_source_text(enum msg_lang lang, enum energy_source s)
+{
+	char key[48];
+	snprintf(key, sizeof key, "report.source.%s", format_source_key(s));
+	return msg_get(lang, key);
+}
+
+void format_flags_text(enum msg_lang lang, unsigned flags, char *buf, size_t size)
+{
+	const char *sep = msg_get(lang, "report.flag.sep");
+	int i;
+	buf[0] = 0;
+	for (i = 0; i < RFLAG_COUNT; i++) {
+		if (!(flags & (1u << i)))
+			continue;
+		if (buf[0])
+			strncat(buf, sep, size - strlen(buf) - 1);
+		strncat(buf, format_flag_text(lang, (enum report_flag)i), size - strlen(buf) - 1);
+	}
+}
+
+/* A value in tenths as "12.3". */
+static void tenths(int64_t v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%lld.%lld", v < 0 ? "-" : "", (long long)(llabs(v) / 10),
+	         (long long)(llabs(v) % 10));
+}
+
+/* Wh per kWp as kWh/kWp with one decimal. */
+static void per_kwp(int64_t v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%lld.%lld", (long long)(v / 1000), (long long)(v % 1000 / 100));
+}
+
+/* One plain-language sentence for a reason. */
+void format_reason_describe(const struct report *r, const struct report_reason *x, char *buf,
+                            size_t size)
+{
+	const char *name = x->station >= 0 ? r->stations[x->station].st->name : "";
+	char a[48], b[48], c[48], key[64];
+	const char *args[4];
+	int64_t diff;
+
+	if (!name || !*name)
+		name = x->station >= 0 ? r->stations[x->station].st->id : "";
+	args[0] = name;
+	args[1] = a;
+	args[2] = b;
+	args[3] = c;
+	a[0] = b[0] = c[0] = 0;
+	switch (x->kind) {
+	case REASON_NO_DATA:
+		break;
+	case REASON_MISSING_DATA:
+		tenths(x->value, a, sizeof a);
+		snprintf(b, sizeof b, "%lld", (long long)(x->ref / 3600));
+		break;
+	case REASON_OFFLINE:
+	case REASON_FAULT: {
+		const struct report_station *rs = &r->stations[x->station];
+		if (x->ref > 0 && rs->e.worst_inv >= 0 && rs->e.worst_inv < rs->st->n_devices &&
+		    x->aux > 0) {
+			/* Inverters down: how many of how many, and the longest-down one. */
+			char d[48], e[48], f[48];
+			const char *iargs[6] = {name, a, b, c, d, e};
+			snprintf(a, sizeof a, "%d", rs->e.inverters);
+			snprintf(b, sizeof b, "%lld", (long long)x->ref);
+			util_strlcpy(c, rs->st->devices[rs->e.worst_inv].id, sizeof c);
+			snprintf(d, sizeof d, "%lld", (long long)(x->aux / 3600));
+			tenths(x->aux * 10 / 86400, e, sizeof e);
+			(void)f;
+			snprintf(key, sizeof key, "report.reason.%s_inverters",
+			         format_reason_key(x->kind));
+			format_msgf(buf, size, r->lang, key, 6, iargs);
+			return;
+		}
+		snprintf(a, sizeof a, "%lld", (long long)(x->value / 3600));
+		tenths(x->value * 10 / 86400, b, sizeof b);
+		break;
+	}
+	case REASON_LOW_YIELD:
+		/* How far below the median, in whole percent, rounded down. */
+		snprintf(
+		    a, sizeof a, "%lld",
+		    (long long)(x->ref > 0 ? 100 - (x->value * 100 + x->ref - 1) / x->ref : 0));
+		per_kwp(x->value, b, sizeof b);
+		per_kwp(x->ref, c, sizeof c);
+		break;
+	case REASON_METER_MISMATCH:
+		format_kwh(x->value, a, sizeof a);
+		format_kwh(x->ref, b, sizeof b);
+		diff = x->value - x->ref;
+		snprintf(c, sizeof c, "%s%lld.%lld", diff < 0 ? "-" : "+",
+		         (long long)(x->value ? llabs(diff) * 1000 / x->value / 10 : 0),
+		         (long long)(x->value ? llabs(diff) * 1000 / x->value % 10 : 0));
+		break;
+	case REASON_DEFICIT:
+		format_yuan(x->value, ',', a, sizeof a);
+		break;
+	case REASON_MONTHS_WITHOUT_DATA:
+		snprintf(a, sizeof a, "%lld", (long long)x->value);
+		snprintf(b, sizeof b, "%lld", (long long)x->ref);
+		break;
+	case REASON_LOW_YIELD_T12:
+		snprintf(a, sizeof a, "%lld", (long long)(100 - (x->value + 9) / 10));
+		break;
+	case REASON_SHORTFALL:
+		args[0] = a;
+		args[1] = b;
+		args[2] = c;
+		snprintf(a, sizeof a, "%lld", (long long)(x->aux / 1000));
+		format_yuan(x->value, ',', b, sizeof b);
+		format_yuan(x->ref, ',', c, sizeof c);
+		break;
+	default:
+		snprintf(buf, size, "?");
+		return;
+	}
+	snprintf(key, sizeof key, "report.reason.%s", format_reason_key(x->kind));
+	format_msgf(buf, size, r->lang, key, 4, args);
+}
