@@ -12,7 +12,7 @@
 
 #include "reading.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store; /* opaque */
 
@@ -72,6 +72,8 @@ struct store_daily {
 	int64_t first_ts, first_wh, last_ts, last_wh;
 	int64_t delta_wh, resets, excluded, peak_w;
 	int64_t asleep_s, offline_s, fault_s;
+	uint64_t alarms;                 /* the alarm bits any reading of the day had */
+	char alarm_map[READING_MAP_MAX]; /* the map of the last of them ("" none) */
 };
 struct store_hourly {
 	int32_t day;
