@@ -184,6 +184,18 @@ const struct msg_entry msg_table_report[] = {
 	 "no station problem found: its shares ({1} kW of capacity) earn too little (¥{2} "
 	 "against a target of ¥{3}); more shares or another target are needed"},
 
+	{"report.reason.alarm", "{1}：逆变器 {2} 报告 {3} 告警 {4} 天，请运维人员按告警处理",
+	 "{1}: inverter {2} reported {3} on {4} days; have the O&M team act on the alarm"},
+	/* Alarms the devices raised (names come from the profiles). */
+	{"report.alarm.bit", "告警位 {1}", "alarm bit {1}"},
+	{"report.alarm.title", "设备告警", "Device alarms"},
+	{"report.alarm.station", "电站", "Station"},
+	{"report.alarm.device", "设备", "Device"},
+	{"report.alarm.name", "告警", "Alarm"},
+	{"report.alarm.days", "天数", "Days"},
+	{"report.alarm.none", "无", "none"},
+	{"report.alarm.days_fmt", "{1} {2} 天", "{1} {2} days"},
+
 	/* The HTML briefing: cover page, charts, sign-off. */
 	{"report.html.kpi.energy", "上网电量", "Energy exported"},
 	{"report.html.kpi.revenue", "电费收入", "Revenue"},

@@ -82,6 +82,18 @@ static void per_kwp(int64_t v, char *buf, size_t size)
 	snprintf(buf, size, "%lld.%lld", (long long)(v / 1000), (long long)(v % 1000 / 100));
 }
 
+void format_alarm_name(const struct report *r, const struct report_alarm *a, char *buf, size_t size)
+{
+	char bit[16];
+	const char *args[1] = {bit};
+	if (a->name) {
+		util_strlcpy(buf, a->name, size);
+		return;
+	}
+	snprintf(bit, sizeof bit, "%d", a->bit);
+	format_msgf(buf, size, r->lang, "report.alarm.bit", 1, args);
+}
+
 /* One plain-language sentence for a reason. */
 void format_reason_describe(const struct report *r, const struct report_reason *x, char *buf,
                             size_t size)
@@ -154,6 +166,21 @@ void format_reason_describe(const struct report *r, const struct report_reason *
 	case REASON_LOW_YIELD_T12:
 		snprintf(a, sizeof a, "%lld", (long long)(100 - (x->value + 9) / 10));
 		break;
+	case REASON_ALARM: {
+		const struct report_station *rs = &r->stations[x->station];
+		const struct report_alarm *al;
+		if (x->ref < 0 || x->ref >= rs->n_alarms) {
+			snprintf(buf, size, "?");
+			return;
+		}
+		al = &rs->alarms[x->ref];
+		util_strlcpy(a,
+		             al->device < rs->st->n_devices ? rs->st->devices[al->device].id : "?",
+		             sizeof a);
+		format_alarm_name(r, al, b, sizeof b);
+		snprintf(c, sizeof c, "%lld", (long long)x->value);
+		break;
+	}
 	case REASON_SHORTFALL:
 		args[0] = a;
 		args[1] = b;

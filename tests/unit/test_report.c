@@ -8,7 +8,7 @@
 /* Builds the June 2019 report, printing the cause on failure. */
 static struct report *june_report(struct store *db, const struct fleet *f)
 {
-	struct report_params p = {2019, 6, "Asia/Shanghai", NULL, 20000000, 60, 50, 0, MSG_EN};
+	struct report_params p = {2019, 6, "Asia/Shanghai", NULL, 20000000, 60, 50, 0, MSG_EN, NULL};
 	char *cause = NULL;
 	struct report *r = report_build(db, f, &p, &cause);
 	if (!r)
