@@ -193,8 +193,9 @@ const struct msg_entry msg_table_report[] = {
 	{"report.alarm.device", "设备", "Device"},
 	{"report.alarm.name", "告警", "Alarm"},
 	{"report.alarm.days", "天数", "Days"},
-	{"report.alarm.none", "无", "none"},
-	{"report.alarm.days_fmt", "{1} {2} 天", "{1} {2} days"},
+	{"report.alarm.item", "{1} {2} {3} 天", "{1} {2} {3} days"},
+	{"report.alarm.sep", "；", "; "},
+	{"report.col.alarms", "设备告警", "Device alarms"},
 
 	/* The HTML briefing: cover page, charts, sign-off. */
 	{"report.html.kpi.energy", "上网电量", "Energy exported"},

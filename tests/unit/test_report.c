@@ -4,6 +4,7 @@
 #include "profile.h"
 #include "render.h"
 #include "report.h"
+#include "report_table.h"
 #include "harness.h"
 #include "test_report_fixture.h"
 
@@ -532,6 +533,25 @@ static void named_alarms_show_per_station_and_in_the_reasons_in_both_languages(v
 		CHECK(json && strstr(json, "\"name\": \"alarm bit 47\""));
 		free(text);
 		free(json);
+		text = rendered(r, render_html);
+		CHECK(text && strstr(text, lang == MSG_ZH ? "<h2>设备告警</h2>"
+		                                          : "<h2>Device alarms</h2>"));
+		CHECK(text && strstr(text, lang == MSG_ZH ? "电网过压" : "grid overvoltage"));
+		free(text);
+		{
+			/* The workbook's and CSV's stations table gains the alarms column. */
+			struct report_table *tb = report_table_build(r, RSEC_STATIONS);
+			const struct rt_cell *c = report_table_cell(tb, 0, tb->ncols - 1);
+			CHECK_INT(tb->ncols, 16);
+			CHECK_STR(tb->heads[tb->ncols - 1], "report.col.alarms");
+			CHECK_STR(c->s,
+			          lang == MSG_ZH
+			              ? "inv2 电网过压 5 天；inv2 告警位 47 2 天"
+			              : "inv2 grid overvoltage 5 days; inv2 alarm bit 47 2 days");
+			c = report_table_cell(tb, 1, tb->ncols - 1);
+			CHECK(c->kind == RT_EMPTY);
+			report_table_free(tb);
+		}
 		report_free(r);
 	}
 done:
