@@ -162,6 +162,16 @@ const struct msg_entry msg_table_report[] = {
 	 "{1}：{2} 台逆变器中有 {3} 台本月处于故障（{4} 故障 {5} 小时，约 {6} 天），请运维人员查看逆变器告警并维修",
 	 "{1}: {3} of its {2} inverters were in fault this month ({4} {5} h, about {6} days); "
 	 "have the O&M team read the inverter alarms"},
+	{"report.reason.offline_inverters_since",
+	 "{1}：{2} 台逆变器中有 {3} 台本月长时间不响应（{4} 自 {7} 起未发电，本月离线 {5} 小时，约 {6} 天），请检查逆变器供电和 RS-485 通信线",
+	 "{1}: {3} of its {2} inverters did not answer for long this month ({4} has produced "
+	 "nothing since {7}; offline {5} h this month, about {6} days); check the inverters' "
+	 "power and the RS-485 line"},
+	{"report.reason.fault_inverters_since",
+	 "{1}：{2} 台逆变器中有 {3} 台本月处于故障（{4} 自 {7} 起未发电，本月故障 {5} 小时，约 {6} 天），请运维人员查看逆变器告警并维修",
+	 "{1}: {3} of its {2} inverters were in fault this month ({4} has produced nothing "
+	 "since {7}; {5} h in fault this month, about {6} days); have the O&M team read the "
+	 "inverter alarms"},
 	{"report.reason.low_yield",
 	 "{1}：本月发电量比同类电站低 {2}%（{3} 对中位数 {4} kWh/kWp），请检查组件积灰或遮挡",
 	 "{1}: yield {2}% below comparable stations this month ({3} against a median of "

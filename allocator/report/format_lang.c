@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caltime.h"
 #include "format.h"
 #include "util.h"
 
@@ -124,16 +125,18 @@ void format_reason_describe(const struct report *r, const struct report_reason *
 		    x->aux > 0) {
 			/* Inverters down: how many of how many, and the longest-down one. */
 			char d[48], e[48], f[48];
-			const char *iargs[6] = {name, a, b, c, d, e};
+			const char *iargs[7] = {name, a, b, c, d, e, f};
 			snprintf(a, sizeof a, "%d", rs->e.inverters);
 			snprintf(b, sizeof b, "%lld", (long long)x->ref);
 			util_strlcpy(c, rs->st->devices[rs->e.worst_inv].id, sizeof c);
 			snprintf(d, sizeof d, "%lld", (long long)(x->aux / 3600));
 			tenths(x->aux * 10 / 86400, e, sizeof e);
-			(void)f;
-			snprintf(key, sizeof key, "report.reason.%s_inverters",
-			         format_reason_key(x->kind));
-			format_msgf(buf, size, r->lang, key, 6, iargs);
+			f[0] = 0;
+			if (rs->down_since_day > 0)
+				caltime_format_date(rs->down_since_day, f, sizeof f);
+			snprintf(key, sizeof key, "report.reason.%s_inverters%s",
+			         format_reason_key(x->kind), f[0] ? "_since" : "");
+			format_msgf(buf, size, r->lang, key, 7, iargs);
 			return;
 		}
 		snprintf(a, sizeof a, "%lld", (long long)(x->value / 3600));

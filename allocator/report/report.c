@@ -11,6 +11,7 @@
 #include "caltime.h"
 #include "fleet.h"
 #include "report.h"
+#include "store.h"
 #include "util.h"
 
 /* Relative monthly output of a northern-China PV fleet, used until a full year of data exists. */
@@ -376,6 +377,34 @@ static void station_alarms(struct report *r, const struct energy *e, const struc
 	}
 }
 
+/*
+ * For each station offline or in fault, since when its longest-down inverter
+ * has produced nothing, if that began before this month: one bounded store
+ * query per such station.
+ */
+static int down_since(struct report *r, struct store *db, char **cause)
+{
+	int s;
+	for (s = 0; s < r->n_stations; s++) {
+		struct report_station *rs = &r->stations[s];
+		int32_t last;
+		int rc;
+		if (!(rs->flags & ((1u << RFLAG_OFFLINE) | (1u << RFLAG_FAULT))) ||
+		    rs->e.worst_inv < 0 || rs->e.worst_inv >= rs->st->n_devices)
+			continue;
+		rc = store_last_produced(db, rs->st->id, rs->st->devices[rs->e.worst_inv].id,
+		                         r->first_day - REPORT_DOWN_SINCE_DAYS,
+		                         r->first_day + r->ndays - 1, &last);
+		if (rc < 0) {
+			*cause = xstrdup(store_error(db));
+			return -1;
+		}
+		if (rc == 1 && last + 1 < r->first_day)
+			rs->down_since_day = last + 1;
+	}
+	return 0;
+}
+
 /* Appends one reason to a village. */
 static void add_reason(struct report_village *rv, enum report_reason_kind kind, int station,
                        int64_t value, int64_t ref)
@@ -597,6 +626,8 @@ struct report *report_build(struct store *db, const struct fleet *f, const struc
 	compute_profile(r, e);
 	station_figures(r, e);
 	station_alarms(r, e, p->profiles);
+	if (down_since(r, db, cause) < 0)
+		goto fail;
 	window_figures(r, e);
 	village_figures(r, has_data);
 	free(has_data);

@@ -23,6 +23,7 @@ struct store;
 #define REPORT_LOW_YIELD_PERCENT 85  /* of the fleet median specific yield */
 #define REPORT_DOWN_HOURS 24         /* device-hours offline, or in fault, in the month */
 #define REPORT_COMPLETE_PERMILLE 950 /* readings present / expected */
+#define REPORT_DOWN_SINCE_DAYS 400   /* how far back "down since" is looked for */
 #define REPORT_ALARM_REASONS 3       /* a station's alarms named among a village's reasons */
 
 /* Station flags (bits); format_flag_key names them. */
@@ -69,6 +70,9 @@ struct report_station {
 	/* Inverter time producing or able to (not offline, not in fault) / daylight time
 	 * (inverter time not asleep), this month; -1 without inverters. */
 	int64_t availability_permille;
+	/* Offline or in fault with worst_inv: the day after that inverter last produced, when
+	 * that was before this month (within REPORT_DOWN_SINCE_DAYS); 0 otherwise. */
+	int32_t down_since_day;
 	struct report_alarm *alarms; /* by device, then bit; owned */
 	int n_alarms;
 };

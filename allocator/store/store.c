@@ -75,6 +75,7 @@ enum stmt_id {
 	ST_RANGE,
 	ST_FIRST,
 	ST_N_SINCE,
+	ST_LAST_PRODUCED,
 	ST_PRUNE_DEVICES,
 	ST_PRUNE_DEVICE,
 	ST_PRUNE_REJECTED,
@@ -137,6 +138,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                  " ORDER BY ts, gw, seq LIMIT 1",
     [ST_N_SINCE] = "SELECT coalesce(sum(n_readings), 0) FROM daily"
                    " WHERE station = ? AND device = ? AND day >= ?",
+    [ST_LAST_PRODUCED] = "SELECT max(day) FROM daily WHERE station = ? AND device = ?"
+                         " AND day BETWEEN ? AND ? AND delta_wh > 0",
     [ST_PRUNE_DEVICES] = "SELECT DISTINCT station, device FROM daily",
     [ST_PRUNE_DEVICE] = "DELETE FROM readings WHERE station = ? AND device = ? AND ts < ?",
     [ST_PRUNE_REJECTED] = "DELETE FROM rejected WHERE received_ms < ?",
@@ -974,4 +977,24 @@ fail:
 int store_reading_good(const struct reading *r)
 {
 	return (r->has & READING_HAS_ENERGY) && !(r->quality & BAD_COUNTER);
+}
+
+int store_last_produced(struct store *s, const char *station, const char *device, int32_t from,
+                        int32_t to, int32_t *day)
+{
+	sqlite3_stmt *q = stmt(s, ST_LAST_PRODUCED);
+	int rc, found = 0;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, from);
+	sqlite3_bind_int(q, 4, to);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+		*day = sqlite3_column_int(q, 0);
+		found = 1;
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? found : fail(s, "finding a device's last day of production");
 }

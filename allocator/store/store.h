@@ -142,6 +142,13 @@ int store_device_seen(struct store *s, const char *station, const char *device, 
                       struct store_device_seen *out);
 
 /* Deletes raw readings and rejects older than before_ms; *deleted gets the count. */
+/*
+ * The last local day in [from, to] on which the device's counter rose (one
+ * query down the daily primary key, bounded by the range): 1 and *day, 0 when
+ * it produced on none of them, -1 on error.
+ */
+int store_last_produced(struct store *s, const char *station, const char *device, int32_t from,
+                        int32_t to, int32_t *day);
 int store_prune(struct store *s, int64_t before_ms, int64_t *deleted);
 
 /* 1 when a reading's counter may be used for energy (see docs/storage.md). */

@@ -560,6 +560,56 @@ done:
 	store_close(db);
 }
 
+static void an_inverter_down_since_an_earlier_month_is_said_to_be_down_since_that_day(void)
+{
+	struct store *db = fixture_db(NULL);
+	struct fleet *f = two_station_fleet();
+	int32_t d, may1 = caltime_days(2019, 5, 1), jun1 = caltime_days(2019, 6, 1);
+	int64_t c1 = 1000000, c2 = 1000000, cm = 1000000;
+	char buf[512];
+	int lang, k, found;
+	for (d = may1; d < jun1 + 30; d++) {
+		fixture_day(db, "s1", "m1", 1, d, &cm, 100000, 1440);
+		fixture_day(db, "s1", "inv1", 0, d, &c1, 50000, 1440);
+		if (d < may1 + 20) {
+			fixture_day(db, "s1", "inv2", 0, d, &c2, 50000, 1440);
+		} else {
+			/* from 21 May: answers nothing, the collector records it offline */
+			struct fix_day x = {"s1",     "inv2",   d, 0, 1440, FIX_NULL, FIX_NULL,
+			                    FIX_NULL, FIX_NULL, 0, 0, 0,    86400,    0};
+			fixture_insert(db, &x);
+		}
+	}
+	for (lang = 0; lang < MSG_LANG_COUNT; lang++) {
+		struct report_params p = {2019, 6, "Asia/Shanghai",     NULL, 20000000, 60,
+		                          50,   0, (enum msg_lang)lang, NULL};
+		char *cause = NULL;
+		struct report *r = report_build(db, f, &p, &cause);
+		CHECK(r != NULL);
+		if (!r) {
+			printf("  %s\n", cause);
+			free(cause);
+			break;
+		}
+		CHECK_INT(r->stations[0].down_since_day, may1 + 20);
+		CHECK_INT(r->stations[1].down_since_day, 0);
+		found = 0;
+		for (k = 0; k < r->villages[1].n_reasons; k++) {
+			if (r->villages[1].reasons[k].kind != REASON_OFFLINE)
+				continue;
+			format_reason_describe(r, &r->villages[1].reasons[k], buf, sizeof buf);
+			CHECK(strstr(buf, lang == MSG_ZH
+			                      ? "inv2 自 2019-05-21 起未发电"
+			                      : "inv2 has produced nothing since 2019-05-21"));
+			found++;
+		}
+		CHECK_INT(found, 1);
+		report_free(r);
+	}
+	fleet_free(f);
+	store_close(db);
+}
+
 int main(void)
 {
 	caltime_set_zone("Asia/Shanghai");
@@ -573,5 +623,6 @@ int main(void)
 	RUN(every_flagged_station_is_counted_even_for_a_counter_reset_only);
 	RUN(availability_counts_offline_and_fault_time_against_daylight_and_pr_the_fleet);
 	RUN(named_alarms_show_per_station_and_in_the_reasons_in_both_languages);
+	RUN(an_inverter_down_since_an_earlier_month_is_said_to_be_down_since_that_day);
 	return harness_end();
 }
