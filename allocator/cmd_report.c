@@ -26,8 +26,38 @@ static const char usage[] =
     "usage: pvmon-allocator report -c central.json --month YYYY-MM\n"
     "                              [--format text|csv|json|html|xlsx] [-o FILE]\n"
     "                              [--lang zh|en] [--section NAME] [--generated-at TEXT]\n"
+    "                              [--allow-empty]\n"
     "  csv: -o DIR/ writes one file per section; --section NAME writes one of\n"
     "  summary, villages, stations, shares, tariffs, reasons, townships\n";
+
+/*
+ * Says why a month has no data at all, or returns NULL when some station has
+ * a roll-up row in it. A report of nothing but zeros is almost always a wrong
+ * --month (a typo, a future month, one before commissioning): it must not
+ * pass for a month in which every village earned nothing. New string.
+ */
+static char *empty_month(const struct report *r, const struct fleet *f)
+{
+	int32_t first = -1, today, last_day = r->first_day + r->ndays - 1;
+	char day[16];
+	int s;
+
+	for (s = 0; s < r->n_stations; s++)
+		if (r->stations[s].e.has_rows)
+			return NULL;
+	for (s = 0; s < f->n_stations; s++)
+		if (first < 0 || f->stations[s].commissioned_day < first)
+			first = f->stations[s].commissioned_day;
+	today = caltime_local_day(util_now_ms(), NULL);
+	if (r->first_day > today)
+		return xasprintf("%s: no data: the month has not begun yet", r->month_name);
+	if (first >= 0 && last_day < first)
+		return xasprintf("%s: no data: the month is before the first station was "
+		                 "commissioned (%s)",
+		                 r->month_name, caltime_format_date(first, day, sizeof day));
+	return xasprintf("%s: no data: no station has a reading stored for this month",
+	                 r->month_name);
+}
 
 /* Renders the whole report, or one CSV section when section >= 0. */
 static int render(const struct report *r, enum format_kind fmt, int section, FILE *out)
@@ -126,6 +156,7 @@ int cmd_report(int argc, char **argv)
 	    {"format", required_argument, NULL, 'f'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"generated-at", required_argument, NULL, 'g'},
+	    {"allow-empty", no_argument, NULL, 'e'},
 	    {"lang", required_argument, NULL, 'l'},
 	    {"section", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
@@ -139,7 +170,7 @@ int cmd_report(int argc, char **argv)
 	struct report_params p;
 	enum format_kind fmt;
 	char *cause = NULL;
-	int c, ret = 1, section = -1;
+	int c, ret = 1, section = -1, allow_empty = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:m:f:o:h", longopts, NULL)) != -1) {
@@ -158,6 +189,9 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'g':
 			generated_at = optarg;
+			break;
+		case 'e':
+			allow_empty = 1;
 			break;
 		case 'l':
 			lang = optarg;
@@ -240,6 +274,21 @@ int cmd_report(int argc, char **argv)
 	r = report_build(ct.store, ct.fleet, &p, &cause);
 	if (!r)
 		goto fail;
+	if ((cause = empty_month(r, ct.fleet))) {
+		if (!allow_empty) {
+			fprintf(stderr,
+			        "pvmon-allocator report: %s; nothing written (pass --allow-empty "
+			        "to write the report anyway)\n",
+			        cause);
+			free(cause);
+			cause = NULL;
+			goto fail;
+		}
+		fprintf(stderr, "pvmon-allocator report: warning: %s (written: --allow-empty)\n",
+		        cause);
+		free(cause);
+		cause = NULL;
+	}
 	if (output && fmt == FORMAT_CSV && section < 0 && is_dir(output)) {
 		if (write_dir(r, output, &cause) < 0)
 			goto fail;

@@ -1,6 +1,6 @@
 /*
  * pvmon-allocator: the central program. Dispatches to a subcommand (ingest,
- * status, report), each of which parses its own options; nothing else here.
+ * status, report, ledger), each of which parses its own options; nothing else here.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +14,7 @@ static const char usage[] =
     "  ingest   subscribe to the gateways, store every reading once, acknowledge\n"
     "  status   per gateway and device: last reading, acks, backlog, completeness\n"
     "  report   the monthly allocation report (--month YYYY-MM)\n"
+    "  ledger   money received and owed, grid statements, the village ledger\n"
     "pvmon-allocator --version prints the version.\n";
 
 int main(int argc, char **argv)
@@ -25,6 +26,7 @@ int main(int argc, char **argv)
 	    {"ingest", cmd_ingest},
 	    {"status", cmd_status},
 	    {"report", cmd_report},
+	    {"ledger", cmd_ledger},
 	};
 	size_t i;
 

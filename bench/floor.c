@@ -1,11 +1,12 @@
 /*
- * floor: the benchmark's reference point, the least a collector could do: per device the same two
- * Modbus reads as pvmon-collector's huawei-sun2000 map, then one QoS 1 publish of a tiny payload.
+ * floor: the benchmark's reference point, the least a collector could do: per device the same
+ * Modbus read as pvmon-collector's huawei-sun2000 map, then one QoS 1 publish of a tiny payload.
  * It never decodes, builds a reading, spools or retries cleverly: it is a measure, not a product.
  * usage: floor -p BROKER_PORT -s PORTS_FILE [-u UNITS] [-i INTERVAL_MS] [-g GATEWAY]
  *   one thread per station line of PORTS_FILE (pvmon-sim --ports-file), units 1..UNITS each;
  *   -i 0 polls flat out (no pause between rounds); prints "N published" at exit.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <modbus.h>
 #include <mosquitto.h>
@@ -18,11 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* the requests pvmon-collector's regmap makes for huawei-sun2000 (profile_resolve): FC 3 */
-#define FLOOR_READ1_ADDR 32008
-#define FLOOR_READ1_COUNT 3
-#define FLOOR_READ2_ADDR 32080
-#define FLOOR_READ2_COUNT 36
+/* the request pvmon-collector's regmap makes for huawei-sun2000 (profile_resolve): FC 3 */
+#define FLOOR_READ_ADDR 32008
+#define FLOOR_READ_COUNT 108
 /* the same bounds pvmon-collector puts on QoS 1 messages (PUB_WINDOW, MOSQ_OPT_SEND_MAXIMUM) */
 #define FLOOR_WINDOW 500
 #define FLOOR_SEND_MAXIMUM 100
@@ -113,14 +112,19 @@ static void publish(const char *topic, const char *device)
 static void *run(void *arg)
 {
 	struct station *s = arg;
-	uint16_t r1[FLOOR_READ1_COUNT], r2[FLOOR_READ2_COUNT];
+	uint16_t regs[FLOOR_READ_COUNT];
 	char port[16];
+	struct in_addr v4;
 	modbus_t *ctx;
 	int connected = 0;
 	int64_t next = mono_ns();
 
 	snprintf(port, sizeof port, "%d", s->port);
-	ctx = modbus_new_tcp_pi(s->host, port);
+	/* as pvmon-collector's bus.c: a dotted IPv4 address connects without the resolver */
+	if (inet_pton(AF_INET, s->host, &v4) == 1)
+		ctx = modbus_new_tcp(s->host, s->port);
+	else
+		ctx = modbus_new_tcp_pi(s->host, port);
 	if (!ctx)
 		return NULL;
 	modbus_set_response_timeout(ctx, 1, 0);
@@ -130,10 +134,8 @@ static void *run(void *arg)
 			if (!connected && modbus_connect(ctx) == 0)
 				connected = 1;
 			if (!connected || modbus_set_slave(ctx, u) < 0 ||
-			    modbus_read_registers(ctx, FLOOR_READ1_ADDR, FLOOR_READ1_COUNT, r1) !=
-			        FLOOR_READ1_COUNT ||
-			    modbus_read_registers(ctx, FLOOR_READ2_ADDR, FLOOR_READ2_COUNT, r2) !=
-			        FLOOR_READ2_COUNT) {
+			    modbus_read_registers(ctx, FLOOR_READ_ADDR, FLOOR_READ_COUNT, regs) !=
+			        FLOOR_READ_COUNT) {
 				/* start afresh, as any client must after a lost reply */
 				pthread_mutex_lock(&lock);
 				read_errors++;

@@ -4,6 +4,7 @@
  */
 #include "bus.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <modbus.h>
 #include <stdio.h>
@@ -46,9 +47,18 @@ struct bus *bus_new(const struct bus_conf *c, char **cause)
 
 	b->c = c;
 	if (c->type == BUS_TCP) {
+		struct in_addr v4;
 		char port[16];
 		snprintf(port, sizeof port, "%d", c->port);
-		b->ctx = modbus_new_tcp_pi(c->host, port);
+		/*
+		 * A dotted IPv4 address needs no resolver: libmodbus's plain TCP
+		 * backend connects without getaddrinfo, whose stack use stays
+		 * resident in every bus thread (a thread per endpoint adds up).
+		 */
+		if (inet_pton(AF_INET, c->host, &v4) == 1)
+			b->ctx = modbus_new_tcp(c->host, c->port);
+		else
+			b->ctx = modbus_new_tcp_pi(c->host, port);
 	} else {
 		b->ctx = modbus_new_rtu(c->device, c->baud, c->parity, c->data_bits, c->stop_bits);
 	}

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,9 @@
 struct dev {
 	const struct device_conf *c;
 	const struct profile *profile;
-	int resolved; /* map holds a usable regmap */
-	struct regmap map;
+	int resolved;             /* map points to a usable regmap */
+	const struct regmap *map; /* a fixed map shared by its profile's devices, or own */
+	struct regmap *own;       /* SunSpec: this device's map, found by discovery */
 	struct backoff bo;
 	struct sanity energy, import;
 	/* what the last good reading said, to tell asleep from offline */
@@ -47,16 +49,74 @@ struct poller {
 	struct dev *devs;
 	int n;
 	struct reading *round; /* one reading per device, reused every round */
-	uint16_t *regs;        /* PROFILE_MAX_READS x PROFILE_MAX_REGS */
+	uint16_t *regs;        /* the largest map's n_regs (PROFILE_MAX_READS x PROFILE_MAX_REGS
+	                          when a SunSpec map is found only by discovery) */
 	pthread_t thread;
 	int started;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int stop, done;
-	unsigned avail_version;
-	int any_link_fail; /* some device last failed because the line was down */
-	int link_errno;    /* why the line was down, for the devices skipped because of it */
+	_Atomic unsigned avail_version; /* read without the lock: main asks every turn */
+	int any_link_fail;              /* some device last failed because the line was down */
+	int link_errno; /* why the line was down, for the devices skipped because of it */
 };
+
+/*
+ * Fixed maps resolved once per profile and shared by all its devices on all
+ * buses: a regmap is about 2.7 KB, and a gateway may poll hundreds of devices
+ * of one family. Counted references; the profile set outlives every poller.
+ */
+struct shared_map {
+	const struct profile *profile;
+	struct regmap m;
+	int refs;
+	struct shared_map *next;
+};
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct shared_map *shared_maps;
+
+/* The resolved fixed map of profile pr (a new reference), or NULL and *why. */
+static const struct regmap *shared_map_get(const struct profile *pr, char **why)
+{
+	struct shared_map *m;
+	pthread_mutex_lock(&shared_lock);
+	for (m = shared_maps; m; m = m->next)
+		if (m->profile == pr) {
+			m->refs++;
+			goto done;
+		}
+	m = xcalloc(1, sizeof *m);
+	if (profile_resolve(pr, 0, 0, &m->m, why) < 0) {
+		free(m);
+		m = NULL;
+		goto done;
+	}
+	m->profile = pr;
+	m->refs = 1;
+	m->next = shared_maps;
+	shared_maps = m;
+done:
+	pthread_mutex_unlock(&shared_lock);
+	return m ? &m->m : NULL;
+}
+
+/* Drops a reference taken by shared_map_get; accepts NULL. */
+static void shared_map_put(const struct regmap *map)
+{
+	struct shared_map **pp, *m;
+	if (!map)
+		return;
+	pthread_mutex_lock(&shared_lock);
+	for (pp = &shared_maps; (m = *pp); pp = &m->next)
+		if (&m->m == map) {
+			if (--m->refs == 0) {
+				*pp = m->next;
+				free(m);
+			}
+			break;
+		}
+	pthread_mutex_unlock(&shared_lock);
+}
 
 const char *poll_avail_name(enum poll_avail a)
 {
@@ -87,14 +147,13 @@ static void profile_names(const struct profile_set *s, char *buf, size_t size)
 struct poller *poll_new(const struct bus_conf *c, const struct poll_opts *o, char **cause)
 {
 	struct poller *p = xcalloc(1, sizeof *p);
-	int i;
+	int i, n_regs = 0;
 
 	p->c = c;
 	p->o = *o;
 	p->n = c->n_devices;
 	p->devs = xcalloc((size_t)(p->n ? p->n : 1), sizeof *p->devs);
 	p->round = xcalloc((size_t)(p->n ? p->n : 1), sizeof *p->round);
-	p->regs = xcalloc(PROFILE_MAX_READS * PROFILE_MAX_REGS, sizeof *p->regs);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	for (i = 0; i < p->n; i++) {
@@ -121,14 +180,15 @@ struct poller *poll_new(const struct bus_conf *c, const struct poll_opts *o, cha
 			goto fail;
 		}
 		if (!profile_is_sunspec(d->profile)) {
-			if (profile_resolve(d->profile, 0, 0, &d->map, &why) < 0) {
+			d->map = shared_map_get(d->profile, &why);
+			if (!d->map) {
 				*cause = xasprintf("bus \"%s\": device \"%s/%s\": %s", c->id,
 				                   d->c->station, d->c->id, why ? why : "?");
 				free(why);
 				goto fail;
 			}
 			d->resolved = 1;
-			util_strlcpy(d->h.map, d->map.map, sizeof d->h.map);
+			util_strlcpy(d->h.map, d->map->map, sizeof d->h.map);
 		}
 		/* first retry after one interval, doubling to the bus's cap, 20% jitter */
 		backoff_init(&d->bo, o->interval_ms,
@@ -138,6 +198,14 @@ struct poller *poll_new(const struct bus_conf *c, const struct poll_opts *o, cha
 		util_strlcpy(d->h.device, d->c->id, sizeof d->h.device);
 		d->h.unit = d->c->unit;
 	}
+	/* a bus thread per endpoint adds up: size the buffer for the maps it will decode */
+	for (i = 0; i < p->n; i++) {
+		int need = p->devs[i].resolved ? p->devs[i].map->n_regs
+		                               : PROFILE_MAX_READS * PROFILE_MAX_REGS;
+		if (need > n_regs)
+			n_regs = need;
+	}
+	p->regs = xcalloc((size_t)(n_regs > 0 ? n_regs : 1), sizeof *p->regs);
 	p->bus = bus_new(c, cause);
 	if (!p->bus)
 		goto fail;
@@ -203,21 +271,24 @@ static int discover(struct poller *p, struct dev *d, char **cause)
 		errno = dc.err ? dc.err : EPROTO;
 		return -1;
 	}
-	if (profile_resolve(d->profile, model, addr, &d->map, cause) < 0) {
+	if (!d->own)
+		d->own = xcalloc(1, sizeof *d->own);
+	if (profile_resolve(d->profile, model, addr, d->own, cause) < 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (d->map.kind != d->c->kind) {
+	d->map = d->own;
+	if (d->map->kind != d->c->kind) {
 		*cause = xasprintf("SunSpec model %d at %u is a %s, but the device's kind is %s: "
 		                   "check the profile and the unit id",
-		                   model, addr, reading_kind_name(d->map.kind),
+		                   model, addr, reading_kind_name(d->map->kind),
 		                   reading_kind_name(d->c->kind));
 		errno = EINVAL;
 		return -1;
 	}
 	d->resolved = 1;
 	log_info("device %s/%s (bus %s unit %d): SunSpec model %d at %u: %s", d->c->station,
-	         d->c->id, p->c->id, d->c->unit, model, addr, d->map.map);
+	         d->c->id, p->c->id, d->c->unit, model, addr, d->map->map);
 	return 0;
 }
 
@@ -231,9 +302,9 @@ static int read_all(struct poller *p, struct dev *d, int *refused)
 {
 	int i, off = 0, bad = 0;
 	*refused = 0;
-	for (i = 0; i < d->map.n_reads; i++) {
-		const struct regread *rr = &d->map.reads[i];
-		if (bus_read(p->bus, d->c->unit, d->map.fc, rr->addr, rr->count, p->regs + off) <
+	for (i = 0; i < d->map->n_reads; i++) {
+		const struct regread *rr = &d->map->reads[i];
+		if (bus_read(p->bus, d->c->unit, d->map->fc, rr->addr, rr->count, p->regs + off) <
 		    0) {
 			if (!bus_err_is_bad_address(errno))
 				return -1;
@@ -295,7 +366,7 @@ static void reading_base(struct poller *p, const struct dev *d, struct reading *
 	r->kind = d->c->kind;
 	r->ts_ms = ts;
 	if (d->resolved)
-		util_strlcpy(r->map, d->map.map, sizeof r->map);
+		util_strlcpy(r->map, d->map->map, sizeof r->map);
 }
 
 /* A reading for a device that did not answer (or was not asked): no values. */
@@ -339,8 +410,8 @@ static void poll_device(struct poller *p, struct dev *d, struct reading *r, int 
 	err = errno;
 	t1 = util_mono_ms();
 	if (ok) {
-		decode_registers(&d->map, p->regs, r);
-		util_strlcpy(r->map, d->map.map, sizeof r->map);
+		decode_registers(d->map, p->regs, r);
+		util_strlcpy(r->map, d->map->map, sizeof r->map);
 		if (r->has & READING_HAS_ENERGY)
 			r->quality |= sanity_check(&d->energy, r->energy_wh, ts, d->c->capacity_w);
 		if (r->has & READING_HAS_IMPORT)
@@ -365,11 +436,11 @@ static void poll_device(struct poller *p, struct dev *d, struct reading *r, int 
 		d->h.ok++;
 		d->h.last_good_ts = ts;
 		d->h.backoff_ms = 0;
-		d->h.rtt_ms_x10 = (t1 - t0) * 10 / (d->map.n_reads > 0 ? d->map.n_reads : 1);
-		util_strlcpy(d->h.map, d->map.map, sizeof d->h.map);
+		d->h.rtt_ms_x10 = (t1 - t0) * 10 / (d->map->n_reads > 0 ? d->map->n_reads : 1);
+		util_strlcpy(d->h.map, d->map->map, sizeof d->h.map);
 		d->h.last_errno = 0;
 		d->h.refused_reads = 0;
-		d->h.n_reads = d->map.n_reads;
+		d->h.n_reads = d->map->n_reads;
 		d->h.last = *r;
 		pthread_mutex_unlock(&p->lock);
 		return;
@@ -382,16 +453,16 @@ static void poll_device(struct poller *p, struct dev *d, struct reading *r, int 
 		char refusals[96];
 
 		if (!why && refused > 0 && bus_err_is_bad_address(err)) {
-			if (refused == d->map.n_reads)
+			if (refused == d->map->n_reads)
 				snprintf(
 				    refusals, sizeof refusals,
 				    "illegal data address on every request (%d of %d): check the "
 				    "profile",
-				    refused, d->map.n_reads);
+				    refused, d->map->n_reads);
 			else
 				snprintf(refusals, sizeof refusals,
 				         "illegal data address on %d of %d requests", refused,
-				         d->map.n_reads);
+				         d->map->n_reads);
 			msg = refusals;
 		}
 
@@ -425,7 +496,7 @@ static void poll_device(struct poller *p, struct dev *d, struct reading *r, int 
 		util_strlcpy(d->h.last_error, msg, sizeof d->h.last_error);
 		d->h.last_errno = err;
 		d->h.refused_reads = refused;
-		d->h.n_reads = d->resolved && !why ? d->map.n_reads : 0;
+		d->h.n_reads = d->resolved && !why ? d->map->n_reads : 0;
 		pthread_mutex_unlock(&p->lock);
 		free(why);
 	}
@@ -537,9 +608,16 @@ void poll_stop(struct poller *p)
 
 void poll_free(struct poller *p)
 {
+	int i;
 	if (!p)
 		return;
 	poll_stop(p);
+	for (i = 0; i < p->n; i++) {
+		if (p->devs[i].own)
+			free(p->devs[i].own);
+		else
+			shared_map_put(p->devs[i].map);
+	}
 	bus_free(p->bus);
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
@@ -572,9 +650,5 @@ void poll_health(struct poller *p, int i, struct poll_health *h)
 
 unsigned poll_avail_version(struct poller *p)
 {
-	unsigned v;
-	pthread_mutex_lock(&p->lock);
-	v = p->avail_version;
-	pthread_mutex_unlock(&p->lock);
-	return v;
+	return atomic_load(&p->avail_version);
 }

@@ -32,14 +32,18 @@ struct pub {
 	struct backoff reconnect;
 	struct log_rate conn_rate, ack_rate;
 	/* forwarding */
-	uint64_t cursor;   /* highest seq handed to the broker on this connection */
-	int caught_up;     /* 0 while a backlog is being replayed (rate-limited) */
-	int64_t inflight;  /* QoS 1 messages not yet acknowledged by the broker */
-	double tokens;     /* replay budget */
-	int64_t tokens_ms; /* when tokens were last refilled */
+	uint64_t cursor;     /* highest seq handed to the broker on this connection */
+	int caught_up;       /* 0 while a backlog is being replayed (rate-limited) */
+	int64_t inflight;    /* QoS 1 messages not yet acknowledged by the broker */
+	double tokens;       /* replay budget: replay_per_s, at most a second's worth */
+	int64_t tokens_ms;   /* when tokens were last refilled */
+	int64_t live_tokens; /* replay budget: one per reading spooled during the replay */
+	uint64_t live_hi;    /* the newest seq counted into live_tokens */
 	int64_t replay_started_ms, replay_count;
 	/* acks */
 	uint64_t acked;
+	uint64_t ack_applied;   /* the highest ack whose rows were deleted from the spool */
+	int64_t ack_applied_ms; /* when the spool last deleted acknowledged rows */
 	int64_t ack_moved_ms;   /* mono ms the ack last advanced (or we connected) */
 	int64_t replay_wait_ms; /* how long a stalled ack is tolerated before replaying */
 	int64_t last_replay_ms;
@@ -115,6 +119,13 @@ static void on_connect(struct mosquitto *m, void *ctx, int rc, int flags)
 	p->connected = 1;
 	p->connections++;
 	backoff_ok(&p->reconnect);
+	/*
+	 * With a log callback set, libmosquitto formats a debug line for every
+	 * packet (a third of the publisher's instructions); the callback is only
+	 * there to say why a connection (a TLS handshake) failed, and the next
+	 * attempt gets a fresh client with it set again.
+	 */
+	mosquitto_log_callback_set(m, NULL);
 	mosquitto_subscribe(m, NULL, p->ack_topic, 1);
 	/* before any replay below leaves: an ingest session announced later is a live message */
 	mosquitto_subscribe(m, NULL, PUB_INGEST_TOPIC, 1);
@@ -127,6 +138,8 @@ static void on_connect(struct mosquitto *m, void *ctx, int rc, int flags)
 	p->ack_moved_ms = util_mono_ms();
 	p->tokens = 0;
 	p->tokens_ms = util_mono_ms();
+	p->live_tokens = 0;
+	p->live_hi = st.next_seq - 1;
 	log_info("connected to broker %s:%d as \"%s\"; %" PRId64 " readings to replay",
 	         p->c->broker.host, p->c->broker.port, p->c->gateway, st.rows);
 }
@@ -155,7 +168,8 @@ static void on_publish(struct mosquitto *m, void *ctx, int mid)
 		p->inflight--;
 }
 
-/* Sends every unacknowledged reading again, from the oldest, at replay_per_s. */
+/* Sends every unacknowledged reading again, from the oldest, at replay_per_s above the live rate.
+ */
 static void start_replay(struct pub *p, const struct spool_stats *st, int64_t now)
 {
 	p->cursor = st->min_seq - 1;
@@ -165,6 +179,8 @@ static void start_replay(struct pub *p, const struct spool_stats *st, int64_t no
 	p->last_replay_ms = now;
 	p->tokens = 0;
 	p->tokens_ms = now;
+	p->live_tokens = 0;
+	p->live_hi = st->next_seq - 1;
 }
 
 /*
@@ -204,6 +220,22 @@ static void on_ingest_online(struct pub *p, const struct mosquitto_message *msg)
 	start_replay(p, &st, now);
 	p->ack_moved_ms = now; /* the stall timer starts over too */
 	p->replay_wait_ms = PUB_REPLAY_AFTER_MS;
+}
+
+/*
+ * Deletes what ingest has acknowledged. Each delete is a transaction that
+ * waits for the disk, and ingest acks every 50 ms: batching them to one a
+ * second costs nothing in safety (an acknowledged row still in the spool is
+ * at worst sent again, and ingest drops it by seq) and saves most of the
+ * spool's fsyncs.
+ */
+static void apply_ack(struct pub *p, int64_t now)
+{
+	if (p->acked <= p->ack_applied)
+		return;
+	if (spool_ack(p->o.spool, p->acked) >= 0)
+		p->ack_applied = p->acked;
+	p->ack_applied_ms = now;
 }
 
 /* Applies ingest's ack: {"v":1,"seq":N}. */
@@ -250,7 +282,8 @@ static void on_message(struct mosquitto *m, void *ctx, const struct mosquitto_me
 	}
 	if (ack > p->acked)
 		p->acked = ack;
-	spool_ack(p->o.spool, ack);
+	/* the rows it covers leave the spool within PUB_ACK_APPLY_MS (pub_step) */
+	spool_note_ack(p->o.spool, ack);
 }
 
 struct pub *publish_new(const struct publish_opts *o, char **cause)
@@ -277,6 +310,7 @@ void publish_free(struct pub *p)
 {
 	if (!p)
 		return;
+	apply_ack(p, util_mono_ms());
 	drop_client(p);
 	if (p->wake[0] >= 0)
 		close(p->wake[0]);
@@ -363,7 +397,13 @@ static void maybe_replay(struct pub *p, const struct spool_stats *st, int64_t no
 		    2; /* if ingest is down, do not resend its backlog every minute */
 }
 
-/* Hands spooled readings to the broker: all new ones at once, a backlog at replay_per_s. */
+/*
+ * Hands spooled readings to the broker: all new ones at once, a backlog in
+ * seq order at replay_per_s on top of the live rate. Every reading spooled
+ * during a replay adds one to the budget, so the backlog shrinks by
+ * replay_per_s a second however many devices there are; a budget of
+ * replay_per_s alone would never catch up once the devices produce that much.
+ */
 static void forward(struct pub *p)
 {
 	struct spool_stats st;
@@ -381,15 +421,19 @@ static void forward(struct pub *p)
 		if (p->tokens > rate)
 			p->tokens = rate;
 		p->tokens_ms = now;
+		if (hi > p->live_hi)
+			p->live_tokens += (int64_t)(hi - p->live_hi);
 	}
+	p->live_hi = hi;
 	while (p->cursor < hi && p->inflight < PUB_WINDOW && !p->lost) {
 		int64_t budget = PUB_WINDOW - p->inflight;
 		int n;
 		if (!p->caught_up) {
-			if (p->tokens < 1)
+			int64_t have = p->live_tokens + (int64_t)p->tokens;
+			if (have < 1)
 				break;
-			if (budget > (int64_t)p->tokens)
-				budget = (int64_t)p->tokens;
+			if (budget > have)
+				budget = have;
 		}
 		if (budget > 256)
 			budget = 256;
@@ -400,8 +444,11 @@ static void forward(struct pub *p)
 			p->cursor = hi; /* acked or dropped meanwhile */
 			break;
 		}
-		if (!p->caught_up)
-			p->tokens -= n;
+		if (!p->caught_up) {
+			int64_t live = n < p->live_tokens ? n : p->live_tokens;
+			p->live_tokens -= live;
+			p->tokens -= (double)(n - live);
+		}
 	}
 	if (!p->caught_up && p->cursor >= hi) {
 		p->caught_up = 1;
@@ -448,6 +495,8 @@ void publish_step(struct pub *p, int timeout_ms)
 	}
 	if (p->m && !p->lost)
 		loop_failed(p, mosquitto_loop_misc(p->m));
+	if (p->acked > p->ack_applied && util_mono_ms() - p->ack_applied_ms >= PUB_ACK_APPLY_MS)
+		apply_ack(p, util_mono_ms());
 	if (p->m && !p->lost)
 		forward(p);
 	if (p->m && !p->lost && mosquitto_want_write(p->m))
@@ -513,6 +562,7 @@ int publish_send(struct pub *p, const char *topic, const char *payload, int qos,
 
 void publish_disconnect(struct pub *p)
 {
+	apply_ack(p, util_mono_ms());
 	if (p->m && p->connected) {
 		p->lost = 1; /* on_disconnect: expected, nothing to log */
 		mosquitto_disconnect(p->m);

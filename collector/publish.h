@@ -3,7 +3,8 @@
  * broker connection (TLS, username and password, the retained status with a
  * last will), reconnects with capped exponential backoff and jitter, takes
  * ingest's acks, and forwards the spool in seq order: live readings at once,
- * a backlog (after a reconnect, or unacked for too long) at replay_per_s.
+ * a backlog (after a reconnect, or unacked for too long) at replay_per_s
+ * above the live rate, so it drains however many devices there are.
  * It runs in the caller's thread (pub_step); only pub_wake may be called
  * from other threads or signal handlers.
  */
@@ -21,6 +22,8 @@
 #define PUB_RECONNECT_MAX_MS 60000
 /* Ingest announces its broker session here (retained); a new one triggers a replay. */
 #define PUB_INGEST_TOPIC "pvmon/ingest/online"
+/* Acknowledged rows leave the spool in one delete at most this often. */
+#define PUB_ACK_APPLY_MS 1000
 /* QoS 1 messages handed to libmosquitto and not yet acknowledged by the broker, at most. */
 #define PUB_WINDOW 500
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "util.h"
@@ -35,12 +36,23 @@ struct spool {
 	uint64_t next_seq;
 	int64_t rows, bytes, dropped;
 	sqlite3_stmt *ins, *meta_set, *each, *del_upto, *sum_upto, *oldest, *min_seq;
+	sqlite3_stmt *begin, *commit; /* prepared once: parsing them was a tenth of a put */
+	/* what the publisher and the bounds ask on every turn, kept until a delete moves it */
+	uint64_t min_seq_v;
+	int64_t oldest_ts;
+	int min_valid, oldest_valid;
+	uint64_t ack_noted; /* the highest ack seen; its rows may still wait for spool_ack */
 	struct log_rate drop_rate;
 	/* group commit: callers queue here while one of them writes (qlock, not lock) */
 	pthread_mutex_t qlock;
 	pthread_cond_t qdone;
 	struct put_req *qhead, **qtail;
 	int writing;
+	pthread_cond_t qgroup;  /* the writer's wait for group_ms (CLOCK_MONOTONIC) */
+	pthread_cond_t qwork;   /* a round was queued for the writer thread */
+	int64_t last_commit_ms; /* mono ms the last group was written */
+	pthread_t writer;       /* with group_ms: the one thread that writes rows */
+	int writer_started, writer_stop;
 };
 
 static const char schema[] =
@@ -49,6 +61,8 @@ static const char schema[] =
     "INSERT OR IGNORE INTO meta (key, value) VALUES ('next_seq', 1), ('dropped', 0);"
     "CREATE TABLE IF NOT EXISTS spool (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"
     " topic TEXT NOT NULL, payload TEXT NOT NULL);";
+
+static void *writer_run(void *arg);
 
 /* Sets *cause to "path: what: sqlite's message". */
 static void db_fail(struct spool *s, const char *what, char **cause)
@@ -92,6 +106,14 @@ struct spool *spool_open(const char *path, const struct spool_opts *o, char **ca
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->qlock, NULL);
 	pthread_cond_init(&s->qdone, NULL);
+	{
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&s->qgroup, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	pthread_cond_init(&s->qwork, NULL);
 	s->qtail = &s->qhead;
 	s->path = xstrdup(path);
 	s->o = *o;
@@ -149,8 +171,20 @@ struct spool *spool_open(const char *path, const struct spool_opts *o, char **ca
 	         &s->sum_upto, cause) < 0 ||
 	    prep(s, "SELECT seq, ts, length(topic) + length(payload) FROM spool ORDER BY seq",
 	         &s->oldest, cause) < 0 ||
-	    prep(s, "SELECT min(seq) FROM spool", &s->min_seq, cause) < 0)
+	    prep(s, "SELECT min(seq) FROM spool", &s->min_seq, cause) < 0 ||
+	    prep(s, "BEGIN IMMEDIATE", &s->begin, cause) < 0 ||
+	    prep(s, "COMMIT", &s->commit, cause) < 0)
 		goto fail;
+	if (o->group_ms > 0) {
+		int rc = pthread_create(&s->writer, NULL, writer_run, s);
+		if (rc != 0) {
+			if (cause)
+				*cause = xasprintf("%s: cannot start the spool's writer thread: %s",
+				                   path, strerror(rc));
+			goto fail;
+		}
+		s->writer_started = 1;
+	}
 	free(sql);
 	return s;
 fail:
@@ -163,6 +197,14 @@ void spool_close(struct spool *s)
 {
 	if (!s)
 		return;
+	if (s->writer_started) {
+		/* it writes what is still queued, then ends */
+		pthread_mutex_lock(&s->qlock);
+		s->writer_stop = 1;
+		pthread_cond_signal(&s->qwork);
+		pthread_mutex_unlock(&s->qlock);
+		pthread_join(s->writer, NULL);
+	}
 	sqlite3_finalize(s->ins);
 	sqlite3_finalize(s->meta_set);
 	sqlite3_finalize(s->each);
@@ -170,12 +212,43 @@ void spool_close(struct spool *s)
 	sqlite3_finalize(s->sum_upto);
 	sqlite3_finalize(s->oldest);
 	sqlite3_finalize(s->min_seq);
+	sqlite3_finalize(s->begin);
+	sqlite3_finalize(s->commit);
 	sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->qlock);
 	pthread_cond_destroy(&s->qdone);
+	pthread_cond_destroy(&s->qgroup);
+	pthread_cond_destroy(&s->qwork);
 	free(s->path);
 	free(s);
+}
+
+/* Runs a prepared BEGIN IMMEDIATE or COMMIT; 0 or -1 (sqlite3_errmsg says why). */
+static int run_stmt(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Starts a write transaction. */
+static int tx_begin(struct spool *s)
+{
+	return run_stmt(s->begin);
+}
+
+/* Commits the current transaction. */
+static int tx_commit(struct spool *s)
+{
+	return run_stmt(s->commit);
+}
+
+/* Rolls back and forgets the cached oldest row: it may be another one now. */
+static void tx_rollback(struct spool *s)
+{
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->min_valid = s->oldest_valid = 0;
 }
 
 /* Writes one meta counter inside the current transaction. */
@@ -203,6 +276,7 @@ static int delete_upto(struct spool *s, uint64_t upto, int64_t *rows, int64_t *b
 	sqlite3_reset(s->sum_upto);
 	if (*rows == 0)
 		return 0;
+	s->min_valid = s->oldest_valid = 0;
 	sqlite3_bind_int64(s->del_upto, 1, (int64_t)upto);
 	rc = sqlite3_step(s->del_upto);
 	sqlite3_reset(s->del_upto);
@@ -221,10 +295,26 @@ static int64_t enforce_bounds(struct spool *s, int64_t now_ms, uint64_t *first, 
 	if (!s->o.max_rows && !s->o.max_bytes && !s->o.max_age_s)
 		return 0;
 	cutoff = s->o.max_age_s ? now_ms - s->o.max_age_s * 1000 : INT64_MIN;
+	/* within every bound (the oldest row's age known): nothing to walk */
+	if ((!s->o.max_rows || s->rows <= s->o.max_rows) &&
+	    (!s->o.max_bytes || s->bytes <= s->o.max_bytes) &&
+	    (!s->o.max_age_s || s->rows == 0 || (s->oldest_valid && s->oldest_ts >= cutoff)))
+		return 0;
+	/* acknowledged rows whose delete is still pending go first, and are not drops */
+	if (s->ack_noted > 0 && (!s->min_valid || s->min_seq_v <= s->ack_noted)) {
+		if (delete_upto(s, s->ack_noted, &rows, &bytes) < 0)
+			return -1;
+		s->rows -= rows;
+		s->bytes -= bytes;
+	}
 	while (sqlite3_step(s->oldest) == SQLITE_ROW) {
 		int64_t ts = sqlite3_column_int64(s->oldest, 1);
 		int over_rows = s->o.max_rows && s->rows - k > s->o.max_rows;
 		int over_bytes = s->o.max_bytes && s->bytes - b > s->o.max_bytes;
+		if (k == 0) {
+			s->oldest_ts = ts;
+			s->oldest_valid = 1;
+		}
 		if (!over_rows && !over_bytes && ts >= cutoff)
 			break;
 		upto = (uint64_t)sqlite3_column_int64(s->oldest, 0);
@@ -274,8 +364,10 @@ static int put_batch(struct spool *s, struct put_req *q)
 	struct put_req *p;
 	int i, len, tlen;
 
+	int was_empty = s->rows == 0;
+
 	seq = s->next_seq;
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (tx_begin(s) < 0)
 		goto fail;
 	for (p = q; p; p = p->next) {
 		if (p->now_ms > now_ms)
@@ -303,8 +395,17 @@ static int put_batch(struct spool *s, struct put_req *q)
 		goto rollback;
 	s->rows += (int64_t)k;
 	s->bytes += add_bytes;
+	if (was_empty && k > 0) {
+		/* the rows of this transaction are the whole spool: the oldest is its first */
+		s->min_seq_v = seq;
+		s->oldest_ts = q->now_ms;
+		for (p = q; p; p = p->next)
+			if (p->n > 0 && p->now_ms < s->oldest_ts)
+				s->oldest_ts = p->now_ms;
+		s->min_valid = s->oldest_valid = 1;
+	}
 	gone = enforce_bounds(s, now_ms, &first, &last);
-	if (gone < 0 || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+	if (gone < 0 || tx_commit(s) < 0) {
 		s->rows -= (int64_t)k;
 		s->bytes -= add_bytes;
 		goto rollback;
@@ -319,7 +420,7 @@ rollback:
 		k += (uint64_t)p->n;
 	log_error("spool %s: cannot store %" PRIu64 " readings: %s", s->path, k,
 	          sqlite3_errmsg(s->db));
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	tx_rollback(s);
 	/* counters may have moved inside the failed transaction: reread them */
 	query_int(s, "SELECT value FROM meta WHERE key='dropped'", &s->dropped);
 	query_int(s, "SELECT count(*) FROM spool", &s->rows);
@@ -354,11 +455,70 @@ static void put_group(struct spool *s, struct put_req *q)
 	}
 }
 
+/* Stores the queue q (taken from s->qhead) and lets its callers go; qlock held on entry and exit.
+ */
+static void write_queue(struct spool *s, struct put_req *q)
+{
+	struct put_req *p, *next;
+	s->writing = 1;
+	pthread_mutex_unlock(&s->qlock);
+	pthread_mutex_lock(&s->lock);
+	put_group(s, q);
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&s->qlock);
+	s->last_commit_ms = util_mono_ms();
+	for (p = q; p; p = next) {
+		next = p->next; /* p lives on its caller's stack: done lets it go */
+		p->done = 1;
+	}
+	s->writing = 0;
+	pthread_cond_broadcast(&s->qdone);
+}
+
+/* Takes the whole queue; qlock held. */
+static struct put_req *take_queue(struct spool *s)
+{
+	struct put_req *q = s->qhead;
+	s->qhead = NULL;
+	s->qtail = &s->qhead;
+	return q;
+}
+
+/*
+ * The writer thread (group_ms > 0): waits for rounds, lets group_ms pass
+ * since the last commit so that the rounds of other buses join, and stores
+ * them in one transaction. Bus threads never run SQLite themselves, so their
+ * stacks stay small: a gateway may have a bus thread per endpoint.
+ */
+static void *writer_run(void *arg)
+{
+	struct spool *s = arg;
+	pthread_mutex_lock(&s->qlock);
+	for (;;) {
+		int64_t due;
+		while (!s->qhead && !s->writer_stop)
+			pthread_cond_wait(&s->qwork, &s->qlock);
+		if (!s->qhead)
+			break; /* stopping, and nothing left to write */
+		due = s->last_commit_ms + s->o.group_ms;
+		while (!s->writer_stop && util_mono_ms() < due) {
+			struct timespec ts;
+			ts.tv_sec = (time_t)(due / 1000);
+			ts.tv_nsec = (long)(due % 1000) * 1000000;
+			pthread_cond_timedwait(&s->qgroup, &s->qlock, &ts);
+		}
+		write_queue(s, take_queue(s));
+	}
+	pthread_mutex_unlock(&s->qlock);
+	return NULL;
+}
+
 /*
  * Group commit: with synchronous=FULL each transaction waits for the disk,
- * so bus threads that call while another one writes queue up, and the next
- * of them stores every queued round in a single transaction. Each caller
- * still returns only once its own readings are committed (or failed).
+ * so rounds that arrive together share one. With group_ms the writer thread
+ * stores them; without, the caller that finds no write in progress stores
+ * every round queued meanwhile. Each caller returns only once its own
+ * readings are committed (or failed).
  */
 int spool_put(struct spool *s, struct reading *r, int n, int64_t now_ms, int64_t *dropped)
 {
@@ -371,24 +531,15 @@ int spool_put(struct spool *s, struct reading *r, int n, int64_t now_ms, int64_t
 	pthread_mutex_lock(&s->qlock);
 	*s->qtail = &me;
 	s->qtail = &me.next;
-	while (!me.done && s->writing)
-		pthread_cond_wait(&s->qdone, &s->qlock);
-	if (!me.done) {
-		struct put_req *q = s->qhead, *p, *next;
-		s->qhead = NULL;
-		s->qtail = &s->qhead;
-		s->writing = 1;
-		pthread_mutex_unlock(&s->qlock);
-		pthread_mutex_lock(&s->lock);
-		put_group(s, q);
-		pthread_mutex_unlock(&s->lock);
-		pthread_mutex_lock(&s->qlock);
-		for (p = q; p; p = next) {
-			next = p->next; /* p lives on its caller's stack: done lets it go */
-			p->done = 1;
-		}
-		s->writing = 0;
-		pthread_cond_broadcast(&s->qdone);
+	if (s->writer_started) {
+		pthread_cond_signal(&s->qwork);
+		while (!me.done)
+			pthread_cond_wait(&s->qdone, &s->qlock);
+	} else {
+		while (!me.done && s->writing)
+			pthread_cond_wait(&s->qdone, &s->qlock);
+		if (!me.done)
+			write_queue(s, take_queue(s));
 	}
 	pthread_mutex_unlock(&s->qlock);
 	if (dropped)
@@ -396,15 +547,28 @@ int spool_put(struct spool *s, struct reading *r, int n, int64_t now_ms, int64_t
 	return me.rc;
 }
 
+void spool_note_ack(struct spool *s, uint64_t ack)
+{
+	pthread_mutex_lock(&s->lock);
+	if (ack > s->ack_noted)
+		s->ack_noted = ack;
+	pthread_mutex_unlock(&s->lock);
+}
+
 int64_t spool_ack(struct spool *s, uint64_t ack)
 {
 	int64_t rows = 0, bytes = 0;
 	pthread_mutex_lock(&s->lock);
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (ack > s->ack_noted)
+		s->ack_noted = ack;
+	if (s->rows == 0 || (s->min_valid && ack < s->min_seq_v)) {
+		pthread_mutex_unlock(&s->lock); /* nothing it covers is still here */
+		return 0;
+	}
+	if (tx_begin(s) < 0)
 		goto fail;
-	if (delete_upto(s, ack, &rows, &bytes) < 0 ||
-	    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (delete_upto(s, ack, &rows, &bytes) < 0 || tx_commit(s) < 0) {
+		tx_rollback(s);
 		goto fail;
 	}
 	s->rows -= rows;
@@ -456,13 +620,18 @@ void spool_stats(struct spool *s, struct spool_stats *st)
 	st->dropped = s->dropped;
 	st->next_seq = s->next_seq;
 	st->min_seq = s->next_seq;
-	if (s->rows > 0) {
-		/* prepared once: the publisher asks for this on every step */
+	if (s->rows > 0 && s->min_valid) {
+		st->min_seq = s->min_seq_v;
+	} else if (s->rows > 0) {
+		/* the publisher asks on every step: ask SQLite only after a delete */
 		if (sqlite3_step(s->min_seq) == SQLITE_ROW)
 			min = sqlite3_column_int64(s->min_seq, 0);
 		sqlite3_reset(s->min_seq);
-		if (min > 0)
+		if (min > 0) {
 			st->min_seq = (uint64_t)min;
+			s->min_seq_v = (uint64_t)min;
+			s->min_valid = 1;
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
 }
@@ -472,13 +641,13 @@ int64_t spool_expire(struct spool *s, int64_t now_ms)
 	uint64_t first = 0, last = 0;
 	int64_t gone;
 	pthread_mutex_lock(&s->lock);
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+	if (tx_begin(s) < 0) {
 		pthread_mutex_unlock(&s->lock);
 		return -1;
 	}
 	gone = enforce_bounds(s, now_ms, &first, &last);
-	if (gone < 0 || sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (gone < 0 || tx_commit(s) < 0) {
+		tx_rollback(s);
 		query_int(s, "SELECT value FROM meta WHERE key='dropped'", &s->dropped);
 		query_int(s, "SELECT count(*) FROM spool", &s->rows);
 		pthread_mutex_unlock(&s->lock);
@@ -495,10 +664,9 @@ int spool_advance(struct spool *s, uint64_t seq)
 	int rc = 0;
 	pthread_mutex_lock(&s->lock);
 	if (seq >= s->next_seq) {
-		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-		    meta_set(s, "next_seq", (int64_t)(seq + 1)) < 0 ||
-		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		if (tx_begin(s) < 0 || meta_set(s, "next_seq", (int64_t)(seq + 1)) < 0 ||
+		    tx_commit(s) < 0) {
+			tx_rollback(s);
 			rc = -1;
 		} else {
 			s->next_seq = seq + 1;

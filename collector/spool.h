@@ -22,7 +22,15 @@ struct spool_opts {
 	int64_t max_bytes; /* topic + payload + SPOOL_ROW_OVERHEAD per row; 0: unbounded */
 	int64_t max_age_s; /* 0: unbounded */
 	int sync_full;     /* 1: synchronous=FULL (power-cut safe); 0: NORMAL */
+	int group_ms; /* commit at most this often, grouping what comes meanwhile; 0: at once */
 };
+
+/*
+ * The collector's group_ms: every commit waits for the disk (synchronous=FULL)
+ * and writes whole WAL pages, so a gateway with many bus threads commits at
+ * most 20 times a second; a round waits at most this long for it.
+ */
+#define SPOOL_GROUP_MS 50
 
 /* Bytes counted per row on top of its topic and payload (keys, page overhead). */
 #define SPOOL_ROW_OVERHEAD 32
@@ -47,11 +55,19 @@ void spool_close(struct spool *s);
  * old readings this call dropped. Returns 0, or -1 when nothing was stored.
  * Calls from several threads at once may share one transaction (group
  * commit): the n readings still get consecutive seqs and commit together.
+ * With group_ms, a call within group_ms of the last commit waits for the
+ * rest of that time so that the calls arriving meanwhile share its commit.
  */
 int spool_put(struct spool *s, struct reading *r, int n, int64_t now_ms, int64_t *dropped);
 
 /* Deletes every reading with seq <= ack; returns how many went, or -1. */
 int64_t spool_ack(struct spool *s, uint64_t ack);
+/*
+ * Records an ack whose delete the caller defers (spool_ack later): no SQL.
+ * A bound then removes the acknowledged rows first, and does not count them
+ * as dropped.
+ */
+void spool_note_ack(struct spool *s, uint64_t ack);
 
 /*
  * Calls fn for up to max readings with seq > after, in seq order, with the

@@ -484,9 +484,12 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	                                   "expected_interval_s",
 	                                   "meter_tolerance_permille",
 	                                   "lang",
+	                                   "ledger",
 	                                   "log",
 	                                   NULL};
 	static const char *const batch_keys[] = {"rows", "ms", NULL};
+	static const char *const ledger_keys[] = {"statement_tolerance_permille", "basis", NULL};
+	static const char *const bases[] = {"statement", "meter", NULL};
 	struct jx jx = {path, NULL};
 	struct central_conf *c = xcalloc(1, sizeof *c);
 	cJSON *root = NULL;
@@ -506,6 +509,7 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	c->expected_interval_s = 60;
 	c->meter_tolerance_permille = 50;
 	c->lang = MSG_ZH;
+	c->ledger_tolerance_permille = 10;
 	root = jx_parse_file(&jx, path);
 	if (!root || jx_object(&jx, root, "", keys) < 0)
 		goto fail;
@@ -561,6 +565,12 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 		goto fail;
 	if (o && (get_int(&jx, o, "batch", "rows", 1, 1000000, &c->batch_rows) < 0 ||
 	          get_int(&jx, o, "batch", "ms", 1, 60000, &c->batch_ms) < 0))
+		goto fail;
+	o = jx_child(&jx, root, "", "ledger", 0, ledger_keys);
+	if (jx.err ||
+	    (o && (get_int(&jx, o, "ledger", "statement_tolerance_permille", 0, 1000,
+	                   &c->ledger_tolerance_permille) < 0 ||
+	           jx_enum(&jx, o, "ledger", "basis", 0, bases, &c->ledger_basis_meter) < 0)))
 		goto fail;
 	if (parse_log(&jx, root, dir, &c->log_target, &c->log_level) < 0)
 		goto fail;

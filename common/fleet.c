@@ -10,6 +10,7 @@
 #include "caltime.h"
 #include "config.h"
 #include "fleet.h"
+#include "fleet_settle.h"
 #include "jx.h"
 #include "log.h"
 #include "util.h"
@@ -507,7 +508,7 @@ static int parse_station(struct jx *jx, const cJSON *o, const char *path, struct
 		         jx->file, path, (long long)inv_sum, (long long)s->capacity_w);
 	if (parse_shares(jx, o, path, s, x) < 0 ||
 	    lookup(jx, o, path, "tariff", "tariff", "tariffs", &x->tariffs, &s->tariff) < 0 ||
-	    parse_costs(jx, o, path, &s->costs) < 0)
+	    parse_costs(jx, o, path, &s->costs) < 0 || fleet_settle_parse(jx, o, path, s) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -517,9 +518,10 @@ out:
 
 static int parse_stations(struct jx *jx, const cJSON *root, struct fleet *f, struct fleet_index *x)
 {
-	static const char *const keys[] = {
-	    "id",    "name",      "gateway", "capacity_kw", "commissioned", "latitude", "longitude",
-	    "meter", "inverters", "shares",  "tariff",      "costs",        NULL};
+	static const char *const keys[] = {"id",           "name",     "gateway",   "capacity_kw",
+	                                   "commissioned", "latitude", "longitude", "meter",
+	                                   "inverters",    "shares",   "tariff",    "costs",
+	                                   "settlement",   NULL};
 	const cJSON *list = get_list(jx, root, "stations", &f->n_stations), *o;
 	int i = 0, j, n_dev = 0;
 	if (!list)
@@ -610,6 +612,7 @@ void fleet_free(struct fleet *f)
 		free(s->name);
 		free(s->gateway);
 		free(s->meter);
+		fleet_settle_release(&s->settle);
 	}
 	for (i = 0; i < f->n_tariffs; i++) {
 		free(f->tariffs[i].id);

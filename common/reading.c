@@ -47,48 +47,160 @@ const char *reading_quality_name(unsigned bit_index)
 	return bit_index < QUALITY_COUNT ? quality_names[bit_index] : "unknown";
 }
 
+/*
+ * The encoder's appenders: each adds to buf at *n and advances *n by the full
+ * length, so *n >= size afterwards means the output did not fit. No printf:
+ * a reading is built for every poll of every device, and vsnprintf with its
+ * locale and format parsing was most of the encoder's cost.
+ */
+static void put_mem(char *buf, size_t size, size_t *n, const char *s, size_t len)
+{
+	if (*n < size && len < size - *n) {
+		memcpy(buf + *n, s, len);
+		buf[*n + len] = '\0';
+	} else if (*n < size) {
+		buf[*n] = '\0';
+	}
+	*n += len;
+}
+
+/* Appends a NUL-terminated string. */
+static void put_str(char *buf, size_t size, size_t *n, const char *s)
+{
+	put_mem(buf, size, n, s, strlen(s));
+}
+
+/* Appends an unsigned integer in decimal. */
+static void put_u64(char *buf, size_t size, size_t *n, uint64_t v)
+{
+	char d[24];
+	size_t k = sizeof d;
+	do {
+		d[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put_mem(buf, size, n, d + k, sizeof d - k);
+}
+
+/* Appends a signed integer in decimal. */
+static void put_i64(char *buf, size_t size, size_t *n, int64_t v)
+{
+	if (v < 0) {
+		put_mem(buf, size, n, "-", 1);
+		put_u64(buf, size, n, (uint64_t)0 - (uint64_t)v);
+	} else {
+		put_u64(buf, size, n, (uint64_t)v);
+	}
+}
+
+/*
+ * Appends x with 1 or 2 decimals, exactly as printf's "%.1f"/"%.2f" would:
+ * as a scaled integer when x is far from a rounding tie and small, else
+ * through snprintf (ties round on x's exact binary value there, and "-0.0").
+ */
+static void put_fixed(char *buf, size_t size, size_t *n, double x, int decimals)
+{
+	double scale = decimals == 1 ? 10.0 : 100.0, y = x * scale, f;
+	int64_t k;
+	int w;
+
+	if (fabs(y) < 1e12) { /* the product is within 1e-3 of x * 10^decimals there */
+		k = (int64_t)llround(y);
+		f = fabs(y - (double)(int64_t)y); /* fractional part of the scaled value */
+		if ((f < 0.49 || f > 0.51) && !(signbit(x) && k == 0)) {
+			uint64_t a = k < 0 ? (uint64_t)0 - (uint64_t)k : (uint64_t)k;
+			uint64_t div = decimals == 1 ? 10 : 100, frac = a % div;
+			if (k < 0)
+				put_mem(buf, size, n, "-", 1);
+			put_u64(buf, size, n, a / div);
+			put_mem(buf, size, n, ".", 1);
+			if (decimals == 2 && frac < 10)
+				put_mem(buf, size, n, "0", 1);
+			put_u64(buf, size, n, frac);
+			return;
+		}
+	}
+	if (*n >= size) {
+		*n += 1; /* already too long: stays too long */
+		return;
+	}
+	w = snprintf(buf + *n, size - *n, decimals == 1 ? "%.1f" : "%.2f", x);
+	*n += w < 0 ? size : (size_t)w;
+}
+
 int reading_to_json(const struct reading *r, char *buf, size_t size)
 {
 	size_t n = 0;
 	unsigned i;
 
+	if (size)
+		buf[0] = '\0';
 	/* ids and map are checked to be [A-Za-z0-9_.@-] so they need no escaping */
-	util_bufprintf(buf, size, &n,
-	               "{\"v\":%d,\"gw\":\"%s\",\"seq\":%" PRIu64
-	               ",\"station\":\"%s\",\"device\":\"%s\","
-	               "\"kind\":\"%s\",\"ts\":%" PRId64,
-	               READING_VERSION, r->gw, r->seq, r->station, r->device,
-	               reading_kind_name(r->kind), r->ts_ms);
-	if (!(r->has & READING_NO_STATE))
-		util_bufprintf(buf, size, &n, ",\"state\":\"%s\"", reading_state_name(r->state));
-	if (r->has & READING_HAS_POWER)
-		util_bufprintf(buf, size, &n, ",\"ac_power_w\":%" PRId64, r->ac_power_w);
-	if (r->has & READING_HAS_ENERGY)
-		util_bufprintf(buf, size, &n, ",\"energy_wh\":%" PRId64, r->energy_wh);
-	if (r->has & READING_HAS_IMPORT)
-		util_bufprintf(buf, size, &n, ",\"import_wh\":%" PRId64, r->import_wh);
-	if (r->has & READING_HAS_TODAY)
-		util_bufprintf(buf, size, &n, ",\"today_wh\":%" PRId64, r->today_wh);
-	if ((r->has & READING_HAS_TEMP) && isfinite(r->temp_c))
-		util_bufprintf(buf, size, &n, ",\"temp_c\":%.1f", r->temp_c);
-	if ((r->has & READING_HAS_HZ) && isfinite(r->grid_hz))
-		util_bufprintf(buf, size, &n, ",\"grid_hz\":%.2f", r->grid_hz);
-	if (r->has & READING_HAS_ALARMS)
-		util_bufprintf(buf, size, &n, ",\"alarms\":%" PRIu64, r->alarms);
+	put_str(buf, size, &n, "{\"v\":");
+	put_i64(buf, size, &n, READING_VERSION);
+	put_str(buf, size, &n, ",\"gw\":\"");
+	put_str(buf, size, &n, r->gw);
+	put_str(buf, size, &n, "\",\"seq\":");
+	put_u64(buf, size, &n, r->seq);
+	put_str(buf, size, &n, ",\"station\":\"");
+	put_str(buf, size, &n, r->station);
+	put_str(buf, size, &n, "\",\"device\":\"");
+	put_str(buf, size, &n, r->device);
+	put_str(buf, size, &n, "\",\"kind\":\"");
+	put_str(buf, size, &n, reading_kind_name(r->kind));
+	put_str(buf, size, &n, "\",\"ts\":");
+	put_i64(buf, size, &n, r->ts_ms);
+	if (!(r->has & READING_NO_STATE)) {
+		put_str(buf, size, &n, ",\"state\":\"");
+		put_str(buf, size, &n, reading_state_name(r->state));
+		put_str(buf, size, &n, "\"");
+	}
+	if (r->has & READING_HAS_POWER) {
+		put_str(buf, size, &n, ",\"ac_power_w\":");
+		put_i64(buf, size, &n, r->ac_power_w);
+	}
+	if (r->has & READING_HAS_ENERGY) {
+		put_str(buf, size, &n, ",\"energy_wh\":");
+		put_i64(buf, size, &n, r->energy_wh);
+	}
+	if (r->has & READING_HAS_IMPORT) {
+		put_str(buf, size, &n, ",\"import_wh\":");
+		put_i64(buf, size, &n, r->import_wh);
+	}
+	if (r->has & READING_HAS_TODAY) {
+		put_str(buf, size, &n, ",\"today_wh\":");
+		put_i64(buf, size, &n, r->today_wh);
+	}
+	if ((r->has & READING_HAS_TEMP) && isfinite(r->temp_c)) {
+		put_str(buf, size, &n, ",\"temp_c\":");
+		put_fixed(buf, size, &n, r->temp_c, 1);
+	}
+	if ((r->has & READING_HAS_HZ) && isfinite(r->grid_hz)) {
+		put_str(buf, size, &n, ",\"grid_hz\":");
+		put_fixed(buf, size, &n, r->grid_hz, 2);
+	}
+	if (r->has & READING_HAS_ALARMS) {
+		put_str(buf, size, &n, ",\"alarms\":");
+		put_u64(buf, size, &n, r->alarms);
+	}
 	if (r->quality) {
 		int first = 1;
-		util_bufprintf(buf, size, &n, ",\"quality\":[");
+		put_str(buf, size, &n, ",\"quality\":[");
 		for (i = 0; i < QUALITY_COUNT; i++)
 			if (r->quality & (1u << i)) {
-				util_bufprintf(buf, size, &n, "%s\"%s\"", first ? "" : ",",
-				               quality_names[i]);
+				put_str(buf, size, &n, first ? "\"" : ",\"");
+				put_str(buf, size, &n, quality_names[i]);
+				put_str(buf, size, &n, "\"");
 				first = 0;
 			}
-		util_bufprintf(buf, size, &n, "]");
+		put_str(buf, size, &n, "]");
 	}
-	if (r->map[0])
-		util_bufprintf(buf, size, &n, ",\"map\":\"%s\"", r->map);
-	util_bufprintf(buf, size, &n, "}");
+	if (r->map[0]) {
+		put_str(buf, size, &n, ",\"map\":\"");
+		put_str(buf, size, &n, r->map);
+		put_str(buf, size, &n, "\"");
+	}
+	put_str(buf, size, &n, "}");
 	if (n >= size)
 		return -1;
 	return (int)n;
@@ -96,8 +208,17 @@ int reading_to_json(const struct reading *r, char *buf, size_t size)
 
 int reading_topic(const struct reading *r, char *buf, size_t size)
 {
-	int n = snprintf(buf, size, "pvmon/v1/%s/%s/%s/reading", r->gw, r->station, r->device);
-	return n < 0 || (size_t)n >= size ? -1 : n;
+	size_t n = 0;
+	if (size)
+		buf[0] = '\0';
+	put_str(buf, size, &n, "pvmon/v1/");
+	put_str(buf, size, &n, r->gw);
+	put_str(buf, size, &n, "/");
+	put_str(buf, size, &n, r->station);
+	put_str(buf, size, &n, "/");
+	put_str(buf, size, &n, r->device);
+	put_str(buf, size, &n, "/reading");
+	return n >= size ? -1 : (int)n;
 }
 
 /* Copies the next topic level into out; returns a pointer past it or NULL. */

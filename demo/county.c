@@ -582,11 +582,19 @@ static void write_fleet(const struct county *c, const char *dir)
 		        "        \"insurance_yuan_per_year\": %lld,\n"
 		        "        \"om_yuan_per_month\": \"%s\",\n"
 		        "        \"om_cap_yuan_per_kw_year\": 30,\n"
-		        "        \"tax_percent\": 0\n      }\n    }%s\n",
+		        "        \"tax_percent\": 0\n      },\n",
 		        s->commissioned < caltime_days(2018, 1, 1) ? "poverty-2016"
 		                                                   : "poverty-2018",
 		        (long long)(s->kw * 20), (long long)(s->kw * 5),
-		        kw3(s->kw * 2500, b2, sizeof b2), i + 1 < c->n_stations ? "," : "");
+		        kw3(s->kw * 2500, b2, sizeof b2));
+		/* The ledger's facts (docs/ledger.md): the grid's metering point, and one station
+		 * in nine listed in the subsidy catalogue only five months before the window ends.
+		 */
+		fprintf(f, "      \"settlement\": { \"metering_point\": \"14112%05d\"", i + 1);
+		if (i % 9 == 4)
+			fprintf(f, ", \"catalogue\": [ { \"from\": \"%s\" } ]",
+			        date(c->to_day - 152, b1));
+		fprintf(f, " }\n    }%s\n", i + 1 < c->n_stations ? "," : "");
 	}
 	fprintf(f, "  ]\n}\n");
 	out_close(f, path);

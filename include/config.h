@@ -83,6 +83,9 @@ struct central_conf {
 	int expected_interval_s; /* readings expected this often, for completeness; default 60 */
 	int meter_tolerance_permille; /* meter vs inverter sum, default 50 (5%) */
 	int lang;                     /* enum msg_lang of reports by default, MSG_ZH */
+	/* The ledger (docs/ledger.md): the "ledger" object. */
+	int ledger_tolerance_permille; /* grid statement vs meter, default 10 (1%) */
+	int ledger_basis_meter;        /* 1: accrue on the meter even where a statement exists */
 	char *log_target;
 	int log_level;
 };

@@ -46,6 +46,29 @@ struct fleet_costs {
 	int64_t tax_basis_points;       /* of revenue, 0-10000 */
 };
 
+/* How one part of a station's revenue is paid (docs/ledger.md); see fleet_settle.c. */
+enum fleet_cycle { FLEET_MONTHLY, FLEET_QUARTERLY, FLEET_YEARLY };
+
+struct fleet_payment {
+	char *payer;            /* payer id, default "grid" (coal) or "fund" (subsidy) */
+	enum fleet_cycle cycle; /* default quarterly (coal), yearly (subsidy) */
+	char *account;          /* the account that receives it, or NULL when not given */
+};
+
+/* A stretch of local days the station is listed in the subsidy catalogue. */
+struct fleet_listing {
+	int32_t from_day, to_day; /* inclusive; to_day INT32_MAX: open-ended */
+};
+
+/* Station facts the ledger needs; all optional ("settlement" in the fleet file). */
+struct fleet_settlement {
+	char *metering_point;           /* id on the grid company's statement, or NULL */
+	int catalogue_given;            /* 0: listed throughout (no "catalogue" key) */
+	struct fleet_listing *listings; /* sorted, disjoint */
+	int n_listings;
+	struct fleet_payment coal, subsidy;
+};
+
 struct fleet_station {
 	char *id, *name;
 	char *gateway; /* optional: the gateway that reports it */
@@ -59,6 +82,7 @@ struct fleet_station {
 	int n_shares;
 	int tariff; /* index into fleet.tariffs */
 	struct fleet_costs costs;
+	struct fleet_settlement settle;
 };
 
 /* Money rates are integer fen per MWh: 0.3320 yuan/kWh is 33,200 fen/MWh. */
@@ -92,6 +116,11 @@ struct fleet {
 /* Returns 0, or -1 with *cause set (a new string the caller frees). */
 int fleet_load(const char *path, struct fleet **out, char **cause);
 void fleet_free(struct fleet *f);
+
+/* 1 when the station is in the subsidy catalogue on local day `day`. */
+int fleet_listed(const struct fleet_station *st, int32_t day);
+/* "monthly", "quarterly", "yearly". */
+const char *fleet_cycle_name(enum fleet_cycle c);
 
 /* Lookups by id (fast: used per reading by ingest); -1 or NULL when unknown. */
 int fleet_station_index(const struct fleet *f, const char *id);

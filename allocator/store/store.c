@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caltime.h"
+#include "ledger/ledger_schema.h"
 #include "util.h"
 
 /* Migration i takes a database from user_version i to i + 1. */
@@ -48,7 +50,9 @@ static const char *const migrations[] = {
     " station TEXT NOT NULL, device TEXT NOT NULL, day INTEGER NOT NULL,"
     " hour INTEGER NOT NULL, wh INTEGER NOT NULL DEFAULT 0, n INTEGER NOT NULL DEFAULT 0,"
     " peak_w INTEGER, PRIMARY KEY (station, device, day, hour)) WITHOUT ROWID;",
-    /* 1 -> 2: the alarm bits seen each day, and the map that names them */
+    /* 1 -> 2: the ledger (docs/ledger.md) */
+    LEDGER_SCHEMA_SQL,
+    /* 2 -> 3: the alarm bits seen each day, and the map that names them */
     "ALTER TABLE daily ADD COLUMN alarms INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE daily ADD COLUMN alarm_map TEXT;",
 };
@@ -79,6 +83,16 @@ enum stmt_id {
 	ST_PRUNE_DEVICES,
 	ST_PRUNE_DEVICE,
 	ST_PRUNE_REJECTED,
+	/* the status queries (store_device_state and after) */
+	ST_S_LAST,
+	ST_S_RUN,
+	ST_S_FIRST,
+	ST_S_LAST_DAILY,
+	ST_S_LAST_HOURLY,
+	ST_S_BEFORE,
+	ST_S_HOURLY,
+	ST_S_DAILY_N,
+	ST_S_REJECTS,
 	ST_COUNT
 };
 
@@ -143,6 +157,25 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_PRUNE_DEVICES] = "SELECT DISTINCT station, device FROM daily",
     [ST_PRUNE_DEVICE] = "DELETE FROM readings WHERE station = ? AND device = ? AND ts < ?",
     [ST_PRUNE_REJECTED] = "DELETE FROM rejected WHERE received_ms < ?",
+    [ST_S_LAST] = "SELECT ts, state FROM readings WHERE station = ?1 AND device = ?2"
+                  " AND ts <= ?3 ORDER BY ts DESC LIMIT 1",
+    /* the first reading after the last one in another state: where the current run began */
+    [ST_S_RUN] = "SELECT min(ts) FROM readings WHERE station = ?1 AND device = ?2 AND ts >"
+                 " coalesce((SELECT ts FROM readings WHERE station = ?1 AND device = ?2"
+                 " AND state <> ?3 AND ts <= ?4 ORDER BY ts DESC LIMIT 1), -1)",
+    [ST_S_FIRST] = "SELECT min(ts) FROM readings WHERE station = ?1 AND device = ?2"
+                   " AND ts >= ?3 AND ts <= ?4",
+    [ST_S_LAST_DAILY] = "SELECT day, last_ts FROM daily WHERE station = ?1 AND device = ?2"
+                        " AND day <= ?3 ORDER BY day DESC LIMIT 1",
+    [ST_S_LAST_HOURLY] = "SELECT day, hour FROM hourly WHERE station = ?1 AND device = ?2"
+                         " AND day <= ?3 ORDER BY day DESC, hour DESC LIMIT 1",
+    [ST_S_BEFORE] = "SELECT 1 FROM daily WHERE station = ?1 AND device = ?2 AND day < ?3 LIMIT 1",
+    [ST_S_HOURLY] = "SELECT day, hour, n FROM hourly WHERE station = ?1 AND device = ?2"
+                    " AND day >= ?3 AND day <= ?4 ORDER BY day, hour",
+    [ST_S_DAILY_N] = "SELECT day, n_readings FROM daily WHERE station = ?1 AND device = ?2"
+                     " AND day >= ?3 AND day <= ?4 ORDER BY day",
+    [ST_S_REJECTS] = "SELECT gw, count(*) FROM rejected WHERE received_ms >= ?1"
+                     " AND gw IS NOT NULL GROUP BY gw",
 };
 
 struct store {
@@ -314,6 +347,11 @@ void store_close(struct store *s)
 
 /* For unit tests only (store_testing.h). */
 sqlite3 *store_testing_db(struct store *s)
+{
+	return s->db;
+}
+
+sqlite3 *store_ledger_db(struct store *s)
 {
 	return s->db;
 }
@@ -938,6 +976,141 @@ int store_device_seen(struct store *s, const char *station, const char *device, 
 		out->n_since = sqlite3_column_int64(q, 0);
 	sqlite3_reset(q);
 	return rc == SQLITE_ROW ? 0 : fail(s, "counting a device's readings");
+}
+
+/* ---- the status queries (allocator/status.c): read-only, indexed ranges per device ---- */
+
+/* Steps a one-row query bound to (station, device); 1 row, 0 none, -1 error. */
+static int status_row(struct store *s, sqlite3_stmt *q, const char *what)
+{
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : fail(s, what);
+}
+
+static sqlite3_stmt *status_stmt(struct store *s, enum stmt_id id, const char *station,
+                                 const char *device)
+{
+	sqlite3_stmt *q = stmt(s, id);
+	if (q) {
+		sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	}
+	return q;
+}
+
+int store_device_state(struct store *s, const char *station, const char *device, int64_t now_ms,
+                       int32_t since_day, int64_t since_ms, struct store_device_state *out)
+{
+	sqlite3_stmt *q;
+	int32_t today = caltime_local_day(now_ms, NULL);
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	out->last_state = -1;
+	if (!(q = status_stmt(s, ST_S_LAST, station, device)))
+		return -1;
+	sqlite3_bind_int64(q, 3, now_ms);
+	if ((rc = status_row(s, q, "reading a device's last reading")) < 0)
+		return -1;
+	if (rc) {
+		out->has_raw = 1;
+		out->last_ms = sqlite3_column_int64(q, 0);
+		out->last_state = sqlite3_column_int(q, 1);
+		sqlite3_reset(q);
+	}
+	if (out->has_raw && (out->last_state == STATE_OFFLINE || out->last_state == STATE_FAULT)) {
+		if (!(q = status_stmt(s, ST_S_RUN, station, device)))
+			return -1;
+		sqlite3_bind_int(q, 3, out->last_state);
+		sqlite3_bind_int64(q, 4, now_ms);
+		if ((rc = status_row(s, q, "finding since when a device is in its state")) < 0)
+			return -1;
+		out->run_since_ms = rc ? sqlite3_column_int64(q, 0) : out->last_ms;
+		sqlite3_reset(q);
+	}
+	if (!out->has_raw) {
+		/* roll-ups only: raw readings pruned, or a history loaded without them */
+		if (!(q = status_stmt(s, ST_S_LAST_DAILY, station, device)))
+			return -1;
+		sqlite3_bind_int(q, 3, today);
+		if ((rc = status_row(s, q, "reading a device's last day")) < 0)
+			return -1;
+		if (rc) {
+			out->has_daily = 1;
+			if (sqlite3_column_type(q, 1) != SQLITE_NULL)
+				out->daily_last_ts = sqlite3_column_int64(q, 1);
+			sqlite3_reset(q);
+		}
+		if (!(q = status_stmt(s, ST_S_LAST_HOURLY, station, device)))
+			return -1;
+		sqlite3_bind_int(q, 3, today);
+		if ((rc = status_row(s, q, "reading a device's last hour")) < 0)
+			return -1;
+		if (rc) {
+			out->has_hourly = 1;
+			out->hourly_day = sqlite3_column_int(q, 0);
+			out->hourly_hour = sqlite3_column_int(q, 1);
+			sqlite3_reset(q);
+		}
+	}
+	if (!(q = status_stmt(s, ST_S_BEFORE, station, device)))
+		return -1;
+	sqlite3_bind_int(q, 3, since_day);
+	if ((rc = status_row(s, q, "looking for a device's earlier days")) < 0)
+		return -1;
+	out->before = rc;
+	sqlite3_reset(q);
+	if (out->has_raw) {
+		if (!(q = status_stmt(s, ST_S_FIRST, station, device)))
+			return -1;
+		sqlite3_bind_int64(q, 3, since_ms);
+		sqlite3_bind_int64(q, 4, now_ms);
+		if ((rc = status_row(s, q, "reading a device's first reading this month")) < 0)
+			return -1;
+		if (rc && sqlite3_column_type(q, 0) != SQLITE_NULL)
+			out->first_since_ms = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+	}
+	return 0;
+}
+
+int store_status_hours(struct store *s, const char *station, const char *device, int32_t from_day,
+                       int32_t to_day, int hourly,
+                       int (*fn)(void *ctx, int32_t day, int hour, int64_t n), void *ctx)
+{
+	sqlite3_stmt *q = status_stmt(s, hourly ? ST_S_HOURLY : ST_S_DAILY_N, station, device);
+	int rc;
+	if (!q)
+		return -1;
+	sqlite3_bind_int(q, 3, from_day);
+	sqlite3_bind_int(q, 4, to_day);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (hourly ? fn(ctx, sqlite3_column_int(q, 0), sqlite3_column_int(q, 1),
+		                sqlite3_column_int64(q, 2))
+		           : fn(ctx, sqlite3_column_int(q, 0), -1, sqlite3_column_int64(q, 1))) {
+			sqlite3_reset(q);
+			return 0;
+		}
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : fail(s, "reading a device's roll-ups");
+}
+
+int store_rejects_since(struct store *s, int64_t since_ms,
+                        void (*fn)(void *ctx, const char *gw, int64_t n), void *ctx)
+{
+	sqlite3_stmt *q = stmt(s, ST_S_REJECTS);
+	int rc;
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, since_ms);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		fn(ctx, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1));
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : fail(s, "counting recent rejects");
 }
 
 int store_prune(struct store *s, int64_t before_ms, int64_t *deleted)

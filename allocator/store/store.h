@@ -12,9 +12,10 @@
 
 #include "reading.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
-struct store; /* opaque */
+struct store;   /* opaque */
+struct sqlite3; /* for the ledger's own tables (store_ledger_db) */
 
 /*
  * Opens (creating if needed) the database read-write: WAL, synchronous=FULL so
@@ -26,6 +27,12 @@ struct store *store_open(const char *path, char **cause);
 /* Opens an existing database read-only (status, report); refuses other schema versions. */
 struct store *store_open_readonly(const char *path, char **cause);
 void store_close(struct store *s);
+/*
+ * The connection, borrowed until store_close, for the ledger (allocator/ledger/)
+ * alone: it owns the SQL of its own ledger_* tables (docs/ledger.md), which
+ * this store creates and migrates. Nothing else reaches SQLite around store.h.
+ */
+struct sqlite3 *store_ledger_db(struct store *s);
 /* The last error, "database.db: what failed: sqlite message"; borrowed until the next call. */
 const char *store_error(const struct store *s);
 /* 1 when the last error was "database busy/locked" or "disk full/IO": worth retrying later. */
@@ -140,6 +147,38 @@ struct store_device_seen {
 };
 int store_device_seen(struct store *s, const char *station, const char *device, int32_t since_day,
                       struct store_device_seen *out);
+
+/*
+ * For `status` (allocator/status.c), as of now_ms: a device's last raw
+ * reading, since when it is in that state (offline or fault), the latest
+ * roll-up rows when it has no raw readings, whether it has days before
+ * since_day, and its first raw reading from since_ms on. Returns 0 or -1.
+ */
+struct store_device_state {
+	int has_raw;               /* a raw reading with ts <= now_ms */
+	int64_t last_ms;           /* its ts */
+	int last_state;            /* its enum reading_state; -1 without */
+	int64_t run_since_ms;      /* offline/fault: the first reading of that run; else 0 */
+	int has_daily, has_hourly; /* without raw: the latest rows on or before today */
+	int64_t daily_last_ts;     /* the daily row's last good reading; 0 when none */
+	int32_t hourly_day;
+	int hourly_hour;
+	int before;             /* a daily row before since_day */
+	int64_t first_since_ms; /* first raw reading with since_ms <= ts <= now_ms; 0 none */
+};
+int store_device_state(struct store *s, const char *station, const char *device, int64_t now_ms,
+                       int32_t since_day, int64_t since_ms, struct store_device_state *out);
+/*
+ * Calls fn for each hourly row (hourly = 1: day, hour, n) or daily row
+ * (hourly = 0: day, -1, n_readings) of a device with from_day <= day <= to_day,
+ * in order; fn returning non-zero stops early. Returns 0 or -1.
+ */
+int store_status_hours(struct store *s, const char *station, const char *device, int32_t from_day,
+                       int32_t to_day, int hourly,
+                       int (*fn)(void *ctx, int32_t day, int hour, int64_t n), void *ctx);
+/* Calls fn with each gateway's number of rejects received at or after since_ms. */
+int store_rejects_since(struct store *s, int64_t since_ms,
+                        void (*fn)(void *ctx, const char *gw, int64_t n), void *ctx);
 
 /* Deletes raw readings and rejects older than before_ms; *deleted gets the count. */
 /*

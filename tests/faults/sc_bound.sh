@@ -33,8 +33,9 @@ fx_drain
 line=$(grep "^$FX_GW " "$IT_TMP/status.out")
 echo "# pvmon-allocator status: $line"
 set -- $line
-# columns: gateway status date time acked max-seq backlog dropped lost rejects version
+# columns: gateway state date time+zone acked max-seq backlog dropped lost rejects version
 check "pvmon-allocator status shows the dropped readings" [ "${8:-0}" -gt 0 ] && [ "${8:-0}" -eq "$(fx_spool_q "SELECT value FROM meta WHERE key = 'dropped'")" ]
 check "pvmon-allocator status shows the lost seqs" [ "${9:-0}" -gt 0 ]
+check "pvmon-allocator status names the lost readings as a problem" grep -q "^  WARNING  gateway $FX_GW: [0-9]* readings\? lost" "$IT_TMP/status.out"
 fx_report "spool bound (max_rows 1000) during a ${DOWN} s outage" 1 "2 x 10 devices every 100 ms"
 it_end

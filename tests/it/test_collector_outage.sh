@@ -54,7 +54,9 @@ start_relay
 wait_for 15 awk '/connected to broker/ { c++; r = 0 } /replay done/ { r = 1 } END { exit !(c >= 2 && r) }' \
 	"$IT_TMP/collector.log" ||
 	fail "the backlog was replayed"
-sleep 1
+# the replay is out; wait for the subscriber to have written it (not for a guessed time)
+wait_for 20 sh -c "[ \$(awk 'NR > $seen_before' '$IT_TMP/seqs' | wc -l) -ge 20 ]" ||
+	echo "# fewer than 20 readings after the outage reached the subscriber"
 after=$(seqs | sed -n "$((seen_before + 1)),\$p")
 check "readings taken during the outage arrive afterwards" [ "$(echo "$after" | wc -l)" -ge 20 ]
 check "the backlog arrives in seq order" sh -c "[ '$(echo "$after" | tr '\n' ' ')' = '$(echo "$after" | sort -n | tr '\n' ' ')' ]"

@@ -23,8 +23,10 @@ bg collector "$PVMON_BIN/pvmon-collector" -c "$IT_TMP/c.json"
 COL_PID=$LAST_PID
 wait_for 10 sh -c "[ \$(grep -c '/inv01/reading ' '$IT_TMP/sub.log') -ge 10 ]" || fail "readings flow"
 stop "$COL_PID"
+# a fresh dump (written to a temporary file and renamed): wait for it, not for a guessed time
+rm -f "$IT_TMP/sim.dump"
 kill -USR2 "$SIM_PID"
-sleep 0.2
+wait_for 20 test -s "$IT_TMP/sim.dump" || fail "pvmon-sim wrote its dump on SIGUSR2"
 
 for d in inv01 inv03 meter; do
 	r=$(grep "^pvmon/v1/gw-rtu/st001/$d/reading " "$IT_TMP/sub.log" | tail -1)

@@ -21,6 +21,13 @@ for f in fleet.json central.json plan.json sim.json pvmon.db report-*.txt report
 	check "$f written" test -s "$(ls "$D"/$f 2>/dev/null | head -1)"
 done
 check "the demo says where the HTML report is" grep -q "report-.*\.html" "$IT_TMP/demo.log"
+# The ledger: one village's answer, in the demo's output and as files.
+check "the demo answers what a village received and still owes" \
+	grep -q "^本年到账 .* 元；尚欠 .* 元：" "$IT_TMP/demo.log"
+check "the demo's ledger verifies" grep -q "every entry and seal checks out" "$IT_TMP/demo.log"
+# shellcheck disable=SC2086
+check "the village statement and the arrears are written" \
+	test -s "$(ls "$D"/ledger-*.html 2>/dev/null | head -1)" -a -s "$D/arrears.json"
 
 # Every process the demo recorded is gone.
 left=""

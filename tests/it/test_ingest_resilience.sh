@@ -18,7 +18,7 @@ cat >"$D/central.json" <<EOF2
 EOF2
 DB=$D/pvmon.db
 DEVS=st-xipo:inv01:inverter,st-xipo:meter:meter
-q() { sqlite3 "$DB" "$1"; }
+q() { sqlite3 -cmd ".timeout 10000" "$DB" "$1"; }
 # wait_log PATTERN [N]: waits (up to 20 s) until the ingest log has N lines (default 1) matching.
 wait_log() {
 	i=0
@@ -36,15 +36,35 @@ wait_log "connected to" || fail "ingest did not connect"
 out=$("$PVMON_TOOLS/pubreadings" -p "$BROKER_PORT" -g gw-xipo -d "$DEVS" -n 100 --ack --timeout-s 20)
 check "readings are acknowledged before the lock" [ "$out" = "gw-xipo 100" ]
 
-# another writer holds the database for longer than the busy timeout
-(echo "BEGIN EXCLUSIVE; DELETE FROM gateways WHERE gw = 'none';"; sleep 8; echo "COMMIT;") | sqlite3 "$DB" &
+# Another writer holds the database for longer than ingest's busy timeout. It
+# is fed through a FIFO so the test decides when it commits (after the checks,
+# not after a guessed time), and it takes the lock with a busy timeout of its
+# own, since ingest may be writing at that moment; -bail stops it if it failed.
+mkfifo "$D/lock.fifo"
+sqlite3 -bail "$DB" <"$D/lock.fifo" >"$D/lock.log" 2>&1 &
 LOCK_PID=$!
 IT_PIDS="$IT_PIDS $LOCK_PID"
+exec 3>"$D/lock.fifo"
+printf '%s\n' ".timeout 60000" "BEGIN EXCLUSIVE;" "DELETE FROM gateways WHERE gw = 'none';" \
+	".shell touch '$D/locked'" >&3
+i=0
+while [ ! -e "$D/locked" ] && kill -0 "$LOCK_PID" 2>/dev/null && [ $i -lt 6000 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+[ -e "$D/locked" ] || { fail "the outside writer did not get the lock"; cat "$D/lock.log"; }
+# confirm it holds the lock: a second writer without a busy timeout is refused
+check "the outside writer holds the write lock" \
+	sh -c "! sqlite3 '$DB' 'BEGIN IMMEDIATE; ROLLBACK;' 2>/dev/null"
 bg pub "$PVMON_TOOLS/pubreadings" -p "$BROKER_PORT" -g gw-xipo -d "$DEVS" -s 101 -n 300 --rate 500 --ack --replay-ms 2000 --timeout-s 60
 PUB_PID=$LAST_PID
 wait_log "not acknowledged" || fail "ingest did not report the locked database"
 check "the ack does not move while the database is locked" [ "$(ack)" = '{"v":1,"seq":100}' ]
 check "ingest says it keeps the batch" grep -q "database is locked" "$IT_TMP/ingest.log"
+printf 'COMMIT;\n' >&3
+exec 3>&-
+wait "$LOCK_PID"
+check "the outside writer committed" [ $? -eq 0 ]
 wait "$PUB_PID"
 check "every reading is acknowledged once the lock is gone" [ $? -eq 0 ]
 check "nothing lost, nothing twice" [ "$(q 'SELECT count(*), min(seq), max(seq) FROM readings')" = "400|1|400" ]

@@ -115,4 +115,22 @@ sqlite3 "$D/other.db" "CREATE TABLE t (a)"
 sed 's/"pvmon.db"/"other.db"/' "$D/central.json" >"$D/other.json"
 "$A" report -c "$D/other.json" --month 2019-06 2>"$D/e5"
 check "a database ingest never opened is refused by name" grep -q 'other.db: schema version 0' "$D/e5"
+
+# A month without any data is not a month in which every village earned nothing.
+"$A" report -c "$D/central.json" --month 2199-01 -o "$D/future.txt" 2>"$D/e6"
+check "a future month exits non-zero" [ $? -ne 0 ]
+check "a future month says it has not begun" grep -q '2199-01: no data: the month has not begun yet' "$D/e6"
+check "nothing is written for an empty month" test ! -e "$D/future.txt"
+"$A" report -c "$D/central.json" --month 2018-01 --format json >"$D/before.json" 2>"$D/e7"
+check "a month before commissioning exits non-zero" [ $? -ne 0 ]
+check "it names the first commissioning day" \
+	grep -q '2018-01: no data: the month is before the first station was commissioned (2018-06-28)' "$D/e7"
+check "and prints no report" test ! -s "$D/before.json"
+"$A" report -c "$D/central.json" --month 2199-01 --allow-empty -o "$D/future.txt" 2>"$D/e8"
+check "--allow-empty writes the empty month and exits 0" [ $? -eq 0 ] && test -s "$D/future.txt"
+check "--allow-empty still warns on stderr" grep -q 'warning: 2199-01: no data' "$D/e8"
+"$A" report -c "$D/central.json" --month 2018-01 --allow-empty --format json >"$D/before.json" 2>/dev/null
+check "the empty month's json is a valid report" test "$(q "SELECT json_valid(readfile('$D/before.json'))")" = 1
+"$A" report -c "$D/central.json" --month 2019-06 -o "$D/r4.text" 2>"$D/e9"
+check "a month with data prints nothing on stderr" test ! -s "$D/e9"
 it_end

@@ -399,7 +399,7 @@ static void central_errors_give_exact_messages(void)
 	EXPECT_ERROR(central_error, j,
 	             "target_fen_per_year: unknown key (expected one of: broker, client_id, "
 	             "database, fleet, timezone, target_yuan_per_year, retention_days, batch, "
-	             "expected_interval_s, meter_tolerance_permille, lang, log)");
+	             "expected_interval_s, meter_tolerance_permille, lang, ledger, log)");
 	j = example("central.json");
 	jset(j, "lang", "\"fr\"");
 	EXPECT_ERROR(central_error, j,

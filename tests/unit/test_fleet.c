@@ -332,7 +332,7 @@ static void coordinates_dates_and_keys_are_checked(void)
 	jset(j, "stations[0].capacity", "300");
 	EXPECT_ERROR(j, "stations[0].capacity: unknown key (expected one of: id, name, gateway, "
 	                "capacity_kw, commissioned, latitude, longitude, meter, inverters, shares, "
-	                "tariff, costs)");
+	                "tariff, costs, settlement)");
 	j = example("fleet.json");
 	jset(j, "stations[0].costs.om_per_month", "1");
 	EXPECT_ERROR(j, "stations[0].costs.om_per_month: unknown key (expected one of: "
@@ -370,6 +370,75 @@ static void unreadable_and_malformed_files_are_reported(void)
 	free(want);
 	free(cause);
 	free(path);
+}
+
+/* The ledger's station facts: catalogue listings, payer, cycle and account per part. */
+static void settlement_facts_load_with_their_defaults(void)
+{
+	cJSON *j = example("fleet.json");
+	char *path, *cause = NULL;
+	struct fleet *f = NULL;
+	int32_t d;
+	jset(j, "stations[0].settlement",
+	     "{\"metering_point\": \"1410230001\", \"catalogue\": [{\"from\": \"2018-07-15\", "
+	     "\"to\": \"2018-12-31\"}, {\"from\": \"2019-04-01\"}], \"coal\": {\"payer\": "
+	     "\"sgcc-lin\", \"cycle\": \"monthly\", \"account\": \"6217 0000 1111\"}}");
+	path = jwrite(j, "fleet.json");
+	CHECK_INT(fleet_load(path, &f, &cause), 0);
+	if (!f) {
+		printf("  %s\n", cause);
+		free(cause);
+		free(path);
+		return;
+	}
+	const struct fleet_station *s = &f->stations[0], *t = &f->stations[1];
+	CHECK_STR(s->settle.metering_point, "1410230001");
+	CHECK_STR(s->settle.coal.payer, "sgcc-lin");
+	CHECK_INT(s->settle.coal.cycle, FLEET_MONTHLY);
+	CHECK_STR(s->settle.coal.account, "6217 0000 1111");
+	CHECK_STR(s->settle.subsidy.payer, "fund");
+	CHECK_INT(s->settle.subsidy.cycle, FLEET_YEARLY);
+	CHECK(s->settle.subsidy.account == NULL);
+	caltime_parse_date("2018-12-31", &d);
+	CHECK_INT(fleet_listed(s, d), 1);
+	CHECK_INT(fleet_listed(s, d + 1), 0);  /* out of the catalogue January to March */
+	CHECK_INT(fleet_listed(s, d + 90), 0); /* 2019-03-31 */
+	CHECK_INT(fleet_listed(s, d + 91), 1); /* 2019-04-01, open-ended */
+	/* a station without the key: listed throughout, grid quarterly, fund yearly */
+	CHECK_INT(fleet_listed(t, d), 1);
+	CHECK_STR(t->settle.coal.payer, "grid");
+	CHECK_INT(t->settle.coal.cycle, FLEET_QUARTERLY);
+	CHECK(t->settle.metering_point == NULL);
+	fleet_free(f);
+	free(path);
+}
+
+static void bad_settlement_facts_name_their_json_path(void)
+{
+	cJSON *j = example("fleet.json");
+	jset(j, "stations[1].settlement", "{\"coal\": {\"cycle\": \"weekly\"}}");
+	EXPECT_ERROR(j, "stations[1].settlement.coal.cycle: expected one of \"monthly\", "
+	                "\"quarterly\", \"yearly\", got \"weekly\"");
+	j = example("fleet.json");
+	jset(j, "stations[1].settlement", "{\"catalog\": []}");
+	EXPECT_ERROR(j, "stations[1].settlement.catalog: unknown key (expected one of: "
+	                "metering_point, catalogue, coal, subsidy)");
+	j = example("fleet.json");
+	jset(j, "stations[1].settlement",
+	     "{\"catalogue\": [{\"from\": \"2019-01-01\", \"to\": \"2019-06-30\"}, "
+	     "{\"from\": \"2019-06-01\"}]}");
+	EXPECT_ERROR(j, "stations[1].settlement.catalogue[1].from: expected a date after "
+	                "stations[1].settlement.catalogue[0].to (stretches in order, not "
+	                "overlapping)");
+	j = example("fleet.json");
+	jset(j, "stations[1].settlement", "{\"catalogue\": [{\"from\": \"2019-02-30\"}]}");
+	EXPECT_ERROR(j, "stations[1].settlement.catalogue[0].from: expected a date YYYY-MM-DD "
+	                "from 1900 to 2200, got \"2019-02-30\"");
+	j = example("fleet.json");
+	jset(j, "stations[1].settlement", "{\"subsidy\": {\"payer\": \"bad id!\"}}");
+	char *got = fleet_error(j);
+	CHECK(got && strncmp(got, "stations[1].settlement.subsidy.payer: expected", 46) == 0);
+	free(got);
 }
 
 static void the_example_gateway_file_matches_the_fleet(void)
@@ -493,6 +562,8 @@ int main(void)
 	RUN(tariff_periods_that_overlap_are_refused);
 	RUN(tariff_periods_listed_out_of_order_are_sorted);
 	RUN(coordinates_dates_and_keys_are_checked);
+	RUN(settlement_facts_load_with_their_defaults);
+	RUN(bad_settlement_facts_name_their_json_path);
 	RUN(unreadable_and_malformed_files_are_reported);
 	RUN(the_example_gateway_file_matches_the_fleet);
 	RUN(device_lookups_are_fast_for_a_county);

@@ -454,11 +454,14 @@ static void reads_are_merged_into_few_requests(void)
 	uint16_t a;
 	if (resolve("huawei-sun2000", 0, 0, &m) == 0) {
 		check_reads(&m);
-		CHECK_INT(m.n_reads, 2); /* alarms 32008-32010 and 32080-32115 */
+		/* alarms 32008-32010 and 32080-32115 joined through the profile's max_gap 70 */
+		CHECK_INT(m.n_reads, 1);
 		CHECK_INT(m.reads[0].addr, 32008);
-		CHECK_INT(m.reads[0].count, 3);
-		CHECK_INT(m.reads[1].addr, 32080);
-		CHECK_INT(m.reads[1].count, 36);
+		CHECK_INT(m.reads[0].count, 108);
+		CHECK_INT(m.n_regs, 108);
+		CHECK_INT(m.f[PF_ALARMS].idx, 0);
+		CHECK_INT(m.f[PF_POWER].idx, 32080 - 32008);
+		CHECK_INT(m.f[PF_TODAY].idx, 32114 - 32008);
 	}
 	if (resolve("sungrow-sg", 0, 0, &m) == 0) {
 		check_reads(&m);
@@ -609,6 +612,148 @@ static void a_value_and_its_scale_factor_are_never_split(void)
 	CHECK_INT(m.f[PF_TEMP].sf_idx, 125);
 	CHECK_INT(m.f[PF_TEMP].idx, 125 + 74);
 	profile_free(p);
+}
+
+/* Resolves a fixed map of fields with "max_gap" gap (or none when gap < 0) into m; 0 or -1. */
+static int resolve_text(int gap, const char *fields, struct regmap *m)
+{
+	char text[1024];
+	const char *path;
+	char *cause = NULL;
+	struct profile *p;
+	int rc;
+
+	if (gap >= 0)
+		snprintf(text, sizeof text,
+		         "{\"name\":\"t\",\"version\":1,\"kind\":\"inverter\",\"max_gap\":%d,"
+		         "\"fields\":{%s}}",
+		         gap, fields);
+	else
+		snprintf(text, sizeof text,
+		         "{\"name\":\"t\",\"version\":1,\"kind\":\"inverter\",\"fields\":{%s}}",
+		         fields);
+	path = tmp_file(text);
+	p = profile_load(path, &cause);
+	unlink(path);
+	if (!p) {
+		printf("  %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	rc = profile_resolve(p, 0, 0, m, &cause);
+	if (rc) {
+		printf("  %s\n", cause);
+		free(cause);
+	}
+	profile_free(p);
+	if (rc == 0)
+		check_reads(m);
+	return rc;
+}
+
+static void a_hole_of_max_gap_registers_is_read_through_and_a_wider_one_is_not(void)
+{
+	struct regmap m;
+	if (resolve_text(16,
+	                 "\"ac_power_w\":{\"address\":0,\"type\":\"u16\"},"
+	                 "\"energy_wh\":{\"address\":17,\"type\":\"u32\"}",
+	                 &m) == 0) {
+		CHECK_INT(m.n_reads, 1); /* hole 1..16: 16 registers */
+		CHECK_INT(m.reads[0].count, 19);
+		CHECK_INT(m.f[PF_ENERGY].idx, 17);
+	}
+	if (resolve_text(16,
+	                 "\"ac_power_w\":{\"address\":0,\"type\":\"u16\"},"
+	                 "\"energy_wh\":{\"address\":18,\"type\":\"u32\"}",
+	                 &m) == 0) {
+		CHECK_INT(m.n_reads, 2); /* hole 1..17: 17 registers */
+		CHECK_INT(m.reads[0].count, 1);
+		CHECK_INT(m.reads[1].addr, 18);
+		CHECK_INT(m.reads[1].count, 2);
+		CHECK_INT(m.f[PF_ENERGY].idx, 1);
+	}
+}
+
+static void without_max_gap_a_profile_reads_through_holes_of_16(void)
+{
+	struct regmap m;
+	if (resolve_text(-1,
+	                 "\"ac_power_w\":{\"address\":0,\"type\":\"u16\"},"
+	                 "\"energy_wh\":{\"address\":17,\"type\":\"u32\"}",
+	                 &m) == 0)
+		CHECK_INT(m.n_reads, 1);
+	if (resolve_text(-1,
+	                 "\"ac_power_w\":{\"address\":0,\"type\":\"u16\"},"
+	                 "\"energy_wh\":{\"address\":18,\"type\":\"u32\"}",
+	                 &m) == 0)
+		CHECK_INT(m.n_reads, 2);
+}
+
+static void max_gap_zero_joins_only_adjacent_fields(void)
+{
+	struct regmap m;
+	if (resolve_text(0,
+	                 "\"ac_power_w\":{\"address\":10,\"type\":\"u16\"},"
+	                 "\"energy_wh\":{\"address\":11,\"type\":\"u32\"},"
+	                 "\"temp_c\":{\"address\":14,\"type\":\"s16\"}",
+	                 &m) == 0) {
+		CHECK_INT(m.n_reads, 2);
+		CHECK_INT(m.reads[0].addr, 10);
+		CHECK_INT(m.reads[0].count, 3);
+		CHECK_INT(m.reads[1].addr, 14);
+		CHECK_INT(m.reads[1].count, 1);
+		CHECK_INT(m.f[PF_TEMP].idx, 3);
+	}
+}
+
+static void a_join_never_makes_a_request_longer_than_125_registers(void)
+{
+	struct regmap m;
+	/* with any gap allowed, 0..124 is one request, 125..126 must start the next */
+	if (resolve_text(125,
+	                 "\"ac_power_w\":{\"address\":0,\"type\":\"u16\"},"
+	                 "\"today_wh\":{\"address\":123,\"type\":\"u32\"},"
+	                 "\"energy_wh\":{\"address\":125,\"type\":\"u32\"}",
+	                 &m) == 0) {
+		CHECK_INT(m.n_reads, 2);
+		CHECK_INT(m.reads[0].count, 125);
+		CHECK_INT(m.reads[1].addr, 125);
+		CHECK_INT(m.f[PF_ENERGY].idx, 125);
+	}
+	/* a 32-bit value straddling register 125 moves whole into the next request */
+	if (resolve_text(125,
+	                 "\"ac_power_w\":{\"address\":0,\"type\":\"u16\"},"
+	                 "\"energy_wh\":{\"address\":124,\"type\":\"u32\"}",
+	                 &m) == 0) {
+		CHECK_INT(m.n_reads, 2);
+		CHECK_INT(m.reads[0].count, 1);
+		CHECK_INT(m.reads[1].addr, 124);
+		CHECK_INT(m.reads[1].count, 2);
+	}
+}
+
+static void a_join_keeps_a_value_and_its_scale_factor_together(void)
+{
+	struct regmap m;
+	/* power's SF sits far behind it: the span 0..100 joins energy at 110 through a hole of 9 */
+	if (resolve_text(16,
+	                 "\"ac_power_w\":{\"address\":0,\"type\":\"s16\",\"sf\":100},"
+	                 "\"energy_wh\":{\"address\":110,\"type\":\"u32\"}",
+	                 &m) == 0) {
+		CHECK_INT(m.n_reads, 1);
+		CHECK_INT(m.reads[0].count, 112);
+		CHECK_INT(m.f[PF_POWER].sf_idx, 100);
+	}
+	/* with energy at 124 the request would end at 126: past 125, energy starts the next */
+	if (resolve_text(125,
+	                 "\"ac_power_w\":{\"address\":0,\"type\":\"s16\",\"sf\":100},"
+	                 "\"energy_wh\":{\"address\":124,\"type\":\"u32\"}",
+	                 &m) == 0) {
+		CHECK_INT(m.n_reads, 2);
+		CHECK_INT(m.reads[0].count, 101);
+		CHECK_INT(m.f[PF_POWER].idx, 0);
+		CHECK_INT(m.f[PF_POWER].sf_idx, 100);
+	}
 }
 
 /* The worked example of docs/profiles.md, checked so the document stays true. */
@@ -771,6 +916,11 @@ int main(void)
 	RUN(bad_alarm_names_are_errors_with_their_json_path);
 	RUN(load_errors_name_the_file_and_path);
 	RUN(a_value_and_its_scale_factor_are_never_split);
+	RUN(a_hole_of_max_gap_registers_is_read_through_and_a_wider_one_is_not);
+	RUN(without_max_gap_a_profile_reads_through_holes_of_16);
+	RUN(max_gap_zero_joins_only_adjacent_fields);
+	RUN(a_join_never_makes_a_request_longer_than_125_registers);
+	RUN(a_join_keeps_a_value_and_its_scale_factor_together);
 	RUN(the_documented_worked_example_decodes_as_written);
 	RUN(duplicate_profile_names_are_an_error);
 	profile_set_free(set);

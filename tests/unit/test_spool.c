@@ -12,7 +12,7 @@ static const int64_t NOW = INT64_C(1561939200000);
 
 static struct spool *open_with(int64_t rows, int64_t bytes, int64_t age)
 {
-	struct spool_opts o = {rows, bytes, age, 0};
+	struct spool_opts o = {rows, bytes, age, 0, 0};
 	char *cause = NULL;
 	struct spool *s = spool_open(path, &o, &cause);
 	if (!s)
@@ -163,6 +163,37 @@ static void the_row_bound_drops_the_oldest_and_counts_them_across_a_reopen(void)
 	spool_close(s);
 }
 
+static void a_bound_removes_acknowledged_rows_first_and_does_not_count_them_as_dropped(void)
+{
+	struct spool *s;
+	struct spool_stats st;
+	struct reading r[8];
+	int64_t dropped = -1;
+	int i;
+	fresh();
+	s = open_with(5, 0, 0);
+	put(s, 4, NOW);       /* seqs 1-4 */
+	spool_note_ack(s, 3); /* acknowledged, delete deferred */
+	spool_stats(s, &st);
+	CHECK_INT(st.rows, 4);
+	for (i = 0; i < 4; i++)
+		r[i] = one(i);
+	CHECK_INT(spool_put(s, r, 4, NOW, &dropped), 0); /* seqs 5-8: 8 rows > 5 */
+	CHECK_INT(dropped, 0);                           /* 1-3 were acknowledged: gone, not lost */
+	spool_stats(s, &st);
+	CHECK_INT(st.rows, 5);
+	CHECK_INT(st.dropped, 0);
+	CHECK_INT(st.min_seq, 4);
+	for (i = 0; i < 2; i++)
+		r[i] = one(i);
+	CHECK_INT(spool_put(s, r, 2, NOW, &dropped), 0); /* seqs 9-10: now 4 and 5 are lost */
+	CHECK_INT(dropped, 2);
+	spool_stats(s, &st);
+	CHECK_INT(st.dropped, 2);
+	CHECK_INT(st.min_seq, 6);
+	spool_close(s);
+}
+
 static void the_byte_bound_drops_the_oldest(void)
 {
 	struct spool *s;
@@ -231,6 +262,7 @@ int main(void)
 	RUN(an_ack_deletes_only_what_it_covers);
 	RUN(the_backlog_comes_back_in_seq_order_from_any_point);
 	RUN(the_row_bound_drops_the_oldest_and_counts_them_across_a_reopen);
+	RUN(a_bound_removes_acknowledged_rows_first_and_does_not_count_them_as_dropped);
 	RUN(the_byte_bound_drops_the_oldest);
 	RUN(the_age_bound_drops_readings_older_than_it);
 	RUN(payloads_are_valid_readings_carrying_their_seq);

@@ -53,7 +53,7 @@ static void *bus(void *arg)
 
 static void rounds_stored_at_once_keep_consecutive_seqs_and_none_is_given_twice(void)
 {
-	struct spool_opts o = {0, 0, 0, 1};
+	struct spool_opts o = {0, 0, 0, 1, SPOOL_GROUP_MS}; /* as the collector opens it */
 	struct spool_stats st;
 	pthread_t th[THREADS];
 	char *cause = NULL;

@@ -1,0 +1,91 @@
+/*
+ * ledger_int: what the ledger's files share and nobody else sees: the handle,
+ * small SQL helpers and the one function that appends an entry.
+ */
+#ifndef PVMON_LEDGER_INT_H
+#define PVMON_LEDGER_INT_H
+
+#include <sqlite3.h>
+
+#include "ledger.h"
+
+#define LEDGER_ENERGY_CACHE 4
+#define LEDGER_STMT_CACHE 48
+
+struct energy;
+
+struct ledger {
+	struct store *store; /* borrowed */
+	sqlite3 *db;         /* borrowed from the store */
+	const struct fleet *fleet;
+	struct ledger_opts o;
+	/* energy of recent windows (all stations): one command reads the roll-ups once */
+	struct {
+		struct energy *e; /* owned */
+		int first, n;
+	} cache[LEDGER_ENERGY_CACHE];
+	int cache_next;
+	/* prepared statements by the address of their (static) SQL text */
+	struct {
+		const char *sql;
+		sqlite3_stmt *q;
+		int busy;
+	} stmts[LEDGER_STMT_CACHE];
+};
+
+/* One entry as appended; strings borrowed; 0 in parent/corrects/grp is NULL. */
+struct ledger_entry_in {
+	int32_t day;
+	const char *kind; /* accrual, receipt, disbursement, use */
+	const char *part, *station, *village;
+	int period; /* month index of the period covered; 0 when none */
+	const char *payer;
+	int64_t fen;
+	int64_t parent, corrects, grp;
+	const char *ref, *note;
+};
+
+/*
+ * Prepares sql and binds the arguments described by types: 't' a string
+ * (NULL binds ''), 'i' an int64_t, 'd' an int. NULL with *cause on error.
+ */
+sqlite3_stmt *ledger_sql(struct ledger *l, char **cause, const char *sql, const char *types, ...);
+/* Gives back a statement from ledger_sql (reset for reuse, or finalized). */
+void ledger_sql_done(struct ledger *l, sqlite3_stmt *q);
+/* Runs a statement to the end; 0 or -1 with *cause. Gives it back. */
+int ledger_sql_run(struct ledger *l, sqlite3_stmt *q, char **cause);
+/* One integer from a query (0 when it returns no row or NULL). Gives it back. */
+int ledger_sql_int(struct ledger *l, sqlite3_stmt *q, int64_t *out, char **cause);
+
+/* Appends an entry, refusing a day in a sealed month; *id gets its id (may be NULL). */
+int ledger_append(struct ledger *l, const struct ledger_entry_in *e, int64_t *id, char **cause);
+/* The canonical text an entry's hash is taken over (docs/ledger.md), into a new string. */
+char *ledger_entry_text(int64_t id, const char *day, const char *kind, const char *part,
+                        const char *station, const char *village, int64_t period, const char *payer,
+                        int64_t fen, int64_t parent, int64_t corrects, int64_t grp, const char *ref,
+                        const char *note);
+
+/* Transactions through the store, with *cause on error. */
+int ledger_begin(struct ledger *l, char **cause);
+int ledger_commit(struct ledger *l, char **cause);
+void ledger_rollback(struct ledger *l);
+
+/* Splits total (any sign) among n weights (> 0) by the largest remainder (alloc.c). */
+int ledger_split(int64_t total, int n, const int64_t *weights, const char *const *keys,
+                 int64_t *out);
+/* The payer of a part of a station. */
+const char *ledger_payer_of(const struct fleet_station *st, enum ledger_part p);
+/* The last local day of the settlement cycle that contains month. */
+int32_t ledger_due_day(const struct fleet_station *st, enum ledger_part p, int month);
+/* First local day of a month index, and its length. */
+int32_t ledger_month_first_day(int month, int *ndays);
+
+/* Frees the cached energy windows (ledger_close calls it). */
+void ledger_energy_drop(struct ledger *l);
+/* The meter's settlement energy of a station over months first..first+n-1, in Wh. */
+int ledger_metered_wh(struct ledger *l, int station, int first, int n, int64_t *wh, char **cause);
+/* Months of the current statements that touch months first..first+n-1 of a station are
+ * accrued again (only months already accrued); corrections dated day. */
+int ledger_reaccrue(struct ledger *l, int station, int first, int n, int32_t day, char **cause);
+
+#endif

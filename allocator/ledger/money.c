@@ -1,0 +1,434 @@
+/*
+ * money: the cash side of the ledger. Receipts are matched to outstanding
+ * accruals (first in, first out, or within the period they say they cover)
+ * and split among the station's villages in proportion to what each is still
+ * owed, so no village is ever paid more than it is owed. Disbursements to
+ * the village accounts use the shares' largest-remainder split (alloc.c);
+ * uses record what a village spent its money on.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "caltime.h"
+#include "ledger_int.h"
+#include "util.h"
+
+/* Money one village is owed for one station, period and part (accrued - received). */
+static int village_owed(struct ledger *l, const char *station, const char *village, int period,
+                        const char *part, int64_t *out, char **cause)
+{
+	return ledger_sql_int(
+	    l,
+	    ledger_sql(l, cause,
+	               "SELECT coalesce(sum(CASE kind WHEN 'accrual' THEN fen ELSE -fen END), 0) "
+	               "FROM ledger_entry WHERE kind IN ('accrual', 'receipt') AND station = ? AND "
+	               "village = ? AND period = ? AND part = ?",
+	               "ttdt", station, village, period, part),
+	    out, cause);
+}
+
+/* Books take fen of a receipt against (station, period): the station's entry and the villages'. */
+static int book_match(struct ledger *l, const struct fleet_station *st, int period,
+                      const struct ledger_receipt *r, int64_t take, int64_t grp, char **cause)
+{
+	const char *part = ledger_part_key(r->part);
+	int64_t *w = xcalloc((size_t)st->n_shares, sizeof *w),
+	        *got = xcalloc((size_t)st->n_shares, sizeof *got), sid, sum = 0;
+	const char **keys = xcalloc((size_t)st->n_shares, sizeof *keys);
+	int *idx = xcalloc((size_t)st->n_shares, sizeof *idx), m = 0, j, rc = -1;
+	struct ledger_entry_in e = {0};
+
+	e.day = r->day;
+	e.kind = "receipt";
+	e.part = part;
+	e.station = st->id;
+	e.period = period;
+	e.payer = r->payer;
+	e.fen = take;
+	e.grp = grp;
+	e.ref = r->ref;
+	if (ledger_append(l, &e, &sid, cause) < 0)
+		goto out;
+	for (j = 0; j < st->n_shares; j++) {
+		const char *v = l->fleet->villages[st->shares[j].village].id;
+		int64_t o;
+		if (village_owed(l, st->id, v, period, part, &o, cause) < 0)
+			goto out;
+		if (o > 0) {
+			idx[m] = j;
+			keys[m] = v;
+			w[m++] = o;
+			sum += o;
+		}
+	}
+	if (m == 0 || sum < take) {
+		*cause =
+		    xasprintf("ledger: station \"%s\": the villages' outstanding %s does not add "
+		              "up to the station's (run ledger verify)",
+		              st->id, part);
+		goto out;
+	}
+	/* weights are what each village is owed: floor + 1 never exceeds it */
+	if (ledger_split(take, m, w, keys, got) < 0) {
+		*cause = xstrdup("ledger: cannot split a receipt");
+		goto out;
+	}
+	e.parent = sid;
+	for (j = 0; j < m; j++) {
+		if (got[j] == 0)
+			continue;
+		e.village = keys[j];
+		e.fen = got[j];
+		if (ledger_append(l, &e, NULL, cause) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(w);
+	free(got);
+	free(keys);
+	free(idx);
+	return rc;
+}
+
+int ledger_receive(struct ledger *l, const struct ledger_receipt *r, char **cause)
+{
+	const char *part = ledger_part_key(r->part);
+	char day[16], period[16] = "", yuan[40];
+	int64_t known, grp, left = r->fen, scope = 0;
+	sqlite3_stmt *q = NULL;
+	int step;
+
+	if (r->part != LEDGER_COAL && r->part != LEDGER_SUBSIDY) {
+		*cause = xstrdup("ledger receive: --part: expected coal or subsidy (pending "
+		                 "subsidy is not payable until the station is in the catalogue)");
+		return -1;
+	}
+	if (r->fen <= 0 || !r->ref || !*r->ref || !r->payer || !util_id_valid(r->payer)) {
+		*cause =
+		    xstrdup("ledger receive: expected a payer id, an amount > 0 and a reference");
+		return -1;
+	}
+	if (r->station && fleet_station_index(l->fleet, r->station) < 0) {
+		*cause =
+		    xasprintf("ledger receive: --station: expected a station of %s, got \"%s\"",
+		              l->fleet->path, r->station);
+		return -1;
+	}
+	if (r->n_months > 0) {
+		if (r->n_months == 12)
+			snprintf(period, sizeof period, "%04d", r->first_month / 12);
+		else if (r->n_months == 3)
+			snprintf(period, sizeof period, "%04d-Q%d", r->first_month / 12,
+			         r->first_month % 12 / 3 + 1);
+		else
+			ledger_month_name(r->first_month, period, sizeof period);
+	}
+	if (ledger_begin(l, cause) < 0)
+		return -1;
+	if (ledger_sql_int(l,
+	                   ledger_sql(l, cause,
+	                              "SELECT count(*) FROM ledger_receipt WHERE payer = ? AND "
+	                              "ref = ?",
+	                              "tt", r->payer, r->ref),
+	                   &known, cause) < 0)
+		goto fail;
+	if (known) {
+		*cause = xasprintf("ledger receive: payer \"%s\" reference \"%s\" was recorded "
+		                   "before: nothing recorded",
+		                   r->payer, r->ref);
+		goto fail;
+	}
+	caltime_format_date(r->day, day, sizeof day);
+	if (ledger_sql_run(l,
+	                   ledger_sql(l, cause,
+	                              "INSERT INTO ledger_receipt (day, payer, part, station, "
+	                              "period, fen, ref) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	                              "tttttit", day, r->payer, part, r->station, period, r->fen,
+	                              r->ref),
+	                   cause) < 0)
+		goto fail;
+	grp = sqlite3_last_insert_rowid(l->db);
+	/* oldest period first, then station id: first in, first out */
+	q = ledger_sql(
+	    l, cause,
+	    "SELECT station, period, sum(CASE kind WHEN 'accrual' THEN fen ELSE -fen END) "
+	    "AS o FROM ledger_entry WHERE village = '' AND part = ? AND kind IN "
+	    "('accrual', 'receipt') AND (? = '' OR station = ?) AND period >= ? AND "
+	    "period < ? GROUP BY station, period HAVING o > 0 ORDER BY period, station",
+	    "tttdd", part, r->station, r->station, r->n_months > 0 ? r->first_month : 0,
+	    r->n_months > 0 ? r->first_month + r->n_months : 1 << 30);
+	if (!q)
+		goto fail;
+	struct match {
+		int station, period;
+		int64_t owed;
+	} *ms = NULL;
+	int nm = 0;
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		int s = fleet_station_index(l->fleet, (const char *)sqlite3_column_text(q, 0));
+		if (s < 0 ||
+		    strcmp(ledger_payer_of(&l->fleet->stations[s], r->part), r->payer) != 0)
+			continue;
+		ms = xrealloc(ms, sizeof *ms * (size_t)(nm + 1));
+		ms[nm].station = s;
+		ms[nm].period = sqlite3_column_int(q, 1);
+		ms[nm].owed = sqlite3_column_int64(q, 2);
+		scope += ms[nm].owed;
+		nm++;
+	}
+	ledger_sql_done(l, q);
+	if (step != SQLITE_DONE) {
+		*cause = xasprintf("ledger: reading accruals: %s", sqlite3_errmsg(l->db));
+		free(ms);
+		goto fail;
+	}
+	if (scope < r->fen) {
+		char owed[40];
+		format_yuan(r->fen, ',', yuan, sizeof yuan);
+		format_yuan(scope, ',', owed, sizeof owed);
+		*cause =
+		    xasprintf("ledger receive: %s yuan is more than \"%s\" owes for the %s "
+		              "part%s%s%s%s (%s yuan outstanding): nothing recorded (book the "
+		              "accruals first with ledger accrue)",
+		              yuan, r->payer, part, r->station ? " of " : "",
+		              r->station ? r->station : "", *period ? " in " : "", period, owed);
+		free(ms);
+		goto fail;
+	}
+	for (int i = 0; i < nm && left > 0; i++) {
+		int64_t take = ms[i].owed < left ? ms[i].owed : left;
+		if (book_match(l, &l->fleet->stations[ms[i].station], ms[i].period, r, take, grp,
+		               cause) < 0) {
+			free(ms);
+			goto fail;
+		}
+		left -= take;
+	}
+	free(ms);
+	return ledger_commit(l, cause);
+fail:
+	ledger_rollback(l);
+	return -1;
+}
+
+/* Sum of a village's entries of one kind (receipt, disbursement, use) dated up to day. */
+static int village_sum(struct ledger *l, const char *village, const char *kind, int32_t day,
+                       int64_t *out, char **cause)
+{
+	char d[16];
+	caltime_format_date(day, d, sizeof d);
+	return ledger_sql_int(l,
+	                      ledger_sql(l, cause,
+	                                 "SELECT coalesce(sum(fen), 0) FROM ledger_entry WHERE "
+	                                 "village = ? AND kind = ? AND day <= ?",
+	                                 "ttt", village, kind, d),
+	                      out, cause);
+}
+
+int ledger_disburse(struct ledger *l, const char *station, const char *village, int64_t fen,
+                    int32_t day, const char *ref, const char *note, char **cause)
+{
+	const struct fleet_station *st = NULL;
+	int n = 1, j, s;
+	int64_t *w = NULL, *parts = NULL;
+	const char **keys = NULL;
+	struct ledger_entry_in e = {0};
+
+	if (fen <= 0 || !ref || !*ref) {
+		*cause = xstrdup("ledger disburse: expected an amount > 0 and a reference");
+		return -1;
+	}
+	if (village && fleet_village_index(l->fleet, village) < 0) {
+		*cause =
+		    xasprintf("ledger disburse: --village: expected a village of %s, got \"%s\"",
+		              l->fleet->path, village);
+		return -1;
+	}
+	if (!village) {
+		if (!station || (s = fleet_station_index(l->fleet, station)) < 0) {
+			*cause =
+			    xasprintf("ledger disburse: --station: expected a station of %s, got "
+			              "\"%s\"",
+			              l->fleet->path, station ? station : "");
+			return -1;
+		}
+		st = &l->fleet->stations[s];
+		n = st->n_shares;
+	}
+	w = xcalloc((size_t)n, sizeof *w);
+	parts = xcalloc((size_t)n, sizeof *parts);
+	keys = xcalloc((size_t)n, sizeof *keys);
+	if (st) {
+		for (j = 0; j < n; j++) {
+			w[j] = st->shares[j].weight;
+			keys[j] = l->fleet->villages[st->shares[j].village].id;
+		}
+		ledger_split(fen, n, w, keys, parts);
+	} else {
+		keys[0] = village;
+		parts[0] = fen;
+	}
+	if (ledger_begin(l, cause) < 0)
+		goto fail_free;
+	for (j = 0; j < n; j++) {
+		int64_t got, out;
+		if (parts[j] == 0)
+			continue;
+		if (village_sum(l, keys[j], "receipt", day, &got, cause) < 0 ||
+		    village_sum(l, keys[j], "disbursement", INT32_MAX, &out, cause) < 0)
+			goto fail;
+		if (out + parts[j] > got) {
+			char a[40], b[40];
+			format_yuan(parts[j], ',', a, sizeof a);
+			format_yuan(got - out, ',', b, sizeof b);
+			*cause =
+			    xasprintf("ledger disburse: village \"%s\": %s yuan is more than the "
+			              "%s yuan received for it by that day and not yet paid out: "
+			              "nothing recorded",
+			              keys[j], a, b);
+			goto fail;
+		}
+		e.day = day;
+		e.kind = "disbursement";
+		e.station = station;
+		e.village = keys[j];
+		e.fen = parts[j];
+		e.ref = ref;
+		e.note = note;
+		if (ledger_append(l, &e, NULL, cause) < 0)
+			goto fail;
+	}
+	free(w);
+	free(parts);
+	free(keys);
+	return ledger_commit(l, cause);
+fail:
+	ledger_rollback(l);
+fail_free:
+	free(w);
+	free(parts);
+	free(keys);
+	return -1;
+}
+
+int ledger_spend(struct ledger *l, const char *village, enum ledger_use use, int64_t fen,
+                 int32_t day, const char *ref, const char *note, char **cause)
+{
+	struct ledger_entry_in e = {0};
+	int64_t in, used;
+	if (fen <= 0 || !ref || !*ref || use < 0 || use >= LEDGER_USES) {
+		*cause = xstrdup("ledger use: expected a category, an amount > 0 and a reference");
+		return -1;
+	}
+	if (!village || fleet_village_index(l->fleet, village) < 0) {
+		*cause = xasprintf("ledger use: --village: expected a village of %s, got \"%s\"",
+		                   l->fleet->path, village ? village : "");
+		return -1;
+	}
+	if (ledger_begin(l, cause) < 0)
+		return -1;
+	if (village_sum(l, village, "disbursement", day, &in, cause) < 0 ||
+	    village_sum(l, village, "use", INT32_MAX, &used, cause) < 0)
+		goto fail;
+	if (used + fen > in) {
+		char a[40], b[40];
+		format_yuan(fen, ',', a, sizeof a);
+		format_yuan(in - used, ',', b, sizeof b);
+		*cause =
+		    xasprintf("ledger use: village \"%s\": %s yuan is more than the %s yuan in "
+		              "its account: nothing recorded",
+		              village, a, b);
+		goto fail;
+	}
+	e.day = day;
+	e.kind = "use";
+	e.part = ledger_use_key(use);
+	e.village = village;
+	e.fen = fen;
+	e.ref = ref;
+	e.note = note;
+	if (ledger_append(l, &e, NULL, cause) < 0)
+		goto fail;
+	return ledger_commit(l, cause);
+fail:
+	ledger_rollback(l);
+	return -1;
+}
+
+int ledger_correct(struct ledger *l, int64_t entry, int64_t fen, int32_t day, const char *note,
+                   char **cause)
+{
+	sqlite3_stmt *q;
+	struct ledger_entry_in e = {0};
+	char kind[16] = "", part[16] = "", station[64] = "", village[64] = "", ref[128] = "";
+	char *text = NULL;
+	int64_t effective = 0, more;
+	int found = 0;
+
+	if (fen < 0) {
+		*cause = xstrdup("ledger correct: --amount: expected yuan >= 0");
+		return -1;
+	}
+	if (ledger_begin(l, cause) < 0)
+		return -1;
+	q = ledger_sql(
+	    l, cause,
+	    "SELECT kind, part, station, village, ref, fen FROM ledger_entry WHERE id = ?", "i",
+	    entry);
+	if (!q)
+		goto fail;
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		found = 1;
+		util_strlcpy(kind, (const char *)sqlite3_column_text(q, 0), sizeof kind);
+		util_strlcpy(part, (const char *)sqlite3_column_text(q, 1), sizeof part);
+		util_strlcpy(station, (const char *)sqlite3_column_text(q, 2), sizeof station);
+		util_strlcpy(village, (const char *)sqlite3_column_text(q, 3), sizeof village);
+		util_strlcpy(ref, (const char *)sqlite3_column_text(q, 4), sizeof ref);
+		effective = sqlite3_column_int64(q, 5);
+	}
+	ledger_sql_done(l, q);
+	if (!found || (strcmp(kind, "disbursement") != 0 && strcmp(kind, "use") != 0)) {
+		*cause =
+		    xasprintf("ledger correct: --entry: expected the id of a disbursement or use "
+		              "entry, got %lld%s",
+		              (long long)entry,
+		              found ? " (accruals follow their basis through ledger accrue; "
+		                      "receipts are not corrected)"
+		                    : " (no such entry)");
+		goto fail;
+	}
+	if (ledger_sql_int(l,
+	                   ledger_sql(l, cause,
+	                              "SELECT coalesce(sum(fen), 0) FROM ledger_entry WHERE "
+	                              "corrects = ?",
+	                              "i", entry),
+	                   &more, cause) < 0)
+		goto fail;
+	effective += more;
+	if (fen == effective) {
+		*cause = xasprintf("ledger correct: entry %lld already stands at that amount",
+		                   (long long)entry);
+		goto fail;
+	}
+	text = xasprintf("correction of entry %lld%s%s", (long long)entry,
+	                 note && *note ? ": " : "", note ? note : "");
+	e.day = day;
+	e.kind = strcmp(kind, "use") == 0 ? "use" : "disbursement";
+	e.part = part;
+	e.station = station;
+	e.village = village;
+	e.fen = fen - effective;
+	e.corrects = entry;
+	e.ref = ref;
+	e.note = text;
+	if (ledger_append(l, &e, NULL, cause) < 0)
+		goto fail;
+	free(text);
+	return ledger_commit(l, cause);
+fail:
+	free(text);
+	ledger_rollback(l);
+	return -1;
+}
