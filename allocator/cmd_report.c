@@ -4,6 +4,7 @@
  * It never writes the database, and never leaves a half-written -o file.
  */
 #include <getopt.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "config.h"
 #include "fleet.h"
 #include "format.h"
+#include "profile.h"
 #include "report.h"
 #include "report_table.h"
 #include "store.h"
@@ -116,6 +118,27 @@ static int write_dir(const struct report *r, const char *dir, char **cause)
 	return 0;
 }
 
+/*
+ * The profiles that name alarm bits: the directory "profiles" beside
+ * central.json, as for the collector. None there: alarms stay unnamed.
+ */
+static int load_profiles(const char *conf_path, struct profile_set **out, char **cause)
+{
+	char *copy = xstrdup(conf_path), *dir;
+	struct stat st;
+	int rc = 0;
+	dir = config_resolve(dirname(copy), "profiles");
+	*out = NULL;
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+		*out = profile_set_load(dir, cause);
+		if (!*out)
+			rc = -1;
+	}
+	free(dir);
+	free(copy);
+	return rc;
+}
+
 /* -o names a directory: it exists as one, or ends with a slash. */
 static int is_dir(const char *path)
 {
@@ -143,6 +166,7 @@ int cmd_report(int argc, char **argv)
 	           *generated_at = NULL, *lang = NULL, *section_name = NULL;
 	struct central ct;
 	struct report *r = NULL;
+	struct profile_set *profiles = NULL;
 	struct report_params p;
 	enum format_kind fmt;
 	char *cause = NULL;
@@ -244,6 +268,9 @@ int cmd_report(int argc, char **argv)
 	p.meter_tolerance_permille = ct.conf->meter_tolerance_permille;
 	/* a gap's readings are looked for as far as raw readings are kept */
 	p.reach_days = ct.conf->retention_days;
+	if (load_profiles(conf_path, &profiles, &cause) < 0)
+		goto fail;
+	p.profiles = profiles;
 	r = report_build(ct.store, ct.fleet, &p, &cause);
 	if (!r)
 		goto fail;
@@ -278,6 +305,7 @@ fail:
 		fprintf(stderr, "pvmon-allocator report: %s\n", cause);
 	free(cause);
 	report_free(r);
+	profile_set_free(profiles);
 	cmd_central_release(&ct);
 	return ret;
 }

@@ -162,6 +162,16 @@ const struct msg_entry msg_table_report[] = {
 	 "{1}：{2} 台逆变器中有 {3} 台本月处于故障（{4} 故障 {5} 小时，约 {6} 天），请运维人员查看逆变器告警并维修",
 	 "{1}: {3} of its {2} inverters were in fault this month ({4} {5} h, about {6} days); "
 	 "have the O&M team read the inverter alarms"},
+	{"report.reason.offline_inverters_since",
+	 "{1}：{2} 台逆变器中有 {3} 台本月长时间不响应（{4} 自 {7} 起未发电，本月离线 {5} 小时，约 {6} 天），请检查逆变器供电和 RS-485 通信线",
+	 "{1}: {3} of its {2} inverters did not answer for long this month ({4} has produced "
+	 "nothing since {7}; offline {5} h this month, about {6} days); check the inverters' "
+	 "power and the RS-485 line"},
+	{"report.reason.fault_inverters_since",
+	 "{1}：{2} 台逆变器中有 {3} 台本月处于故障（{4} 自 {7} 起未发电，本月故障 {5} 小时，约 {6} 天），请运维人员查看逆变器告警并维修",
+	 "{1}: {3} of its {2} inverters were in fault this month ({4} has produced nothing "
+	 "since {7}; {5} h in fault this month, about {6} days); have the O&M team read the "
+	 "inverter alarms"},
 	{"report.reason.low_yield",
 	 "{1}：本月发电量比同类电站低 {2}%（{3} 对中位数 {4} kWh/kWp），请检查组件积灰或遮挡",
 	 "{1}: yield {2}% below comparable stations this month ({3} against a median of "
@@ -183,6 +193,19 @@ const struct msg_entry msg_table_report[] = {
 	 "各电站未发现问题：本村份额（{1} kW 装机）收益不足（¥{2}，目标 ¥{3}），需增加份额或调整目标",
 	 "no station problem found: its shares ({1} kW of capacity) earn too little (¥{2} "
 	 "against a target of ¥{3}); more shares or another target are needed"},
+
+	{"report.reason.alarm", "{1}：逆变器 {2} 报告 {3} 告警 {4} 天，请运维人员按告警处理",
+	 "{1}: inverter {2} reported {3} on {4} days; have the O&M team act on the alarm"},
+	/* Alarms the devices raised (names come from the profiles). */
+	{"report.alarm.bit", "告警位 {1}", "alarm bit {1}"},
+	{"report.alarm.title", "设备告警", "Device alarms"},
+	{"report.alarm.station", "电站", "Station"},
+	{"report.alarm.device", "设备", "Device"},
+	{"report.alarm.name", "告警", "Alarm"},
+	{"report.alarm.days", "天数", "Days"},
+	{"report.alarm.item", "{1} {2} {3} 天", "{1} {2} {3} days"},
+	{"report.alarm.sep", "；", "; "},
+	{"report.col.alarms", "设备告警", "Device alarms"},
 
 	/* The HTML briefing: cover page, charts, sign-off. */
 	{"report.html.kpi.energy", "上网电量", "Energy exported"},

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jx.h"
+#include "msg.h"
 #include "util.h"
 
 #define MAX_MODEL_IDS 8
@@ -34,6 +35,14 @@ struct pfield {
 	int n_enum;
 	struct profile_enum enums[PROFILE_MAX_ENUM];
 	enum reading_state enum_default;
+	struct palarm *names; /* alarms only: named bits, ascending; owned */
+	int n_names;
+};
+
+/* One named alarm bit of an alarms field ("names" in the JSON). */
+struct palarm {
+	int bit; /* in the reading's 64 alarm bits */
+	char *text[MSG_LANG_COUNT];
 };
 
 /* A SunSpec model (or the one block of a fixed map, id 0). */
@@ -227,12 +236,76 @@ static int load_enum(struct jx *jx, const cJSON *fo, const char *path, struct pf
 }
 
 /* The keys a field object may hold. */
-static const char *const field_keys_fixed[] = {"address", "type",       "mul",      "div",
-                                               "sf",      "word_order", "sentinel", "count",
-                                               "enum",    "default",    "note",     NULL};
-static const char *const field_keys_sunspec[] = {"offset", "type",       "mul",      "div",
-                                                 "sf",     "word_order", "sentinel", "count",
-                                                 "enum",   "default",    "note",     NULL};
+static const char *const field_keys_fixed[] = {"address",    "type",     "mul",   "div",  "sf",
+                                               "word_order", "sentinel", "count", "enum", "default",
+                                               "note",       "names",    NULL};
+static const char *const field_keys_sunspec[] = {
+    "offset", "type", "mul",     "div",  "sf",    "word_order", "sentinel",
+    "count",  "enum", "default", "note", "names", NULL};
+static const char *const alarm_name_keys[] = {"zh", "en", NULL};
+
+/* Orders named alarms by bit. */
+static int cmp_alarm(const void *a, const void *b)
+{
+	const struct palarm *x = a, *y = b;
+	return (x->bit > y->bit) - (x->bit < y->bit);
+}
+
+/*
+ * Loads an alarms field's "names": {"BIT": {"zh": "...", "en": "..."}}, BIT
+ * counted as the reading's alarm bits (word i of width w holds bits i*w..).
+ */
+static int load_alarm_names(struct jx *jx, const cJSON *fo, const char *path, struct pfield *f)
+{
+	const cJSON *names = jx_child(jx, fo, path, "names", 0, NULL), *c;
+	int nbits = 16 * type_width(f->type) * f->count, i, n = 0;
+	char p[512], p2[600];
+
+	if (!names)
+		return jx->err ? -1 : 0;
+	jx_join(p, sizeof p, path, "names");
+	for (c = names->child; c; c = c->next)
+		n++;
+	if (!n)
+		return jx_fail(jx, p, "expected at least one named bit");
+	f->names = xcalloc((size_t)n, sizeof *f->names);
+	for (c = names->child; c; c = c->next) {
+		struct palarm *a = &f->names[f->n_names];
+		const char *k = c->string;
+		char *end = NULL;
+		long bit;
+		snprintf(p2, sizeof p2, "%s.%s", p, k);
+		errno = 0;
+		bit = strtol(k, &end, 10);
+		if (!(k[0] >= '0' && k[0] <= '9') || !end || *end || errno || bit >= nbits ||
+		    (k[0] == '0' && k[1]))
+			return jx_fail(
+			    jx, p2,
+			    "expected a bit number from 0 to %d as the key (the field has "
+			    "%d alarm bits)",
+			    nbits - 1, nbits);
+		for (i = 0; i < f->n_names; i++)
+			if (f->names[i].bit == (int)bit)
+				return jx_fail(jx, p2, "bit %ld is named twice", bit);
+		if (jx_object(jx, c, p2, alarm_name_keys) < 0)
+			return -1;
+		a->bit = (int)bit;
+		f->n_names++;
+		for (i = 0; i < MSG_LANG_COUNT; i++) {
+			const char *lang = msg_lang_code((enum msg_lang)i), *t = NULL;
+			char p3[700];
+			if (jx_str(jx, c, p2, lang, 1, &t) < 0)
+				return -1;
+			if (!t[0] || strlen(t) > PROFILE_ALARM_NAME_MAX)
+				return jx_fail(jx, jx_join(p3, sizeof p3, p2, lang),
+				               "expected a name of 1 to %d bytes, got %zu",
+				               PROFILE_ALARM_NAME_MAX, strlen(t));
+			a->text[i] = xstrdup(t);
+		}
+	}
+	qsort(f->names, (size_t)f->n_names, sizeof *f->names, cmp_alarm);
+	return 0;
+}
 
 /* Loads one field of a fields object. */
 static int load_field(struct jx *jx, const struct profile *pr, const cJSON *fo, const char *path,
@@ -276,8 +349,12 @@ static int load_field(struct jx *jx, const struct profile *pr, const cJSON *fo, 
 		if (jx_int(jx, fo, path, "count", 0, 1, f->type == PT_BITFIELD16 ? 4 : 2, &v) < 0)
 			return -1;
 		f->count = (int)v;
+		if (load_alarm_names(jx, fo, path, f) < 0)
+			return -1;
 	} else if (cJSON_GetObjectItemCaseSensitive(fo, "count")) {
 		return jx_fail(jx, jx_join(p, sizeof p, path, "count"), "only alarms take a count");
+	} else if (cJSON_GetObjectItemCaseSensitive(fo, "names")) {
+		return jx_fail(jx, jx_join(p, sizeof p, path, "names"), "only alarms take names");
 	}
 	if (fid == PF_STATE) {
 		if (load_enum(jx, fo, path, f) < 0)
@@ -586,9 +663,17 @@ struct profile *profile_load(const char *path, char **cause)
 
 void profile_free(struct profile *p)
 {
+	int i, k, l;
 	if (!p)
 		return;
 	free(p->name);
+	for (i = 0; p->models && i < p->n_models; i++) {
+		struct pfield *f = &p->models[i].f[PF_ALARMS];
+		for (k = 0; k < f->n_names; k++)
+			for (l = 0; l < MSG_LANG_COUNT; l++)
+				free(f->names[k].text[l]);
+		free(f->names);
+	}
 	free(p->models);
 	free(p);
 }
@@ -735,6 +820,20 @@ int profile_has_model(const struct profile *p, int model_id)
 {
 	const struct pmodel *m = p->sunspec ? find_model(p, model_id) : NULL;
 	return m && m->n_fields > 0;
+}
+
+const char *profile_alarm_name(const struct profile *p, int bit, enum msg_lang lang)
+{
+	int i, k;
+	if (!p || bit < 0 || bit > 63 || (int)lang < 0 || lang >= MSG_LANG_COUNT)
+		return NULL;
+	for (i = 0; i < p->n_models; i++) {
+		const struct pfield *f = &p->models[i].f[PF_ALARMS];
+		for (k = 0; k < f->n_names; k++)
+			if (f->names[k].bit == bit)
+				return f->names[k].text[lang];
+	}
+	return NULL;
 }
 
 int profile_kind(const struct profile *p)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "msg.h"
 #include "reading.h"
 
 /* The canonical values a profile can map; names as in the JSON files and the contract. */
@@ -40,7 +41,8 @@ enum profile_type {
 
 #define PROFILE_MAX_ENUM 32
 #define PROFILE_MAX_READS 16
-#define PROFILE_MAX_REGS 125 /* registers in one Modbus read request */
+#define PROFILE_MAX_REGS 125      /* registers in one Modbus read request */
+#define PROFILE_ALARM_NAME_MAX 64 /* bytes of one alarm name in one language */
 
 struct profile_enum {
 	uint32_t raw;
@@ -107,6 +109,12 @@ int profile_sunspec_bases(const struct profile *p, uint16_t *bases, int max);
 int profile_has_model(const struct profile *p, int model_id);
 /* The kind (READING_INVERTER/READING_METER) of a fixed map; -1 for SunSpec (the model decides). */
 int profile_kind(const struct profile *p);
+/*
+ * The name of alarm bit (0-63 of a reading's "alarms") in lang, from the alarms
+ * field's "names" (borrowed from p), or NULL when the profile does not name it.
+ * SunSpec: the first model that names the bit (Evt1 means the same in 101-113).
+ */
+const char *profile_alarm_name(const struct profile *p, int bit, enum msg_lang lang);
 /* SunSpec: the model length L the profile expects for model_id, or -1 if unknown. */
 int profile_model_length(const struct profile *p, int model_id);
 

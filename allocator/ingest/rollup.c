@@ -5,6 +5,7 @@
  */
 #include "rollup.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -317,6 +318,10 @@ static int step(struct rollup *ru, struct dev *d, const struct reading *r)
 		return -1;
 	d->day.n_readings++;
 	d->hour.n++;
+	if ((r->has & READING_HAS_ALARMS) && r->alarms) {
+		d->day.alarms |= r->alarms;
+		snprintf(d->day.alarm_map, sizeof d->day.alarm_map, "%s", r->map);
+	}
 	if (r->has & READING_HAS_POWER) {
 		if (!d->day.has_peak || r->ac_power_w > d->day.peak_w)
 			d->day.peak_w = r->ac_power_w, d->day.has_peak = 1;

@@ -36,6 +36,8 @@ struct energy {
 	struct dev_month *dm;    /* [flat device][month] */
 	struct energy_month *em; /* [station][month] */
 	int *others_read;        /* [station][month]: devices that do not settle were read */
+	uint8_t *alarm_days;     /* [flat device][bit]: days of the last month the bit was set */
+	char (*alarm_map)[READING_MAP_MAX]; /* [flat device]: the map that set them */
 };
 
 /* Splits the increment across a boundary; see energy.h. */
@@ -108,6 +110,8 @@ static void arrays_init(struct energy *e)
 	e->meter_day = xcalloc((size_t)f->n_stations * (size_t)e->ndays + 1, sizeof(int64_t));
 	e->inv_day = xcalloc((size_t)f->n_stations * (size_t)e->ndays + 1, sizeof(int64_t));
 	e->dm = xcalloc((size_t)e->n_devs * (size_t)e->n_months + 1, sizeof *e->dm);
+	e->alarm_days = xcalloc((size_t)e->n_devs * ENERGY_ALARM_BITS + 1, 1);
+	e->alarm_map = xcalloc((size_t)e->n_devs + 1, sizeof *e->alarm_map);
 	e->em = xcalloc((size_t)f->n_stations * (size_t)e->n_months + 1, sizeof *e->em);
 	e->others_read =
 	    xcalloc((size_t)f->n_stations * (size_t)e->n_months + 1, sizeof *e->others_read);
@@ -293,6 +297,15 @@ static int scan_row(void *arg, int i, const struct store_daily *d)
 		r.offline_s = d->offline_s;
 		r.fault_s = d->fault_s;
 		r.asleep_s = d->asleep_s;
+		if (d->alarms) {
+			int b;
+			for (b = 0; b < ENERGY_ALARM_BITS; b++)
+				if ((d->alarms >> b) & 1)
+					e->alarm_days[(size_t)flat * ENERGY_ALARM_BITS +
+					              (size_t)b]++;
+			if (d->alarm_map[0])
+				util_strlcpy(e->alarm_map[flat], d->alarm_map, READING_MAP_MAX);
+		}
 	} else {
 		r.n = r.resets = r.excluded = r.offline_s = r.fault_s = r.asleep_s = 0;
 	}
@@ -523,6 +536,8 @@ void energy_free(struct energy *e)
 	free(e->meter_day);
 	free(e->inv_day);
 	free(e->dm);
+	free(e->alarm_days);
+	free(e->alarm_map);
 	free(e->em);
 	free(e->others_read);
 	free(e);
@@ -548,4 +563,12 @@ const int64_t *energy_days(const struct energy *e, int station, int k)
 	const struct energy_month *m = energy_month_get(e, station, k);
 	const int64_t *base = m->source == ENERGY_INVERTERS ? e->inv_day : e->meter_day;
 	return base + (size_t)station * e->ndays + (e->month_first[k] - e->day0);
+}
+
+const uint8_t *energy_alarm_days(const struct energy *e, int station, int device, const char **map)
+{
+	int flat = e->dev_base[station] + device;
+	if (map)
+		*map = e->alarm_map[flat];
+	return &e->alarm_days[(size_t)flat * ENERGY_ALARM_BITS];
 }

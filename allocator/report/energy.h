@@ -72,6 +72,13 @@ void energy_free(struct energy *e);
 
 /* Month k of the window (0 = oldest, n_months - 1 = the last) of a station. */
 const struct energy_month *energy_month_get(const struct energy *e, int station, int k);
+#define ENERGY_ALARM_BITS 64
+/*
+ * Device (index in the station) of station: on how many days of the last
+ * month each alarm bit was set (ENERGY_ALARM_BITS entries, borrowed), and in
+ * *map (if not NULL) the "profile@version" that set them ("" when none).
+ */
+const uint8_t *energy_alarm_days(const struct energy *e, int station, int device, const char **map);
 /* First local day and length of month k of the window. */
 int32_t energy_month_first_day(const struct energy *e, int k, int *ndays);
 /* Settlement energy of each day of month k (borrowed, energy_month_first_day days). */

@@ -60,7 +60,7 @@ const char *format_reason_key(enum report_reason_kind k)
 	static const char *const keys[REASON_COUNT] = {
 	    "no_data",       "missing_data",   "offline", "fault",
 	    "low_yield",     "meter_mismatch", "deficit", "months_without_data",
-	    "low_yield_t12", "shortfall"};
+	    "low_yield_t12", "shortfall",      "alarm"};
 	return k >= 0 && k < REASON_COUNT ? keys[k] : "?";
 }
 

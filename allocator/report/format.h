@@ -22,6 +22,9 @@ int format_render(const struct report *r, enum format_kind fmt, FILE *out);
 const char *format_flag_key(enum report_flag f);
 const char *format_reason_key(enum report_reason_kind k);
 const char *format_source_key(enum energy_source s);
+/* An alarm's name in the report's language, or "告警位 N" / "alarm bit N" when unnamed. */
+void format_alarm_name(const struct report *r, const struct report_alarm *a, char *buf,
+                       size_t size);
 /*
  * format_lang.c: the report's words in r->lang, all from the catalogue (msg.h).
  * One plain-language sentence explaining a reason, naming the station (and the

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caltime.h"
 #include "format.h"
 #include "util.h"
 
@@ -82,6 +83,18 @@ static void per_kwp(int64_t v, char *buf, size_t size)
 	snprintf(buf, size, "%lld.%lld", (long long)(v / 1000), (long long)(v % 1000 / 100));
 }
 
+void format_alarm_name(const struct report *r, const struct report_alarm *a, char *buf, size_t size)
+{
+	char bit[16];
+	const char *args[1] = {bit};
+	if (a->name) {
+		util_strlcpy(buf, a->name, size);
+		return;
+	}
+	snprintf(bit, sizeof bit, "%d", a->bit);
+	format_msgf(buf, size, r->lang, "report.alarm.bit", 1, args);
+}
+
 /* One plain-language sentence for a reason. */
 void format_reason_describe(const struct report *r, const struct report_reason *x, char *buf,
                             size_t size)
@@ -112,16 +125,18 @@ void format_reason_describe(const struct report *r, const struct report_reason *
 		    x->aux > 0) {
 			/* Inverters down: how many of how many, and the longest-down one. */
 			char d[48], e[48], f[48];
-			const char *iargs[6] = {name, a, b, c, d, e};
+			const char *iargs[7] = {name, a, b, c, d, e, f};
 			snprintf(a, sizeof a, "%d", rs->e.inverters);
 			snprintf(b, sizeof b, "%lld", (long long)x->ref);
 			util_strlcpy(c, rs->st->devices[rs->e.worst_inv].id, sizeof c);
 			snprintf(d, sizeof d, "%lld", (long long)(x->aux / 3600));
 			tenths(x->aux * 10 / 86400, e, sizeof e);
-			(void)f;
-			snprintf(key, sizeof key, "report.reason.%s_inverters",
-			         format_reason_key(x->kind));
-			format_msgf(buf, size, r->lang, key, 6, iargs);
+			f[0] = 0;
+			if (rs->down_since_day > 0)
+				caltime_format_date(rs->down_since_day, f, sizeof f);
+			snprintf(key, sizeof key, "report.reason.%s_inverters%s",
+			         format_reason_key(x->kind), f[0] ? "_since" : "");
+			format_msgf(buf, size, r->lang, key, 7, iargs);
 			return;
 		}
 		snprintf(a, sizeof a, "%lld", (long long)(x->value / 3600));
@@ -154,6 +169,21 @@ void format_reason_describe(const struct report *r, const struct report_reason *
 	case REASON_LOW_YIELD_T12:
 		snprintf(a, sizeof a, "%lld", (long long)(100 - (x->value + 9) / 10));
 		break;
+	case REASON_ALARM: {
+		const struct report_station *rs = &r->stations[x->station];
+		const struct report_alarm *al;
+		if (x->ref < 0 || x->ref >= rs->n_alarms) {
+			snprintf(buf, size, "?");
+			return;
+		}
+		al = &rs->alarms[x->ref];
+		util_strlcpy(a,
+		             al->device < rs->st->n_devices ? rs->st->devices[al->device].id : "?",
+		             sizeof a);
+		format_alarm_name(r, al, b, sizeof b);
+		snprintf(c, sizeof c, "%lld", (long long)x->value);
+		break;
+	}
 	case REASON_SHORTFALL:
 		args[0] = a;
 		args[1] = b;

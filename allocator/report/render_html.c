@@ -356,6 +356,45 @@ static void station_charts(FILE *out, const struct report *r, const struct repor
 	fputs("</figcaption></figure>\n", out);
 }
 
+/* The devices' alarms of the month, a table after the stations; nothing when there were none. */
+static void alarm_table(FILE *out, const struct report *r)
+{
+	int s, k, any = 0;
+	for (s = 0; s < r->n_stations; s++)
+		any |= r->stations[s].n_alarms > 0;
+	if (!any)
+		return;
+	fputs("<h2>", out);
+	t(out, r, "report.alarm.title");
+	fputs("</h2>\n<div class=\"wrap\"><table class=\"alarms cards\"><thead><tr>", out);
+	th(out, r, "report.alarm.station", 0);
+	th(out, r, "report.alarm.device", 0);
+	th(out, r, "report.alarm.name", 0);
+	th(out, r, "report.alarm.days", 1);
+	fputs("</tr></thead><tbody>\n", out);
+	for (s = 0; s < r->n_stations; s++) {
+		const struct report_station *rs = &r->stations[s];
+		for (k = 0; k < rs->n_alarms; k++) {
+			char name[128];
+			format_alarm_name(r, &rs->alarms[k], name, sizeof name);
+			fputs("<tr>", out);
+			td(out, r, "report.alarm.station", NULL);
+			chart_text(out,
+			           rs->st->name && rs->st->name[0] ? rs->st->name : rs->st->id);
+			fputs("</td>", out);
+			td(out, r, "report.alarm.device", NULL);
+			chart_text(out, rs->st->devices[rs->alarms[k].device].id);
+			fputs("</td>", out);
+			td(out, r, "report.alarm.name", NULL);
+			chart_text(out, name);
+			fputs("</td>", out);
+			td(out, r, "report.alarm.days", "n");
+			fprintf(out, "%d</td></tr>\n", rs->alarms[k].days);
+		}
+	}
+	fputs("</tbody></table></div>\n", out);
+}
+
 /* A station with a flag worth a look (not only resets or excluded readings). */
 static int station_flagged(const struct report_station *rs)
 {
@@ -686,6 +725,7 @@ int render_html(const struct report *r, FILE *out)
 	}
 	fputs("</tbody></table></div>\n", out);
 #undef MONEY
+	alarm_table(out, r);
 
 	/* Charts per village not on course, then per station with a problem. */
 	n = 0;

@@ -7,6 +7,7 @@
 
 #include "caltime.h"
 #include "render.h"
+#include "util.h"
 
 /* A tiny streaming writer: tracks nesting so commas and indentation come out right. */
 struct jw {
@@ -136,6 +137,27 @@ static void station(struct jw *w, const struct report *r, const struct report_st
 	jw_int(w, "t12_relative_yield_permille", rs->relative_permille);
 	jw_int(w, "pr_estimate_permille", rs->pr_permille);
 	jw_int(w, "availability_permille", rs->availability_permille);
+	if (rs->n_alarms) {
+		/* Only stations with alarms carry the key, so reports without any are unchanged. */
+		jw_open(w, "alarms", '[');
+		for (j = 0; j < rs->n_alarms; j++) {
+			const struct report_alarm *a = &rs->alarms[j];
+			char text[128], en[128];
+			format_alarm_name(r, a, text, sizeof text);
+			if (a->name_en)
+				util_strlcpy(en, a->name_en, sizeof en);
+			else
+				snprintf(en, sizeof en, "alarm bit %d", a->bit);
+			jw_open(w, NULL, '{');
+			jw_str(w, "device", rs->st->devices[a->device].id);
+			jw_int(w, "bit", a->bit);
+			jw_int(w, "days", a->days);
+			jw_str(w, "name", en);
+			jw_str(w, "text", text);
+			jw_close(w, '}');
+		}
+		jw_close(w, ']');
+	}
 	jw_open(w, "tariff_periods", '[');
 	for (j = 0; j < rs->r.n_periods; j++) {
 		const struct revenue_period *p = &rs->r.periods[j];

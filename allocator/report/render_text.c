@@ -248,6 +248,32 @@ static void stations(FILE *out, const struct report *r)
 	table_print(out, &tb);
 }
 
+/* The alarms the stations' devices raised this month; 0 when there were none. */
+static int alarms(FILE *out, const struct report *r)
+{
+	const char *head[] = {RMSG(r, "report.alarm.station"), RMSG(r, "report.alarm.device"),
+	                      RMSG(r, "report.alarm.name"), RMSG(r, "report.alarm.days")};
+	struct table tb = {4, 0, head, "lllr", NULL};
+	int s, k, any = 0;
+	for (s = 0; s < r->n_stations; s++)
+		any |= r->stations[s].n_alarms > 0;
+	if (!any)
+		return 0;
+	fprintf(out, "\n%s\n\n", RMSG(r, "report.alarm.title"));
+	for (s = 0; s < r->n_stations; s++) {
+		const struct report_station *rs = &r->stations[s];
+		for (k = 0; k < rs->n_alarms; k++) {
+			const struct report_alarm *a = &rs->alarms[k];
+			char name[128], days[16];
+			format_alarm_name(r, a, name, sizeof name);
+			snprintf(days, sizeof days, "%d", a->days);
+			table_row(&tb, rs->st->id, rs->st->devices[a->device].id, name, days);
+		}
+	}
+	table_print(out, &tb);
+	return 1;
+}
+
 /* The village table, not-OK villages first. */
 static void villages(FILE *out, const struct report *r)
 {
@@ -375,6 +401,7 @@ int render_text(const struct report *r, FILE *out)
 	townships(out, r);
 	fprintf(out, "\n%s\n\n", RMSG(r, "report.sec.stations"));
 	stations(out, r);
+	alarms(out, r);
 	fprintf(out, "\n%s\n\n", RMSG(r, "report.sec.shares"));
 	shares(out, r);
 	return ferror(out) ? -1 : 0;

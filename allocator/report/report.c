@@ -11,6 +11,7 @@
 #include "caltime.h"
 #include "fleet.h"
 #include "report.h"
+#include "store.h"
 #include "util.h"
 
 /* Relative monthly output of a northern-China PV fleet, used until a full year of data exists. */
@@ -335,6 +336,75 @@ static void window_figures(struct report *r, const struct energy *e)
 	free(fleet);
 }
 
+/* The profile that "name@version" names, or NULL. */
+static const struct profile *map_profile(const struct profile_set *ps, const char *map)
+{
+	char name[READING_MAP_MAX];
+	char *at;
+	if (!ps || !map || !map[0])
+		return NULL;
+	util_strlcpy(name, map, sizeof name);
+	at = strchr(name, '@');
+	if (at)
+		*at = 0;
+	return profile_set_find(ps, name);
+}
+
+/* Each station's alarm bits of the month, by device then bit, named through the profiles. */
+static void station_alarms(struct report *r, const struct energy *e, const struct profile_set *ps)
+{
+	int s, i, b;
+	for (s = 0; s < r->n_stations; s++) {
+		struct report_station *rs = &r->stations[s];
+		for (i = 0; i < rs->st->n_devices; i++) {
+			const char *map = NULL;
+			const uint8_t *days = energy_alarm_days(e, s, i, &map);
+			const struct profile *pr = map_profile(ps, map);
+			for (b = 0; b < ENERGY_ALARM_BITS; b++) {
+				struct report_alarm *a;
+				if (!days[b])
+					continue;
+				rs->alarms = xrealloc(rs->alarms, sizeof *rs->alarms *
+				                                      (size_t)(rs->n_alarms + 1));
+				a = &rs->alarms[rs->n_alarms++];
+				a->device = i;
+				a->bit = b;
+				a->days = days[b];
+				a->name = pr ? profile_alarm_name(pr, b, r->lang) : NULL;
+				a->name_en = pr ? profile_alarm_name(pr, b, MSG_EN) : NULL;
+			}
+		}
+	}
+}
+
+/*
+ * For each station offline or in fault, since when its longest-down inverter
+ * has produced nothing, if that began before this month: one bounded store
+ * query per such station.
+ */
+static int down_since(struct report *r, struct store *db, char **cause)
+{
+	int s;
+	for (s = 0; s < r->n_stations; s++) {
+		struct report_station *rs = &r->stations[s];
+		int32_t last;
+		int rc;
+		if (!(rs->flags & ((1u << RFLAG_OFFLINE) | (1u << RFLAG_FAULT))) ||
+		    rs->e.worst_inv < 0 || rs->e.worst_inv >= rs->st->n_devices)
+			continue;
+		rc = store_last_produced(db, rs->st->id, rs->st->devices[rs->e.worst_inv].id,
+		                         r->first_day - REPORT_DOWN_SINCE_DAYS,
+		                         r->first_day + r->ndays - 1, &last);
+		if (rc < 0) {
+			*cause = xstrdup(store_error(db));
+			return -1;
+		}
+		if (rc == 1 && last + 1 < r->first_day)
+			rs->down_since_day = last + 1;
+	}
+	return 0;
+}
+
 /* Appends one reason to a village. */
 static void add_reason(struct report_village *rv, enum report_reason_kind kind, int station,
                        int64_t value, int64_t ref)
@@ -385,6 +455,12 @@ static void village_reasons(struct report *r, struct report_village *rv)
 		if (rs->relative_permille >= 0 &&
 		    rs->relative_permille * 100 < 1000 * REPORT_LOW_YIELD_PERCENT)
 			add_reason(rv, REASON_LOW_YIELD_T12, s, rs->relative_permille, 1000);
+		/* The alarms the station's devices raised, at most a few per station. */
+		{
+			int k;
+			for (k = 0; k < rs->n_alarms && k < REPORT_ALARM_REASONS; k++)
+				add_reason(rv, REASON_ALARM, s, rs->alarms[k].days, k);
+		}
 	}
 	if (rv->n_reasons == 0) {
 		__int128 kw = 0;
@@ -549,6 +625,9 @@ struct report *report_build(struct store *db, const struct fleet *f, const struc
 		goto fail;
 	compute_profile(r, e);
 	station_figures(r, e);
+	station_alarms(r, e, p->profiles);
+	if (down_since(r, db, cause) < 0)
+		goto fail;
 	window_figures(r, e);
 	village_figures(r, has_data);
 	free(has_data);
@@ -569,8 +648,10 @@ void report_free(struct report *r)
 	int i;
 	if (!r)
 		return;
-	for (i = 0; i < r->n_stations && r->stations; i++)
+	for (i = 0; i < r->n_stations && r->stations; i++) {
 		revenue_month_release(&r->stations[i].r);
+		free(r->stations[i].alarms);
+	}
 	for (i = 0; i < r->n_villages && r->villages; i++) {
 		free(r->villages[i].parts);
 		free(r->villages[i].reasons);

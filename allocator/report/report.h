@@ -13,6 +13,7 @@
 #include "fleet.h"
 #include "energy.h"
 #include "msg.h"
+#include "profile.h"
 #include "revenue.h"
 #include "target.h"
 
@@ -22,6 +23,8 @@ struct store;
 #define REPORT_LOW_YIELD_PERCENT 85  /* of the fleet median specific yield */
 #define REPORT_DOWN_HOURS 24         /* device-hours offline, or in fault, in the month */
 #define REPORT_COMPLETE_PERMILLE 950 /* readings present / expected */
+#define REPORT_DOWN_SINCE_DAYS 400   /* how far back "down since" is looked for */
+#define REPORT_ALARM_REASONS 3       /* a station's alarms named among a village's reasons */
 
 /* Station flags (bits); format_flag_key names them. */
 enum report_flag {
@@ -38,6 +41,15 @@ enum report_flag {
 	RFLAG_UNTARIFFED,
 	RFLAG_NOT_IN_SERVICE,
 	RFLAG_COUNT
+};
+
+/* One alarm bit a device of the station raised this month (docs/report.md). */
+struct report_alarm {
+	int device;       /* index in the station's devices */
+	int bit;          /* 0-63 of the reading's alarms */
+	int days;         /* days of the month it was set */
+	const char *name; /* in the report's language, borrowed from the profiles; NULL: unnamed */
+	const char *name_en; /* the English name (JSON's stable text); NULL: unnamed */
 };
 
 struct report_station {
@@ -58,6 +70,11 @@ struct report_station {
 	/* Inverter time producing or able to (not offline, not in fault) / daylight time
 	 * (inverter time not asleep), this month; -1 without inverters. */
 	int64_t availability_permille;
+	/* Offline or in fault with worst_inv: the day after that inverter last produced, when
+	 * that was before this month (within REPORT_DOWN_SINCE_DAYS); 0 otherwise. */
+	int32_t down_since_day;
+	struct report_alarm *alarms; /* by device, then bit; owned */
+	int n_alarms;
 };
 
 /* A village's part of one station this month. */
@@ -78,6 +95,7 @@ enum report_reason_kind {
 	REASON_MONTHS_WITHOUT_DATA, /* over the trailing twelve months */
 	REASON_LOW_YIELD_T12,       /* over the trailing twelve months, against the fleet */
 	REASON_SHORTFALL,           /* no station problem found: its shares earn too little */
+	REASON_ALARM,               /* a device raised a named alarm: value days, ref the alarm */
 	REASON_COUNT
 };
 
@@ -121,6 +139,8 @@ struct report_params {
 	int reach_days; /* how far a gap's closing readings are looked for (retention); 0: no bound
 	                 */
 	enum msg_lang lang; /* of every label and text; 0 is Chinese */
+	/* Names the alarm bits (profile_alarm_name), borrowed; NULL: bits stay unnamed. */
+	const struct profile_set *profiles;
 };
 
 struct report {

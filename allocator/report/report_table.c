@@ -102,6 +102,18 @@ static const char *const h_stations[] = {"report.col.station",     "report.col.s
                                          "report.tcol.costs",      "report.tcol.distributable",
                                          "report.col.flags"};
 static const int w_stations[] = {12, 18, 10, 9, 13, 11, 10, 10, 11, 9, 9, 13, 12, 13, 30};
+/* The same with the month's alarms, used only when a station has any (others stay as they were). */
+static const char *const h_stations_alarms[] = {
+    "report.col.station",     "report.col.station_name",
+    "report.col.capacity_kw", "report.col.source",
+    "report.col.kwh",         "report.tcol.eq_hours",
+    "report.col.pr",          "report.col.availability",
+    "report.col.data_pct",    "report.col.offline_h",
+    "report.col.fault_h",     "report.tcol.revenue",
+    "report.tcol.costs",      "report.tcol.distributable",
+    "report.col.flags",       "report.col.alarms"};
+static const int w_stations_alarms[] = {12, 18, 10, 9,  13, 11, 10, 10,
+                                        11, 9,  9,  13, 12, 13, 30, 40};
 static const char *const h_shares[] = {"report.col.village",       "report.col.village_name",
                                        "report.col.station",       "report.col.station_name",
                                        "report.col.weight",        "report.col.total_weight",
@@ -127,6 +139,7 @@ static const int w_townships[] = {14, 12, 7, 7, 7, 7, 14, 15, 15, 15, 15};
 SAME_LEN(h_summary, w_summary);
 SAME_LEN(h_villages, w_villages);
 SAME_LEN(h_stations, w_stations);
+SAME_LEN(h_stations_alarms, w_stations_alarms);
 SAME_LEN(h_shares, w_shares);
 SAME_LEN(h_tariffs, w_tariffs);
 SAME_LEN(h_reasons, w_reasons);
@@ -198,10 +211,43 @@ static void villages(struct fill *f, const struct report *r)
 	}
 }
 
+/* 1 when any station has alarms this month: the stations table then has their column. */
+static int any_alarms(const struct report *r)
+{
+	int i;
+	for (i = 0; i < r->n_stations; i++)
+		if (r->stations[i].n_alarms)
+			return 1;
+	return 0;
+}
+
+/* "设备 inv02：电网过压 5 天；..." for one station, or empty. */
+static void station_alarm_text(struct fill *f, const struct report *r,
+                               const struct report_station *rs)
+{
+	char buf[1024], name[128], days[16], item[256];
+	const char *sep = msg_get(r->lang, "report.alarm.sep");
+	int k;
+	buf[0] = 0;
+	for (k = 0; k < rs->n_alarms; k++) {
+		const char *args[3] = {rs->st->devices[rs->alarms[k].device].id, name, days};
+		format_alarm_name(r, &rs->alarms[k], name, sizeof name);
+		snprintf(days, sizeof days, "%d", rs->alarms[k].days);
+		format_msgf(item, sizeof item, r->lang, "report.alarm.item", 3, args);
+		if (buf[0])
+			strncat(buf, sep, sizeof buf - strlen(buf) - 1);
+		strncat(buf, item, sizeof buf - strlen(buf) - 1);
+	}
+	if (buf[0])
+		text(f, buf);
+	else
+		empty(f);
+}
+
 static void stations(struct fill *f, const struct report *r)
 {
 	char fl[512];
-	int i;
+	int i, with_alarms = any_alarms(r);
 	for (i = 0; i < r->n_stations; i++) {
 		const struct report_station *rs = &r->stations[i];
 		text(f, rs->st->id);
@@ -229,6 +275,8 @@ static void stations(struct fill *f, const struct report *r)
 		num(f, RT_YUAN, rs->r.distributable_fen);
 		format_flags_text(r->lang, rs->flags, fl, sizeof fl);
 		text(f, fl);
+		if (with_alarms)
+			station_alarm_text(f, r, rs);
 	}
 }
 
@@ -331,7 +379,10 @@ struct report_table *report_table_build(const struct report *r, enum report_sect
 		villages(&f, r);
 		break;
 	case RSEC_STATIONS:
-		SET(h_stations, w_stations);
+		if (any_alarms(r))
+			SET(h_stations_alarms, w_stations_alarms);
+		else
+			SET(h_stations, w_stations);
 		stations(&f, r);
 		break;
 	case RSEC_SHARES:

@@ -59,6 +59,9 @@ static const char *const migrations[] = {
     " updated_ms INTEGER NOT NULL, value INTEGER NOT NULL DEFAULT 0,"
     " retained INTEGER NOT NULL DEFAULT 1);"
     "CREATE INDEX alerts_end ON alerts (end_ms);",
+    /* 3 -> 4: the alarm bits seen each day, and the map that names them */
+    "ALTER TABLE daily ADD COLUMN alarms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE daily ADD COLUMN alarm_map TEXT;",
 };
 
 enum stmt_id {
@@ -83,6 +86,7 @@ enum stmt_id {
 	ST_RANGE,
 	ST_FIRST,
 	ST_N_SINCE,
+	ST_LAST_PRODUCED,
 	ST_PRUNE_DEVICES,
 	ST_PRUNE_DEVICE,
 	ST_PRUNE_REJECTED,
@@ -134,15 +138,17 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_GATEWAY_SEQS] = "SELECT seq FROM readings WHERE gw = ?1 AND seq > ?2 UNION "
                         "SELECT seq FROM rejected WHERE gw = ?1 AND seq > ?2 ORDER BY 1",
     [ST_DAILY_GET] = "SELECT day, kind, n_readings, first_ts, first_wh, last_ts, last_wh,"
-                     " delta_wh, resets, excluded, peak_w, asleep_s, offline_s, fault_s"
-                     " FROM daily WHERE station = ? AND device = ? AND day = ?",
+                     " delta_wh, resets, excluded, peak_w, asleep_s, offline_s, fault_s, alarms,"
+                     " alarm_map FROM daily WHERE station = ? AND device = ? AND day = ?",
     [ST_DAILY_LATEST] = "SELECT day, kind, n_readings, first_ts, first_wh, last_ts, last_wh,"
-                        " delta_wh, resets, excluded, peak_w, asleep_s, offline_s, fault_s"
-                        " FROM daily WHERE station = ? AND device = ? AND last_ts IS NOT NULL"
+                        " delta_wh, resets, excluded, peak_w, asleep_s, offline_s, fault_s, alarms,"
+                        " alarm_map FROM daily WHERE station = ? AND device = ?"
+                        " AND last_ts IS NOT NULL"
                         " ORDER BY day DESC LIMIT 1",
     [ST_DAILY_PUT] = "INSERT OR REPLACE INTO daily (station, device, day, kind, n_readings,"
                      " first_ts, first_wh, last_ts, last_wh, delta_wh, resets, excluded, peak_w,"
-                     " asleep_s, offline_s, fault_s) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                     " asleep_s, offline_s, fault_s, alarms, alarm_map)"
+                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_HOURLY_GET] = "SELECT day, hour, wh, n, peak_w FROM hourly"
                       " WHERE station = ? AND device = ? AND day = ? AND hour = ?",
     [ST_HOURLY_PUT] = "INSERT OR REPLACE INTO hourly (station, device, day, hour, wh, n, peak_w)"
@@ -163,6 +169,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                  " ORDER BY ts, gw, seq LIMIT 1",
     [ST_N_SINCE] = "SELECT coalesce(sum(n_readings), 0) FROM daily"
                    " WHERE station = ? AND device = ? AND day >= ?",
+    [ST_LAST_PRODUCED] = "SELECT max(day) FROM daily WHERE station = ? AND device = ?"
+                         " AND day BETWEEN ? AND ? AND delta_wh > 0",
     [ST_PRUNE_DEVICES] = "SELECT DISTINCT station, device FROM daily",
     [ST_PRUNE_DEVICE] = "DELETE FROM readings WHERE station = ? AND device = ? AND ts < ?",
     [ST_PRUNE_REJECTED] = "DELETE FROM rejected WHERE received_ms < ?",
@@ -595,6 +603,13 @@ static int col_opt(sqlite3_stmt *q, int i, int64_t *v)
 	return 1;
 }
 
+/* Copies a nullable alarm_map column into d (empty when NULL). */
+static void copy_map(struct store_daily *d, sqlite3_stmt *q, int i)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	snprintf(d->alarm_map, sizeof d->alarm_map, "%s", t ? (const char *)t : "");
+}
+
 /* Runs a daily SELECT (ST_DAILY_GET or ST_DAILY_LATEST, already bound) into *d. */
 static int daily_row(struct store *s, sqlite3_stmt *q, struct store_daily *d)
 {
@@ -617,6 +632,8 @@ static int daily_row(struct store *s, sqlite3_stmt *q, struct store_daily *d)
 		d->asleep_s = sqlite3_column_int64(q, 11);
 		d->offline_s = sqlite3_column_int64(q, 12);
 		d->fault_s = sqlite3_column_int64(q, 13);
+		d->alarms = (uint64_t)sqlite3_column_int64(q, 14);
+		copy_map(d, q, 15);
 	}
 	sqlite3_reset(q);
 	if (rc == SQLITE_ROW)
@@ -669,6 +686,9 @@ int store_daily_put(struct store *s, const char *station, const char *device,
 	sqlite3_bind_int64(q, 14, d->asleep_s);
 	sqlite3_bind_int64(q, 15, d->offline_s);
 	sqlite3_bind_int64(q, 16, d->fault_s);
+	sqlite3_bind_int64(q, 17, (int64_t)d->alarms);
+	if (d->alarm_map[0])
+		sqlite3_bind_text(q, 18, d->alarm_map, -1, SQLITE_STATIC);
 	return run(s, q, "storing a daily roll-up");
 }
 
@@ -753,7 +773,7 @@ int store_daily_ranges(struct store *s, const struct store_day_range *rg, int n,
 	static const char sql[] =
 	    "SELECT r.seq, t.day, t.kind, ifnull(t.first_ts, -1), ifnull(t.first_wh, -1),"
 	    " ifnull(t.last_ts, -1), ifnull(t.last_wh, -1), t.delta_wh, t.n_readings, t.resets,"
-	    " t.excluded, t.offline_s, t.fault_s, t.asleep_s"
+	    " t.excluded, t.offline_s, t.fault_s, t.asleep_s, t.alarms, t.alarm_map"
 	    " FROM temp.day_ranges AS r CROSS JOIN daily AS t"
 	    " ON t.station = r.station AND t.device = r.device"
 	    " AND t.day BETWEEN r.from_day AND r.to_day"
@@ -790,6 +810,8 @@ int store_daily_ranges(struct store *s, const struct store_day_range *rg, int n,
 		d.offline_s = sqlite3_column_int64(q, 11);
 		d.fault_s = sqlite3_column_int64(q, 12);
 		d.asleep_s = sqlite3_column_int64(q, 13);
+		d.alarms = (uint64_t)sqlite3_column_int64(q, 14);
+		copy_map(&d, q, 15);
 		if (fn(ctx, i, &d) != 0) {
 			rc = SQLITE_DONE;
 			break;
@@ -1337,4 +1359,24 @@ int store_rejected_count(struct store *s, int64_t *out)
 	*out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q);
 	return rc == SQLITE_ROW ? 0 : fail(s, "counting rejects");
+}
+
+int store_last_produced(struct store *s, const char *station, const char *device, int32_t from,
+                        int32_t to, int32_t *day)
+{
+	sqlite3_stmt *q = stmt(s, ST_LAST_PRODUCED);
+	int rc, found = 0;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, from);
+	sqlite3_bind_int(q, 4, to);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+		*day = sqlite3_column_int(q, 0);
+		found = 1;
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? found : fail(s, "finding a device's last day of production");
 }

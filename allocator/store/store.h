@@ -12,7 +12,7 @@
 
 #include "reading.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;   /* opaque */
 struct sqlite3; /* for the ledger's own tables (store_ledger_db) */
@@ -79,6 +79,8 @@ struct store_daily {
 	int64_t first_ts, first_wh, last_ts, last_wh;
 	int64_t delta_wh, resets, excluded, peak_w;
 	int64_t asleep_s, offline_s, fault_s;
+	uint64_t alarms;                 /* the alarm bits any reading of the day had */
+	char alarm_map[READING_MAP_MAX]; /* the map of the last of them ("" none) */
 };
 struct store_hourly {
 	int32_t day;
@@ -179,6 +181,13 @@ int store_rejects_since(struct store *s, int64_t since_ms,
                         void (*fn)(void *ctx, const char *gw, int64_t n), void *ctx);
 
 /* Deletes raw readings and rejects older than before_ms; *deleted gets the count. */
+/*
+ * The last local day in [from, to] on which the device's counter rose (one
+ * query down the daily primary key, bounded by the range): 1 and *day, 0 when
+ * it produced on none of them, -1 on error.
+ */
+int store_last_produced(struct store *s, const char *station, const char *device, int32_t from,
+                        int32_t to, int32_t *day);
 int store_prune(struct store *s, int64_t before_ms, int64_t *deleted);
 
 /* 1 when a reading's counter may be used for energy (see docs/storage.md). */

@@ -533,7 +533,7 @@ static void load_errors_name_the_file_and_path(void)
 	CHECK_STR(
 	    load_error(FIXED("\"ac_power_w\":{\"adress\":1,\"type\":\"u16\"}")),
 	    "fields.ac_power_w.adress: unknown key (expected one of: address, type, mul, div, "
-	    "sf, word_order, sentinel, count, enum, default, note)");
+	    "sf, word_order, sentinel, count, enum, default, note, names)");
 	CHECK_STR(load_error(FIXED("\"ac_power_w\":{\"address\":1,\"type\":\"int16\"}")),
 	          "fields.ac_power_w.type: expected one of \"u16\", \"s16\", \"u32\", \"s32\", "
 	          "\"acc32\", \"f32\", \"bitfield16\", \"bitfield32\", got \"int16\"");
@@ -834,6 +834,62 @@ static void duplicate_profile_names_are_an_error(void)
 	rmdir(dir);
 }
 
+/* Alarm names: the shipped maps name real bits in both languages. */
+static void shipped_profiles_name_their_alarm_bits_in_both_languages(void)
+{
+	const struct profile *hw = profile_set_find(set, "huawei-sun2000");
+	const struct profile *ss = profile_set_find(set, "sunspec");
+	CHECK(hw != NULL && ss != NULL);
+	if (!hw || !ss)
+		return;
+	/* 32008 bit 9 is grid overvoltage; 32009 bit 2 (bit 18 of the reading) low insulation */
+	CHECK_STR(profile_alarm_name(hw, 9, MSG_ZH), "电网过压");
+	CHECK_STR(profile_alarm_name(hw, 9, MSG_EN), "grid overvoltage");
+	CHECK_STR(profile_alarm_name(hw, 18, MSG_EN), "low insulation resistance");
+	CHECK(profile_alarm_name(hw, 47, MSG_ZH) == NULL); /* unnamed */
+	CHECK(profile_alarm_name(hw, 64, MSG_ZH) == NULL);
+	CHECK(profile_alarm_name(hw, -1, MSG_EN) == NULL);
+	/* SunSpec Evt1 bit 0 ground fault, bit 10 AC overvoltage, in every inverter model */
+	CHECK_STR(profile_alarm_name(ss, 0, MSG_EN), "ground fault");
+	CHECK_STR(profile_alarm_name(ss, 10, MSG_ZH), "交流过压");
+	CHECK(profile_alarm_name(profile_set_find(set, "chint-dtsu666"), 0, MSG_ZH) == NULL);
+}
+
+#define ALARMS(names)                                                                              \
+	FIXED("\"alarms\":{\"address\":0,\"type\":\"bitfield16\",\"count\":2,\"names\":{" names    \
+	      "}}")
+
+static void bad_alarm_names_are_errors_with_their_json_path(void)
+{
+	CHECK_STR(load_error(ALARMS("\"3\":{\"zh\":\"过压\",\"en\":\"overvoltage\"}")), "(loaded)");
+	CHECK_STR(
+	    load_error(ALARMS("\"32\":{\"zh\":\"a\",\"en\":\"b\"}")),
+	    "fields.alarms.names.32: expected a bit number from 0 to 31 as the key (the field "
+	    "has 32 alarm bits)");
+	CHECK_STR(
+	    load_error(ALARMS("\"x1\":{\"zh\":\"a\",\"en\":\"b\"}")),
+	    "fields.alarms.names.x1: expected a bit number from 0 to 31 as the key (the field "
+	    "has 32 alarm bits)");
+	CHECK_STR(
+	    load_error(ALARMS("\"01\":{\"zh\":\"a\",\"en\":\"b\"}")),
+	    "fields.alarms.names.01: expected a bit number from 0 to 31 as the key (the field "
+	    "has 32 alarm bits)");
+	CHECK_STR(load_error(ALARMS("\"1\":{\"zh\":\"a\"}")),
+	          "fields.alarms.names.1.en: expected a string, got nothing (the key is missing)");
+	CHECK_STR(load_error(ALARMS("\"1\":{\"zh\":\"a\",\"en\":\"\"}")),
+	          "fields.alarms.names.1.en: expected a non-empty string, got \"\"");
+	CHECK_STR(load_error(ALARMS("\"1\":{\"zh\":\"a\",\"en\":\"b\",\"fr\":\"c\"}")),
+	          "fields.alarms.names.1.fr: unknown key (expected one of: zh, en)");
+	CHECK_STR(load_error(ALARMS("\"1\":\"overvoltage\"")),
+	          "fields.alarms.names.1: expected an object, got \"overvoltage\"");
+	CHECK_STR(load_error(ALARMS(
+	              "\"1\":{\"zh\":\"a\",\"en\":\"b\"},\"1\":{\"zh\":\"c\",\"en\":\"d\"}")),
+	          "fields.alarms.names.1: bit 1 is named twice");
+	CHECK_STR(load_error(ALARMS("")), "fields.alarms.names: expected at least one named bit");
+	CHECK_STR(load_error(FIXED("\"temp_c\":{\"address\":0,\"type\":\"s16\",\"names\":{}}")),
+	          "fields.temp_c.names: only alarms take names");
+}
+
 int main(void)
 {
 	char *cause = NULL;
@@ -855,7 +911,9 @@ int main(void)
 		RUN(sunspec_sentinels_and_bad_scale_factors_leave_values_absent);
 		RUN(sunspec_float_and_meter_models_decode);
 		RUN(reads_are_merged_into_few_requests);
+		RUN(shipped_profiles_name_their_alarm_bits_in_both_languages);
 	}
+	RUN(bad_alarm_names_are_errors_with_their_json_path);
 	RUN(load_errors_name_the_file_and_path);
 	RUN(a_value_and_its_scale_factor_are_never_split);
 	RUN(a_hole_of_max_gap_registers_is_read_through_and_a_wider_one_is_not);

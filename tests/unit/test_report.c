@@ -1,14 +1,18 @@
 /* Tests for the report model: allocation end to end, deficits, reasons and random fleets. */
 #include "fleet.h"
 #include "format.h"
+#include "profile.h"
+#include "render.h"
 #include "report.h"
+#include "report_table.h"
 #include "harness.h"
 #include "test_report_fixture.h"
 
 /* Builds the June 2019 report, printing the cause on failure. */
 static struct report *june_report(struct store *db, const struct fleet *f)
 {
-	struct report_params p = {2019, 6, "Asia/Shanghai", NULL, 20000000, 60, 50, 0, MSG_EN};
+	struct report_params p = {2019, 6, "Asia/Shanghai", NULL, 20000000, 60,
+	                          50,   0, MSG_EN,          NULL};
 	char *cause = NULL;
 	struct report *r = report_build(db, f, &p, &cause);
 	if (!r)
@@ -429,6 +433,183 @@ static void availability_counts_offline_and_fault_time_against_daylight_and_pr_t
 	store_close(db);
 }
 
+/* Marks days [from, from + n) of a device's June rows with alarm bits and their map. */
+static void set_alarms(struct store *db, const char *st, const char *dev, int from, int n,
+                       uint64_t bits)
+{
+	int32_t d, jun1 = caltime_days(2019, 6, 1);
+	struct store_daily row;
+	for (d = jun1 + from - 1; d < jun1 + from - 1 + n; d++) {
+		CHECK_INT(store_daily_get(db, st, dev, d, &row), 1);
+		row.alarms |= bits;
+		snprintf(row.alarm_map, sizeof row.alarm_map, "huawei-sun2000@1");
+		CHECK_INT(store_daily_put(db, st, dev, &row), 0);
+	}
+}
+
+/* Renders r with fn into a new string. */
+static char *rendered(const struct report *r, int (*fn)(const struct report *, FILE *))
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&buf, &n);
+	CHECK_INT(fn(r, m), 0);
+	fclose(m);
+	return buf;
+}
+
+static void named_alarms_show_per_station_and_in_the_reasons_in_both_languages(void)
+{
+	struct store *db = fixture_db(NULL);
+	struct fleet *f = two_station_fleet();
+	struct profile_set *ps;
+	char *cause = NULL, dir[512], buf[512];
+	const char *root = getenv("PVMON_ROOT");
+	int lang, k;
+	snprintf(dir, sizeof dir, "%s/config/profiles", root ? root : ".");
+	ps = profile_set_load(dir, &cause);
+	CHECK(ps != NULL);
+	free(cause);
+	if (!ps)
+		goto done;
+	/* A small month: every village is below target, so s1's alarms are among its reasons. */
+	june_days(db, "s1", "m1", 1, 100000);
+	june_days(db, "s1", "inv1", 0, 50000);
+	june_days(db, "s1", "inv2", 0, 50000);
+	set_alarms(db, "s1", "inv2", 3, 5, UINT64_C(1) << 9); /* grid overvoltage, 5 days */
+	set_alarms(db, "s1", "inv2", 20, 2,
+	           UINT64_C(1) << 47); /* a bit the profile does not name */
+	for (lang = 0; lang < MSG_LANG_COUNT; lang++) {
+		struct report_params p = {2019, 6, "Asia/Shanghai",     NULL, 20000000, 60,
+		                          50,   0, (enum msg_lang)lang, ps};
+		struct report *r = report_build(db, f, &p, &cause);
+		const struct report_village *va = NULL;
+		char *text, *json;
+		int found = 0;
+		CHECK(r != NULL);
+		if (!r) {
+			printf("  %s\n", cause);
+			free(cause);
+			break;
+		}
+		CHECK_INT(r->stations[0].n_alarms, 2);
+		CHECK_INT(r->stations[1].n_alarms, 0);
+		CHECK_INT(r->stations[0].alarms[0].days, 5);
+		CHECK_INT(r->stations[0].alarms[0].bit, 9);
+		CHECK_STR(r->stations[0].alarms[0].name,
+		          lang == MSG_ZH ? "电网过压" : "grid overvoltage");
+		CHECK_INT(r->stations[0].alarms[1].days, 2);
+		CHECK(r->stations[0].alarms[1].name == NULL);
+		for (k = 0; k < r->n_villages; k++)
+			if (!strcmp(r->villages[k].v->id, "vb"))
+				va = &r->villages[k];
+		CHECK(va != NULL);
+		for (k = 0; va && k < va->n_reasons; k++) {
+			if (va->reasons[k].kind != REASON_ALARM)
+				continue;
+			format_reason_describe(r, &va->reasons[k], buf, sizeof buf);
+			if (found++ == 0)
+				CHECK_STR(buf, lang == MSG_ZH
+				                   ? "联村电站：逆变器 inv2 报告 电网过压 告警 5 "
+				                     "天，请运维人员按告警处理"
+				                   : "联村电站: inverter inv2 reported grid "
+				                     "overvoltage on 5 days; "
+				                     "have the O&M team act on the alarm");
+			else
+				CHECK(strstr(buf, lang == MSG_ZH ? "告警位 47 告警 2 天"
+				                                 : "alarm bit 47 on 2 days"));
+		}
+		CHECK_INT(found, 2);
+		text = rendered(r, render_text);
+		CHECK(text && strstr(text, lang == MSG_ZH ? "设备告警" : "Device alarms"));
+		CHECK(text && strstr(text, lang == MSG_ZH ? "电网过压" : "grid overvoltage"));
+		json = rendered(r, render_json);
+		/* stable English name and the text in the report's language */
+		CHECK(json && strstr(json, "\"device\": \"inv2\",\n          \"bit\": 9,\n"
+		                           "          \"days\": 5,\n"
+		                           "          \"name\": \"grid overvoltage\",\n"));
+		CHECK(json && strstr(json, lang == MSG_ZH ? "\"text\": \"电网过压\""
+		                                          : "\"text\": \"grid overvoltage\""));
+		CHECK(json && strstr(json, "\"name\": \"alarm bit 47\""));
+		free(text);
+		free(json);
+		text = rendered(r, render_html);
+		CHECK(text && strstr(text, lang == MSG_ZH ? "<h2>设备告警</h2>"
+		                                          : "<h2>Device alarms</h2>"));
+		CHECK(text && strstr(text, lang == MSG_ZH ? "电网过压" : "grid overvoltage"));
+		free(text);
+		{
+			/* The workbook's and CSV's stations table gains the alarms column. */
+			struct report_table *tb = report_table_build(r, RSEC_STATIONS);
+			const struct rt_cell *c = report_table_cell(tb, 0, tb->ncols - 1);
+			CHECK_INT(tb->ncols, 16);
+			CHECK_STR(tb->heads[tb->ncols - 1], "report.col.alarms");
+			CHECK_STR(c->s,
+			          lang == MSG_ZH
+			              ? "inv2 电网过压 5 天；inv2 告警位 47 2 天"
+			              : "inv2 grid overvoltage 5 days; inv2 alarm bit 47 2 days");
+			c = report_table_cell(tb, 1, tb->ncols - 1);
+			CHECK(c->kind == RT_EMPTY);
+			report_table_free(tb);
+		}
+		report_free(r);
+	}
+done:
+	profile_set_free(ps);
+	fleet_free(f);
+	store_close(db);
+}
+
+static void an_inverter_down_since_an_earlier_month_is_said_to_be_down_since_that_day(void)
+{
+	struct store *db = fixture_db(NULL);
+	struct fleet *f = two_station_fleet();
+	int32_t d, may1 = caltime_days(2019, 5, 1), jun1 = caltime_days(2019, 6, 1);
+	int64_t c1 = 1000000, c2 = 1000000, cm = 1000000;
+	char buf[512];
+	int lang, k, found;
+	for (d = may1; d < jun1 + 30; d++) {
+		fixture_day(db, "s1", "m1", 1, d, &cm, 100000, 1440);
+		fixture_day(db, "s1", "inv1", 0, d, &c1, 50000, 1440);
+		if (d < may1 + 20) {
+			fixture_day(db, "s1", "inv2", 0, d, &c2, 50000, 1440);
+		} else {
+			/* from 21 May: answers nothing, the collector records it offline */
+			struct fix_day x = {"s1",     "inv2",   d, 0, 1440, FIX_NULL, FIX_NULL,
+			                    FIX_NULL, FIX_NULL, 0, 0, 0,    86400,    0};
+			fixture_insert(db, &x);
+		}
+	}
+	for (lang = 0; lang < MSG_LANG_COUNT; lang++) {
+		struct report_params p = {2019, 6, "Asia/Shanghai",     NULL, 20000000, 60,
+		                          50,   0, (enum msg_lang)lang, NULL};
+		char *cause = NULL;
+		struct report *r = report_build(db, f, &p, &cause);
+		CHECK(r != NULL);
+		if (!r) {
+			printf("  %s\n", cause);
+			free(cause);
+			break;
+		}
+		CHECK_INT(r->stations[0].down_since_day, may1 + 20);
+		CHECK_INT(r->stations[1].down_since_day, 0);
+		found = 0;
+		for (k = 0; k < r->villages[1].n_reasons; k++) {
+			if (r->villages[1].reasons[k].kind != REASON_OFFLINE)
+				continue;
+			format_reason_describe(r, &r->villages[1].reasons[k], buf, sizeof buf);
+			CHECK(strstr(buf, lang == MSG_ZH
+			                      ? "inv2 自 2019-05-21 起未发电"
+			                      : "inv2 has produced nothing since 2019-05-21"));
+			found++;
+		}
+		CHECK_INT(found, 1);
+		report_free(r);
+	}
+	fleet_free(f);
+	store_close(db);
+}
+
 int main(void)
 {
 	caltime_set_zone("Asia/Shanghai");
@@ -441,5 +622,7 @@ int main(void)
 	RUN(random_fleets_allocate_exactly_what_the_stations_can_distribute);
 	RUN(every_flagged_station_is_counted_even_for_a_counter_reset_only);
 	RUN(availability_counts_offline_and_fault_time_against_daylight_and_pr_the_fleet);
+	RUN(named_alarms_show_per_station_and_in_the_reasons_in_both_languages);
+	RUN(an_inverter_down_since_an_earlier_month_is_said_to_be_down_since_that_day);
 	return harness_end();
 }

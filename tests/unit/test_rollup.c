@@ -462,6 +462,40 @@ static void rollup_only_loading_gives_the_same_energy_as_storing_raw_readings(vo
 	store_close(only);
 }
 
+static void a_day_keeps_every_alarm_bit_its_readings_had_and_the_map(void)
+{
+	struct store *s = fresh("alarms.db");
+	struct rollup_conf c = {.expected_interval_s = 60};
+	struct rollup *ru;
+	struct store_daily d;
+	struct reading rs[4];
+	int h;
+	int32_t day = caltime_local_day(T0 + 3600000, &h);
+	if (!s)
+		return;
+	ru = rollup_new(s, &c);
+	rs[0] = mk("inv1", 1, T0 + 3600000, 10);
+	rs[1] = mk("inv1", 2, T0 + 3660000, 10);
+	rs[1].has |= READING_HAS_ALARMS;
+	rs[1].alarms = UINT64_C(1) << 9;
+	util_strlcpy(rs[1].map, "huawei-sun2000@1", sizeof rs[1].map);
+	rs[2] = mk("inv1", 3, T0 + 3720000, 10);
+	rs[2].has |= READING_HAS_ALARMS;
+	rs[2].alarms = (UINT64_C(1) << 40) | 1;
+	util_strlcpy(rs[2].map, "huawei-sun2000@1", sizeof rs[2].map);
+	rs[3] = mk("inv1", 4, T0 + 86400000 + 3600000, 10); /* next day: no alarm */
+	rs[3].has |= READING_HAS_ALARMS;
+	put_all(s, ru, rs, 4);
+	CHECK_INT(store_daily_get(s, "st1", "inv1", day, &d), 1);
+	CHECK(d.alarms == ((UINT64_C(1) << 40) | (UINT64_C(1) << 9) | 1));
+	CHECK_STR(d.alarm_map, "huawei-sun2000@1");
+	CHECK_INT(store_daily_get(s, "st1", "inv1", day + 1, &d), 1);
+	CHECK(d.alarms == 0);
+	CHECK_STR(d.alarm_map, "");
+	rollup_free(ru);
+	store_close(s);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -471,6 +505,7 @@ int main(void)
 	caltime_set_zone("Asia/Shanghai");
 	RUN(resets_zero_reads_and_jumps_add_no_energy);
 	RUN(state_time_goes_to_the_earlier_reading_and_is_capped);
+	RUN(a_day_keeps_every_alarm_bit_its_readings_had_and_the_map);
 	RUN(an_increment_across_midnight_belongs_to_the_later_day);
 	RUN(rollups_equal_a_direct_computation_over_a_random_stream);
 	RUN(rollup_only_loading_gives_the_same_energy_as_storing_raw_readings);

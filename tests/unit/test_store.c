@@ -77,6 +77,50 @@ static void a_new_database_gets_the_current_schema_and_reopens(void)
 	store_close(s);
 }
 
+/* A database at schema 1 (before alarm bits) migrates and keeps its rows. */
+static void a_schema_1_database_gains_the_alarm_columns_and_keeps_its_rows(void)
+{
+	char *cause = NULL;
+	sqlite3 *db;
+	struct store *s;
+	struct store_daily d;
+	sqlite3_open(db_path("v1.db"), &db);
+	sqlite3_exec(
+	    db,
+	    "CREATE TABLE daily (station TEXT NOT NULL, device TEXT NOT NULL, day INTEGER "
+	    "NOT NULL, kind INTEGER NOT NULL, n_readings INTEGER NOT NULL, first_ts "
+	    "INTEGER, first_wh INTEGER, last_ts INTEGER, last_wh INTEGER, delta_wh INTEGER "
+	    "NOT NULL DEFAULT 0, resets INTEGER NOT NULL DEFAULT 0, excluded INTEGER NOT "
+	    "NULL DEFAULT 0, peak_w INTEGER, asleep_s INTEGER NOT NULL DEFAULT 0, offline_s "
+	    "INTEGER NOT NULL DEFAULT 0, fault_s INTEGER NOT NULL DEFAULT 0, PRIMARY KEY "
+	    "(station, device, day)) WITHOUT ROWID;"
+	    "INSERT INTO daily (station, device, day, kind, n_readings, delta_wh) VALUES "
+	    "('st1', 'inv1', 18000, 0, 5, 777);"
+	    "PRAGMA user_version = 1",
+	    NULL, NULL, NULL);
+	sqlite3_close(db);
+	s = store_open(db_path("v1.db"), &cause);
+	CHECK(s != NULL);
+	if (!s) {
+		printf("  %s\n", cause);
+		free(cause);
+		return;
+	}
+	CHECK_INT(user_version(s), STORE_SCHEMA_VERSION);
+	CHECK_INT(store_daily_get(s, "st1", "inv1", 18000, &d), 1);
+	CHECK_INT(d.delta_wh, 777);
+	CHECK(d.alarms == 0);
+	CHECK_STR(d.alarm_map, "");
+	d.alarms = (UINT64_C(1) << 33) | 4;
+	snprintf(d.alarm_map, sizeof d.alarm_map, "sunspec@1");
+	CHECK_INT(store_daily_put(s, "st1", "inv1", &d), 0);
+	memset(&d, 0, sizeof d);
+	CHECK_INT(store_daily_get(s, "st1", "inv1", 18000, &d), 1);
+	CHECK(d.alarms == ((UINT64_C(1) << 33) | 4));
+	CHECK_STR(d.alarm_map, "sunspec@1");
+	store_close(s);
+}
+
 static void a_database_from_a_newer_pvmon_is_refused(void)
 {
 	char *cause = NULL;
@@ -283,6 +327,7 @@ int main(void)
 		return 1;
 	}
 	RUN(a_new_database_gets_the_current_schema_and_reopens);
+	RUN(a_schema_1_database_gains_the_alarm_columns_and_keeps_its_rows);
 	RUN(a_database_from_a_newer_pvmon_is_refused);
 	RUN(a_missing_database_is_refused_read_only_with_its_name);
 	RUN(a_duplicate_reading_is_ignored);
