@@ -199,20 +199,30 @@ static int dev_load(struct rollup *ru, struct dev *d, const struct key *k)
 	d->has_day = d->has_hour = 0;
 	d->day_dirty = d->hour_dirty = 0;
 	d->loaded = 1;
-	if (!d->has_last && ru->conf.skip_raw && !k) {
-		/* no raw readings kept: continue from the roll-ups' last good counter */
+	if (!d->has_good && !k) {
+		/*
+		 * No raw good reading (never kept, pruned after retention_days, or a
+		 * history loaded as roll-ups): continue from the roll-ups' last good
+		 * counter, so the increment across the silence is booked on the day of
+		 * the next reading as for any other gap. The report spreads that
+		 * increment over the silent days and counts on it being there.
+		 */
 		struct store_daily day;
 		rc = store_daily_latest(ru->s, d->station, d->device, &day);
 		if (rc < 0)
 			return -1;
-		if (rc) {
-			d->has_last = d->has_good = 1;
-			d->last.ts = d->good_ts = day.last_ts;
-			/* after every reading at that time: ids sort below DEL */
-			util_strlcpy(d->last.gw, "\x7f", sizeof d->last.gw);
-			d->last.seq = INT64_MAX;
-			d->last_state = STATE_UNKNOWN;
+		if (rc && day.has_last) {
+			d->has_good = 1;
+			d->good_ts = day.last_ts;
 			d->good_wh = day.last_wh;
+			if (!d->has_last && ru->conf.skip_raw) {
+				d->has_last = 1;
+				d->last.ts = day.last_ts;
+				/* after every reading at that time: ids sort below DEL */
+				util_strlcpy(d->last.gw, "\x7f", sizeof d->last.gw);
+				d->last.seq = INT64_MAX;
+				d->last_state = STATE_UNKNOWN;
+			}
 		}
 	}
 	return 0;

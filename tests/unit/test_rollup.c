@@ -496,6 +496,49 @@ static void a_day_keeps_every_alarm_bit_its_readings_had_and_the_map(void)
 	store_close(s);
 }
 
+/*
+ * A history kept only as roll-ups (loaded, or raw readings pruned after
+ * retention): the first live reading books the increment since the roll-ups'
+ * last counter on its day, as after any gap, so the report's spreading of that
+ * increment over the silent days has something to spread.
+ */
+static void a_first_live_reading_after_roll_up_history_books_the_gap(void)
+{
+	struct store *s = fresh("history.db");
+	struct rollup_conf c = {.expected_interval_s = 60, .capacity = cap_10kw};
+	struct rollup *ru;
+	struct store_daily old = {0}, d;
+	struct reading rs[2];
+	int h;
+	int32_t day0 = caltime_local_day(T0, &h);
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	old.day = day0;
+	old.kind = READING_INVERTER;
+	old.n_readings = 1;
+	old.has_first = old.has_last = 1;
+	old.first_ts = old.last_ts = T0 + 12 * 3600000;
+	old.first_wh = old.last_wh = 500000;
+	store_begin(s);
+	CHECK_INT(store_daily_put(s, "st1", "inv1", &old), 0);
+	CHECK_INT(store_commit(s), 0);
+	ru = rollup_new(s, &c);
+	/* silent for two and a half days, then 30 kWh more on the counter */
+	rs[0] = mk("inv1", 1, T0 + 3 * 86400000 + 60000, 530000);
+	rs[1] = mk("inv1", 2, T0 + 3 * 86400000 + 120000, 530100);
+	put_all(s, ru, rs, 2);
+	CHECK_INT(store_daily_get(s, "st1", "inv1", day0 + 3, &d), 1);
+	CHECK_INT(d.delta_wh, 30000 + 100);
+	CHECK_INT(d.excluded, 0);
+	/* the history's own day is left as it was */
+	CHECK_INT(store_daily_get(s, "st1", "inv1", day0, &d), 1);
+	CHECK_INT(d.delta_wh, 0);
+	CHECK_INT(d.n_readings, 1);
+	rollup_free(ru);
+	store_close(s);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -509,6 +552,7 @@ int main(void)
 	RUN(an_increment_across_midnight_belongs_to_the_later_day);
 	RUN(rollups_equal_a_direct_computation_over_a_random_stream);
 	RUN(rollup_only_loading_gives_the_same_energy_as_storing_raw_readings);
+	RUN(a_first_live_reading_after_roll_up_history_books_the_gap);
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
