@@ -5,16 +5,17 @@
 CC       ?= cc
 O        ?= build
 BIN      ?= bin
-PKGS     := libmodbus libmosquitto sqlite3 libcjson xlsxwriter
+PKGS     := libmodbus libmosquitto sqlite3 libcjson xlsxwriter libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wwrite-strings -Werror
 CFLAGS   ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -Itests $(PKG_CFLAGS)
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Itests -I$(O)/gen $(PKG_CFLAGS)
 # Program headers by their folder: -iquote so that "poll.h" never shadows <poll.h>.
-ALLOCATOR_INC := $(foreach d,allocator allocator/store allocator/ingest allocator/report,-iquote $(d))
+ALLOCATOR_INC := $(foreach d,allocator allocator/store allocator/ingest allocator/report \
+                   allocator/live,-iquote $(d))
 PROGRAM_INC   := $(ALLOCATOR_INC) -iquote collector -iquote sim
 LDLIBS   += $(PKG_LIBS) -lpthread -lm
 ifeq ($(SAN),1)
@@ -84,14 +85,24 @@ $(O)/tools/%: $(O)/tests/tools/%.o $(LIBCOLLECTOR) $(LIBALLOCATOR) $(LIBSIM) $(L
 
 tests: $(PROGS) $(TESTS) $(TOOLS)
 
+# The dashboard's stylesheet and script (allocator/live/web/), embedded in the binary as C strings.
+WEB_GEN := $(O)/gen/dash_css.h $(O)/gen/dash_js.h
+$(O)/gen/dash_%.h: allocator/live/web/dash.%
+	@mkdir -p $(dir $@)
+	@{ echo "static const char dash_$*[] ="; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ";"; } >$@
+$(O)/allocator/live/pages.o: $(WEB_GEN)
+
 # Debian packages the build and the tests need; installed only when missing. chromium
-# renders the HTML report (screenshots, PDFs); fonts-noto-cjk gives it the Chinese glyphs.
+# renders the HTML report (screenshots, PDFs) and runs the dashboard's browser test;
+# fonts-noto-cjk gives it the Chinese glyphs.
 DEB_BUILD := build-essential pkg-config libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev \
-             libxlsxwriter-dev
+             libxlsxwriter-dev libmicrohttpd-dev
 DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium fonts-noto-cjk \
-             clang-format python3-openpyxl poppler-utils
+             clang-format python3-openpyxl poppler-utils curl prometheus wrk nodejs
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
+	@sh tests/browser/setup.sh
 
 # The whole suite: unit tests, then integration tests against real servers.
 test: deps
@@ -160,7 +171,8 @@ TRIPLET_arm64   := aarch64-linux-gnu
 TRIPLET_armhf   := arm-linux-gnueabihf
 TRIPLET         := $(TRIPLET_$(ARCH))
 DEB_CROSS        = gcc-$(TRIPLET) qemu-user \
-                   $(addsuffix :$(ARCH),libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev)
+                   $(addsuffix :$(ARCH),libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev \
+                     libmicrohttpd-dev)
 deps-cross:
 	@test -n "$(TRIPLET)" || { echo "make cross: ARCH must be arm64 or armhf" >&2; exit 2; }
 	@sh deploy/cross-deps.sh $(ARCH) $(DEB_CROSS)

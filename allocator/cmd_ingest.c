@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alertq.h"
+#include "alerts.h"
 #include "backoff.h"
 #include "broker.h"
 #include "caltime.h"
@@ -72,6 +74,10 @@ struct ctx {
 	int db_failing;      /* the last commit failed: consumption stops until one succeeds */
 	int quit;            /* the writer must leave */
 	struct acklist todo; /* committed acks the network thread has to publish */
+
+	struct alerts *alerts; /* writer thread only (docs/serve.md, "Alerts"); NULL: off */
+	struct alertq *alertq; /* committed alert changes for the network thread */
+	int alerts_resync;     /* a new connection: publish every retained alert again */
 };
 
 static void on_signal(int sig)
@@ -172,6 +178,9 @@ static void on_connect(struct mosquitto *m, void *arg, int rc, int flags)
 		publish_ack(c, c->sent.v[i].gw, c->sent.v[i].seq);
 	/* after the subscriptions (the broker takes a client's packets in order) */
 	publish_online(c, flags & 1);
+	pthread_mutex_lock(&c->lock);
+	c->alerts_resync = 1;
+	pthread_mutex_unlock(&c->lock);
 }
 
 static void on_log(struct mosquitto *m, void *arg, int level, const char *msg);
@@ -267,7 +276,7 @@ static void *writer(void *arg)
 {
 	struct ctx *c = arg;
 	struct log_rate rate = {0};
-	int64_t next_prune = 0, retry_ms = 1000;
+	int64_t next_prune = 0, retry_ms = 1000, next_alerts = 0;
 	char *cause = NULL;
 
 	pthread_mutex_lock(&c->lock);
@@ -288,6 +297,20 @@ static void *writer(void *arg)
 				cause = NULL;
 				pthread_mutex_lock(&c->lock);
 				next_prune = now + PRUNE_EVERY_MS;
+				continue;
+			}
+			if (c->alerts && now >= next_alerts) {
+				/* between batches: the rules take their own transaction */
+				if (c->alerts_resync)
+					alerts_resync(c->alerts);
+				c->alerts_resync = 0;
+				pthread_mutex_unlock(&c->lock);
+				const char *why = NULL;
+				if (alerts_eval(c->alerts, util_now_ms(), &why) < 0)
+					log_warn("%s; evaluated again in %d s", why,
+					         c->conf->live.eval_s);
+				pthread_mutex_lock(&c->lock);
+				next_alerts = now + (int64_t)c->conf->live.eval_s * 1000;
 				continue;
 			}
 			timed_wait(c, 1000);
@@ -341,6 +364,20 @@ static void publish_committed(struct ctx *c)
 	free(l.v);
 }
 
+/* Publishes an alert retained on pvmon/v1/alerts/<id> (docs/mqtt.md); -1 keeps it queued. */
+static int publish_alert(void *arg, const char *id, const char *json)
+{
+	struct ctx *c = arg;
+	char topic[256];
+	if (!c->connected)
+		return -1;
+	snprintf(topic, sizeof topic, "pvmon/v1/alerts/%s", id);
+	return mosquitto_publish(c->mosq, NULL, topic, json ? (int)strlen(json) : 0, json, 1,
+	                         true) == MOSQ_ERR_SUCCESS
+	           ? 0
+	           : -1;
+}
+
 /* Runs the network until stopped: hand batches over, publish acks, (re)connect, read. */
 static void run(struct ctx *c)
 {
@@ -375,6 +412,8 @@ static void run(struct ctx *c)
 			    c, 100); /* the writer is behind: stop reading until it catches up */
 		pthread_mutex_unlock(&c->lock);
 		publish_committed(c);
+		if (c->alertq)
+			alertq_drain(c->alertq, publish_alert, c);
 
 		if (failing) {
 			/* off the broker: its session queue and the collectors' spools hold the
@@ -504,6 +543,10 @@ int cmd_ingest(int argc, char **argv)
 	}
 	if (client_setup(&c, &cause) < 0)
 		goto fail;
+	if (c.conf->live.alerts_enabled) {
+		c.alertq = alertq_new();
+		c.alerts = alerts_new(s, fleet, c.conf, alertq_publish_cb, c.alertq);
+	}
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -535,6 +578,8 @@ int cmd_ingest(int argc, char **argv)
 		log_error("%s; %zu messages not stored: the collectors still hold them (unacked)",
 		          cause, ingest_pending(c.in) + ingest_taken(c.in));
 	publish_committed(&c);
+	if (c.alertq)
+		alertq_drain(c.alertq, publish_alert, &c);
 	if (c.connected) {
 		int64_t until = util_mono_ms() + 2000;
 		while (mosquitto_want_write(c.mosq) && util_mono_ms() < until &&
@@ -567,6 +612,8 @@ done:
 	if (c.mosq)
 		mosquitto_destroy(c.mosq);
 	mosquitto_lib_cleanup();
+	alerts_free(c.alerts);
+	alertq_free(c.alertq);
 	ingest_free(c.in);
 	cmd_central_release(&ct);
 	free(c.sent.v);

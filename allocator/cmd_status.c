@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "caltime.h"
 #include "cmd.h"
 #include "config.h"
@@ -406,6 +407,51 @@ static int parse_at(const char *s, int64_t *out)
 	return 0;
 }
 
+/* The open alerts, then the last ten cleared (docs/serve.md, "Alerts"). */
+static int print_alerts(struct store *s, char **cause)
+{
+	cJSON *open = alerts_list(s, 1, NULL, NULL, 1000, cause), *all = NULL, *a;
+	char t1[32], t2[32];
+	int shown = 0;
+	if (!open || !(all = alerts_list(s, 0, NULL, NULL, 1000 + 10, cause))) {
+		cJSON_Delete(open);
+		return -1;
+	}
+	printf("\n%-9s %-16s %-36s %-19s %-19s  (%d open)\n", "alert", "rule", "subject", "start",
+	       "end", cJSON_GetArraySize(open));
+	cJSON_ArrayForEach(a, all)
+	{
+		const cJSON *st = cJSON_GetObjectItem(a, "station"),
+		            *dv = cJSON_GetObjectItem(a, "device"),
+		            *gw = cJSON_GetObjectItem(a, "gw"),
+		            *end = cJSON_GetObjectItem(a, "end");
+		char subject[100];
+		if (!cJSON_IsNull(end) && shown >= cJSON_GetArraySize(open) + 10)
+			break;
+		if (cJSON_IsString(dv))
+			snprintf(subject, sizeof subject, "%s/%s", st->valuestring,
+			         dv->valuestring);
+		else
+			snprintf(subject, sizeof subject, "%s",
+			         cJSON_IsString(st)   ? st->valuestring
+			         : cJSON_IsString(gw) ? gw->valuestring
+			                              : "-");
+		printf("%-9s %-16s %-36s %-19s %-19s  %s\n",
+		       cJSON_GetObjectItem(a, "severity")->valuestring,
+		       cJSON_GetObjectItem(a, "rule")->valuestring, subject,
+		       caltime_format_local((int64_t)cJSON_GetObjectItem(a, "start")->valuedouble,
+		                            t1, (int)sizeof t1),
+		       cJSON_IsNull(end)
+		           ? "open"
+		           : caltime_format_local((int64_t)end->valuedouble, t2, (int)sizeof t2),
+		       cJSON_GetObjectItem(a, "id")->valuestring);
+		shown++;
+	}
+	cJSON_Delete(open);
+	cJSON_Delete(all);
+	return 0;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -507,6 +553,9 @@ int cmd_status(int argc, char **argv)
 	} else {
 		print_text(st, fleet, conf->timezone, problems_only);
 	}
+	/* the alerts after the text view (docs/serve.md, "Alerts"); --json stays one document */
+	if (!json && print_alerts(ct.store, &cause) < 0)
+		goto done;
 	if (fflush(stdout) != 0) {
 		cause = xstrdup("standard output: write failed");
 		goto done;

@@ -15,6 +15,7 @@ static const char usage[] =
     "  status   per gateway and device: last reading, acks, backlog, completeness\n"
     "  report   the monthly allocation report (--month YYYY-MM)\n"
     "  ledger   money received and owed, grid statements, the village ledger\n"
+    "  serve    the dashboard, its JSON API and /metrics over HTTP (read only)\n"
     "pvmon-allocator --version prints the version.\n";
 
 int main(int argc, char **argv)
@@ -23,10 +24,8 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
-	    {"ingest", cmd_ingest},
-	    {"status", cmd_status},
-	    {"report", cmd_report},
-	    {"ledger", cmd_ledger},
+	    {"ingest", cmd_ingest}, {"status", cmd_status}, {"report", cmd_report},
+	    {"ledger", cmd_ledger}, {"serve", cmd_serve},
 	};
 	size_t i;
 

@@ -486,6 +486,8 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	                                   "lang",
 	                                   "ledger",
 	                                   "log",
+	                                   "serve",
+	                                   "alerts",
 	                                   NULL};
 	static const char *const batch_keys[] = {"rows", "ms", NULL};
 	static const char *const ledger_keys[] = {"statement_tolerance_permille", "basis", NULL};
@@ -508,6 +510,7 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	c->batch_ms = 200;
 	c->expected_interval_s = 60;
 	c->meter_tolerance_permille = 50;
+	live_conf_init(&c->live);
 	c->lang = MSG_ZH;
 	c->ledger_tolerance_permille = 10;
 	root = jx_parse_file(&jx, path);
@@ -572,7 +575,8 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	                   &c->ledger_tolerance_permille) < 0 ||
 	           jx_enum(&jx, o, "ledger", "basis", 0, bases, &c->ledger_basis_meter) < 0)))
 		goto fail;
-	if (parse_log(&jx, root, dir, &c->log_target, &c->log_level) < 0)
+	if (parse_log(&jx, root, dir, &c->log_target, &c->log_level) < 0 ||
+	    live_conf_parse(&jx, root, dir, &c->live) < 0)
 		goto fail;
 	cJSON_Delete(root);
 	free(dir);
@@ -597,5 +601,6 @@ void config_central_free(struct central_conf *c)
 	free(c->fleet_path);
 	free(c->timezone);
 	free(c->log_target);
+	live_conf_release(&c->live);
 	free(c);
 }

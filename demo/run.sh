@@ -190,6 +190,14 @@ if [ $HAVE_ALLOCATOR = 1 ]; then
 		i=$((i + 1))
 	done
 	say "pvmon-allocator ingest (pid $INGEST_PID) stores into $OUT/pvmon.db"
+	# the dashboard (docs/serve.md) on the same database, for as long as the live part runs
+	SERVE_PORT=$("$O/tools/freeport")
+	sed "0,/{/s//{ \"serve\": { \"listen\": \"127.0.0.1:$SERVE_PORT\", \"refresh_s\": 5 },/" \
+		"$OUT/central.json" >"$OUT/central-serve.json"
+	start serve "$BIN/pvmon-allocator" serve -c "$OUT/central-serve.json"
+	"$O/tools/waitport" "$SERVE_PORT" 10 || die "serve did not start (see $LOGS/serve.log)"
+	say "dashboard: http://127.0.0.1:$SERVE_PORT/ (pid $LAST_PID; English: ?lang=en, metrics: /metrics)"
+	say "  it stops with the live part; \`pvmon-allocator serve -c $OUT/central-serve.json\` shows it again"
 else
 	say "ingest: not built yet (pvmon-allocator is a placeholder); readings stay in the spools"
 fi

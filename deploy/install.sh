@@ -7,7 +7,7 @@ mode=${1:-install}
 : "${BIN:=bin}" "${BINDIR:?}" "${DATADIR:?}" "${DOCDIR:?}" "${UNITDIR:?}" "${SYSUSERSDIR:?}"
 D=${DESTDIR:-}
 progs="pvmon-collector pvmon-allocator pvmon-sim"
-units="pvmon-collector.service pvmon-ingest.service"
+units="pvmon-collector.service pvmon-ingest.service pvmon-serve.service"
 
 # files_of DIR PATTERN: the names (not paths) of the files in DIR matching PATTERN, sorted.
 files_of() {

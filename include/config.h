@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "live_conf.h"
 #include "reading.h"
 
 struct broker_conf {
@@ -88,6 +89,7 @@ struct central_conf {
 	int ledger_basis_meter;        /* 1: accrue on the meter even where a statement exists */
 	char *log_target;
 	int log_level;
+	struct live_conf live; /* "serve" and "alerts" (live_conf.h) */
 };
 
 /* Each loader returns 0, or -1 with *cause set (a new string the caller frees). */

@@ -53,6 +53,13 @@ static const char *const migrations[] = {
     " peak_w INTEGER, PRIMARY KEY (station, device, day, hour)) WITHOUT ROWID;",
     /* 1 -> 2: the ledger (docs/ledger.md) */
     LEDGER_SCHEMA_SQL,
+    /* 2 -> 3: alerts (allocator/ingest/alerts.c) */
+    "CREATE TABLE alerts ("
+    " id TEXT PRIMARY KEY, rule TEXT NOT NULL, severity TEXT NOT NULL,"
+    " gw TEXT, station TEXT, device TEXT, start_ms INTEGER NOT NULL, end_ms INTEGER,"
+    " updated_ms INTEGER NOT NULL, value INTEGER NOT NULL DEFAULT 0,"
+    " retained INTEGER NOT NULL DEFAULT 1);"
+    "CREATE INDEX alerts_end ON alerts (end_ms);",
 };
 
 enum stmt_id {
@@ -90,6 +97,16 @@ enum stmt_id {
 	ST_S_HOURLY,
 	ST_S_DAILY_N,
 	ST_S_REJECTS,
+	ST_ALERT_INSERT,
+	ST_ALERT_UPDATE,
+	ST_ALERT_CLEAR,
+	ST_ALERT_UNRETAIN,
+	ST_ALERT_GET,
+	ST_ALERT_LIST,
+	ST_ALERT_RETAINED,
+	ST_ALERT_MAX_VALUE,
+	ST_STATE_SINCE,
+	ST_REJECTED_COUNT,
 	ST_COUNT
 };
 
@@ -169,6 +186,25 @@ static const char *const stmt_sql[ST_COUNT] = {
                      " AND day >= ?3 AND day <= ?4 ORDER BY day",
     [ST_S_REJECTS] = "SELECT gw, count(*) FROM rejected WHERE received_ms >= ?1"
                      " AND gw IS NOT NULL GROUP BY gw",
+#define ALERT_COLS                                                                                 \
+	"id, rule, severity, gw, station, device, start_ms, end_ms, updated_ms, value, retained"
+    [ST_ALERT_INSERT] = "INSERT OR IGNORE INTO alerts (" ALERT_COLS ")"
+                        " VALUES (?,?,?,?,?,?,?,NULL,?,?,1)",
+    [ST_ALERT_UPDATE] = "UPDATE alerts SET value = ?2, updated_ms = ?3 WHERE id = ?1",
+    [ST_ALERT_CLEAR] = "UPDATE alerts SET end_ms = ?2, updated_ms = ?2 WHERE id = ?1",
+    [ST_ALERT_UNRETAIN] = "UPDATE alerts SET retained = 0 WHERE id = ?1",
+    [ST_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id = ?",
+    [ST_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts"
+                      " WHERE (?1 = 0 OR end_ms IS NULL) AND (?2 IS NULL OR station = ?2)"
+                      " AND (?3 IS NULL OR gw = ?3)"
+                      " ORDER BY end_ms IS NOT NULL, start_ms DESC, id LIMIT ?4",
+    [ST_ALERT_RETAINED] = "SELECT " ALERT_COLS " FROM alerts WHERE retained = 1",
+    [ST_ALERT_MAX_VALUE] = "SELECT coalesce(max(value), 0) FROM alerts WHERE rule = ? AND gw = ?",
+    [ST_STATE_SINCE] = "SELECT ts FROM readings WHERE station = ?1 AND device = ?2"
+                       " AND ts > (SELECT coalesce(max(ts), 0) FROM readings"
+                       " WHERE station = ?1 AND device = ?2 AND state != ?3)"
+                       " ORDER BY ts LIMIT 1",
+    [ST_REJECTED_COUNT] = "SELECT count(*) FROM rejected",
 };
 
 struct store {
@@ -1141,4 +1177,177 @@ fail:
 int store_reading_good(const struct reading *r)
 {
 	return (r->has & READING_HAS_ENERGY) && !(r->quality & BAD_COUNTER);
+}
+
+/* ---- alerts (schema version 3; allocator/ingest/alerts.c, docs/serve.md) ---- */
+
+static void bind_text_or_null(sqlite3_stmt *q, int i, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+int store_alert_insert(struct store *s, const struct store_alert *a)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_INSERT);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, a->rule, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, a->severity, -1, SQLITE_STATIC);
+	bind_text_or_null(q, 4, a->gw);
+	bind_text_or_null(q, 5, a->station);
+	bind_text_or_null(q, 6, a->device);
+	sqlite3_bind_int64(q, 7, a->start_ms);
+	sqlite3_bind_int64(q, 8, a->updated_ms);
+	sqlite3_bind_int64(q, 9, a->value);
+	return run(s, q, "storing an alert");
+}
+
+int store_alert_update(struct store *s, const char *id, int64_t value, int64_t updated_ms)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_UPDATE);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, value);
+	sqlite3_bind_int64(q, 3, updated_ms);
+	return run(s, q, "updating an alert");
+}
+
+int store_alert_clear(struct store *s, const char *id, int64_t end_ms)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_CLEAR);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, end_ms);
+	return run(s, q, "clearing an alert");
+}
+
+int store_alert_unretain(struct store *s, const char *id)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_UNRETAIN);
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	return run(s, q, "marking an alert removed from the broker");
+}
+
+static void alert_row(sqlite3_stmt *q, struct store_alert *a)
+{
+	memset(a, 0, sizeof *a);
+	col_text(q, 0, a->id, sizeof a->id);
+	col_text(q, 1, a->rule, sizeof a->rule);
+	col_text(q, 2, a->severity, sizeof a->severity);
+	col_text(q, 3, a->gw, sizeof a->gw);
+	col_text(q, 4, a->station, sizeof a->station);
+	col_text(q, 5, a->device, sizeof a->device);
+	a->start_ms = sqlite3_column_int64(q, 6);
+	a->end_ms = sqlite3_column_type(q, 7) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 7);
+	a->updated_ms = sqlite3_column_int64(q, 8);
+	a->value = sqlite3_column_int64(q, 9);
+	a->retained = sqlite3_column_int(q, 10);
+}
+
+int store_alert_get(struct store *s, const char *id, struct store_alert *out)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_GET);
+	int rc;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		alert_row(q, out);
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s, "reading an alert");
+	return rc == SQLITE_ROW;
+}
+
+/* Steps an alert SELECT (already bound), calling fn per row; the statement is reset after. */
+static int alert_rows(struct store *s, sqlite3_stmt *q,
+                      int (*fn)(void *ctx, const struct store_alert *a), void *ctx)
+{
+	struct store_alert a;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		alert_row(q, &a);
+		if (fn(ctx, &a))
+			break;
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, "listing alerts");
+}
+
+int store_alerts_each(struct store *s, int open_only, const char *station, const char *gw,
+                      int limit, int (*fn)(void *ctx, const struct store_alert *a), void *ctx)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_LIST);
+	if (!q)
+		return -1;
+	sqlite3_bind_int(q, 1, open_only);
+	if (station)
+		sqlite3_bind_text(q, 2, station, -1, SQLITE_STATIC);
+	if (gw)
+		sqlite3_bind_text(q, 3, gw, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 4, limit);
+	return alert_rows(s, q, fn, ctx);
+}
+
+int store_alerts_retained(struct store *s, int (*fn)(void *ctx, const struct store_alert *a),
+                          void *ctx)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_RETAINED);
+	if (!q)
+		return -1;
+	return alert_rows(s, q, fn, ctx);
+}
+
+int store_alert_max_value(struct store *s, const char *rule, const char *gw, int64_t *out)
+{
+	sqlite3_stmt *q = stmt(s, ST_ALERT_MAX_VALUE);
+	int rc;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, rule, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, gw, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? 0 : fail(s, "reading an alert's baseline");
+}
+
+int store_state_since(struct store *s, const char *station, const char *device, int state,
+                      int64_t *since_ms)
+{
+	sqlite3_stmt *q = stmt(s, ST_STATE_SINCE);
+	int rc;
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, state);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*since_ms = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(s, "finding when a device's state began");
+	return rc == SQLITE_ROW;
+}
+
+int store_rejected_count(struct store *s, int64_t *out)
+{
+	sqlite3_stmt *q = stmt(s, ST_REJECTED_COUNT);
+	int rc;
+	if (!q)
+		return -1;
+	rc = sqlite3_step(q);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_reset(q);
+	return rc == SQLITE_ROW ? 0 : fail(s, "counting rejects");
 }

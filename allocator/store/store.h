@@ -13,7 +13,7 @@
 
 #include "reading.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store; /* opaque */
 
@@ -177,5 +177,45 @@ int store_prune(struct store *s, int64_t before_ms, int64_t *deleted);
 
 /* 1 when a reading's counter may be used for energy (see docs/storage.md). */
 int store_reading_good(const struct reading *r);
+
+/* ---- alerts (schema version 3; docs/serve.md, "Alerts") ---- */
+
+#define STORE_ALERT_ID_MAX 192
+
+/* One row of the alerts table; text columns are "" when NULL, end_ms 0 while open. */
+struct store_alert {
+	char id[STORE_ALERT_ID_MAX];
+	char rule[32], severity[16];
+	char gw[READING_ID_MAX], station[READING_ID_MAX], device[READING_ID_MAX];
+	int64_t start_ms, end_ms, updated_ms, value;
+	int retained; /* 1 while its retained MQTT message is meant to exist */
+};
+/* Inserts an open alert (end_ms and retained ignored) unless its id exists. */
+int store_alert_insert(struct store *s, const struct store_alert *a);
+int store_alert_update(struct store *s, const char *id, int64_t value, int64_t updated_ms);
+int store_alert_clear(struct store *s, const char *id, int64_t end_ms);
+/* Records that its retained message was removed from the broker. */
+int store_alert_unretain(struct store *s, const char *id);
+/* 1 and *out when found, 0 when not, -1 on error. */
+int store_alert_get(struct store *s, const char *id, struct store_alert *out);
+/*
+ * Alerts, open first then newest first: only open ones when open_only, only
+ * those of station / gw when not NULL, at most limit. fn returns non-zero to stop.
+ */
+int store_alerts_each(struct store *s, int open_only, const char *station, const char *gw,
+                      int limit, int (*fn)(void *ctx, const struct store_alert *a), void *ctx);
+/* Every alert whose retained message is meant to exist. */
+int store_alerts_retained(struct store *s, int (*fn)(void *ctx, const struct store_alert *a),
+                          void *ctx);
+/* The highest value of rule's alerts for gw (0 when none). */
+int store_alert_max_value(struct store *s, const char *rule, const char *gw, int64_t *out);
+/*
+ * When the device's current run in state began: the first reading after its
+ * last reading in another state. 1 and *since_ms, 0 when it has none, -1.
+ */
+int store_state_since(struct store *s, const char *station, const char *device, int state,
+                      int64_t *since_ms);
+/* Rows in the rejected table. */
+int store_rejected_count(struct store *s, int64_t *out);
 
 #endif

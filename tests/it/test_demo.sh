@@ -21,6 +21,9 @@ for f in fleet.json central.json plan.json sim.json pvmon.db report-*.txt report
 	check "$f written" test -s "$(ls "$D"/$f 2>/dev/null | head -1)"
 done
 check "the demo says where the HTML report is" grep -q "report-.*\.html" "$IT_TMP/demo.log"
+check "the demo prints the dashboard's URL" grep -q "^demo: dashboard: http://127.0.0.1:[0-9]*/" "$IT_TMP/demo.log"
+check "the dashboard served during the live part" grep -q "serving .*pvmon.db on http://127.0.0.1:" "$D/logs/serve.log"
+check "the dashboard is stopped with the rest" grep -q "^[0-9]* serve\$" "$D/pids.txt"
 # The ledger: one village's answer, in the demo's output and as files.
 check "the demo answers what a village received and still owes" \
 	grep -q "^本年到账 .* 元；尚欠 .* 元：" "$IT_TMP/demo.log"

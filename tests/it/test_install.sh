@@ -14,7 +14,7 @@ for p in pvmon-collector pvmon-allocator pvmon-sim; do
 		sh -c "[ -x '$D/usr/bin/$p' ] && cmp -s '$D/usr/bin/$p' '$PVMON_BIN/$p'"
 done
 for f in lib/systemd/system/pvmon-collector.service lib/systemd/system/pvmon-ingest.service \
-	lib/sysusers.d/pvmon.conf share/pvmon/mosquitto/pvmon.conf share/pvmon/mosquitto/pvmon.acl \
+	lib/systemd/system/pvmon-serve.service lib/sysusers.d/pvmon.conf share/pvmon/mosquitto/pvmon.conf share/pvmon/mosquitto/pvmon.acl \
 	share/pvmon/logrotate/pvmon share/doc/pvmon/README.md; do
 	check "$f is installed" [ -f "$D/usr/$f" ]
 done
@@ -24,6 +24,9 @@ check "the collector unit runs the installed program" \
 check "the ingest unit runs the installed program" \
 	grep -qx 'ExecStart=/usr/bin/pvmon-allocator ingest -c /etc/pvmon/central.json' \
 	"$D/usr/lib/systemd/system/pvmon-ingest.service"
+check "the serve unit runs the installed program" \
+	grep -qx 'ExecStart=/usr/bin/pvmon-allocator serve -c /etc/pvmon/central.json' \
+	"$D/usr/lib/systemd/system/pvmon-serve.service"
 check "no placeholder is left in the units" \
 	sh -c "! grep -q '@[A-Z]*@' '$D'/usr/lib/systemd/system/*.service"
 check "nothing is installed outside PREFIX (no /etc)" \
@@ -58,9 +61,10 @@ fi
 # systemd accepts the units as installed for real (ExecStart must exist: a PREFIX install).
 if command -v systemd-analyze >/dev/null 2>&1; then
 	check "make install with a PREFIX succeeds" mk install PREFIX="$T/prefix"
-	check "systemd-analyze verify accepts both units" \
+	check "systemd-analyze verify accepts the units" \
 		systemd-analyze verify "$T/prefix/lib/systemd/system/pvmon-collector.service" \
-		"$T/prefix/lib/systemd/system/pvmon-ingest.service"
+		"$T/prefix/lib/systemd/system/pvmon-ingest.service" \
+		"$T/prefix/lib/systemd/system/pvmon-serve.service"
 else
 	echo "skip - systemd-analyze verify (systemd is not installed)"
 fi

@@ -44,7 +44,7 @@ cat >"$D/fleet.json" <<'EOC'
 }
 EOC
 check "the first ledger command creates and migrates the database" L verify
-check "the database is at schema version 2" test "$(q 'PRAGMA user_version')" = 2
+check "the database is at the current schema version (3: the ledger, then the alerts)" test "$(q 'PRAGMA user_version')" = 3
 # Daily roll-ups 2018-07-01 .. 2021-01-01, good readings at 06:00 and 19:00 local.
 q "WITH RECURSIVE days(d) AS (SELECT 17713 UNION ALL SELECT d + 1 FROM days WHERE d < 18628),
 devs(station, device, kind, e) AS (VALUES ('st-a', 'meter', 1, 1000000), ('st-b', 'meter', 1, 500000))

@@ -396,10 +396,11 @@ static void central_errors_give_exact_messages(void)
 	EXPECT_ERROR(central_error, j, "batch.rows: expected an integer from 1 to 1000000, got 0");
 	j = example("central.json");
 	jset(j, "target_fen_per_year", "20000000");
-	EXPECT_ERROR(central_error, j,
-	             "target_fen_per_year: unknown key (expected one of: broker, client_id, "
-	             "database, fleet, timezone, target_yuan_per_year, retention_days, batch, "
-	             "expected_interval_s, meter_tolerance_permille, lang, ledger, log)");
+	EXPECT_ERROR(
+	    central_error, j,
+	    "target_fen_per_year: unknown key (expected one of: broker, client_id, "
+	    "database, fleet, timezone, target_yuan_per_year, retention_days, batch, "
+	    "expected_interval_s, meter_tolerance_permille, lang, ledger, log, serve, alerts)");
 	j = example("central.json");
 	jset(j, "lang", "\"fr\"");
 	EXPECT_ERROR(central_error, j,
