@@ -5,7 +5,6 @@
  * Usage errors exit 2, everything else that fails exits 1.
  */
 #include <getopt.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "ledger/ledger.h"
 #include "msg.h"
 #include "store.h"
+#include "store_ledger.h"
 #include "util.h"
 
 static const char usage[] =
@@ -113,43 +113,30 @@ static int close_out(FILE *f, const char *path, char *tmp, int ok)
 	return rc;
 }
 
+/* Prints one statement row. */
+static int print_statement(void *ctx, const struct store_ledger_statement *r)
+{
+	(void)ctx;
+	printf("statement row %lld: %s %s: %lld Wh settled, %lld Wh metered%s; coal %lld fen, "
+	       "subsidy %lld fen, deductions %lld fen; from %s row %d (imported %s)",
+	       (long long)r->id, r->station, r->period, (long long)r->settled_wh,
+	       (long long)r->metered_wh, r->flagged ? " (DIFFERS)" : "", (long long)r->coal_fen,
+	       (long long)r->subsidy_fen, (long long)r->deduction_fen, r->file_name, r->row,
+	       r->imported_day);
+	if (r->supersedes)
+		printf("; supersedes row %lld", (long long)r->supersedes);
+	if (r->superseded_by)
+		printf("; SUPERSEDED by row %lld", (long long)r->superseded_by);
+	else
+		printf("; current");
+	putchar('\n');
+	return 0;
+}
+
 /* Lists every statement row: current ones and what they superseded. */
 static int list_statements(struct store *s, const char *station)
 {
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(
-	        store_ledger_db(s),
-	        "SELECT s.id, s.station, s.period, s.settled_wh, s.coal_fen, s.subsidy_fen, "
-	        "s.deduction_fen, s.metered_wh, s.flagged, coalesce(s.supersedes, 0), "
-	        "coalesce(s.superseded_by, 0), f.name, s.row, f.imported_day FROM ledger_statement "
-	        "s "
-	        "JOIN ledger_statement_file f ON f.id = s.file WHERE ? = '' OR s.station = ? "
-	        "ORDER BY s.station, s.first_month, s.id",
-	        -1, &q, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(q, 1, station ? station : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, station ? station : "", -1, SQLITE_STATIC);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		printf(
-		    "statement row %lld: %s %s: %lld Wh settled, %lld Wh metered%s; coal %lld fen, "
-		    "subsidy %lld fen, deductions %lld fen; from %s row %d (imported %s)",
-		    (long long)sqlite3_column_int64(q, 0), sqlite3_column_text(q, 1),
-		    sqlite3_column_text(q, 2), (long long)sqlite3_column_int64(q, 3),
-		    (long long)sqlite3_column_int64(q, 7),
-		    sqlite3_column_int(q, 8) ? " (DIFFERS)" : "",
-		    (long long)sqlite3_column_int64(q, 4), (long long)sqlite3_column_int64(q, 5),
-		    (long long)sqlite3_column_int64(q, 6), sqlite3_column_text(q, 11),
-		    sqlite3_column_int(q, 12), sqlite3_column_text(q, 13));
-		if (sqlite3_column_int64(q, 9))
-			printf("; supersedes row %lld", (long long)sqlite3_column_int64(q, 9));
-		if (sqlite3_column_int64(q, 10))
-			printf("; SUPERSEDED by row %lld", (long long)sqlite3_column_int64(q, 10));
-		else
-			printf("; current");
-		putchar('\n');
-	}
-	sqlite3_finalize(q);
-	return 0;
+	return store_ledger_statements_each(s, station, print_statement, NULL);
 }
 
 /* The verb's work once everything is open. */
@@ -165,7 +152,8 @@ static int run(const char *verb, const struct args *a, struct ledger *l, struct 
 			return rc;
 		rc = ledger_import_statement(l, a->file, day, stdout, &n, &cause);
 	} else if (strcmp(verb, "statements") == 0) {
-		rc = list_statements(st, a->station);
+		if ((rc = list_statements(st, a->station)) < 0)
+			cause = xstrdup(store_error(st));
 	} else if (strcmp(verb, "accrue") == 0) {
 		int from, to, m, total = 0;
 		if ((rc = get_day(verb, "--date", a->date, 0, &day)))

@@ -97,31 +97,18 @@ struct stmt_row {
 static int find_statement(struct ledger *l, const char *station, int month, struct stmt_row *r,
                           int *found, char **cause)
 {
-	sqlite3_stmt *q = ledger_sql(
-	    l, cause,
-	    "SELECT id, first_month, n_months, coal_fen, subsidy_fen, deduction_fen, period FROM "
-	    "ledger_statement WHERE station = ? AND superseded_by IS NULL AND first_month <= ? AND "
-	    "first_month + n_months > ? ORDER BY id DESC LIMIT 1",
-	    "tdd", station, month, month);
-	int rc;
-	if (!q)
-		return -1;
-	*found = 0;
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*found = 1;
-		r->id = sqlite3_column_int64(q, 0);
-		r->first = sqlite3_column_int(q, 1);
-		r->n = sqlite3_column_int(q, 2);
-		r->coal = sqlite3_column_int64(q, 3);
-		r->subsidy = sqlite3_column_int64(q, 4);
-		r->deduction = sqlite3_column_int64(q, 5);
-		util_strlcpy(r->period, (const char *)sqlite3_column_text(q, 6), sizeof r->period);
-	}
-	ledger_sql_done(l, q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		*cause = xasprintf("ledger: reading statements: %s", sqlite3_errmsg(l->db));
-		return -1;
+	struct store_ledger_statement st;
+	int rc = store_ledger_statement_current(l->store, station, month, &st, r->period);
+	if (rc < 0)
+		return ledger_store_fail(l, cause);
+	*found = rc;
+	if (rc) {
+		r->id = st.id;
+		r->first = st.first_month;
+		r->n = st.n_months;
+		r->coal = st.coal_fen;
+		r->subsidy = st.subsidy_fen;
+		r->deduction = st.deduction_fen;
 	}
 	return 0;
 }
@@ -208,23 +195,8 @@ out:
 static int booked(struct ledger *l, const char *station, const char *village, int month,
                   enum ledger_part p, int64_t *sum, int64_t *n, char **cause)
 {
-	sqlite3_stmt *q = ledger_sql(
-	    l, cause,
-	    "SELECT coalesce(sum(fen), 0), count(*), coalesce(max(id), 0) FROM ledger_entry WHERE "
-	    "kind = 'accrual' AND station = ? AND village = ? AND period = ? AND part = ?",
-	    "ttdt", station, village, month, ledger_part_key(p));
-	int rc;
-	if (!q)
-		return -1;
-	rc = sqlite3_step(q);
-	*sum = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-	if (n)
-		*n = rc == SQLITE_ROW ? sqlite3_column_int64(q, 2) : 0;
-	ledger_sql_done(l, q);
-	if (rc != SQLITE_ROW) {
-		*cause = xasprintf("ledger: reading accruals: %s", sqlite3_errmsg(l->db));
-		return -1;
-	}
+	if (store_ledger_accrued(l->store, station, village, month, ledger_part_key(p), sum, n) < 0)
+		return ledger_store_fail(l, cause);
 	return 0;
 }
 
@@ -317,13 +289,9 @@ int ledger_reaccrue(struct ledger *l, int station, int first, int n, int32_t day
 	int count = 0;
 	for (int m = first; m < first + n; m++) {
 		int64_t any;
-		if (ledger_sql_int(l,
-		                   ledger_sql(l, cause,
-		                              "SELECT count(*) FROM ledger_entry WHERE kind = "
-		                              "'accrual' AND station = ? AND period = ?",
-		                              "td", l->fleet->stations[station].id, m),
-		                   &any, cause) < 0)
-			return -1;
+		if (store_ledger_accruals_count(l->store, l->fleet->stations[station].id, m, &any) <
+		    0)
+			return ledger_store_fail(l, cause);
 		if (any && accrue_station(l, station, m, day, &count, cause) < 0)
 			return -1;
 	}

@@ -4,7 +4,6 @@
  * hash is taken here, over a canonical text, so `ledger verify` can tell
  * which entry changed.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +21,6 @@ struct ledger *ledger_open(struct store *s, const struct fleet *f, const struct 
 {
 	struct ledger *l = xcalloc(1, sizeof *l);
 	l->store = s;
-	l->db = store_ledger_db(s);
 	l->fleet = f;
 	l->o = *o;
 	return l;
@@ -33,8 +31,6 @@ void ledger_close(struct ledger *l)
 	if (!l)
 		return;
 	ledger_energy_drop(l);
-	for (int i = 0; i < LEDGER_STMT_CACHE; i++)
-		sqlite3_finalize(l->stmts[i].q);
 	free(l);
 }
 
@@ -148,102 +144,6 @@ int ledger_yuan_parse(const char *s, int64_t *fen)
 	return ledger_decimal_parse(s, 2, fen);
 }
 
-void ledger_sql_done(struct ledger *l, sqlite3_stmt *q)
-{
-	if (!q)
-		return;
-	for (int i = 0; i < LEDGER_STMT_CACHE; i++)
-		if (l->stmts[i].q == q) {
-			sqlite3_reset(q);
-			sqlite3_clear_bindings(q);
-			l->stmts[i].busy = 0;
-			return;
-		}
-	sqlite3_finalize(q);
-}
-
-sqlite3_stmt *ledger_sql(struct ledger *l, char **cause, const char *sql, const char *types, ...)
-{
-	sqlite3_stmt *q = NULL;
-	va_list ap;
-	int i, rc = SQLITE_OK, slot = -1;
-	/* a statement in use (a nested query) gets a fresh one, finalized when done */
-	for (i = 0; i < LEDGER_STMT_CACHE && slot < 0; i++)
-		if (l->stmts[i].sql == sql && !l->stmts[i].busy)
-			slot = i;
-	if (slot >= 0) {
-		q = l->stmts[slot].q;
-	} else {
-		if (sqlite3_prepare_v2(l->db, sql, -1, &q, NULL) != SQLITE_OK) {
-			*cause = xasprintf("%s: preparing a ledger query: %s",
-			                   sqlite3_db_filename(l->db, NULL), sqlite3_errmsg(l->db));
-			sqlite3_finalize(q);
-			return NULL;
-		}
-		for (i = 0; i < LEDGER_STMT_CACHE && slot < 0; i++)
-			if (!l->stmts[i].sql)
-				slot = i;
-		if (slot >= 0) {
-			l->stmts[slot].sql = sql;
-			l->stmts[slot].q = q;
-		}
-	}
-	if (slot >= 0)
-		l->stmts[slot].busy = 1;
-	va_start(ap, types);
-	for (i = 0; types && types[i] && rc == SQLITE_OK; i++) {
-		if (types[i] == 't') {
-			const char *s = va_arg(ap, const char *);
-			rc = sqlite3_bind_text(q, i + 1, s ? s : "", -1, SQLITE_TRANSIENT);
-		} else if (types[i] == 'i') {
-			rc = sqlite3_bind_int64(q, i + 1, va_arg(ap, int64_t));
-		} else {
-			rc = sqlite3_bind_int(q, i + 1, va_arg(ap, int));
-		}
-	}
-	va_end(ap);
-	if (rc != SQLITE_OK) {
-		*cause = xasprintf("binding a ledger query: %s", sqlite3_errmsg(l->db));
-		ledger_sql_done(l, q);
-		return NULL;
-	}
-	return q;
-}
-
-int ledger_sql_run(struct ledger *l, sqlite3_stmt *q, char **cause)
-{
-	int rc;
-	if (!q)
-		return -1;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		;
-	ledger_sql_done(l, q);
-	if (rc != SQLITE_DONE) {
-		*cause = xasprintf("%s: ledger write failed: %s", sqlite3_db_filename(l->db, NULL),
-		                   sqlite3_errmsg(l->db));
-		return -1;
-	}
-	return 0;
-}
-
-int ledger_sql_int(struct ledger *l, sqlite3_stmt *q, int64_t *out, char **cause)
-{
-	int rc;
-	if (!q)
-		return -1;
-	*out = 0;
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(q, 0);
-	ledger_sql_done(l, q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		*cause = xasprintf("%s: ledger query failed: %s", sqlite3_db_filename(l->db, NULL),
-		                   sqlite3_errmsg(l->db));
-		return -1;
-	}
-	return 0;
-}
-
 int ledger_begin(struct ledger *l, char **cause)
 {
 	if (store_begin(l->store) < 0) {
@@ -318,46 +218,57 @@ char *ledger_entry_text(int64_t id, const char *day, const char *kind, const cha
 	return buf;
 }
 
+/* Copies a store error into *cause; returns -1. */
+int ledger_store_fail(struct ledger *l, char **cause)
+{
+	*cause = xstrdup(store_error(l->store));
+	return -1;
+}
+
 int ledger_append(struct ledger *l, const struct ledger_entry_in *e, int64_t *id, char **cause)
 {
 	char day[16], month[8], hash[SHA256_HEX_LEN], *text;
 	int64_t next, sealed;
 	int y, m, d;
-	sqlite3_stmt *q;
+	struct store_ledger_entry row;
 
 	caltime_format_date(e->day, day, sizeof day);
 	caltime_civil(e->day, &y, &m, &d);
 	snprintf(month, sizeof month, "%04d-%02d", y, m);
-	if (ledger_sql_int(l,
-	                   ledger_sql(l, cause, "SELECT count(*) FROM ledger_seal WHERE month >= ?",
-	                              "t", month),
-	                   &sealed, cause) < 0)
-		return -1;
+	if (store_ledger_sealed_since(l->store, month, &sealed) < 0)
+		return ledger_store_fail(l, cause);
 	if (sealed) {
 		*cause = xasprintf("%s is in a sealed month (%s or later is sealed): date the "
 		                   "entry in an open month",
 		                   day, month);
 		return -1;
 	}
-	if (ledger_sql_int(l, ledger_sql(l, cause, "SELECT max(id) FROM ledger_entry", NULL), &next,
-	                   cause) < 0)
-		return -1;
+	if (store_ledger_entry_last_id(l->store, &next) < 0)
+		return ledger_store_fail(l, cause);
 	next++;
-	text = ledger_entry_text(next, day, e->kind, e->part ? e->part : "",
-	                         e->station ? e->station : "", e->village ? e->village : "",
-	                         e->period, e->payer ? e->payer : "", e->fen, e->parent,
-	                         e->corrects, e->grp, e->ref ? e->ref : "", e->note ? e->note : "");
+	row.id = next;
+	row.day = day;
+	row.month = month;
+	row.kind = e->kind;
+	row.part = e->part ? e->part : "";
+	row.station = e->station ? e->station : "";
+	row.village = e->village ? e->village : "";
+	row.period = e->period;
+	row.payer = e->payer ? e->payer : "";
+	row.fen = e->fen;
+	row.parent = e->parent;
+	row.corrects = e->corrects;
+	row.grp = e->grp;
+	row.ref = e->ref ? e->ref : "";
+	row.note = e->note ? e->note : "";
+	text = ledger_entry_text(next, day, row.kind, row.part, row.station, row.village,
+	                         row.period, row.payer, row.fen, row.parent, row.corrects, row.grp,
+	                         row.ref, row.note);
 	sha256_hex_of(text, strlen(text), hash);
 	free(text);
-	q = ledger_sql(
-	    l, cause,
-	    "INSERT INTO ledger_entry (id, day, month, kind, part, station, village, "
-	    "period, payer, fen, parent, corrects, grp, ref, note, hash) VALUES (?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, nullif(?, 0), nullif(?, 0), nullif(?, 0), ?, ?, ?)",
-	    "ittttttdtiiiittt", next, day, month, e->kind, e->part, e->station, e->village,
-	    e->period, e->payer, e->fen, e->parent, e->corrects, e->grp, e->ref, e->note, hash);
-	if (ledger_sql_run(l, q, cause) < 0)
-		return -1;
+	row.hash = hash;
+	if (store_ledger_entry_append(l->store, &row) < 0)
+		return ledger_store_fail(l, cause);
 	if (id)
 		*id = next;
 	return 0;

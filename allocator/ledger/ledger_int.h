@@ -1,22 +1,20 @@
 /*
- * ledger_int: what the ledger's files share and nobody else sees: the handle,
- * small SQL helpers and the one function that appends an entry.
+ * ledger_int: what the ledger's files share and nobody else sees: the handle
+ * and the one function that appends an entry. Its tables are read and
+ * written through the store (store_ledger.h) alone.
  */
 #ifndef PVMON_LEDGER_INT_H
 #define PVMON_LEDGER_INT_H
 
-#include <sqlite3.h>
-
 #include "ledger.h"
+#include "store_ledger.h"
 
 #define LEDGER_ENERGY_CACHE 4
-#define LEDGER_STMT_CACHE 48
 
 struct energy;
 
 struct ledger {
 	struct store *store; /* borrowed */
-	sqlite3 *db;         /* borrowed from the store */
 	const struct fleet *fleet;
 	struct ledger_opts o;
 	/* energy of recent windows (all stations): one command reads the roll-ups once */
@@ -25,12 +23,6 @@ struct ledger {
 		int first, n;
 	} cache[LEDGER_ENERGY_CACHE];
 	int cache_next;
-	/* prepared statements by the address of their (static) SQL text */
-	struct {
-		const char *sql;
-		sqlite3_stmt *q;
-		int busy;
-	} stmts[LEDGER_STMT_CACHE];
 };
 
 /* One entry as appended; strings borrowed; 0 in parent/corrects/grp is NULL. */
@@ -45,18 +37,6 @@ struct ledger_entry_in {
 	const char *ref, *note;
 };
 
-/*
- * Prepares sql and binds the arguments described by types: 't' a string
- * (NULL binds ''), 'i' an int64_t, 'd' an int. NULL with *cause on error.
- */
-sqlite3_stmt *ledger_sql(struct ledger *l, char **cause, const char *sql, const char *types, ...);
-/* Gives back a statement from ledger_sql (reset for reuse, or finalized). */
-void ledger_sql_done(struct ledger *l, sqlite3_stmt *q);
-/* Runs a statement to the end; 0 or -1 with *cause. Gives it back. */
-int ledger_sql_run(struct ledger *l, sqlite3_stmt *q, char **cause);
-/* One integer from a query (0 when it returns no row or NULL). Gives it back. */
-int ledger_sql_int(struct ledger *l, sqlite3_stmt *q, int64_t *out, char **cause);
-
 /* Appends an entry, refusing a day in a sealed month; *id gets its id (may be NULL). */
 int ledger_append(struct ledger *l, const struct ledger_entry_in *e, int64_t *id, char **cause);
 /* The canonical text an entry's hash is taken over (docs/ledger.md), into a new string. */
@@ -65,6 +45,8 @@ char *ledger_entry_text(int64_t id, const char *day, const char *kind, const cha
                         int64_t fen, int64_t parent, int64_t corrects, int64_t grp, const char *ref,
                         const char *note);
 
+/* The store's last error into *cause; returns -1. */
+int ledger_store_fail(struct ledger *l, char **cause);
 /* Transactions through the store, with *cause on error. */
 int ledger_begin(struct ledger *l, char **cause);
 int ledger_commit(struct ledger *l, char **cause);

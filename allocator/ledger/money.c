@@ -18,14 +18,9 @@
 static int village_owed(struct ledger *l, const char *station, const char *village, int period,
                         const char *part, int64_t *out, char **cause)
 {
-	return ledger_sql_int(
-	    l,
-	    ledger_sql(l, cause,
-	               "SELECT coalesce(sum(CASE kind WHEN 'accrual' THEN fen ELSE -fen END), 0) "
-	               "FROM ledger_entry WHERE kind IN ('accrual', 'receipt') AND station = ? AND "
-	               "village = ? AND period = ? AND part = ?",
-	               "ttdt", station, village, period, part),
-	    out, cause);
+	if (store_ledger_village_owed(l->store, station, village, period, part, out) < 0)
+		return ledger_store_fail(l, cause);
+	return 0;
 }
 
 /* Books take fen of a receipt against (station, period): the station's entry and the villages'. */
@@ -92,13 +87,44 @@ out:
 	return rc;
 }
 
+/* The station-level money outstanding a receipt may be matched to. */
+struct match {
+	int station, period;
+	int64_t owed;
+};
+struct match_walk {
+	struct ledger *l;
+	const struct ledger_receipt *r;
+	struct match *ms;
+	int nm;
+	int64_t scope;
+};
+
+/* Keeps an outstanding (station, period) when the receipt's payer is the one it is owed by. */
+static int add_match(void *ctx, const char *station, int period, int64_t owed)
+{
+	struct match_walk *mw = ctx;
+	int s = fleet_station_index(mw->l->fleet, station);
+	if (s < 0 ||
+	    strcmp(ledger_payer_of(&mw->l->fleet->stations[s], mw->r->part), mw->r->payer) != 0)
+		return 0;
+	mw->ms = xrealloc(mw->ms, sizeof *mw->ms * (size_t)(mw->nm + 1));
+	mw->ms[mw->nm].station = s;
+	mw->ms[mw->nm].period = period;
+	mw->ms[mw->nm].owed = owed;
+	mw->scope += owed;
+	mw->nm++;
+	return 0;
+}
+
 int ledger_receive(struct ledger *l, const struct ledger_receipt *r, char **cause)
 {
 	const char *part = ledger_part_key(r->part);
 	char day[16], period[16] = "", yuan[40];
-	int64_t known, grp, left = r->fen, scope = 0;
-	sqlite3_stmt *q = NULL;
-	int step;
+	int64_t grp, left = r->fen, scope;
+	struct match_walk mw = {l, r, NULL, 0, 0};
+	struct match *ms;
+	int known, nm;
 
 	if (r->part != LEDGER_COAL && r->part != LEDGER_SUBSIDY) {
 		*cause = xstrdup("ledger receive: --part: expected coal or subsidy (pending "
@@ -127,13 +153,10 @@ int ledger_receive(struct ledger *l, const struct ledger_receipt *r, char **caus
 	}
 	if (ledger_begin(l, cause) < 0)
 		return -1;
-	if (ledger_sql_int(l,
-	                   ledger_sql(l, cause,
-	                              "SELECT count(*) FROM ledger_receipt WHERE payer = ? AND "
-	                              "ref = ?",
-	                              "tt", r->payer, r->ref),
-	                   &known, cause) < 0)
+	if ((known = store_ledger_receipt_known(l->store, r->payer, r->ref)) < 0) {
+		ledger_store_fail(l, cause);
 		goto fail;
+	}
 	if (known) {
 		*cause = xasprintf("ledger receive: payer \"%s\" reference \"%s\" was recorded "
 		                   "before: nothing recorded",
@@ -141,49 +164,22 @@ int ledger_receive(struct ledger *l, const struct ledger_receipt *r, char **caus
 		goto fail;
 	}
 	caltime_format_date(r->day, day, sizeof day);
-	if (ledger_sql_run(l,
-	                   ledger_sql(l, cause,
-	                              "INSERT INTO ledger_receipt (day, payer, part, station, "
-	                              "period, fen, ref) VALUES (?, ?, ?, ?, ?, ?, ?)",
-	                              "tttttit", day, r->payer, part, r->station, period, r->fen,
-	                              r->ref),
-	                   cause) < 0)
+	if (store_ledger_receipt_add(l->store, day, r->payer, part, r->station, period, r->fen,
+	                             r->ref, &grp) < 0) {
+		ledger_store_fail(l, cause);
 		goto fail;
-	grp = sqlite3_last_insert_rowid(l->db);
+	}
 	/* oldest period first, then station id: first in, first out */
-	q = ledger_sql(
-	    l, cause,
-	    "SELECT station, period, sum(CASE kind WHEN 'accrual' THEN fen ELSE -fen END) "
-	    "AS o FROM ledger_entry WHERE village = '' AND part = ? AND kind IN "
-	    "('accrual', 'receipt') AND (? = '' OR station = ?) AND period >= ? AND "
-	    "period < ? GROUP BY station, period HAVING o > 0 ORDER BY period, station",
-	    "tttdd", part, r->station, r->station, r->n_months > 0 ? r->first_month : 0,
-	    r->n_months > 0 ? r->first_month + r->n_months : 1 << 30);
-	if (!q)
-		goto fail;
-	struct match {
-		int station, period;
-		int64_t owed;
-	} *ms = NULL;
-	int nm = 0;
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		int s = fleet_station_index(l->fleet, (const char *)sqlite3_column_text(q, 0));
-		if (s < 0 ||
-		    strcmp(ledger_payer_of(&l->fleet->stations[s], r->part), r->payer) != 0)
-			continue;
-		ms = xrealloc(ms, sizeof *ms * (size_t)(nm + 1));
-		ms[nm].station = s;
-		ms[nm].period = sqlite3_column_int(q, 1);
-		ms[nm].owed = sqlite3_column_int64(q, 2);
-		scope += ms[nm].owed;
-		nm++;
-	}
-	ledger_sql_done(l, q);
-	if (step != SQLITE_DONE) {
-		*cause = xasprintf("ledger: reading accruals: %s", sqlite3_errmsg(l->db));
-		free(ms);
+	if (store_ledger_outstanding_each(
+	        l->store, part, r->station, r->n_months > 0 ? r->first_month : 0,
+	        r->n_months > 0 ? r->first_month + r->n_months : 1 << 30, add_match, &mw) < 0) {
+		ledger_store_fail(l, cause);
+		free(mw.ms);
 		goto fail;
 	}
+	ms = mw.ms;
+	nm = mw.nm;
+	scope = mw.scope;
 	if (scope < r->fen) {
 		char owed[40];
 		format_yuan(r->fen, ',', yuan, sizeof yuan);
@@ -219,12 +215,9 @@ static int village_sum(struct ledger *l, const char *village, const char *kind, 
 {
 	char d[16];
 	caltime_format_date(day, d, sizeof d);
-	return ledger_sql_int(l,
-	                      ledger_sql(l, cause,
-	                                 "SELECT coalesce(sum(fen), 0) FROM ledger_entry WHERE "
-	                                 "village = ? AND kind = ? AND day <= ?",
-	                                 "ttt", village, kind, d),
-	                      out, cause);
+	if (store_ledger_village_sum(l->store, village, kind, d, out) < 0)
+		return ledger_store_fail(l, cause);
+	return 0;
 }
 
 int ledger_disburse(struct ledger *l, const char *station, const char *village, int64_t fen,
@@ -357,12 +350,29 @@ fail:
 	return -1;
 }
 
+/* The fields of the entry a correction follows. */
+struct corrected {
+	char kind[16], part[16], station[64], village[64], ref[128];
+	int64_t fen;
+};
+
+static void got_entry(void *ctx, const struct store_ledger_entry *e)
+{
+	struct corrected *c = ctx;
+	util_strlcpy(c->kind, e->kind, sizeof c->kind);
+	util_strlcpy(c->part, e->part, sizeof c->part);
+	util_strlcpy(c->station, e->station, sizeof c->station);
+	util_strlcpy(c->village, e->village, sizeof c->village);
+	util_strlcpy(c->ref, e->ref, sizeof c->ref);
+	c->fen = e->fen;
+}
+
 int ledger_correct(struct ledger *l, int64_t entry, int64_t fen, int32_t day, const char *note,
                    char **cause)
 {
-	sqlite3_stmt *q;
 	struct ledger_entry_in e = {0};
-	char kind[16] = "", part[16] = "", station[64] = "", village[64] = "", ref[128] = "";
+	struct corrected c = {0};
+	const char *kind = c.kind;
 	char *text = NULL;
 	int64_t effective = 0, more;
 	int found = 0;
@@ -373,22 +383,11 @@ int ledger_correct(struct ledger *l, int64_t entry, int64_t fen, int32_t day, co
 	}
 	if (ledger_begin(l, cause) < 0)
 		return -1;
-	q = ledger_sql(
-	    l, cause,
-	    "SELECT kind, part, station, village, ref, fen FROM ledger_entry WHERE id = ?", "i",
-	    entry);
-	if (!q)
+	if ((found = store_ledger_entry_get(l->store, entry, got_entry, &c)) < 0) {
+		ledger_store_fail(l, cause);
 		goto fail;
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		found = 1;
-		util_strlcpy(kind, (const char *)sqlite3_column_text(q, 0), sizeof kind);
-		util_strlcpy(part, (const char *)sqlite3_column_text(q, 1), sizeof part);
-		util_strlcpy(station, (const char *)sqlite3_column_text(q, 2), sizeof station);
-		util_strlcpy(village, (const char *)sqlite3_column_text(q, 3), sizeof village);
-		util_strlcpy(ref, (const char *)sqlite3_column_text(q, 4), sizeof ref);
-		effective = sqlite3_column_int64(q, 5);
 	}
-	ledger_sql_done(l, q);
+	effective = c.fen;
 	if (!found || (strcmp(kind, "disbursement") != 0 && strcmp(kind, "use") != 0)) {
 		*cause =
 		    xasprintf("ledger correct: --entry: expected the id of a disbursement or use "
@@ -399,13 +398,10 @@ int ledger_correct(struct ledger *l, int64_t entry, int64_t fen, int32_t day, co
 		                    : " (no such entry)");
 		goto fail;
 	}
-	if (ledger_sql_int(l,
-	                   ledger_sql(l, cause,
-	                              "SELECT coalesce(sum(fen), 0) FROM ledger_entry WHERE "
-	                              "corrects = ?",
-	                              "i", entry),
-	                   &more, cause) < 0)
+	if (store_ledger_corrections_sum(l->store, entry, &more) < 0) {
+		ledger_store_fail(l, cause);
 		goto fail;
+	}
 	effective += more;
 	if (fen == effective) {
 		*cause = xasprintf("ledger correct: entry %lld already stands at that amount",
@@ -416,12 +412,12 @@ int ledger_correct(struct ledger *l, int64_t entry, int64_t fen, int32_t day, co
 	                 note && *note ? ": " : "", note ? note : "");
 	e.day = day;
 	e.kind = strcmp(kind, "use") == 0 ? "use" : "disbursement";
-	e.part = part;
-	e.station = station;
-	e.village = village;
+	e.part = c.part;
+	e.station = c.station;
+	e.village = c.village;
 	e.fen = fen - effective;
 	e.corrects = entry;
-	e.ref = ref;
+	e.ref = c.ref;
 	e.note = text;
 	if (ledger_append(l, &e, NULL, cause) < 0)
 		goto fail;

@@ -247,6 +247,35 @@ static void reconcile_line(FILE *out, const char *path, const struct row *r, con
 	fputc('\n', out);
 }
 
+/* What the current statement rows overlapping a new row say. */
+struct overlap {
+	const char *path, *station;
+	const struct row *r;
+	int64_t cur;
+	int same;
+	char **cause;
+	int bad;
+};
+
+static int overlapping(void *ctx, const struct store_ledger_statement *s)
+{
+	struct overlap *o = ctx;
+	const struct row *r = o->r;
+	if (strcmp(s->period, r->period) != 0) {
+		*o->cause = xasprintf("%s: row %d, column period: expected the period of the "
+		                      "statement it corrects (\"%s\" of station %s), got \"%s\" "
+		                      "overlapping it",
+		                      o->path, r->line, s->period, o->station, r->period);
+		o->bad = 1;
+		return 1;
+	}
+	o->cur = s->id;
+	o->same = s->settled_wh == r->wh && s->coal_fen == r->coal &&
+	          s->subsidy_fen == r->subsidy && s->deduction_fen == r->deduction &&
+	          strcmp(s->reference, r->ref) == 0;
+	return 0;
+}
+
 int ledger_import_statement(struct ledger *l, const char *path, int32_t day, FILE *out,
                             int *changed, char **cause)
 {
@@ -254,7 +283,8 @@ int ledger_import_statement(struct ledger *l, const char *path, int32_t day, FIL
 	size_t len = 0;
 	struct row *rows = NULL;
 	int n = 0, i, rc = -1, began = 0;
-	int64_t file_id = 0, known;
+	int64_t file_id = 0;
+	int known;
 
 	*changed = 0;
 	if (util_read_file(path, &text, &len, cause) < 0)
@@ -265,12 +295,10 @@ int ledger_import_statement(struct ledger *l, const char *path, int32_t day, FIL
 		goto out;
 	}
 	sha256_hex_of(text, len, hash);
-	if (ledger_sql_int(l,
-	                   ledger_sql(l, cause,
-	                              "SELECT count(*) FROM ledger_statement_file WHERE sha256 = ?",
-	                              "t", hash),
-	                   &known, cause) < 0)
+	if ((known = store_ledger_statement_file_known(l->store, hash)) < 0) {
+		ledger_store_fail(l, cause);
 		goto out;
+	}
 	if (known) {
 		fprintf(out, "%s: this file was imported before: nothing changed\n", path);
 		rc = 0;
@@ -282,79 +310,50 @@ int ledger_import_statement(struct ledger *l, const char *path, int32_t day, FIL
 		goto out;
 	began = 1;
 	caltime_format_date(day, today, sizeof today);
-	if (ledger_sql_run(l,
-	                   ledger_sql(l, cause,
-	                              "INSERT INTO ledger_statement_file (name, sha256, "
-	                              "imported_day, n_rows, n_changed) VALUES (?, ?, ?, ?, 0)",
-	                              "tttd", path, hash, today, n),
-	                   cause) < 0)
+	if (store_ledger_statement_file_add(l->store, path, hash, today, n, &file_id) < 0) {
+		ledger_store_fail(l, cause);
 		goto out;
-	file_id = sqlite3_last_insert_rowid(l->db);
+	}
 	for (i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
 		const struct fleet_station *st = &l->fleet->stations[r->station];
-		sqlite3_stmt *q = ledger_sql(
-		    l, cause,
-		    "SELECT id, period, settled_wh, coal_fen, subsidy_fen, deduction_fen, "
-		    "reference "
-		    "FROM ledger_statement WHERE station = ? AND superseded_by IS NULL AND "
-		    "first_month < ? AND first_month + n_months > ?",
-		    "tdd", st->id, r->first + r->n, r->first);
-		int64_t cur = 0, metered = 0, new_id;
-		int same = 0, step, flagged;
-		if (!q)
-			goto out;
-		while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-			const char *per = (const char *)sqlite3_column_text(q, 1);
-			if (strcmp(per, r->period) != 0) {
-				*cause =
-				    xasprintf("%s: row %d, column period: expected the period of "
-				              "the statement it corrects (\"%s\" of station %s), "
-				              "got \"%s\" overlapping it",
-				              path, r->line, per, st->id, r->period);
-				ledger_sql_done(l, q);
-				goto out;
-			}
-			cur = sqlite3_column_int64(q, 0);
-			same = sqlite3_column_int64(q, 2) == r->wh &&
-			       sqlite3_column_int64(q, 3) == r->coal &&
-			       sqlite3_column_int64(q, 4) == r->subsidy &&
-			       sqlite3_column_int64(q, 5) == r->deduction &&
-			       strcmp((const char *)sqlite3_column_text(q, 6), r->ref) == 0;
-		}
-		ledger_sql_done(l, q);
-		if (step != SQLITE_DONE) {
-			*cause = xasprintf("ledger: reading statements: %s", sqlite3_errmsg(l->db));
+		struct overlap o = {path, st->id, r, 0, 0, cause, 0};
+		struct store_ledger_statement add = {0};
+		int64_t cur, metered = 0, new_id;
+		int flagged;
+		if (store_ledger_statements_overlapping(l->store, st->id, r->first, r->first + r->n,
+		                                        overlapping, &o) < 0) {
+			ledger_store_fail(l, cause);
 			goto out;
 		}
-		if (same)
+		if (o.bad)
+			goto out;
+		if (o.same)
 			continue;
+		cur = o.cur;
 		if (ledger_metered_wh(l, r->station, r->first, r->n, &metered, cause) < 0)
 			goto out;
 		flagged = (__int128)llabs(r->wh - metered) * 1000 >
 		          (__int128)l->o.tolerance_permille * metered;
-		if (ledger_sql_run(
-		        l,
-		        ledger_sql(
-		            l, cause,
-		            "INSERT INTO ledger_statement (file, row, station, period, "
-		            "first_month, n_months, settled_wh, coal_fen, subsidy_fen, "
-		            "deduction_fen, reference, metered_wh, flagged, supersedes) VALUES "
-		            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0))",
-		            "idttddiiiitidi", file_id, r->line, st->id, r->period, r->first, r->n,
-		            r->wh, r->coal, r->subsidy, r->deduction, r->ref, metered, flagged,
-		            cur),
-		        cause) < 0)
+		add.file = file_id;
+		add.row = r->line;
+		add.station = st->id;
+		add.period = r->period;
+		add.first_month = r->first;
+		add.n_months = r->n;
+		add.settled_wh = r->wh;
+		add.coal_fen = r->coal;
+		add.subsidy_fen = r->subsidy;
+		add.deduction_fen = r->deduction;
+		add.reference = r->ref;
+		add.metered_wh = metered;
+		add.flagged = flagged;
+		add.supersedes = cur;
+		if (store_ledger_statement_add(l->store, &add, &new_id) < 0 ||
+		    (cur && store_ledger_statement_supersede(l->store, cur, new_id) < 0)) {
+			ledger_store_fail(l, cause);
 			goto out;
-		new_id = sqlite3_last_insert_rowid(l->db);
-		if (cur &&
-		    ledger_sql_run(l,
-		                   ledger_sql(l, cause,
-		                              "UPDATE ledger_statement SET superseded_by = ? "
-		                              "WHERE id = ?",
-		                              "ii", new_id, cur),
-		                   cause) < 0)
-			goto out;
+		}
 		reconcile_line(out, path, r, st->id, metered, flagged, l->o.tolerance_permille,
 		               cur);
 		(*changed)++;
@@ -369,12 +368,11 @@ int ledger_import_statement(struct ledger *l, const char *path, int32_t day, FIL
 		rc = 0;
 		goto out;
 	}
-	if (ledger_sql_run(l,
-	                   ledger_sql(l, cause,
-	                              "UPDATE ledger_statement_file SET n_changed = ? WHERE id = ?",
-	                              "di", *changed, file_id),
-	                   cause) < 0 ||
-	    ledger_commit(l, cause) < 0)
+	if (store_ledger_statement_file_changed(l->store, file_id, *changed) < 0) {
+		ledger_store_fail(l, cause);
+		goto out;
+	}
+	if (ledger_commit(l, cause) < 0)
 		goto out;
 	began = 0;
 	rc = 0;

@@ -4,6 +4,7 @@
  * reading means (that is rollup.c and ingest.c) and never commits on its own.
  */
 #include "store.h"
+#include "store_int.h"
 #include "store_testing.h"
 
 #include <limits.h>
@@ -14,7 +15,7 @@
 #include <string.h>
 
 #include "caltime.h"
-#include "ledger/ledger_schema.h"
+#include "store_ledger_schema.h"
 #include "util.h"
 
 /* Migration i takes a database from user_version i to i + 1. */
@@ -221,6 +222,7 @@ struct store {
 	int errcode;
 	int readonly;
 	sqlite3_stmt *st[ST_COUNT];
+	struct store_ledger_stmts *ledger; /* store_ledger.c's */
 };
 
 /* Records "path: what: sqlite message" as the last error; returns -1. */
@@ -375,6 +377,7 @@ void store_close(struct store *s)
 		return;
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	store_ledger_stmts_free(s->ledger);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s->err);
@@ -387,9 +390,19 @@ sqlite3 *store_testing_db(struct store *s)
 	return s->db;
 }
 
-sqlite3 *store_ledger_db(struct store *s)
+sqlite3 *store_int_db(struct store *s)
 {
 	return s->db;
+}
+
+int store_int_fail(struct store *s, const char *what)
+{
+	return fail(s, what);
+}
+
+struct store_ledger_stmts **store_int_ledger(struct store *s)
+{
+	return &s->ledger;
 }
 
 const char *store_error(const struct store *s)

@@ -1,6 +1,7 @@
 /*
  * store: the central SQLite database (docs/storage.md): opening, schema
- * migrations, transactions and every statement ingest and the roll-ups run.
+ * migrations, transactions and every statement ingest and the roll-ups run
+ * (the ledger's are in store_ledger.h).
  * One handle is used by one thread. Strings passed in are borrowed; rows
  * handed to callbacks are borrowed for the duration of the call.
  */
@@ -14,8 +15,7 @@
 
 #define STORE_SCHEMA_VERSION 4
 
-struct store;   /* opaque */
-struct sqlite3; /* for the ledger's own tables (store_ledger_db) */
+struct store; /* opaque */
 
 /*
  * Opens (creating if needed) the database read-write: WAL, synchronous=FULL so
@@ -27,12 +27,6 @@ struct store *store_open(const char *path, char **cause);
 /* Opens an existing database read-only (status, report); refuses other schema versions. */
 struct store *store_open_readonly(const char *path, char **cause);
 void store_close(struct store *s);
-/*
- * The connection, borrowed until store_close, for the ledger (allocator/ledger/)
- * alone: it owns the SQL of its own ledger_* tables (docs/ledger.md), which
- * this store creates and migrates. Nothing else reaches SQLite around store.h.
- */
-struct sqlite3 *store_ledger_db(struct store *s);
 /* The last error, "database.db: what failed: sqlite message"; borrowed until the next call. */
 const char *store_error(const struct store *s);
 /* 1 when the last error was "database busy/locked" or "disk full/IO": worth retrying later. */

@@ -11,6 +11,7 @@
 #include "../../allocator/ledger/ledger.h"
 #include "../../allocator/ledger/sha256.h"
 #include "store.h"
+#include "store_testing.h"
 #include "caltime.h"
 #include "config.h"
 #include "fleet.h"
@@ -105,7 +106,7 @@ static struct store *random_store(unsigned *seed, struct fleet **f)
 	free(fp);
 	free(dbp);
 	sqlite3_prepare_v2(
-	    store_ledger_db(s),
+	    store_testing_db(s),
 	    "INSERT INTO daily (station, device, day, kind, n_readings, first_ts, "
 	    "first_wh, last_ts, last_wh, delta_wh) VALUES (?, 'm', ?, 1, 1440, ?, ?, "
 	    "?, ?, ?)",
@@ -134,7 +135,7 @@ static int64_t q1(struct store *s, const char *sql)
 {
 	sqlite3_stmt *q = NULL;
 	int64_t v = -999;
-	if (sqlite3_prepare_v2(store_ledger_db(s), sql, -1, &q, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(store_testing_db(s), sql, -1, &q, NULL) == SQLITE_OK &&
 	    sqlite3_step(q) == SQLITE_ROW)
 		v = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);

@@ -1,11 +1,11 @@
 /*
- * ledger_schema: the ledger's tables (docs/ledger.md), added to the central
+ * store_ledger_schema: the ledger's tables (docs/ledger.md), added to the central
  * database by the store's migration 1 -> 2. Entries and seals are
  * append-only: triggers refuse UPDATE and DELETE, and the seals make any
  * change made around them visible to `ledger verify`.
  */
-#ifndef PVMON_LEDGER_SCHEMA_H
-#define PVMON_LEDGER_SCHEMA_H
+#ifndef PVMON_ALLOCATOR_STORE_LEDGER_SCHEMA_H
+#define PVMON_ALLOCATOR_STORE_LEDGER_SCHEMA_H
 
 #define LEDGER_SCHEMA_SQL                                                                          \
 	"CREATE TABLE ledger_statement_file ("                                                     \
