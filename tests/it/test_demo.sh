@@ -60,6 +60,20 @@ flagged=$(q "SELECT count(*) FROM json_each($J, '\$.villages')
 check "villages not OK come with reasons ($flagged)" test "${flagged:-0}" -ge 1
 ns=$(q "SELECT json_extract($J, '\$.totals.stations')")
 check "the report covers 310 stations ($ns)" test "$ns" = 310
+
+# The running month, where the live readings follow a history kept as roll-ups: no station
+# may book less than nothing (the increment across the silence is booked, then spread).
+cur=$(TZ=Asia/Shanghai date +%Y-%m)
+"$PVMON_BIN/pvmon-allocator" report -c "$D/central.json" --month "$cur" --format json \
+	--allow-empty -o "$IT_TMP/current.json" 2>"$IT_TMP/current.err"
+C="readfile('$IT_TMP/current.json')"
+neg=$(q "SELECT count(*) FROM json_each($C, '\$.stations')
+	WHERE json_extract(value, '\$.energy_wh') < 0 OR json_extract(value, '\$.revenue_fen') < 0")
+live_wh=$(q "SELECT sum(json_extract(value, '\$.energy_wh')) FROM json_each($C, '\$.stations')")
+check "the running month $cur books no negative energy or revenue (${neg:-?} stations)" \
+	test "${neg:-1}" = 0
+check "the running month books the live stations' energy (${live_wh:-?} Wh)" \
+	test "${live_wh:-0}" -gt 0
 grep -q "未达标" "$IT_TMP/demo.log" && ok "the printed (Chinese) report shows villages below target" ||
 	fail "the printed report shows no village below target (未达标)"
 

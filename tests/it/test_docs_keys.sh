@@ -1,11 +1,11 @@
 #!/bin/sh
 # docs/operations.md names only configuration keys the loaders accept
-# (common/config.c, common/fleet.c), and sends profile writers to the document
+# (common/config.c, common/live_conf.c, common/fleet.c), and sends profile writers to the document
 # that describes profiles.
 . tests/it/lib.sh
 
 DOC="$PVMON_ROOT/docs/operations.md"
-SRC="$PVMON_ROOT/common/config.c $PVMON_ROOT/common/fleet.c"
+SRC="$PVMON_ROOT/common/config.c $PVMON_ROOT/common/live_conf.c $PVMON_ROOT/common/fleet.c"
 # names in backticks that are not configuration keys (functions, programs, mosquitto's own)
 NOT_KEYS="pthread_create mosquitto_sub mosquitto_passwd use_username_as_clientid max_queued_messages"
 # every `word_with_underscores` and every `object.key` (not a file name) in the document
