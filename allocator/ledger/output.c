@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "html.h"
 #include "format.h"
 #include "render.h"
 #include "caltime.h"
@@ -84,31 +85,6 @@ static void tbl_text(const struct tbl *t, FILE *out)
 			}
 		}
 		fputc('\n', out);
-	}
-}
-
-static void html_text(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs("&#39;", out);
-			break;
-		default:
-			fputc(*s, out);
-		}
 	}
 }
 

@@ -2,6 +2,7 @@
  * pages: builds the dashboard's HTML shells. Everything a page needs is in
  * the one response: texts, style, script; it never links an external asset.
  */
+#include "html.h"
 #include "pages.h"
 
 #include <stdio.h>
@@ -40,25 +41,11 @@ static void puts_(struct buf *b, const char *s)
 static void put_html(struct buf *b, const char *s)
 {
 	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			puts_(b, "&amp;");
-			break;
-		case '<':
-			puts_(b, "&lt;");
-			break;
-		case '>':
-			puts_(b, "&gt;");
-			break;
-		case '"':
-			puts_(b, "&quot;");
-			break;
-		case '\'':
-			puts_(b, "&#39;");
-			break;
-		default:
+		const char *e = html_entity((unsigned char)*s);
+		if (e)
+			puts_(b, e);
+		else
 			put(b, s, 1);
-		}
 	}
 }
 

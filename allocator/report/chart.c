@@ -4,40 +4,13 @@
  */
 #include "chart.h"
 
+#include "html.h"
+
 #define W 1000 /* plot width */
 #define H 220  /* plot height */
 #define L 92   /* left margin: axis labels */
 #define T 14   /* top margin */
 #define B 46   /* bottom margin: bar labels */
-
-void chart_text(FILE *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	for (; *p; p++) {
-		switch (*p) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs("&#39;", out);
-			break;
-		default:
-			if (*p < 0x20 && *p != '\t' && *p != '\n')
-				fputc('?', out);
-			else
-				fputc(*p, out);
-		}
-	}
-}
 
 /* Hundredths as "12.34". */
 static void fx(FILE *out, int64_t h)
@@ -102,9 +75,9 @@ int chart_bars(FILE *out, const struct chart *c, const struct chart_bar *bars, i
 	        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" role=\"img\" "
 	        "class=\"chart\" data-chart=\"",
 	        L + W + 8, T + H + B);
-	chart_text(out, c->data_name);
+	html_text(out, c->data_name);
 	fputs("\" aria-label=\"", out);
-	chart_text(out, c->aria);
+	html_text(out, c->aria);
 	fputs("\">\n", out);
 	/* Grid: lines at round values (1, 2 or 5 x a power of ten), at most seven. */
 	{
@@ -144,7 +117,7 @@ int chart_bars(FILE *out, const struct chart *c, const struct chart_bar *bars, i
 			fputs("<rect class=\"bar", out);
 			if (b->cls) {
 				fputc(' ', out);
-				chart_text(out, b->cls);
+				html_text(out, b->cls);
 			}
 			fputs("\" x=\"", out);
 			fx(out, x);
@@ -155,7 +128,7 @@ int chart_bars(FILE *out, const struct chart *c, const struct chart_bar *bars, i
 			fputs("\" height=\"", out);
 			fx(out, (T + H) * 100 - y);
 			fputs("\"><title>", out);
-			chart_text(out, b->label);
+			html_text(out, b->label);
 			fputs(": ", out);
 			value(out, c, b->v);
 			fputs("</title></rect>\n", out);
@@ -187,7 +160,7 @@ int chart_bars(FILE *out, const struct chart *c, const struct chart_bar *bars, i
 				fx(out, cx);
 				fprintf(out, "\" y=\"%d\">", T + H + 20);
 			}
-			chart_text(out, b->label);
+			html_text(out, b->label);
 			fputs("</text>\n", out);
 		}
 	}
@@ -233,7 +206,7 @@ int chart_bars(FILE *out, const struct chart *c, const struct chart_bar *bars, i
 		        L + 6);
 		fx(out, ypos(c->line, vmax) - 500);
 		fputs("\">", out);
-		chart_text(out, c->line_text);
+		html_text(out, c->line_text);
 		fputs("</text>\n", out);
 	}
 	fputs("</svg>\n", out);

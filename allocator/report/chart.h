@@ -31,7 +31,5 @@ struct chart {
 
 /* Writes one <svg> of the bars; returns 0, or -1 when writing fails. */
 int chart_bars(FILE *out, const struct chart *c, const struct chart_bar *bars, int n);
-/* Writes s escaped for HTML/SVG text and attributes. */
-void chart_text(FILE *out, const char *s);
 
 #endif

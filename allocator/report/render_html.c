@@ -4,12 +4,13 @@
  * a page of tables that become cards on a phone; printed, it is an A4
  * briefing: a cover page (county figures, the villages not on course with
  * their reasons in sentences, the county chart, a sign-off block), then the
- * tables, with page numbers. Every name goes through chart_text, so no fleet
+ * tables, with page numbers. Every name goes through html_text, so no fleet
  * or database value can inject markup.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "html.h"
 #include "caltime.h"
 #include "chart.h"
 #include "render.h"
@@ -30,14 +31,14 @@ static void yuan(FILE *out, int64_t fen)
 /* A catalogue text, escaped. */
 static void t(FILE *out, const struct report *r, const char *key)
 {
-	chart_text(out, msg_get(r->lang, key));
+	html_text(out, msg_get(r->lang, key));
 }
 
 /* A filled catalogue text, escaped. */
 static void tf(FILE *out, const struct report *r, const char *key, int n, const char *const *a)
 {
 	char buf[1024];
-	chart_text(out, format_msgf(buf, sizeof buf, r->lang, key, n, a));
+	html_text(out, format_msgf(buf, sizeof buf, r->lang, key, n, a));
 }
 
 /* Text safe inside a CSS string: only plain characters are kept. */
@@ -129,16 +130,16 @@ static void village_row(FILE *out, const struct report *r, const struct report_v
 	int j;
 	fputs(rv->t.status == TARGET_OK ? "<tr class=\"quiet\">" : "<tr>", out);
 	td(out, r, "report.col.village", NULL);
-	chart_text(out, rv->v->id);
+	html_text(out, rv->v->id);
 	fputs("</td>", out);
 	td(out, r, "report.col.name", NULL);
-	chart_text(out, rv->v->name);
+	html_text(out, rv->v->name);
 	fputs("</td>", out);
 	td(out, r, "report.col.township", NULL);
-	chart_text(out, township_name(r, rv));
+	html_text(out, township_name(r, rv));
 	fputs("</td>", out);
 	td(out, r, "report.col.status", target_status_key(rv->t.status));
-	chart_text(out, format_status_text(r->lang, rv->t.status));
+	html_text(out, format_status_text(r->lang, rv->t.status));
 	fputs("</td>", out);
 #define MONEY(key, v)                                                                              \
 	do {                                                                                       \
@@ -157,7 +158,7 @@ static void village_row(FILE *out, const struct report *r, const struct report_v
 		for (j = 0; j < rv->n_reasons; j++) {
 			format_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
 			fputs("<li>", out);
-			chart_text(out, buf);
+			html_text(out, buf);
 			fputs("</li>", out);
 		}
 		fputs("</ul></td>", out);
@@ -255,7 +256,7 @@ static void county_chart(FILE *out, const struct report *r)
 				continue;
 			if (named++)
 				t(out, r, "report.flag.sep");
-			chart_text(out, rv->v->name);
+			html_text(out, rv->v->name);
 		}
 		if (below > named) {
 			char nb[16];
@@ -379,14 +380,13 @@ static void alarm_table(FILE *out, const struct report *r)
 			format_alarm_name(r, &rs->alarms[k], name, sizeof name);
 			fputs("<tr>", out);
 			td(out, r, "report.alarm.station", NULL);
-			chart_text(out,
-			           rs->st->name && rs->st->name[0] ? rs->st->name : rs->st->id);
+			html_text(out, rs->st->name && rs->st->name[0] ? rs->st->name : rs->st->id);
 			fputs("</td>", out);
 			td(out, r, "report.alarm.device", NULL);
-			chart_text(out, rs->st->devices[rs->alarms[k].device].id);
+			html_text(out, rs->st->devices[rs->alarms[k].device].id);
 			fputs("</td>", out);
 			td(out, r, "report.alarm.name", NULL);
-			chart_text(out, name);
+			html_text(out, name);
 			fputs("</td>", out);
 			td(out, r, "report.alarm.days", "n");
 			fprintf(out, "%d</td></tr>\n", rs->alarms[k].days);
@@ -414,7 +414,7 @@ static void print_note(FILE *out, const struct report *r)
 static void kpi(FILE *out, const struct report *r, const char *key, const char *value)
 {
 	fputs("<div class=\"kpi\"><strong>", out);
-	chart_text(out, value);
+	html_text(out, value);
 	fputs("</strong><span>", out);
 	t(out, r, key);
 	fputs("</span></div>\n", out);
@@ -505,7 +505,7 @@ static void cover(FILE *out, const struct report *r, const char *d0, const char 
 			for (j = 0; j < rv->n_reasons; j++) {
 				format_reason_describe(r, &rv->reasons[j], buf, sizeof buf);
 				fputs("<li>", out);
-				chart_text(out, buf);
+				html_text(out, buf);
 				fputs("</li>", out);
 			}
 			fputs("</ul></li>\n", out);
@@ -637,7 +637,7 @@ int render_html(const struct report *r, FILE *out)
 		const struct report_township *tw = &r->townships[i];
 		fputs("<tr>", out);
 		td(out, r, "report.col.township", NULL);
-		chart_text(out, tw->t->name);
+		html_text(out, tw->t->name);
 		fputs("</td>", out);
 		td(out, r, "report.col.villages", "n");
 		fprintf(out, "%d</td>", tw->n_villages);
@@ -688,13 +688,13 @@ int render_html(const struct report *r, FILE *out)
 		format_kwh(rs->e.energy_wh, kwh, sizeof kwh);
 		fputs(station_flagged(rs) ? "<tr>" : "<tr class=\"quiet\">", out);
 		td(out, r, "report.col.station", NULL);
-		chart_text(out, rs->st->id);
+		html_text(out, rs->st->id);
 		fputs("</td>", out);
 		td(out, r, "report.col.name", NULL);
-		chart_text(out, rs->st->name);
+		html_text(out, rs->st->name);
 		fputs("</td>", out);
 		td(out, r, "report.col.source", NULL);
-		chart_text(out, format_source_text(r->lang, rs->e.source));
+		html_text(out, format_source_text(r->lang, rs->e.source));
 		fputs("</td>", out);
 		td(out, r, "report.col.kwh", "n");
 		fprintf(out, "%s</td>", kwh);
@@ -720,7 +720,7 @@ int render_html(const struct report *r, FILE *out)
 		MONEY("report.col.distributable", rs->r.distributable_fen);
 		format_flags_text(r->lang, rs->flags, fl, sizeof fl);
 		td(out, r, "report.col.flags", NULL);
-		chart_text(out, fl);
+		html_text(out, fl);
 		fputs("</td></tr>\n", out);
 	}
 	fputs("</tbody></table></div>\n", out);
