@@ -143,23 +143,6 @@ static int lookup(struct jx *jx, const cJSON *o, const char *path, const char *k
 	return 0;
 }
 
-/* A strict "YYYY-MM-DD" date. */
-static int get_date(struct jx *jx, const cJSON *o, const char *path, const char *key, int required,
-                    int32_t *out)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	char p[PATHLEN], got[128];
-	if (jx->err)
-		return -1;
-	if (!v && !required)
-		return 0;
-	if (v && cJSON_IsString(v) && caltime_parse_date(v->valuestring, out) == 0)
-		return 0;
-	jx_describe(v, got, sizeof got);
-	return jx_fail(jx, jx_join(p, sizeof p, path, key),
-	               "expected a date YYYY-MM-DD from 1900 to 2200, got %s", got);
-}
-
 static int parse_townships(struct jx *jx, const cJSON *root, struct fleet *f, struct fleet_index *x)
 {
 	static const char *const keys[] = {"id", "name", NULL};
@@ -297,8 +280,8 @@ static int parse_tariff(struct jx *jx, const cJSON *o, const char *path, struct 
 		q->p.to_day = INT32_MAX;
 		/* rates in yuan per kWh with 5 places are exact fen per MWh */
 		if (jx_object(jx, e, p, keys) < 0 ||
-		    get_date(jx, e, p, "from", 1, &q->p.from_day) < 0 ||
-		    get_date(jx, e, p, "to", 0, &q->p.to_day) < 0 ||
+		    jx_date(jx, e, p, "from", 1, &q->p.from_day) < 0 ||
+		    jx_date(jx, e, p, "to", 0, &q->p.to_day) < 0 ||
 		    jx_decimal(jx, e, p, "coal_yuan_per_kwh", 1, 5, 0, 10000000,
 		               &q->p.coal_fen_per_mwh) < 0 ||
 		    jx_decimal(jx, e, p, "subsidy_yuan_per_kwh", 1, 5, 0, 10000000,
@@ -457,7 +440,7 @@ static int parse_station(struct jx *jx, const cJSON *o, const char *path, struct
 	if (jx_str(jx, o, path, "name", 1, &name) < 0 ||
 	    jx_id(jx, o, path, "gateway", 0, &gw) < 0 ||
 	    jx_decimal(jx, o, path, "capacity_kw", 1, 3, 1, INT64_MAX, &s->capacity_w) < 0 ||
-	    get_date(jx, o, path, "commissioned", 1, &s->commissioned_day) < 0 ||
+	    jx_date(jx, o, path, "commissioned", 1, &s->commissioned_day) < 0 ||
 	    jx_num(jx, o, path, "latitude", 1, -90, 90, &s->latitude) < 0 ||
 	    jx_num(jx, o, path, "longitude", 1, -180, 180, &s->longitude) < 0)
 		return -1;

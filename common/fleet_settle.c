@@ -31,23 +31,6 @@ int fleet_listed(const struct fleet_station *st, int32_t day)
 	return 0;
 }
 
-/* A "YYYY-MM-DD" date; absent keeps *out. */
-static int get_date(struct jx *jx, const cJSON *o, const char *path, const char *key, int required,
-                    int32_t *out)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	char p[PATHLEN], got[128];
-	if (jx->err)
-		return -1;
-	if (!v && !required)
-		return 0;
-	if (v && cJSON_IsString(v) && caltime_parse_date(v->valuestring, out) == 0)
-		return 0;
-	jx_describe(v, got, sizeof got);
-	return jx_fail(jx, jx_join(p, sizeof p, path, key),
-	               "expected a date YYYY-MM-DD from 1900 to 2200, got %s", got);
-}
-
 /* One part's payer, cycle and account. */
 static int parse_payment(struct jx *jx, const cJSON *o, const char *path, const char *key,
                          struct fleet_payment *pay, const char *payer, enum fleet_cycle cycle)
@@ -93,8 +76,8 @@ static int parse_catalogue(struct jx *jx, const cJSON *o, const char *path,
 		jx_index(p, sizeof p, lp, i);
 		l->to_day = INT32_MAX;
 		if (jx_object(jx, e, p, keys) < 0 ||
-		    get_date(jx, e, p, "from", 1, &l->from_day) < 0 ||
-		    get_date(jx, e, p, "to", 0, &l->to_day) < 0)
+		    jx_date(jx, e, p, "from", 1, &l->from_day) < 0 ||
+		    jx_date(jx, e, p, "to", 0, &l->to_day) < 0)
 			return -1;
 		if (l->to_day < l->from_day)
 			return jx_fail(jx, jx_join(fp, sizeof fp, p, "to"),

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caltime.h"
 #include "util.h"
 
 void jx_release(struct jx *jx)
@@ -296,6 +297,20 @@ int jx_bool(struct jx *jx, const cJSON *obj, const char *path, const char *key, 
 		return expected(jx, path, key, v, "true or false");
 	*out = cJSON_IsTrue(v);
 	return 0;
+}
+
+int jx_date(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
+            int32_t *out)
+{
+	const cJSON *v;
+	if (jx->err)
+		return -1;
+	v = member(obj, key);
+	if (!v && !required)
+		return 0;
+	if (v && cJSON_IsString(v) && caltime_parse_date(v->valuestring, out) == 0)
+		return 0;
+	return expected(jx, path, key, v, "a date YYYY-MM-DD from 1900 to 2200");
 }
 
 const cJSON *jx_array(struct jx *jx, const cJSON *obj, const char *path, const char *key,

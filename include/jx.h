@@ -53,6 +53,9 @@ int jx_num(struct jx *jx, const cJSON *obj, const char *path, const char *key, i
            double min, double max, double *out);
 int jx_bool(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
             int *out);
+/* A strict "YYYY-MM-DD" civil date, as a day number (caltime_days). */
+int jx_date(struct jx *jx, const cJSON *obj, const char *path, const char *key, int required,
+            int32_t *out);
 /* An array member (NULL when absent and not required, or on error). */
 const cJSON *jx_array(struct jx *jx, const cJSON *obj, const char *path, const char *key,
                       int required);

@@ -121,6 +121,41 @@ static void numbers_are_described_in_their_shortest_form(void)
 	cJSON_Delete(n);
 }
 
+/* Parses {"v": text} and reads v as a date; returns the error or NULL. */
+static char *date(const char *text, int32_t *out)
+{
+	struct jx jx = {"t.json", NULL};
+	char buf[256];
+	cJSON *root;
+	char *err;
+	snprintf(buf, sizeof buf, "{\"v\": %s}", text);
+	root = jx_parse(&jx, buf, strlen(buf));
+	jx_date(&jx, root, "a", "v", 1, out);
+	cJSON_Delete(root);
+	err = jx.err;
+	jx.err = NULL;
+	return err;
+}
+
+static void dates_are_strict_civil_days_and_a_bad_one_says_what_was_expected(void)
+{
+	int32_t d = -1;
+	char *err = date("\"2019-07-01\"", &d);
+	CHECK(err == NULL);
+	CHECK_INT(d, 18078);
+	free(err);
+	err = date("\"2019-02-30\"", &d);
+	CHECK_STR(err, "t.json: a.v: expected a date YYYY-MM-DD from 1900 to 2200, got "
+	               "\"2019-02-30\"");
+	free(err);
+	err = date("20190701", &d);
+	CHECK(err != NULL);
+	free(err);
+	err = date("\"2019-7-1\"", &d);
+	CHECK(err != NULL);
+	free(err);
+}
+
 int main(void)
 {
 	RUN(decimals_are_exact_from_numbers_and_strings);
@@ -128,5 +163,6 @@ int main(void)
 	RUN(a_refused_decimal_says_what_was_expected);
 	RUN(parse_errors_give_line_and_column_and_trailing_text_is_an_error);
 	RUN(numbers_are_described_in_their_shortest_form);
+	RUN(dates_are_strict_civil_days_and_a_bad_one_says_what_was_expected);
 	return harness_end();
 }
