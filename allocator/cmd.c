@@ -5,7 +5,9 @@
  */
 #include "cmd.h"
 
+#include <getopt.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "caltime.h"
@@ -47,4 +49,35 @@ void cmd_central_release(struct central *c)
 	fleet_free(c->fleet);
 	config_central_free(c->conf);
 	memset(c, 0, sizeof *c);
+}
+
+int cmd_args_config(int argc, char **argv, const char *usage, const char **conf_path)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int opt;
+
+	*conf_path = NULL;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			*conf_path = optarg;
+			break;
+		case 'h':
+			printf("%s\n", usage);
+			return 0;
+		default:
+			fprintf(stderr, "%s\n", usage);
+			return 2;
+		}
+	}
+	if (!*conf_path || optind < argc) {
+		fprintf(stderr, "%s\n", usage);
+		return 2;
+	}
+	return -1;
 }

@@ -33,4 +33,11 @@ int cmd_load_central(const char *path, int writable, const char *log_ident, stru
                      char **cause);
 void cmd_central_release(struct central *c);
 
+/*
+ * Reads the arguments of a command that takes only -c FILE (and -h): returns
+ * -1 with *conf_path set (borrowed from argv) to go on, or the exit status to
+ * return at once (0 after -h, 2 on a usage error; usage printed either way).
+ */
+int cmd_args_config(int argc, char **argv, const char *usage, const char **conf_path);
+
 #endif

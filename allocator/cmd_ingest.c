@@ -484,11 +484,6 @@ static const char usage[] = "usage: pvmon-allocator ingest -c central.json";
 
 int cmd_ingest(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct ctx c = {0};
 	struct central ct = {0};
 	struct fleet *fleet;
@@ -501,24 +496,8 @@ int cmd_ingest(int argc, char **argv)
 	int opt, rc = 1, started = 0;
 
 	c.started_ms = util_now_ms();
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			conf_path = optarg;
-			break;
-		case 'h':
-			printf("%s\n", usage);
-			return 0;
-		default:
-			fprintf(stderr, "%s\n", usage);
-			return 2;
-		}
-	}
-	if (!conf_path || optind < argc) {
-		fprintf(stderr, "%s\n", usage);
-		return 2;
-	}
+	if ((opt = cmd_args_config(argc, argv, usage, &conf_path)) >= 0)
+		return opt;
 	pthread_mutex_init(&c.lock, NULL);
 	pthread_cond_init(&c.cond, NULL);
 	mosquitto_lib_init();

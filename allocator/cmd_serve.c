@@ -31,11 +31,6 @@ static const char usage[] = "usage: pvmon-allocator serve -c central.json";
 
 int cmd_serve(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct central_conf *conf = NULL;
 	struct fleet *fleet = NULL;
 	struct serve *sv = NULL;
@@ -44,24 +39,8 @@ int cmd_serve(int argc, char **argv)
 	char *cause = NULL;
 	int opt, rc = 1;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			conf_path = optarg;
-			break;
-		case 'h':
-			printf("%s\n", usage);
-			return 0;
-		default:
-			fprintf(stderr, "%s\n", usage);
-			return 2;
-		}
-	}
-	if (!conf_path || optind < argc) {
-		fprintf(stderr, "%s\n", usage);
-		return 2;
-	}
+	if ((opt = cmd_args_config(argc, argv, usage, &conf_path)) >= 0)
+		return opt;
 	if (config_central_load(conf_path, &conf, &cause) < 0)
 		goto done;
 	log_open("pvmon-serve", conf->log_target, (enum log_level)conf->log_level);
