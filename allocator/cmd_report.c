@@ -17,6 +17,7 @@
 #include "fleet.h"
 #include "format.h"
 #include "profile.h"
+#include "render.h"
 #include "report.h"
 #include "report_table.h"
 #include "store.h"
@@ -63,7 +64,7 @@ static char *empty_month(const struct report *r, const struct fleet *f)
 static int render(const struct report *r, enum format_kind fmt, int section, FILE *out)
 {
 	if (section < 0)
-		return format_render(r, fmt, out);
+		return render_report(r, fmt, out);
 	if (render_csv_section(r, (enum report_section)section, out) < 0 || fflush(out) != 0)
 		return -1;
 	return 0;
@@ -224,7 +225,7 @@ int cmd_report(int argc, char **argv)
 		        month);
 		return 2;
 	}
-	if (format_parse(format, &fmt) < 0) {
+	if (render_parse(format, &fmt) < 0) {
 		fprintf(stderr,
 		        "pvmon-allocator report: --format: expected text, csv, json, html or xlsx, "
 		        "got \"%s\"\n",

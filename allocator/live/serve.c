@@ -22,6 +22,7 @@
 #include "msg.h"
 #include "pages.h"
 #include "format.h"
+#include "render.h"
 #include "report.h"
 #include "store.h"
 #include "util.h"
@@ -345,7 +346,7 @@ static enum MHD_Result handle_report(struct serve *sv, struct MHD_Connection *c,
 		return reply_error(c, 503, 0, lang, "the report could not be built");
 	}
 	f = open_memstream(&buf, &len);
-	if (!f || format_render(r, fmts[i].fmt, f) < 0) {
+	if (!f || render_report(r, fmts[i].fmt, f) < 0) {
 		if (f)
 			fclose(f);
 		free(buf);

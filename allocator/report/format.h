@@ -13,11 +13,6 @@
 
 enum format_kind { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON, FORMAT_HTML, FORMAT_XLSX };
 
-/* "text", "csv", "json", "html", "xlsx"; returns 0 or -1. */
-int format_parse(const char *s, enum format_kind *out);
-/* Renders in the format and flushes; returns 0, or -1 on a write error. */
-int format_render(const struct report *r, enum format_kind fmt, FILE *out);
-
 /* Stable machine names of flags, reason kinds and energy sources (JSON, CSV). */
 const char *format_flag_key(enum report_flag f);
 const char *format_reason_key(enum report_reason_kind k);

@@ -46,7 +46,7 @@ static char *render(const struct report *r, enum format_kind fmt, size_t *len)
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *m = open_memstream(&buf, &n);
-	CHECK_INT(format_render(r, fmt, m), 0);
+	CHECK_INT(render_report(r, fmt, m), 0);
 	fclose(m);
 	if (len)
 		*len = n;
