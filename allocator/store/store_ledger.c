@@ -605,6 +605,23 @@ static void statement_row(sqlite3_stmt *q, struct store_ledger_statement *r, int
 	r->imported_day = files ? col(q, 17) : "";
 }
 
+/* Steps a bound statement query, calling fn per row until it returns non-zero. */
+static int statements_walk(struct store *s, sqlite3_stmt *q, int files,
+                           int (*fn)(void *ctx, const struct store_ledger_statement *r), void *ctx,
+                           const char *what)
+{
+	struct store_ledger_statement r;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		statement_row(q, &r, files);
+		if (fn(ctx, &r)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	return walk_end(s, q, rc, what);
+}
+
 int store_ledger_statement_current(struct store *s, const char *station, int month,
                                    struct store_ledger_statement *out, char period[16])
 {
@@ -632,21 +649,12 @@ int store_ledger_statements_overlapping(struct store *s, const char *station, in
                                         void *ctx)
 {
 	sqlite3_stmt *q = lstmt(s, SL_STATEMENTS_OVERLAPPING);
-	struct store_ledger_statement r;
-	int rc;
 	if (!q)
 		return -1;
 	bind_text(q, 1, station);
 	sqlite3_bind_int(q, 2, end);
 	sqlite3_bind_int(q, 3, first);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		statement_row(q, &r, 0);
-		if (fn(ctx, &r)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	return walk_end(s, q, rc, "reading statements");
+	return statements_walk(s, q, 0, fn, ctx, "reading statements");
 }
 
 int store_ledger_statements_each(struct store *s, const char *station,
@@ -654,20 +662,11 @@ int store_ledger_statements_each(struct store *s, const char *station,
                                  void *ctx)
 {
 	sqlite3_stmt *q = lstmt(s, SL_STATEMENTS_EACH);
-	struct store_ledger_statement r;
-	int rc;
 	if (!q)
 		return -1;
 	bind_text(q, 1, station);
 	bind_text(q, 2, station);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		statement_row(q, &r, 1);
-		if (fn(ctx, &r)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	return walk_end(s, q, rc, "listing statements");
+	return statements_walk(s, q, 1, fn, ctx, "listing statements");
 }
 
 int store_ledger_seal_add(struct store *s, const struct store_ledger_seal *seal)
