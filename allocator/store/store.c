@@ -6,9 +6,9 @@
 #include "store.h"
 #include "store_int.h"
 #include "store_testing.h"
+#include "db_int.h"
 
 #include <limits.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,55 +216,55 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 struct store {
-	sqlite3 *db;
+	struct db *db;
 	char *path;
 	char *err;
-	int errcode;
+	int transient;
 	int readonly;
-	sqlite3_stmt *st[ST_COUNT];
+	struct db_stmt *st[ST_COUNT];
 	struct store_ledger_stmts *ledger; /* store_ledger.c's */
 };
 
-/* Records "path: what: sqlite message" as the last error; returns -1. */
+/* Records "path: what: engine message" as the last error; returns -1. */
 static int fail(struct store *s, const char *what)
 {
 	free(s->err);
-	s->errcode = s->db ? sqlite3_extended_errcode(s->db) : SQLITE_ERROR;
-	s->err =
-	    xasprintf("%s: %s: %s", s->path, what, s->db ? sqlite3_errmsg(s->db) : "no database");
+	s->transient = s->db ? db_transient(s->db) : 0;
+	s->err = xasprintf("%s: %s: %s", s->path, what, s->db ? db_errmsg(s->db) : "no database");
 	return -1;
 }
 
 /* Returns the prepared statement, reset and with bindings cleared. */
-static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
+static struct db_stmt *stmt(struct store *s, enum stmt_id id)
 {
 	if (!s->st[id]) {
-		if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-		                       &s->st[id], NULL) != SQLITE_OK) {
+		if (!(s->st[id] = db_prepare(s->db, stmt_sql[id]))) {
 			fail(s, "preparing a statement");
 			return NULL;
 		}
 	} else {
-		sqlite3_reset(s->st[id]);
-		sqlite3_clear_bindings(s->st[id]);
+		db_reset(s->st[id]);
 	}
 	return s->st[id];
 }
 
 /* Steps a statement that returns no rows. */
-static int run(struct store *s, sqlite3_stmt *q, const char *what)
+static int run(struct store *s, struct db_stmt *q, const char *what)
 {
-	int rc = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return fail(s, what);
+	int rc = db_step(q);
+	if (rc == DB_ERROR) {
+		fail(s, what);
+		db_reset(q);
+		return -1;
+	}
+	db_reset(q);
 	return 0;
 }
 
 /* Runs SQL text without results (pragmas, migrations). */
 static int exec(struct store *s, const char *sql, const char *what)
 {
-	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (db_exec(s->db, sql) < 0)
 		return fail(s, what);
 	return 0;
 }
@@ -272,17 +272,16 @@ static int exec(struct store *s, const char *sql, const char *what)
 /* Reads PRAGMA user_version. */
 static int user_version(struct store *s, int *out)
 {
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int rc = -1;
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK ||
-	    sqlite3_step(q) != SQLITE_ROW) {
+	if (!(q = db_prepare(s->db, "PRAGMA user_version")) || db_step(q) != DB_ROW) {
 		fail(s, "reading the schema version");
 		goto done;
 	}
-	*out = sqlite3_column_int(q, 0);
+	*out = (int)db_column_int64(q, 0);
 	rc = 0;
 done:
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return rc;
 }
 
@@ -299,7 +298,7 @@ static int migrate(struct store *s)
 		free(s->err);
 		s->err = xasprintf("%s: schema version %d is newer than this pvmon's %d", s->path,
 		                   v, STORE_SCHEMA_VERSION);
-		s->errcode = SQLITE_ERROR;
+		s->transient = 0;
 		goto fail;
 	}
 	for (i = v; i < STORE_SCHEMA_VERSION; i++)
@@ -310,32 +309,27 @@ static int migrate(struct store *s)
 		goto fail;
 	return 0;
 fail:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	db_exec(s->db, "ROLLBACK");
 	return -1;
 }
 
-/* Opens the file with flags; on failure frees everything and sets *cause. */
-static struct store *open_db(const char *path, int flags, char **cause)
+/* Opens the database; on failure frees everything and sets *cause. */
+static struct store *open_db(const char *path, int readonly, char **cause)
 {
 	struct store *s = xcalloc(1, sizeof *s);
 	s->path = xstrdup(path);
-	s->readonly = !(flags & SQLITE_OPEN_READWRITE);
-	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		fail(s, "cannot open the database");
-		goto fail;
+	s->readonly = readonly;
+	s->db = db_open(path, readonly, !readonly, NULL, cause);
+	if (!s->db) {
+		store_close(s);
+		return NULL;
 	}
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, 5000);
 	return s;
-fail:
-	*cause = xstrdup(s->err);
-	store_close(s);
-	return NULL;
 }
 
 struct store *store_open(const char *path, char **cause)
 {
-	struct store *s = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, cause);
+	struct store *s = open_db(path, 0, cause);
 	if (!s)
 		return NULL;
 	/* WAL lets status and report read while ingest writes; FULL syncs the WAL on commit */
@@ -351,7 +345,7 @@ struct store *store_open(const char *path, char **cause)
 
 struct store *store_open_readonly(const char *path, char **cause)
 {
-	struct store *s = open_db(path, SQLITE_OPEN_READONLY, cause);
+	struct store *s = open_db(path, 1, cause);
 	int v;
 	if (!s)
 		return NULL;
@@ -376,9 +370,9 @@ void store_close(struct store *s)
 	if (!s)
 		return;
 	for (i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
+		db_finalize(s->st[i]);
 	store_ledger_stmts_free(s->ledger);
-	sqlite3_close(s->db);
+	db_close(s->db);
 	free(s->path);
 	free(s->err);
 	free(s);
@@ -387,10 +381,10 @@ void store_close(struct store *s)
 /* For unit tests only (store_testing.h). */
 sqlite3 *store_testing_db(struct store *s)
 {
-	return s->db;
+	return db_sqlite_handle(s->db);
 }
 
-sqlite3 *store_int_db(struct store *s)
+struct db *store_int_db(struct store *s)
 {
 	return s->db;
 }
@@ -412,137 +406,128 @@ const char *store_error(const struct store *s)
 
 int store_error_transient(const struct store *s)
 {
-	switch (s->errcode & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-	case SQLITE_FULL:
-	case SQLITE_IOERR:
-	case SQLITE_CANTOPEN:
-	case SQLITE_READONLY:
-		return 1;
-	}
-	return 0;
+	return s->transient;
 }
 
 int store_begin(struct store *s)
 {
-	sqlite3_stmt *q = stmt(s, ST_BEGIN);
+	struct db_stmt *q = stmt(s, ST_BEGIN);
 	return q ? run(s, q, "beginning a transaction") : -1;
 }
 
 int store_commit(struct store *s)
 {
-	sqlite3_stmt *q = stmt(s, ST_COMMIT);
+	struct db_stmt *q = stmt(s, ST_COMMIT);
 	return q ? run(s, q, "committing") : -1;
 }
 
 void store_rollback(struct store *s)
 {
-	sqlite3_stmt *q;
-	if (sqlite3_get_autocommit(s->db))
+	struct db_stmt *q;
+	if (!db_in_transaction(s->db))
 		return;
 	q = stmt(s, ST_ROLLBACK);
 	if (q)
-		sqlite3_step(q), sqlite3_reset(q);
+		db_step(q), db_reset(q);
 }
 
 /* Binds an optional integer: NULL when absent. */
-static void bind_opt(sqlite3_stmt *q, int i, int present, int64_t v)
+static void bind_opt(struct db_stmt *q, int i, int present, int64_t v)
 {
 	if (present)
-		sqlite3_bind_int64(q, i, v);
+		db_bind_int64(q, i, v);
 	else
-		sqlite3_bind_null(q, i);
+		db_bind_null(q, i);
 }
 
 int store_reading_insert(struct store *s, const struct reading *r)
 {
-	sqlite3_stmt *q = stmt(s, ST_READING_INSERT);
+	struct db_stmt *q = stmt(s, ST_READING_INSERT);
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, r->gw, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, (int64_t)r->seq);
-	sqlite3_bind_text(q, 3, r->station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, r->device, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 5, (int)r->kind);
-	sqlite3_bind_int64(q, 6, r->ts_ms);
-	sqlite3_bind_int(q, 7, (int)r->state);
+	db_bind_text(q, 1, r->gw);
+	db_bind_int64(q, 2, (int64_t)r->seq);
+	db_bind_text(q, 3, r->station);
+	db_bind_text(q, 4, r->device);
+	db_bind_int64(q, 5, (int)r->kind);
+	db_bind_int64(q, 6, r->ts_ms);
+	db_bind_int64(q, 7, (int)r->state);
 	bind_opt(q, 8, r->has & READING_HAS_POWER, r->ac_power_w);
 	bind_opt(q, 9, r->has & READING_HAS_ENERGY, r->energy_wh);
 	bind_opt(q, 10, r->has & READING_HAS_IMPORT, r->import_wh);
 	bind_opt(q, 11, r->has & READING_HAS_TODAY, r->today_wh);
 	if (r->has & READING_HAS_TEMP)
-		sqlite3_bind_double(q, 12, r->temp_c);
+		db_bind_double(q, 12, r->temp_c);
 	if (r->has & READING_HAS_HZ)
-		sqlite3_bind_double(q, 13, r->grid_hz);
+		db_bind_double(q, 13, r->grid_hz);
 	bind_opt(q, 14, r->has & READING_HAS_ALARMS, (int64_t)r->alarms);
-	sqlite3_bind_int(q, 15, (int)r->quality);
+	db_bind_int64(q, 15, (int)r->quality);
 	if (r->map[0])
-		sqlite3_bind_text(q, 16, r->map, -1, SQLITE_STATIC);
+		db_bind_text(q, 16, r->map);
 	if (run(s, q, "storing a reading") < 0)
 		return -1;
-	return sqlite3_changes(s->db) > 0 ? 1 : 0;
+	return db_changes(s->db) > 0 ? 1 : 0;
 }
 
 int store_rejected_insert(struct store *s, int64_t received_ms, const char *topic,
                           const void *payload, size_t len, const char *reason, const char *gw,
                           int64_t seq)
 {
-	sqlite3_stmt *q = stmt(s, ST_REJECTED_INSERT);
+	struct db_stmt *q = stmt(s, ST_REJECTED_INSERT);
 	if (!q)
 		return -1;
-	sqlite3_bind_int64(q, 1, received_ms);
-	sqlite3_bind_text(q, 2, topic, -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(q, 3, len ? payload : "", len, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, reason, -1, SQLITE_STATIC);
+	db_bind_int64(q, 1, received_ms);
+	db_bind_text(q, 2, topic);
+	db_bind_blob(q, 3, payload, len);
+	db_bind_text(q, 4, reason);
 	if (gw)
-		sqlite3_bind_text(q, 5, gw, -1, SQLITE_STATIC);
+		db_bind_text(q, 5, gw);
 	if (gw && seq > 0)
-		sqlite3_bind_int64(q, 6, seq);
+		db_bind_int64(q, 6, seq);
 	if (run(s, q, "storing a rejected payload") < 0)
 		return -1;
-	return sqlite3_changes(s->db) > 0 ? 1 : 0;
+	return db_changes(s->db) > 0 ? 1 : 0;
 }
 
 /* Copies a text column into buf ("" for NULL). */
-static void col_text(sqlite3_stmt *q, int i, char *buf, size_t size)
+static void col_text(struct db_stmt *q, int i, char *buf, size_t size)
 {
-	const unsigned char *t = sqlite3_column_text(q, i);
-	util_strlcpy(buf, t ? (const char *)t : "", size);
+	const char *t = db_column_text(q, i);
+	util_strlcpy(buf, t ? t : "", size);
 }
 
 /* Fills a gateway row from the columns of ST_GATEWAY_GET/EACH. */
-static void gateway_row(sqlite3_stmt *q, struct store_gateway *g)
+static void gateway_row(struct db_stmt *q, struct store_gateway *g)
 {
 	memset(g, 0, sizeof *g);
 	col_text(q, 0, g->gw, sizeof g->gw);
-	g->acked_seq = sqlite3_column_int64(q, 1);
-	g->max_seq = sqlite3_column_int64(q, 2);
-	g->lost_seqs = sqlite3_column_int64(q, 3);
-	g->last_ms = sqlite3_column_int64(q, 4);
+	g->acked_seq = db_column_int64(q, 1);
+	g->max_seq = db_column_int64(q, 2);
+	g->lost_seqs = db_column_int64(q, 3);
+	g->last_ms = db_column_int64(q, 4);
 	col_text(q, 5, g->status, sizeof g->status);
 	col_text(q, 6, g->version, sizeof g->version);
-	g->backlog = sqlite3_column_type(q, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 7);
-	g->dropped_total = sqlite3_column_int64(q, 8);
-	g->spool_min_seq = sqlite3_column_int64(q, 9);
-	g->rejects = sqlite3_column_int64(q, 10);
+	g->backlog = db_column_null(q, 7) ? -1 : db_column_int64(q, 7);
+	g->dropped_total = db_column_int64(q, 8);
+	g->spool_min_seq = db_column_int64(q, 9);
+	g->rejects = db_column_int64(q, 10);
 }
 
 int store_gateway_get(struct store *s, const char *gw, struct store_gateway *out)
 {
-	sqlite3_stmt *q = stmt(s, ST_GATEWAY_GET);
+	struct db_stmt *q = stmt(s, ST_GATEWAY_GET);
 	int rc;
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, gw, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(q, 1, gw);
+	rc = db_step(q);
+	if (rc == DB_ROW) {
 		gateway_row(q, out);
-		sqlite3_reset(q);
+		db_reset(q);
 		return 1;
 	}
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE)
+	db_reset(q);
+	if (rc != DB_DONE)
 		return fail(s, "reading a gateway");
 	memset(out, 0, sizeof *out);
 	util_strlcpy(out->gw, gw, sizeof out->gw);
@@ -552,156 +537,156 @@ int store_gateway_get(struct store *s, const char *gw, struct store_gateway *out
 
 int store_gateway_put(struct store *s, const struct store_gateway *g)
 {
-	sqlite3_stmt *q = stmt(s, ST_GATEWAY_PUT);
+	struct db_stmt *q = stmt(s, ST_GATEWAY_PUT);
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, g->gw, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, g->acked_seq);
-	sqlite3_bind_int64(q, 3, g->max_seq);
-	sqlite3_bind_int64(q, 4, g->lost_seqs);
+	db_bind_text(q, 1, g->gw);
+	db_bind_int64(q, 2, g->acked_seq);
+	db_bind_int64(q, 3, g->max_seq);
+	db_bind_int64(q, 4, g->lost_seqs);
 	bind_opt(q, 5, g->last_ms != 0, g->last_ms);
 	if (g->status[0])
-		sqlite3_bind_text(q, 6, g->status, -1, SQLITE_STATIC);
+		db_bind_text(q, 6, g->status);
 	if (g->version[0])
-		sqlite3_bind_text(q, 7, g->version, -1, SQLITE_STATIC);
+		db_bind_text(q, 7, g->version);
 	bind_opt(q, 8, g->backlog >= 0, g->backlog);
-	sqlite3_bind_int64(q, 9, g->dropped_total);
-	sqlite3_bind_int64(q, 10, g->spool_min_seq);
-	sqlite3_bind_int64(q, 11, g->rejects);
+	db_bind_int64(q, 9, g->dropped_total);
+	db_bind_int64(q, 10, g->spool_min_seq);
+	db_bind_int64(q, 11, g->rejects);
 	return run(s, q, "storing a gateway");
 }
 
 int store_gateway_each(struct store *s, int (*fn)(void *ctx, const struct store_gateway *g),
                        void *ctx)
 {
-	sqlite3_stmt *q = stmt(s, ST_GATEWAY_EACH);
+	struct db_stmt *q = stmt(s, ST_GATEWAY_EACH);
 	struct store_gateway g;
 	int rc;
 	if (!q)
 		return -1;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = db_step(q)) == DB_ROW) {
 		gateway_row(q, &g);
 		if (fn(ctx, &g)) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
-	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? 0 : fail(s, "listing gateways");
+	db_reset(q);
+	return rc == DB_DONE ? 0 : fail(s, "listing gateways");
 }
 
 int store_gateway_seqs(struct store *s, const char *gw, int64_t after,
                        void (*fn)(void *ctx, int64_t seq), void *ctx)
 {
-	sqlite3_stmt *q = stmt(s, ST_GATEWAY_SEQS);
+	struct db_stmt *q = stmt(s, ST_GATEWAY_SEQS);
 	int rc;
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, gw, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, after);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		fn(ctx, sqlite3_column_int64(q, 0));
-	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? 0 : fail(s, "listing a gateway's seqs");
+	db_bind_text(q, 1, gw);
+	db_bind_int64(q, 2, after);
+	while ((rc = db_step(q)) == DB_ROW)
+		fn(ctx, db_column_int64(q, 0));
+	db_reset(q);
+	return rc == DB_DONE ? 0 : fail(s, "listing a gateway's seqs");
 }
 
 /* Reads an optional integer column into *v and returns whether it was set. */
-static int col_opt(sqlite3_stmt *q, int i, int64_t *v)
+static int col_opt(struct db_stmt *q, int i, int64_t *v)
 {
-	if (sqlite3_column_type(q, i) == SQLITE_NULL) {
+	if (db_column_null(q, i)) {
 		*v = 0;
 		return 0;
 	}
-	*v = sqlite3_column_int64(q, i);
+	*v = db_column_int64(q, i);
 	return 1;
 }
 
 /* Copies a nullable alarm_map column into d (empty when NULL). */
-static void copy_map(struct store_daily *d, sqlite3_stmt *q, int i)
+static void copy_map(struct store_daily *d, struct db_stmt *q, int i)
 {
-	const unsigned char *t = sqlite3_column_text(q, i);
-	snprintf(d->alarm_map, sizeof d->alarm_map, "%s", t ? (const char *)t : "");
+	const char *t = db_column_text(q, i);
+	snprintf(d->alarm_map, sizeof d->alarm_map, "%s", t ? t : "");
 }
 
 /* Runs a daily SELECT (ST_DAILY_GET or ST_DAILY_LATEST, already bound) into *d. */
-static int daily_row(struct store *s, sqlite3_stmt *q, struct store_daily *d)
+static int daily_row(struct store *s, struct db_stmt *q, struct store_daily *d)
 {
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	int rc = db_step(q);
+	if (rc == DB_ROW) {
 		int64_t t;
 		memset(d, 0, sizeof *d);
-		d->day = sqlite3_column_int(q, 0);
-		d->kind = sqlite3_column_int(q, 1);
-		d->n_readings = sqlite3_column_int64(q, 2);
+		d->day = (int)db_column_int64(q, 0);
+		d->kind = (int)db_column_int64(q, 1);
+		d->n_readings = db_column_int64(q, 2);
 		d->has_first = col_opt(q, 3, &d->first_ts);
 		col_opt(q, 4, &d->first_wh);
 		d->has_last = col_opt(q, 5, &d->last_ts);
 		col_opt(q, 6, &d->last_wh);
-		d->delta_wh = sqlite3_column_int64(q, 7);
-		d->resets = sqlite3_column_int64(q, 8);
-		d->excluded = sqlite3_column_int64(q, 9);
+		d->delta_wh = db_column_int64(q, 7);
+		d->resets = db_column_int64(q, 8);
+		d->excluded = db_column_int64(q, 9);
 		d->has_peak = col_opt(q, 10, &t);
 		d->peak_w = t;
-		d->asleep_s = sqlite3_column_int64(q, 11);
-		d->offline_s = sqlite3_column_int64(q, 12);
-		d->fault_s = sqlite3_column_int64(q, 13);
-		d->alarms = (uint64_t)sqlite3_column_int64(q, 14);
+		d->asleep_s = db_column_int64(q, 11);
+		d->offline_s = db_column_int64(q, 12);
+		d->fault_s = db_column_int64(q, 13);
+		d->alarms = (uint64_t)db_column_int64(q, 14);
 		copy_map(d, q, 15);
 	}
-	sqlite3_reset(q);
-	if (rc == SQLITE_ROW)
+	db_reset(q);
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : fail(s, "reading a daily roll-up");
+	return rc == DB_DONE ? 0 : fail(s, "reading a daily roll-up");
 }
 
 int store_daily_get(struct store *s, const char *station, const char *device, int32_t day,
                     struct store_daily *d)
 {
-	sqlite3_stmt *q = stmt(s, ST_DAILY_GET);
+	struct db_stmt *q = stmt(s, ST_DAILY_GET);
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 3, day);
+	db_bind_text(q, 1, station);
+	db_bind_text(q, 2, device);
+	db_bind_int64(q, 3, day);
 	return daily_row(s, q, d);
 }
 
 int store_daily_latest(struct store *s, const char *station, const char *device,
                        struct store_daily *d)
 {
-	sqlite3_stmt *q = stmt(s, ST_DAILY_LATEST);
+	struct db_stmt *q = stmt(s, ST_DAILY_LATEST);
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+	db_bind_text(q, 1, station);
+	db_bind_text(q, 2, device);
 	return daily_row(s, q, d);
 }
 
 int store_daily_put(struct store *s, const char *station, const char *device,
                     const struct store_daily *d)
 {
-	sqlite3_stmt *q = stmt(s, ST_DAILY_PUT);
+	struct db_stmt *q = stmt(s, ST_DAILY_PUT);
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 3, d->day);
-	sqlite3_bind_int(q, 4, d->kind);
-	sqlite3_bind_int64(q, 5, d->n_readings);
+	db_bind_text(q, 1, station);
+	db_bind_text(q, 2, device);
+	db_bind_int64(q, 3, d->day);
+	db_bind_int64(q, 4, d->kind);
+	db_bind_int64(q, 5, d->n_readings);
 	bind_opt(q, 6, d->has_first, d->first_ts);
 	bind_opt(q, 7, d->has_first, d->first_wh);
 	bind_opt(q, 8, d->has_last, d->last_ts);
 	bind_opt(q, 9, d->has_last, d->last_wh);
-	sqlite3_bind_int64(q, 10, d->delta_wh);
-	sqlite3_bind_int64(q, 11, d->resets);
-	sqlite3_bind_int64(q, 12, d->excluded);
+	db_bind_int64(q, 10, d->delta_wh);
+	db_bind_int64(q, 11, d->resets);
+	db_bind_int64(q, 12, d->excluded);
 	bind_opt(q, 13, d->has_peak, d->peak_w);
-	sqlite3_bind_int64(q, 14, d->asleep_s);
-	sqlite3_bind_int64(q, 15, d->offline_s);
-	sqlite3_bind_int64(q, 16, d->fault_s);
-	sqlite3_bind_int64(q, 17, (int64_t)d->alarms);
+	db_bind_int64(q, 14, d->asleep_s);
+	db_bind_int64(q, 15, d->offline_s);
+	db_bind_int64(q, 16, d->fault_s);
+	db_bind_int64(q, 17, (int64_t)d->alarms);
 	if (d->alarm_map[0])
-		sqlite3_bind_text(q, 18, d->alarm_map, -1, SQLITE_STATIC);
+		db_bind_text(q, 18, d->alarm_map);
 	return run(s, q, "storing a daily roll-up");
 }
 
@@ -714,27 +699,26 @@ static int ranges_table(struct store *s, const struct store_day_range *rg, int n
 	    " from_day INTEGER NOT NULL, to_day INTEGER NOT NULL);"
 	    "DELETE FROM temp.day_ranges";
 	static const char ins[] = "INSERT INTO temp.day_ranges VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int i, rc = -1;
 
-	if (sqlite3_exec(s->db, ddl, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, ins, -1, &q, NULL) != SQLITE_OK)
+	if (db_exec(s->db, ddl) < 0 || !(q = db_prepare(s->db, ins)))
 		goto fail;
 	for (i = 0; i < n; i++) {
-		sqlite3_bind_int(q, 1, i);
-		sqlite3_bind_text(q, 2, rg[i].station, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, rg[i].device, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 4, rg[i].from);
-		sqlite3_bind_int(q, 5, rg[i].to);
-		if (sqlite3_step(q) != SQLITE_DONE)
+		db_bind_int64(q, 1, i);
+		db_bind_text(q, 2, rg[i].station);
+		db_bind_text(q, 3, rg[i].device);
+		db_bind_int64(q, 4, rg[i].from);
+		db_bind_int64(q, 5, rg[i].to);
+		if (db_step(q) != DB_DONE)
 			goto fail;
-		sqlite3_reset(q);
+		db_reset(q);
 	}
 	rc = 0;
 fail:
 	if (rc < 0)
 		fail(s, "listing the devices to read");
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return rc;
 }
 
@@ -757,20 +741,20 @@ static int ranges_widen(struct store *s, int32_t reach)
 	    " AND t.day > day_ranges.to_day AND t.day <= day_ranges.to_day + ?1"
 	    " AND t.first_ts IS NOT NULL AND t.first_wh IS NOT NULL"
 	    " ORDER BY t.day LIMIT 1), to_day)";
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+	if (!(q = db_prepare(s->db, sql)))
 		goto done;
 	/* days are int32; a bound past any calendar stands for none */
-	sqlite3_bind_int64(q, 1, reach > 0 ? reach : INT64_C(1) << 40);
-	if (sqlite3_step(q) != SQLITE_DONE)
+	db_bind_int64(q, 1, reach > 0 ? reach : INT64_C(1) << 40);
+	if (db_step(q) != DB_DONE)
 		goto done;
 	rc = 0;
 done:
 	if (rc < 0)
 		fail(s, "finding the readings around the days to read");
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return rc;
 }
 
@@ -791,7 +775,7 @@ int store_daily_ranges(struct store *s, const struct store_day_range *rg, int n,
 	    " ON t.station = r.station AND t.device = r.device"
 	    " AND t.day BETWEEN r.from_day AND r.to_day"
 	    " ORDER BY r.seq, t.day";
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	struct store_daily d;
 	int rc, ret = -1;
 
@@ -799,85 +783,85 @@ int store_daily_ranges(struct store *s, const struct store_day_range *rg, int n,
 		return 0;
 	if (ranges_table(s, rg, n) < 0 || ranges_widen(s, reach) < 0)
 		return -1;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+	if (!(q = db_prepare(s->db, sql))) {
 		fail(s, "reading table \"daily\"");
 		goto done;
 	}
 	memset(&d, 0, sizeof d);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		int i = sqlite3_column_int(q, 0);
+	while ((rc = db_step(q)) == DB_ROW) {
+		int i = (int)db_column_int64(q, 0);
 		if (i < 0 || i >= n)
 			continue;
-		d.day = sqlite3_column_int(q, 1);
-		d.kind = sqlite3_column_int(q, 2);
-		d.first_ts = sqlite3_column_int64(q, 3);
-		d.first_wh = sqlite3_column_int64(q, 4);
-		d.last_ts = sqlite3_column_int64(q, 5);
-		d.last_wh = sqlite3_column_int64(q, 6);
+		d.day = (int)db_column_int64(q, 1);
+		d.kind = (int)db_column_int64(q, 2);
+		d.first_ts = db_column_int64(q, 3);
+		d.first_wh = db_column_int64(q, 4);
+		d.last_ts = db_column_int64(q, 5);
+		d.last_wh = db_column_int64(q, 6);
 		d.has_first = d.first_ts >= 0 && d.first_wh >= 0;
 		d.has_last = d.last_ts >= 0 && d.last_wh >= 0;
-		d.delta_wh = sqlite3_column_int64(q, 7);
-		d.n_readings = sqlite3_column_int64(q, 8);
-		d.resets = sqlite3_column_int64(q, 9);
-		d.excluded = sqlite3_column_int64(q, 10);
-		d.offline_s = sqlite3_column_int64(q, 11);
-		d.fault_s = sqlite3_column_int64(q, 12);
-		d.asleep_s = sqlite3_column_int64(q, 13);
-		d.alarms = (uint64_t)sqlite3_column_int64(q, 14);
+		d.delta_wh = db_column_int64(q, 7);
+		d.n_readings = db_column_int64(q, 8);
+		d.resets = db_column_int64(q, 9);
+		d.excluded = db_column_int64(q, 10);
+		d.offline_s = db_column_int64(q, 11);
+		d.fault_s = db_column_int64(q, 12);
+		d.asleep_s = db_column_int64(q, 13);
+		d.alarms = (uint64_t)db_column_int64(q, 14);
 		copy_map(&d, q, 15);
 		if (fn(ctx, i, &d) != 0) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		fail(s, "reading table \"daily\"");
 		goto done;
 	}
 	ret = 0;
 done:
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return ret;
 }
 
 int store_hourly_get(struct store *s, const char *station, const char *device, int32_t day,
                      int hour, struct store_hourly *h)
 {
-	sqlite3_stmt *q = stmt(s, ST_HOURLY_GET);
+	struct db_stmt *q = stmt(s, ST_HOURLY_GET);
 	int rc;
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 3, day);
-	sqlite3_bind_int(q, 4, hour);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(q, 1, station);
+	db_bind_text(q, 2, device);
+	db_bind_int64(q, 3, day);
+	db_bind_int64(q, 4, hour);
+	rc = db_step(q);
+	if (rc == DB_ROW) {
 		memset(h, 0, sizeof *h);
-		h->day = sqlite3_column_int(q, 0);
-		h->hour = sqlite3_column_int(q, 1);
-		h->wh = sqlite3_column_int64(q, 2);
-		h->n = sqlite3_column_int64(q, 3);
+		h->day = (int)db_column_int64(q, 0);
+		h->hour = (int)db_column_int64(q, 1);
+		h->wh = db_column_int64(q, 2);
+		h->n = db_column_int64(q, 3);
 		h->has_peak = col_opt(q, 4, &h->peak_w);
 	}
-	sqlite3_reset(q);
-	if (rc == SQLITE_ROW)
+	db_reset(q);
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : fail(s, "reading an hourly roll-up");
+	return rc == DB_DONE ? 0 : fail(s, "reading an hourly roll-up");
 }
 
 int store_hourly_put(struct store *s, const char *station, const char *device,
                      const struct store_hourly *h)
 {
-	sqlite3_stmt *q = stmt(s, ST_HOURLY_PUT);
+	struct db_stmt *q = stmt(s, ST_HOURLY_PUT);
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 3, h->day);
-	sqlite3_bind_int(q, 4, h->hour);
-	sqlite3_bind_int64(q, 5, h->wh);
-	sqlite3_bind_int64(q, 6, h->n);
+	db_bind_text(q, 1, station);
+	db_bind_text(q, 2, device);
+	db_bind_int64(q, 3, h->day);
+	db_bind_int64(q, 4, h->hour);
+	db_bind_int64(q, 5, h->wh);
+	db_bind_int64(q, 6, h->n);
 	bind_opt(q, 7, h->has_peak, h->peak_w);
 	return run(s, q, "storing an hourly roll-up");
 }
@@ -888,13 +872,13 @@ int store_rollups_delete(struct store *s, const char *station, const char *devic
 	enum stmt_id ids[2] = {ST_DAILY_DELETE, ST_HOURLY_DELETE};
 	int i;
 	for (i = 0; i < 2; i++) {
-		sqlite3_stmt *q = stmt(s, ids[i]);
+		struct db_stmt *q = stmt(s, ids[i]);
 		if (!q)
 			return -1;
-		sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 3, from);
-		sqlite3_bind_int(q, 4, to);
+		db_bind_text(q, 1, station);
+		db_bind_text(q, 2, device);
+		db_bind_int64(q, 3, from);
+		db_bind_int64(q, 4, to);
 		if (run(s, q, "deleting roll-ups") < 0)
 			return -1;
 	}
@@ -902,17 +886,17 @@ int store_rollups_delete(struct store *s, const char *station, const char *devic
 }
 
 /* Fills a reading from the READING_COLS columns. */
-static void reading_row(sqlite3_stmt *q, struct reading *r)
+static void reading_row(struct db_stmt *q, struct reading *r)
 {
 	int64_t v;
 	memset(r, 0, sizeof *r);
 	col_text(q, 0, r->gw, sizeof r->gw);
-	r->seq = (uint64_t)sqlite3_column_int64(q, 1);
+	r->seq = (uint64_t)db_column_int64(q, 1);
 	col_text(q, 2, r->station, sizeof r->station);
 	col_text(q, 3, r->device, sizeof r->device);
-	r->kind = sqlite3_column_int(q, 4) == READING_METER ? READING_METER : READING_INVERTER;
-	r->ts_ms = sqlite3_column_int64(q, 5);
-	v = sqlite3_column_int(q, 6);
+	r->kind = (int)db_column_int64(q, 4) == READING_METER ? READING_METER : READING_INVERTER;
+	r->ts_ms = db_column_int64(q, 5);
+	v = (int)db_column_int64(q, 6);
 	r->state = v >= 0 && v < STATE_COUNT ? (enum reading_state)v : STATE_UNKNOWN;
 	if (col_opt(q, 7, &r->ac_power_w))
 		r->has |= READING_HAS_POWER;
@@ -922,89 +906,89 @@ static void reading_row(sqlite3_stmt *q, struct reading *r)
 		r->has |= READING_HAS_IMPORT;
 	if (col_opt(q, 10, &r->today_wh))
 		r->has |= READING_HAS_TODAY;
-	if (sqlite3_column_type(q, 11) != SQLITE_NULL) {
-		r->temp_c = sqlite3_column_double(q, 11);
+	if (!db_column_null(q, 11)) {
+		r->temp_c = db_column_double(q, 11);
 		r->has |= READING_HAS_TEMP;
 	}
-	if (sqlite3_column_type(q, 12) != SQLITE_NULL) {
-		r->grid_hz = sqlite3_column_double(q, 12);
+	if (!db_column_null(q, 12)) {
+		r->grid_hz = db_column_double(q, 12);
 		r->has |= READING_HAS_HZ;
 	}
 	if (col_opt(q, 13, &v)) {
 		r->alarms = (uint64_t)v;
 		r->has |= READING_HAS_ALARMS;
 	}
-	r->quality = (uint32_t)sqlite3_column_int(q, 14);
+	r->quality = (uint32_t)(int)db_column_int64(q, 14);
 	col_text(q, 15, r->map, sizeof r->map);
 }
 
 int store_reading_last(struct store *s, const char *station, const char *device, int64_t ts,
                        const char *gw, int64_t seq, int good_only, struct reading *out)
 {
-	sqlite3_stmt *q = stmt(s, good_only ? ST_LAST_GOOD : ST_LAST_ANY);
+	struct db_stmt *q = stmt(s, good_only ? ST_LAST_GOOD : ST_LAST_ANY);
 	int rc;
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, ts);
-	sqlite3_bind_text(q, 4, gw ? gw : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 5, seq);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	db_bind_text(q, 1, station);
+	db_bind_text(q, 2, device);
+	db_bind_int64(q, 3, ts);
+	db_bind_text(q, 4, gw ? gw : "");
+	db_bind_int64(q, 5, seq);
+	rc = db_step(q);
+	if (rc == DB_ROW)
 		reading_row(q, out);
-	sqlite3_reset(q);
-	if (rc == SQLITE_ROW)
+	db_reset(q);
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : fail(s, "reading a device's last reading");
+	return rc == DB_DONE ? 0 : fail(s, "reading a device's last reading");
 }
 
 int store_reading_first(struct store *s, const char *station, const char *device,
                         struct reading *out)
 {
-	sqlite3_stmt *q = stmt(s, ST_FIRST);
+	struct db_stmt *q = stmt(s, ST_FIRST);
 	int rc;
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	db_bind_text(q, 1, station);
+	db_bind_text(q, 2, device);
+	rc = db_step(q);
+	if (rc == DB_ROW)
 		reading_row(q, out);
-	sqlite3_reset(q);
-	if (rc == SQLITE_ROW)
+	db_reset(q);
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : fail(s, "reading a device's first reading");
+	return rc == DB_DONE ? 0 : fail(s, "reading a device's first reading");
 }
 
 int store_readings_each(struct store *s, const char *station, const char *device, int64_t from_ms,
                         int64_t to_ms, int (*fn)(void *ctx, const struct reading *r), void *ctx)
 {
-	sqlite3_stmt *q = stmt(s, ST_RANGE);
+	struct db_stmt *q = stmt(s, ST_RANGE);
 	struct reading r;
 	int rc;
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, from_ms);
-	sqlite3_bind_int64(q, 4, to_ms);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	db_bind_text(q, 1, station);
+	db_bind_text(q, 2, device);
+	db_bind_int64(q, 3, from_ms);
+	db_bind_int64(q, 4, to_ms);
+	while ((rc = db_step(q)) == DB_ROW) {
 		reading_row(q, &r);
 		if (fn(ctx, &r) < 0) {
-			sqlite3_reset(q);
+			db_reset(q);
 			return -1;
 		}
 	}
-	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? 0 : fail(s, "reading a device's readings");
+	db_reset(q);
+	return rc == DB_DONE ? 0 : fail(s, "reading a device's readings");
 }
 
 int store_device_seen(struct store *s, const char *station, const char *device, int32_t since_day,
                       struct store_device_seen *out)
 {
 	struct reading r;
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int rc;
 	memset(out, 0, sizeof *out);
 	rc = store_reading_first(s, station, device, &r);
@@ -1017,35 +1001,35 @@ int store_device_seen(struct store *s, const char *station, const char *device, 
 	out->last_ms = rc ? r.ts_ms : 0;
 	if (!(q = stmt(s, ST_N_SINCE)))
 		return -1;
-	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 3, since_day);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		out->n_since = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
-	return rc == SQLITE_ROW ? 0 : fail(s, "counting a device's readings");
+	db_bind_text(q, 1, station);
+	db_bind_text(q, 2, device);
+	db_bind_int64(q, 3, since_day);
+	rc = db_step(q);
+	if (rc == DB_ROW)
+		out->n_since = db_column_int64(q, 0);
+	db_reset(q);
+	return rc == DB_ROW ? 0 : fail(s, "counting a device's readings");
 }
 
 /* ---- the status queries (allocator/status.c): read-only, indexed ranges per device ---- */
 
 /* Steps a one-row query bound to (station, device); 1 row, 0 none, -1 error. */
-static int status_row(struct store *s, sqlite3_stmt *q, const char *what)
+static int status_row(struct store *s, struct db_stmt *q, const char *what)
 {
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	int rc = db_step(q);
+	if (rc == DB_ROW)
 		return 1;
-	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? 0 : fail(s, what);
+	db_reset(q);
+	return rc == DB_DONE ? 0 : fail(s, what);
 }
 
-static sqlite3_stmt *status_stmt(struct store *s, enum stmt_id id, const char *station,
-                                 const char *device)
+static struct db_stmt *status_stmt(struct store *s, enum stmt_id id, const char *station,
+                                   const char *device)
 {
-	sqlite3_stmt *q = stmt(s, id);
+	struct db_stmt *q = stmt(s, id);
 	if (q) {
-		sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
+		db_bind_text(q, 1, station);
+		db_bind_text(q, 2, device);
 	}
 	return q;
 }
@@ -1053,7 +1037,7 @@ static sqlite3_stmt *status_stmt(struct store *s, enum stmt_id id, const char *s
 int store_device_state(struct store *s, const char *station, const char *device, int64_t now_ms,
                        int32_t since_day, int64_t since_ms, struct store_device_state *out)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int32_t today = caltime_local_day(now_ms, NULL);
 	int rc;
 
@@ -1061,67 +1045,67 @@ int store_device_state(struct store *s, const char *station, const char *device,
 	out->last_state = -1;
 	if (!(q = status_stmt(s, ST_S_LAST, station, device)))
 		return -1;
-	sqlite3_bind_int64(q, 3, now_ms);
+	db_bind_int64(q, 3, now_ms);
 	if ((rc = status_row(s, q, "reading a device's last reading")) < 0)
 		return -1;
 	if (rc) {
 		out->has_raw = 1;
-		out->last_ms = sqlite3_column_int64(q, 0);
-		out->last_state = sqlite3_column_int(q, 1);
-		sqlite3_reset(q);
+		out->last_ms = db_column_int64(q, 0);
+		out->last_state = (int)db_column_int64(q, 1);
+		db_reset(q);
 	}
 	if (out->has_raw && (out->last_state == STATE_OFFLINE || out->last_state == STATE_FAULT)) {
 		if (!(q = status_stmt(s, ST_S_RUN, station, device)))
 			return -1;
-		sqlite3_bind_int(q, 3, out->last_state);
-		sqlite3_bind_int64(q, 4, now_ms);
+		db_bind_int64(q, 3, out->last_state);
+		db_bind_int64(q, 4, now_ms);
 		if ((rc = status_row(s, q, "finding since when a device is in its state")) < 0)
 			return -1;
-		out->run_since_ms = rc ? sqlite3_column_int64(q, 0) : out->last_ms;
-		sqlite3_reset(q);
+		out->run_since_ms = rc ? db_column_int64(q, 0) : out->last_ms;
+		db_reset(q);
 	}
 	if (!out->has_raw) {
 		/* roll-ups only: raw readings pruned, or a history loaded without them */
 		if (!(q = status_stmt(s, ST_S_LAST_DAILY, station, device)))
 			return -1;
-		sqlite3_bind_int(q, 3, today);
+		db_bind_int64(q, 3, today);
 		if ((rc = status_row(s, q, "reading a device's last day")) < 0)
 			return -1;
 		if (rc) {
 			out->has_daily = 1;
-			if (sqlite3_column_type(q, 1) != SQLITE_NULL)
-				out->daily_last_ts = sqlite3_column_int64(q, 1);
-			sqlite3_reset(q);
+			if (!db_column_null(q, 1))
+				out->daily_last_ts = db_column_int64(q, 1);
+			db_reset(q);
 		}
 		if (!(q = status_stmt(s, ST_S_LAST_HOURLY, station, device)))
 			return -1;
-		sqlite3_bind_int(q, 3, today);
+		db_bind_int64(q, 3, today);
 		if ((rc = status_row(s, q, "reading a device's last hour")) < 0)
 			return -1;
 		if (rc) {
 			out->has_hourly = 1;
-			out->hourly_day = sqlite3_column_int(q, 0);
-			out->hourly_hour = sqlite3_column_int(q, 1);
-			sqlite3_reset(q);
+			out->hourly_day = (int)db_column_int64(q, 0);
+			out->hourly_hour = (int)db_column_int64(q, 1);
+			db_reset(q);
 		}
 	}
 	if (!(q = status_stmt(s, ST_S_BEFORE, station, device)))
 		return -1;
-	sqlite3_bind_int(q, 3, since_day);
+	db_bind_int64(q, 3, since_day);
 	if ((rc = status_row(s, q, "looking for a device's earlier days")) < 0)
 		return -1;
 	out->before = rc;
-	sqlite3_reset(q);
+	db_reset(q);
 	if (out->has_raw) {
 		if (!(q = status_stmt(s, ST_S_FIRST, station, device)))
 			return -1;
-		sqlite3_bind_int64(q, 3, since_ms);
-		sqlite3_bind_int64(q, 4, now_ms);
+		db_bind_int64(q, 3, since_ms);
+		db_bind_int64(q, 4, now_ms);
 		if ((rc = status_row(s, q, "reading a device's first reading this month")) < 0)
 			return -1;
-		if (rc && sqlite3_column_type(q, 0) != SQLITE_NULL)
-			out->first_since_ms = sqlite3_column_int64(q, 0);
-		sqlite3_reset(q);
+		if (rc && !db_column_null(q, 0))
+			out->first_since_ms = db_column_int64(q, 0);
+		db_reset(q);
 	}
 	return 0;
 }
@@ -1130,69 +1114,67 @@ int store_status_hours(struct store *s, const char *station, const char *device,
                        int32_t to_day, int hourly,
                        int (*fn)(void *ctx, int32_t day, int hour, int64_t n), void *ctx)
 {
-	sqlite3_stmt *q = status_stmt(s, hourly ? ST_S_HOURLY : ST_S_DAILY_N, station, device);
+	struct db_stmt *q = status_stmt(s, hourly ? ST_S_HOURLY : ST_S_DAILY_N, station, device);
 	int rc;
 	if (!q)
 		return -1;
-	sqlite3_bind_int(q, 3, from_day);
-	sqlite3_bind_int(q, 4, to_day);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (hourly ? fn(ctx, sqlite3_column_int(q, 0), sqlite3_column_int(q, 1),
-		                sqlite3_column_int64(q, 2))
-		           : fn(ctx, sqlite3_column_int(q, 0), -1, sqlite3_column_int64(q, 1))) {
-			sqlite3_reset(q);
+	db_bind_int64(q, 3, from_day);
+	db_bind_int64(q, 4, to_day);
+	while ((rc = db_step(q)) == DB_ROW) {
+		if (hourly ? fn(ctx, (int)db_column_int64(q, 0), (int)db_column_int64(q, 1),
+		                db_column_int64(q, 2))
+		           : fn(ctx, (int)db_column_int64(q, 0), -1, db_column_int64(q, 1))) {
+			db_reset(q);
 			return 0;
 		}
 	}
-	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? 0 : fail(s, "reading a device's roll-ups");
+	db_reset(q);
+	return rc == DB_DONE ? 0 : fail(s, "reading a device's roll-ups");
 }
 
 int store_rejects_since(struct store *s, int64_t since_ms,
                         void (*fn)(void *ctx, const char *gw, int64_t n), void *ctx)
 {
-	sqlite3_stmt *q = stmt(s, ST_S_REJECTS);
+	struct db_stmt *q = stmt(s, ST_S_REJECTS);
 	int rc;
 	if (!q)
 		return -1;
-	sqlite3_bind_int64(q, 1, since_ms);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		fn(ctx, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1));
-	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? 0 : fail(s, "counting recent rejects");
+	db_bind_int64(q, 1, since_ms);
+	while ((rc = db_step(q)) == DB_ROW)
+		fn(ctx, (const char *)db_column_text(q, 0), db_column_int64(q, 1));
+	db_reset(q);
+	return rc == DB_DONE ? 0 : fail(s, "counting recent rejects");
 }
 
 int store_prune(struct store *s, int64_t before_ms, int64_t *deleted)
 {
-	sqlite3_stmt *devs = NULL, *del, *rej;
+	struct db_stmt *devs = NULL, *del, *rej;
 	int rc;
 	/* one indexed range delete per device: no full scan of a table of billions */
 	*deleted = 0;
-	if (sqlite3_prepare_v2(s->db, stmt_sql[ST_PRUNE_DEVICES], -1, &devs, NULL) != SQLITE_OK)
+	if (!(devs = db_prepare(s->db, stmt_sql[ST_PRUNE_DEVICES])))
 		return fail(s, "listing devices to prune");
-	while ((rc = sqlite3_step(devs)) == SQLITE_ROW) {
+	while ((rc = db_step(devs)) == DB_ROW) {
 		if (!(del = stmt(s, ST_PRUNE_DEVICE)))
 			goto fail;
-		sqlite3_bind_text(del, 1, (const char *)sqlite3_column_text(devs, 0), -1,
-		                  SQLITE_TRANSIENT);
-		sqlite3_bind_text(del, 2, (const char *)sqlite3_column_text(devs, 1), -1,
-		                  SQLITE_TRANSIENT);
-		sqlite3_bind_int64(del, 3, before_ms);
+		db_bind_text(del, 1, db_column_text(devs, 0));
+		db_bind_text(del, 2, db_column_text(devs, 1));
+		db_bind_int64(del, 3, before_ms);
 		if (run(s, del, "pruning readings") < 0)
 			goto fail;
-		*deleted += sqlite3_changes(s->db);
+		*deleted += db_changes(s->db);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		fail(s, "listing devices to prune");
 		goto fail;
 	}
-	sqlite3_finalize(devs);
+	db_finalize(devs);
 	if (!(rej = stmt(s, ST_PRUNE_REJECTED)))
 		return -1;
-	sqlite3_bind_int64(rej, 1, before_ms);
+	db_bind_int64(rej, 1, before_ms);
 	return run(s, rej, "pruning rejected payloads");
 fail:
-	sqlite3_finalize(devs);
+	db_finalize(devs);
 	return -1;
 }
 
@@ -1203,62 +1185,62 @@ int store_reading_good(const struct reading *r)
 
 /* ---- alerts (schema version 3; allocator/ingest/alerts.c, docs/serve.md) ---- */
 
-static void bind_text_or_null(sqlite3_stmt *q, int i, const char *v)
+static void bind_text_or_null(struct db_stmt *q, int i, const char *v)
 {
 	if (v && *v)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+		db_bind_text(q, i, v);
 	else
-		sqlite3_bind_null(q, i);
+		db_bind_null(q, i);
 }
 
 int store_alert_insert(struct store *s, const struct store_alert *a)
 {
-	sqlite3_stmt *q = stmt(s, ST_ALERT_INSERT);
+	struct db_stmt *q = stmt(s, ST_ALERT_INSERT);
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, a->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, a->rule, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, a->severity, -1, SQLITE_STATIC);
+	db_bind_text(q, 1, a->id);
+	db_bind_text(q, 2, a->rule);
+	db_bind_text(q, 3, a->severity);
 	bind_text_or_null(q, 4, a->gw);
 	bind_text_or_null(q, 5, a->station);
 	bind_text_or_null(q, 6, a->device);
-	sqlite3_bind_int64(q, 7, a->start_ms);
-	sqlite3_bind_int64(q, 8, a->updated_ms);
-	sqlite3_bind_int64(q, 9, a->value);
+	db_bind_int64(q, 7, a->start_ms);
+	db_bind_int64(q, 8, a->updated_ms);
+	db_bind_int64(q, 9, a->value);
 	return run(s, q, "storing an alert");
 }
 
 int store_alert_update(struct store *s, const char *id, int64_t value, int64_t updated_ms)
 {
-	sqlite3_stmt *q = stmt(s, ST_ALERT_UPDATE);
+	struct db_stmt *q = stmt(s, ST_ALERT_UPDATE);
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, value);
-	sqlite3_bind_int64(q, 3, updated_ms);
+	db_bind_text(q, 1, id);
+	db_bind_int64(q, 2, value);
+	db_bind_int64(q, 3, updated_ms);
 	return run(s, q, "updating an alert");
 }
 
 int store_alert_clear(struct store *s, const char *id, int64_t end_ms)
 {
-	sqlite3_stmt *q = stmt(s, ST_ALERT_CLEAR);
+	struct db_stmt *q = stmt(s, ST_ALERT_CLEAR);
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, end_ms);
+	db_bind_text(q, 1, id);
+	db_bind_int64(q, 2, end_ms);
 	return run(s, q, "clearing an alert");
 }
 
 int store_alert_unretain(struct store *s, const char *id)
 {
-	sqlite3_stmt *q = stmt(s, ST_ALERT_UNRETAIN);
+	struct db_stmt *q = stmt(s, ST_ALERT_UNRETAIN);
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	db_bind_text(q, 1, id);
 	return run(s, q, "marking an alert removed from the broker");
 }
 
-static void alert_row(sqlite3_stmt *q, struct store_alert *a)
+static void alert_row(struct db_stmt *q, struct store_alert *a)
 {
 	memset(a, 0, sizeof *a);
 	col_text(q, 0, a->id, sizeof a->id);
@@ -1267,63 +1249,63 @@ static void alert_row(sqlite3_stmt *q, struct store_alert *a)
 	col_text(q, 3, a->gw, sizeof a->gw);
 	col_text(q, 4, a->station, sizeof a->station);
 	col_text(q, 5, a->device, sizeof a->device);
-	a->start_ms = sqlite3_column_int64(q, 6);
-	a->end_ms = sqlite3_column_type(q, 7) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 7);
-	a->updated_ms = sqlite3_column_int64(q, 8);
-	a->value = sqlite3_column_int64(q, 9);
-	a->retained = sqlite3_column_int(q, 10);
+	a->start_ms = db_column_int64(q, 6);
+	a->end_ms = db_column_null(q, 7) ? 0 : db_column_int64(q, 7);
+	a->updated_ms = db_column_int64(q, 8);
+	a->value = db_column_int64(q, 9);
+	a->retained = (int)db_column_int64(q, 10);
 }
 
 int store_alert_get(struct store *s, const char *id, struct store_alert *out)
 {
-	sqlite3_stmt *q = stmt(s, ST_ALERT_GET);
+	struct db_stmt *q = stmt(s, ST_ALERT_GET);
 	int rc;
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	db_bind_text(q, 1, id);
+	rc = db_step(q);
+	if (rc == DB_ROW)
 		alert_row(q, out);
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(q);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return fail(s, "reading an alert");
-	return rc == SQLITE_ROW;
+	return rc == DB_ROW;
 }
 
 /* Steps an alert SELECT (already bound), calling fn per row; the statement is reset after. */
-static int alert_rows(struct store *s, sqlite3_stmt *q,
+static int alert_rows(struct store *s, struct db_stmt *q,
                       int (*fn)(void *ctx, const struct store_alert *a), void *ctx)
 {
 	struct store_alert a;
 	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = db_step(q)) == DB_ROW) {
 		alert_row(q, &a);
 		if (fn(ctx, &a))
 			break;
 	}
-	sqlite3_reset(q);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, "listing alerts");
+	db_reset(q);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : fail(s, "listing alerts");
 }
 
 int store_alerts_each(struct store *s, int open_only, const char *station, const char *gw,
                       int limit, int (*fn)(void *ctx, const struct store_alert *a), void *ctx)
 {
-	sqlite3_stmt *q = stmt(s, ST_ALERT_LIST);
+	struct db_stmt *q = stmt(s, ST_ALERT_LIST);
 	if (!q)
 		return -1;
-	sqlite3_bind_int(q, 1, open_only);
+	db_bind_int64(q, 1, open_only);
 	if (station)
-		sqlite3_bind_text(q, 2, station, -1, SQLITE_STATIC);
+		db_bind_text(q, 2, station);
 	if (gw)
-		sqlite3_bind_text(q, 3, gw, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 4, limit);
+		db_bind_text(q, 3, gw);
+	db_bind_int64(q, 4, limit);
 	return alert_rows(s, q, fn, ctx);
 }
 
 int store_alerts_retained(struct store *s, int (*fn)(void *ctx, const struct store_alert *a),
                           void *ctx)
 {
-	sqlite3_stmt *q = stmt(s, ST_ALERT_RETAINED);
+	struct db_stmt *q = stmt(s, ST_ALERT_RETAINED);
 	if (!q)
 		return -1;
 	return alert_rows(s, q, fn, ctx);
@@ -1331,65 +1313,65 @@ int store_alerts_retained(struct store *s, int (*fn)(void *ctx, const struct sto
 
 int store_alert_max_value(struct store *s, const char *rule, const char *gw, int64_t *out)
 {
-	sqlite3_stmt *q = stmt(s, ST_ALERT_MAX_VALUE);
+	struct db_stmt *q = stmt(s, ST_ALERT_MAX_VALUE);
 	int rc;
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, rule, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, gw, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-	sqlite3_reset(q);
-	return rc == SQLITE_ROW ? 0 : fail(s, "reading an alert's baseline");
+	db_bind_text(q, 1, rule);
+	db_bind_text(q, 2, gw);
+	rc = db_step(q);
+	*out = rc == DB_ROW ? db_column_int64(q, 0) : 0;
+	db_reset(q);
+	return rc == DB_ROW ? 0 : fail(s, "reading an alert's baseline");
 }
 
 int store_state_since(struct store *s, const char *station, const char *device, int state,
                       int64_t *since_ms)
 {
-	sqlite3_stmt *q = stmt(s, ST_STATE_SINCE);
+	struct db_stmt *q = stmt(s, ST_STATE_SINCE);
 	int rc;
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 3, state);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*since_ms = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_bind_text(q, 1, station);
+	db_bind_text(q, 2, device);
+	db_bind_int64(q, 3, state);
+	rc = db_step(q);
+	if (rc == DB_ROW)
+		*since_ms = db_column_int64(q, 0);
+	db_reset(q);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return fail(s, "finding when a device's state began");
-	return rc == SQLITE_ROW;
+	return rc == DB_ROW;
 }
 
 int store_rejected_count(struct store *s, int64_t *out)
 {
-	sqlite3_stmt *q = stmt(s, ST_REJECTED_COUNT);
+	struct db_stmt *q = stmt(s, ST_REJECTED_COUNT);
 	int rc;
 	if (!q)
 		return -1;
-	rc = sqlite3_step(q);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-	sqlite3_reset(q);
-	return rc == SQLITE_ROW ? 0 : fail(s, "counting rejects");
+	rc = db_step(q);
+	*out = rc == DB_ROW ? db_column_int64(q, 0) : 0;
+	db_reset(q);
+	return rc == DB_ROW ? 0 : fail(s, "counting rejects");
 }
 
 int store_last_produced(struct store *s, const char *station, const char *device, int32_t from,
                         int32_t to, int32_t *day)
 {
-	sqlite3_stmt *q = stmt(s, ST_LAST_PRODUCED);
+	struct db_stmt *q = stmt(s, ST_LAST_PRODUCED);
 	int rc, found = 0;
 	if (!q)
 		return -1;
-	sqlite3_bind_text(q, 1, station, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, device, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 3, from);
-	sqlite3_bind_int(q, 4, to);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
-		*day = sqlite3_column_int(q, 0);
+	db_bind_text(q, 1, station);
+	db_bind_text(q, 2, device);
+	db_bind_int64(q, 3, from);
+	db_bind_int64(q, 4, to);
+	rc = db_step(q);
+	if (rc == DB_ROW && !db_column_null(q, 0)) {
+		*day = (int)db_column_int64(q, 0);
 		found = 1;
 	}
-	sqlite3_reset(q);
-	return rc == SQLITE_ROW ? found : fail(s, "finding a device's last day of production");
+	db_reset(q);
+	return rc == DB_ROW ? found : fail(s, "finding a device's last day of production");
 }

@@ -5,15 +5,14 @@
 #ifndef PVMON_ALLOCATOR_STORE_INT_H
 #define PVMON_ALLOCATOR_STORE_INT_H
 
-#include <sqlite3.h>
-
+#include "db.h"
 #include "store.h"
 
 struct store_ledger_stmts; /* store_ledger.c's prepared statements */
 
 /* The connection, borrowed until store_close. */
-sqlite3 *store_int_db(struct store *s);
-/* Records "path: what: sqlite message" as the last error; returns -1. */
+struct db *store_int_db(struct store *s);
+/* Records "path: what: engine message" as the last error; returns -1. */
 int store_int_fail(struct store *s, const char *what);
 /* Where the store keeps the ledger's statements (NULL until first used). */
 struct store_ledger_stmts **store_int_ledger(struct store *s);

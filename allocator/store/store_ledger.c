@@ -106,15 +106,15 @@ static const char *const ledger_sql[SL_COUNT] = {
     [SL_USES_ALL] = USE_SQL "1" USE_GROUP,
     [SL_RECEIPT_KNOWN] = "SELECT count(*) FROM ledger_receipt WHERE payer = ? AND ref = ?",
     [SL_RECEIPT_ADD] = "INSERT INTO ledger_receipt (day, payer, part, station, period, fen, ref)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
     [SL_FILE_KNOWN] = "SELECT count(*) FROM ledger_statement_file WHERE sha256 = ?",
     [SL_FILE_ADD] = "INSERT INTO ledger_statement_file (name, sha256, imported_day, n_rows,"
-                    " n_changed) VALUES (?, ?, ?, ?, 0)",
+                    " n_changed) VALUES (?, ?, ?, ?, 0) RETURNING id",
     [SL_FILE_CHANGED] = "UPDATE ledger_statement_file SET n_changed = ? WHERE id = ?",
     [SL_STATEMENT_ADD] = "INSERT INTO ledger_statement (file, row, station, period, first_month,"
                          " n_months, settled_wh, coal_fen, subsidy_fen, deduction_fen, reference,"
                          " metered_wh, flagged, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                         " ?, ?, ?, nullif(?, 0))",
+                         " ?, ?, ?, nullif(?, 0)) RETURNING id",
     [SL_STATEMENT_SUPERSEDE] = "UPDATE ledger_statement SET superseded_by = ? WHERE id = ?",
     [SL_STATEMENT_CURRENT] = "SELECT " STATEMENT_COLS " FROM ledger_statement s WHERE"
                              " s.station = ? AND s.superseded_by IS NULL AND s.first_month <= ?"
@@ -135,7 +135,7 @@ static const char *const ledger_sql[SL_COUNT] = {
 };
 
 struct store_ledger_stmts {
-	sqlite3_stmt *st[SL_COUNT];
+	struct db_stmt *st[SL_COUNT];
 };
 
 void store_ledger_stmts_free(struct store_ledger_stmts *l)
@@ -143,100 +143,113 @@ void store_ledger_stmts_free(struct store_ledger_stmts *l)
 	if (!l)
 		return;
 	for (int i = 0; i < SL_COUNT; i++)
-		sqlite3_finalize(l->st[i]);
+		db_finalize(l->st[i]);
 	free(l);
 }
 
 /* The prepared statement (prepared on first use), reset and with bindings cleared. */
-static sqlite3_stmt *lstmt(struct store *s, enum ledger_stmt_id id)
+static struct db_stmt *lstmt(struct store *s, enum ledger_stmt_id id)
 {
 	struct store_ledger_stmts **lp = store_int_ledger(s);
-	sqlite3_stmt **q;
+	struct db_stmt **q;
 	if (!*lp)
 		*lp = xcalloc(1, sizeof **lp);
 	q = &(*lp)->st[id];
 	if (!*q) {
-		if (sqlite3_prepare_v3(store_int_db(s), ledger_sql[id], -1,
-		                       SQLITE_PREPARE_PERSISTENT, q, NULL) != SQLITE_OK) {
+		if (!(*q = db_prepare(store_int_db(s), ledger_sql[id]))) {
 			store_int_fail(s, "preparing a ledger statement");
-			sqlite3_finalize(*q);
-			*q = NULL;
 			return NULL;
 		}
 	} else {
-		sqlite3_reset(*q);
-		sqlite3_clear_bindings(*q);
+		db_reset(*q);
 	}
 	return *q;
 }
 
 /* Binds a string; NULL binds ''. */
-static void bind_text(sqlite3_stmt *q, int i, const char *v)
+static void bind_text(struct db_stmt *q, int i, const char *v)
 {
-	sqlite3_bind_text(q, i, v ? v : "", -1, SQLITE_STATIC);
+	db_bind_text(q, i, v ? v : "");
 }
 
 /* A text column, "" for NULL. */
-static const char *col(sqlite3_stmt *q, int i)
+static const char *col(struct db_stmt *q, int i)
 {
-	const char *t = (const char *)sqlite3_column_text(q, i);
+	const char *t = (const char *)db_column_text(q, i);
 	return t ? t : "";
 }
 
 /* Steps a statement that returns no rows. */
-static int run(struct store *s, sqlite3_stmt *q, const char *what)
+static int run(struct store *s, struct db_stmt *q, const char *what)
 {
-	int rc = sqlite3_step(q);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+	int rc = db_step(q);
+	if (rc != DB_DONE && rc != DB_ROW) {
 		store_int_fail(s, what);
-		sqlite3_reset(q);
+		db_reset(q);
 		return -1;
 	}
-	sqlite3_reset(q);
+	db_reset(q);
+	return 0;
+}
+
+/* Steps an INSERT ... RETURNING id into *id. */
+static int run_id(struct store *s, struct db_stmt *q, const char *what, int64_t *id)
+{
+	int rc = db_step(q);
+	if (rc != DB_ROW) {
+		store_int_fail(s, what);
+		db_reset(q);
+		return -1;
+	}
+	*id = db_column_int64(q, 0);
+	rc = db_step(q);
+	db_reset(q);
+	if (rc != DB_DONE)
+		return store_int_fail(s, what);
 	return 0;
 }
 
 /* Steps a query of one integer into *out (0 without a row). */
-static int one_int(struct store *s, sqlite3_stmt *q, int64_t *out, const char *what)
+static int one_int(struct store *s, struct db_stmt *q, int64_t *out, const char *what)
 {
-	int rc = sqlite3_step(q);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	int rc = db_step(q);
+	*out = rc == DB_ROW ? db_column_int64(q, 0) : 0;
+	if (rc != DB_ROW && rc != DB_DONE) {
 		store_int_fail(s, what);
-		sqlite3_reset(q);
+		db_reset(q);
 		return -1;
 	}
-	sqlite3_reset(q);
+	db_reset(q);
 	return 0;
 }
 
 /* Ends a walk: 0 when it ran to its end (or was stopped), else -1 naming what. */
-static int walk_end(struct store *s, sqlite3_stmt *q, int rc, const char *what)
+static int walk_end(struct store *s, struct db_stmt *q, int rc, const char *what)
 {
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_int_fail(s, what);
-		sqlite3_reset(q);
+		db_reset(q);
 		return -1;
 	}
-	sqlite3_reset(q);
+	db_reset(q);
 	return 0;
 }
 
-static void entry_row(sqlite3_stmt *q, struct store_ledger_entry *e)
+static void entry_row(struct db_stmt *q, struct store_ledger_entry *e)
 {
-	e->id = sqlite3_column_int64(q, 0);
+	e->id = db_column_int64(q, 0);
 	e->day = col(q, 1);
 	e->month = col(q, 2);
 	e->kind = col(q, 3);
 	e->part = col(q, 4);
 	e->station = col(q, 5);
 	e->village = col(q, 6);
-	e->period = sqlite3_column_int64(q, 7);
+	e->period = db_column_int64(q, 7);
 	e->payer = col(q, 8);
-	e->fen = sqlite3_column_int64(q, 9);
-	e->parent = sqlite3_column_int64(q, 10);
-	e->corrects = sqlite3_column_int64(q, 11);
-	e->grp = sqlite3_column_int64(q, 12);
+	e->fen = db_column_int64(q, 9);
+	e->parent = db_column_int64(q, 10);
+	e->corrects = db_column_int64(q, 11);
+	e->grp = db_column_int64(q, 12);
 	e->ref = col(q, 13);
 	e->note = col(q, 14);
 	e->hash = col(q, 15);
@@ -244,22 +257,22 @@ static void entry_row(sqlite3_stmt *q, struct store_ledger_entry *e)
 
 int store_ledger_entry_append(struct store *s, const struct store_ledger_entry *e)
 {
-	sqlite3_stmt *q = lstmt(s, SL_ENTRY_APPEND);
+	struct db_stmt *q = lstmt(s, SL_ENTRY_APPEND);
 	if (!q)
 		return -1;
-	sqlite3_bind_int64(q, 1, e->id);
+	db_bind_int64(q, 1, e->id);
 	bind_text(q, 2, e->day);
 	bind_text(q, 3, e->month);
 	bind_text(q, 4, e->kind);
 	bind_text(q, 5, e->part);
 	bind_text(q, 6, e->station);
 	bind_text(q, 7, e->village);
-	sqlite3_bind_int64(q, 8, e->period);
+	db_bind_int64(q, 8, e->period);
 	bind_text(q, 9, e->payer);
-	sqlite3_bind_int64(q, 10, e->fen);
-	sqlite3_bind_int64(q, 11, e->parent);
-	sqlite3_bind_int64(q, 12, e->corrects);
-	sqlite3_bind_int64(q, 13, e->grp);
+	db_bind_int64(q, 10, e->fen);
+	db_bind_int64(q, 11, e->parent);
+	db_bind_int64(q, 12, e->corrects);
+	db_bind_int64(q, 13, e->grp);
 	bind_text(q, 14, e->ref);
 	bind_text(q, 15, e->note);
 	bind_text(q, 16, e->hash);
@@ -268,24 +281,24 @@ int store_ledger_entry_append(struct store *s, const struct store_ledger_entry *
 
 int store_ledger_entry_last_id(struct store *s, int64_t *id)
 {
-	sqlite3_stmt *q = lstmt(s, SL_ENTRY_LAST_ID);
+	struct db_stmt *q = lstmt(s, SL_ENTRY_LAST_ID);
 	return q ? one_int(s, q, id, "reading the last ledger entry") : -1;
 }
 
 int store_ledger_entry_get(struct store *s, int64_t id,
                            void (*fn)(void *ctx, const struct store_ledger_entry *e), void *ctx)
 {
-	sqlite3_stmt *q = lstmt(s, SL_ENTRY_GET);
+	struct db_stmt *q = lstmt(s, SL_ENTRY_GET);
 	struct store_ledger_entry e;
 	int rc;
 	if (!q)
 		return -1;
-	sqlite3_bind_int64(q, 1, id);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(q, 1, id);
+	rc = db_step(q);
+	if (rc == DB_ROW) {
 		entry_row(q, &e);
 		fn(ctx, &e);
-		sqlite3_reset(q);
+		db_reset(q);
 		return 1;
 	}
 	return walk_end(s, q, rc, "reading a ledger entry");
@@ -294,17 +307,17 @@ int store_ledger_entry_get(struct store *s, int64_t id,
 int store_ledger_entries_each(struct store *s, const char *month,
                               int (*fn)(void *ctx, const struct store_ledger_entry *e), void *ctx)
 {
-	sqlite3_stmt *q = lstmt(s, month ? SL_ENTRIES_MONTH : SL_ENTRIES_ALL);
+	struct db_stmt *q = lstmt(s, month ? SL_ENTRIES_MONTH : SL_ENTRIES_ALL);
 	struct store_ledger_entry e;
 	int rc;
 	if (!q)
 		return -1;
 	if (month)
 		bind_text(q, 1, month);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = db_step(q)) == DB_ROW) {
 		entry_row(q, &e);
 		if (fn(ctx, &e)) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
@@ -313,70 +326,70 @@ int store_ledger_entries_each(struct store *s, const char *month,
 
 int store_ledger_entries_first_month(struct store *s, char month[8])
 {
-	sqlite3_stmt *q = lstmt(s, SL_ENTRIES_FIRST_MONTH);
+	struct db_stmt *q = lstmt(s, SL_ENTRIES_FIRST_MONTH);
 	int rc, found = 0;
 	if (!q)
 		return -1;
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+	rc = db_step(q);
+	if (rc == DB_ROW && !db_column_null(q, 0)) {
 		util_strlcpy(month, col(q, 0), 8);
 		found = 1;
 	}
-	if (rc == SQLITE_ROW)
-		rc = SQLITE_DONE;
+	if (rc == DB_ROW)
+		rc = DB_DONE;
 	return walk_end(s, q, rc, "reading the first ledger month") < 0 ? -1 : found;
 }
 
 int store_ledger_corrections_sum(struct store *s, int64_t id, int64_t *fen)
 {
-	sqlite3_stmt *q = lstmt(s, SL_CORRECTIONS_SUM);
+	struct db_stmt *q = lstmt(s, SL_CORRECTIONS_SUM);
 	if (!q)
 		return -1;
-	sqlite3_bind_int64(q, 1, id);
+	db_bind_int64(q, 1, id);
 	return one_int(s, q, fen, "reading ledger corrections");
 }
 
 int store_ledger_accrued(struct store *s, const char *station, const char *village, int period,
                          const char *part, int64_t *fen, int64_t *last_id)
 {
-	sqlite3_stmt *q = lstmt(s, SL_ACCRUED);
+	struct db_stmt *q = lstmt(s, SL_ACCRUED);
 	int rc;
 	if (!q)
 		return -1;
 	bind_text(q, 1, station);
 	bind_text(q, 2, village);
-	sqlite3_bind_int(q, 3, period);
+	db_bind_int64(q, 3, period);
 	bind_text(q, 4, part);
-	rc = sqlite3_step(q);
-	*fen = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	rc = db_step(q);
+	*fen = rc == DB_ROW ? db_column_int64(q, 0) : 0;
 	if (last_id)
-		*last_id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 1) : 0;
+		*last_id = rc == DB_ROW ? db_column_int64(q, 1) : 0;
 	return walk_end(s, q,
-	                rc == SQLITE_ROW    ? SQLITE_DONE
-	                : rc == SQLITE_DONE ? SQLITE_ERROR
-	                                    : rc,
+	                rc == DB_ROW    ? DB_DONE
+	                : rc == DB_DONE ? DB_ERROR
+	                                : rc,
 	                "reading ledger accruals");
 }
 
 int store_ledger_accruals_count(struct store *s, const char *station, int period, int64_t *n)
 {
-	sqlite3_stmt *q = lstmt(s, SL_ACCRUALS_COUNT);
+	struct db_stmt *q = lstmt(s, SL_ACCRUALS_COUNT);
 	if (!q)
 		return -1;
 	bind_text(q, 1, station);
-	sqlite3_bind_int(q, 2, period);
+	db_bind_int64(q, 2, period);
 	return one_int(s, q, n, "counting ledger accruals");
 }
 
 int store_ledger_village_owed(struct store *s, const char *station, const char *village, int period,
                               const char *part, int64_t *fen)
 {
-	sqlite3_stmt *q = lstmt(s, SL_VILLAGE_OWED);
+	struct db_stmt *q = lstmt(s, SL_VILLAGE_OWED);
 	if (!q)
 		return -1;
 	bind_text(q, 1, station);
 	bind_text(q, 2, village);
-	sqlite3_bind_int(q, 3, period);
+	db_bind_int64(q, 3, period);
 	bind_text(q, 4, part);
 	return one_int(s, q, fen, "reading what a village is owed");
 }
@@ -384,7 +397,7 @@ int store_ledger_village_owed(struct store *s, const char *station, const char *
 int store_ledger_village_sum(struct store *s, const char *village, const char *kind,
                              const char *day, int64_t *fen)
 {
-	sqlite3_stmt *q = lstmt(s, SL_VILLAGE_SUM);
+	struct db_stmt *q = lstmt(s, SL_VILLAGE_SUM);
 	if (!q)
 		return -1;
 	bind_text(q, 1, village);
@@ -397,18 +410,18 @@ int store_ledger_outstanding_each(
     struct store *s, const char *part, const char *station, int first, int end,
     int (*fn)(void *ctx, const char *station, int period, int64_t fen), void *ctx)
 {
-	sqlite3_stmt *q = lstmt(s, SL_OUTSTANDING);
+	struct db_stmt *q = lstmt(s, SL_OUTSTANDING);
 	int rc;
 	if (!q)
 		return -1;
 	bind_text(q, 1, part);
 	bind_text(q, 2, station);
 	bind_text(q, 3, station);
-	sqlite3_bind_int(q, 4, first);
-	sqlite3_bind_int(q, 5, end);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		if (fn(ctx, col(q, 0), sqlite3_column_int(q, 1), sqlite3_column_int64(q, 2))) {
-			rc = SQLITE_DONE;
+	db_bind_int64(q, 4, first);
+	db_bind_int64(q, 5, end);
+	while ((rc = db_step(q)) == DB_ROW)
+		if (fn(ctx, col(q, 0), (int)db_column_int64(q, 1), db_column_int64(q, 2))) {
+			rc = DB_DONE;
 			break;
 		}
 	return walk_end(s, q, rc, "reading outstanding ledger accruals");
@@ -418,30 +431,30 @@ int store_ledger_owed_each(struct store *s, const char *station, const char *vil
                            const char *as_of, int year_first, const char *day0, const char *day1,
                            int (*fn)(void *ctx, const struct store_ledger_owed *o), void *ctx)
 {
-	sqlite3_stmt *q = lstmt(s, village   ? SL_OWED_VILLAGE
-	                           : station ? SL_OWED_STATION
-	                                     : SL_OWED_ALL);
+	struct db_stmt *q = lstmt(s, village   ? SL_OWED_VILLAGE
+	                             : station ? SL_OWED_STATION
+	                                       : SL_OWED_ALL);
 	struct store_ledger_owed o;
 	int rc;
 	if (!q)
 		return -1;
 	bind_text(q, 1, as_of);
-	sqlite3_bind_int(q, 2, year_first);
+	db_bind_int64(q, 2, year_first);
 	bind_text(q, 3, day0);
 	bind_text(q, 4, day1);
 	if (village || station)
 		bind_text(q, 5, village ? village : station);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = db_step(q)) == DB_ROW) {
 		o.station = col(q, 0);
-		o.period = sqlite3_column_int(q, 1);
+		o.period = (int)db_column_int64(q, 1);
 		o.part = col(q, 2);
 		o.payer = col(q, 3);
-		o.accrued = sqlite3_column_int64(q, 4);
-		o.received = sqlite3_column_int64(q, 5);
-		o.accrued_year = sqlite3_column_int64(q, 6);
-		o.received_year = sqlite3_column_int64(q, 7);
+		o.accrued = db_column_int64(q, 4);
+		o.received = db_column_int64(q, 5);
+		o.accrued_year = db_column_int64(q, 6);
+		o.received_year = db_column_int64(q, 7);
 		if (fn(ctx, &o)) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
@@ -454,9 +467,9 @@ int store_ledger_uses_each(struct store *s, const char *station, const char *vil
                                      int64_t fen_year),
                            void *ctx)
 {
-	sqlite3_stmt *q = lstmt(s, village   ? SL_USES_VILLAGE
-	                           : station ? SL_USES_STATION
-	                                     : SL_USES_ALL);
+	struct db_stmt *q = lstmt(s, village   ? SL_USES_VILLAGE
+	                             : station ? SL_USES_STATION
+	                                       : SL_USES_ALL);
 	int rc;
 	if (!q)
 		return -1;
@@ -465,17 +478,16 @@ int store_ledger_uses_each(struct store *s, const char *station, const char *vil
 	bind_text(q, 3, as_of);
 	if (village || station)
 		bind_text(q, 4, village ? village : station);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		if (fn(ctx, col(q, 0), col(q, 1), sqlite3_column_int64(q, 2),
-		       sqlite3_column_int64(q, 3))) {
-			rc = SQLITE_DONE;
+	while ((rc = db_step(q)) == DB_ROW)
+		if (fn(ctx, col(q, 0), col(q, 1), db_column_int64(q, 2), db_column_int64(q, 3))) {
+			rc = DB_DONE;
 			break;
 		}
 	return walk_end(s, q, rc, "reading ledger disbursements and uses");
 }
 
 /* 1 when a count query finds a row, 0 when it counts none, -1. */
-static int known(struct store *s, sqlite3_stmt *q, const char *what)
+static int known(struct store *s, struct db_stmt *q, const char *what)
 {
 	int64_t n;
 	return one_int(s, q, &n, what) < 0 ? -1 : n > 0;
@@ -483,7 +495,7 @@ static int known(struct store *s, sqlite3_stmt *q, const char *what)
 
 int store_ledger_receipt_known(struct store *s, const char *payer, const char *ref)
 {
-	sqlite3_stmt *q = lstmt(s, SL_RECEIPT_KNOWN);
+	struct db_stmt *q = lstmt(s, SL_RECEIPT_KNOWN);
 	if (!q)
 		return -1;
 	bind_text(q, 1, payer);
@@ -495,7 +507,7 @@ int store_ledger_receipt_add(struct store *s, const char *day, const char *payer
                              const char *station, const char *period, int64_t fen, const char *ref,
                              int64_t *id)
 {
-	sqlite3_stmt *q = lstmt(s, SL_RECEIPT_ADD);
+	struct db_stmt *q = lstmt(s, SL_RECEIPT_ADD);
 	if (!q)
 		return -1;
 	bind_text(q, 1, day);
@@ -503,17 +515,14 @@ int store_ledger_receipt_add(struct store *s, const char *day, const char *payer
 	bind_text(q, 3, part);
 	bind_text(q, 4, station);
 	bind_text(q, 5, period);
-	sqlite3_bind_int64(q, 6, fen);
+	db_bind_int64(q, 6, fen);
 	bind_text(q, 7, ref);
-	if (run(s, q, "recording a receipt") < 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(store_int_db(s));
-	return 0;
+	return run_id(s, q, "recording a receipt", id);
 }
 
 int store_ledger_statement_file_known(struct store *s, const char *sha256)
 {
-	sqlite3_stmt *q = lstmt(s, SL_FILE_KNOWN);
+	struct db_stmt *q = lstmt(s, SL_FILE_KNOWN);
 	if (!q)
 		return -1;
 	bind_text(q, 1, sha256);
@@ -523,99 +532,93 @@ int store_ledger_statement_file_known(struct store *s, const char *sha256)
 int store_ledger_statement_file_add(struct store *s, const char *name, const char *sha256,
                                     const char *day, int n_rows, int64_t *id)
 {
-	sqlite3_stmt *q = lstmt(s, SL_FILE_ADD);
+	struct db_stmt *q = lstmt(s, SL_FILE_ADD);
 	if (!q)
 		return -1;
 	bind_text(q, 1, name);
 	bind_text(q, 2, sha256);
 	bind_text(q, 3, day);
-	sqlite3_bind_int(q, 4, n_rows);
-	if (run(s, q, "recording a statement file") < 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(store_int_db(s));
-	return 0;
+	db_bind_int64(q, 4, n_rows);
+	return run_id(s, q, "recording a statement file", id);
 }
 
 int store_ledger_statement_file_changed(struct store *s, int64_t id, int n_changed)
 {
-	sqlite3_stmt *q = lstmt(s, SL_FILE_CHANGED);
+	struct db_stmt *q = lstmt(s, SL_FILE_CHANGED);
 	if (!q)
 		return -1;
-	sqlite3_bind_int(q, 1, n_changed);
-	sqlite3_bind_int64(q, 2, id);
+	db_bind_int64(q, 1, n_changed);
+	db_bind_int64(q, 2, id);
 	return run(s, q, "recording a statement file's changes");
 }
 
 int store_ledger_statement_add(struct store *s, const struct store_ledger_statement *r, int64_t *id)
 {
-	sqlite3_stmt *q = lstmt(s, SL_STATEMENT_ADD);
+	struct db_stmt *q = lstmt(s, SL_STATEMENT_ADD);
 	if (!q)
 		return -1;
-	sqlite3_bind_int64(q, 1, r->file);
-	sqlite3_bind_int(q, 2, r->row);
+	db_bind_int64(q, 1, r->file);
+	db_bind_int64(q, 2, r->row);
 	bind_text(q, 3, r->station);
 	bind_text(q, 4, r->period);
-	sqlite3_bind_int(q, 5, r->first_month);
-	sqlite3_bind_int(q, 6, r->n_months);
-	sqlite3_bind_int64(q, 7, r->settled_wh);
-	sqlite3_bind_int64(q, 8, r->coal_fen);
-	sqlite3_bind_int64(q, 9, r->subsidy_fen);
-	sqlite3_bind_int64(q, 10, r->deduction_fen);
+	db_bind_int64(q, 5, r->first_month);
+	db_bind_int64(q, 6, r->n_months);
+	db_bind_int64(q, 7, r->settled_wh);
+	db_bind_int64(q, 8, r->coal_fen);
+	db_bind_int64(q, 9, r->subsidy_fen);
+	db_bind_int64(q, 10, r->deduction_fen);
 	bind_text(q, 11, r->reference);
-	sqlite3_bind_int64(q, 12, r->metered_wh);
-	sqlite3_bind_int(q, 13, r->flagged);
-	sqlite3_bind_int64(q, 14, r->supersedes);
-	if (run(s, q, "recording a statement row") < 0)
-		return -1;
-	*id = sqlite3_last_insert_rowid(store_int_db(s));
-	return 0;
+	db_bind_int64(q, 12, r->metered_wh);
+	db_bind_int64(q, 13, r->flagged);
+	db_bind_int64(q, 14, r->supersedes);
+	return run_id(s, q, "recording a statement row", id);
 }
 
 int store_ledger_statement_supersede(struct store *s, int64_t old, int64_t by)
 {
-	sqlite3_stmt *q = lstmt(s, SL_STATEMENT_SUPERSEDE);
+	struct db_stmt *q = lstmt(s, SL_STATEMENT_SUPERSEDE);
 	if (!q)
 		return -1;
-	sqlite3_bind_int64(q, 1, by);
-	sqlite3_bind_int64(q, 2, old);
+	db_bind_int64(q, 1, by);
+	db_bind_int64(q, 2, old);
 	return run(s, q, "superseding a statement row");
 }
 
 /* Columns of STATEMENT_COLS (and the file's name and day when files). */
-static void statement_row(sqlite3_stmt *q, struct store_ledger_statement *r, int files)
+static void statement_row(struct db_stmt *q, struct store_ledger_statement *r, int files)
 {
 	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(q, 0);
-	r->file = sqlite3_column_int64(q, 1);
-	r->row = sqlite3_column_int(q, 2);
+	r->id = db_column_int64(q, 0);
+	r->file = db_column_int64(q, 1);
+	r->row = (int)db_column_int64(q, 2);
 	r->station = col(q, 3);
 	r->period = col(q, 4);
-	r->first_month = sqlite3_column_int(q, 5);
-	r->n_months = sqlite3_column_int(q, 6);
-	r->settled_wh = sqlite3_column_int64(q, 7);
-	r->coal_fen = sqlite3_column_int64(q, 8);
-	r->subsidy_fen = sqlite3_column_int64(q, 9);
-	r->deduction_fen = sqlite3_column_int64(q, 10);
+	r->first_month = (int)db_column_int64(q, 5);
+	r->n_months = (int)db_column_int64(q, 6);
+	r->settled_wh = db_column_int64(q, 7);
+	r->coal_fen = db_column_int64(q, 8);
+	r->subsidy_fen = db_column_int64(q, 9);
+	r->deduction_fen = db_column_int64(q, 10);
 	r->reference = col(q, 11);
-	r->metered_wh = sqlite3_column_int64(q, 12);
-	r->flagged = sqlite3_column_int(q, 13);
-	r->supersedes = sqlite3_column_int64(q, 14);
-	r->superseded_by = sqlite3_column_int64(q, 15);
+	r->metered_wh = db_column_int64(q, 12);
+	r->flagged = (int)db_column_int64(q, 13);
+	r->supersedes = db_column_int64(q, 14);
+	r->superseded_by = db_column_int64(q, 15);
 	r->file_name = files ? col(q, 16) : "";
 	r->imported_day = files ? col(q, 17) : "";
 }
 
 /* Steps a bound statement query, calling fn per row until it returns non-zero. */
-static int statements_walk(struct store *s, sqlite3_stmt *q, int files,
+static int statements_walk(struct store *s, struct db_stmt *q, int files,
                            int (*fn)(void *ctx, const struct store_ledger_statement *r), void *ctx,
                            const char *what)
 {
 	struct store_ledger_statement r;
 	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = db_step(q)) == DB_ROW) {
 		statement_row(q, &r, files);
 		if (fn(ctx, &r)) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
@@ -625,19 +628,19 @@ static int statements_walk(struct store *s, sqlite3_stmt *q, int files,
 int store_ledger_statement_current(struct store *s, const char *station, int month,
                                    struct store_ledger_statement *out, char period[16])
 {
-	sqlite3_stmt *q = lstmt(s, SL_STATEMENT_CURRENT);
+	struct db_stmt *q = lstmt(s, SL_STATEMENT_CURRENT);
 	int rc;
 	if (!q)
 		return -1;
 	bind_text(q, 1, station);
-	sqlite3_bind_int(q, 2, month);
-	sqlite3_bind_int(q, 3, month);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(q, 2, month);
+	db_bind_int64(q, 3, month);
+	rc = db_step(q);
+	if (rc == DB_ROW) {
 		statement_row(q, out, 0);
 		util_strlcpy(period, out->period, 16);
 		out->period = out->station = out->reference = NULL; /* gone with the reset */
-		sqlite3_reset(q);
+		db_reset(q);
 		return 1;
 	}
 	return walk_end(s, q, rc, "reading statements");
@@ -648,12 +651,12 @@ int store_ledger_statements_overlapping(struct store *s, const char *station, in
                                                   const struct store_ledger_statement *r),
                                         void *ctx)
 {
-	sqlite3_stmt *q = lstmt(s, SL_STATEMENTS_OVERLAPPING);
+	struct db_stmt *q = lstmt(s, SL_STATEMENTS_OVERLAPPING);
 	if (!q)
 		return -1;
 	bind_text(q, 1, station);
-	sqlite3_bind_int(q, 2, end);
-	sqlite3_bind_int(q, 3, first);
+	db_bind_int64(q, 2, end);
+	db_bind_int64(q, 3, first);
 	return statements_walk(s, q, 0, fn, ctx, "reading statements");
 }
 
@@ -661,7 +664,7 @@ int store_ledger_statements_each(struct store *s, const char *station,
                                  int (*fn)(void *ctx, const struct store_ledger_statement *r),
                                  void *ctx)
 {
-	sqlite3_stmt *q = lstmt(s, SL_STATEMENTS_EACH);
+	struct db_stmt *q = lstmt(s, SL_STATEMENTS_EACH);
 	if (!q)
 		return -1;
 	bind_text(q, 1, station);
@@ -671,13 +674,13 @@ int store_ledger_statements_each(struct store *s, const char *station,
 
 int store_ledger_seal_add(struct store *s, const struct store_ledger_seal *seal)
 {
-	sqlite3_stmt *q = lstmt(s, SL_SEAL_ADD);
+	struct db_stmt *q = lstmt(s, SL_SEAL_ADD);
 	if (!q)
 		return -1;
 	bind_text(q, 1, seal->month);
-	sqlite3_bind_int64(q, 2, seal->first_id);
-	sqlite3_bind_int64(q, 3, seal->last_id);
-	sqlite3_bind_int64(q, 4, seal->n_entries);
+	db_bind_int64(q, 2, seal->first_id);
+	db_bind_int64(q, 3, seal->last_id);
+	db_bind_int64(q, 4, seal->n_entries);
 	bind_text(q, 5, seal->prev);
 	bind_text(q, 6, seal->hash);
 	bind_text(q, 7, seal->sealed_day);
@@ -686,15 +689,15 @@ int store_ledger_seal_add(struct store *s, const struct store_ledger_seal *seal)
 
 int store_ledger_seal_get(struct store *s, const char *month, char *buf, size_t size)
 {
-	sqlite3_stmt *q = lstmt(s, SL_SEAL_GET);
+	struct db_stmt *q = lstmt(s, SL_SEAL_GET);
 	int rc;
 	if (!q)
 		return -1;
 	bind_text(q, 1, month);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(q);
+	if (rc == DB_ROW) {
 		util_strlcpy(buf, col(q, 0), size);
-		sqlite3_reset(q);
+		db_reset(q);
 		return 1;
 	}
 	return walk_end(s, q, rc, "reading a ledger seal");
@@ -702,15 +705,15 @@ int store_ledger_seal_get(struct store *s, const char *month, char *buf, size_t 
 
 int store_ledger_seal_last(struct store *s, char month[8], char *hash, size_t size)
 {
-	sqlite3_stmt *q = lstmt(s, SL_SEAL_LAST);
+	struct db_stmt *q = lstmt(s, SL_SEAL_LAST);
 	int rc;
 	if (!q)
 		return -1;
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(q);
+	if (rc == DB_ROW) {
 		util_strlcpy(month, col(q, 0), 8);
 		util_strlcpy(hash, col(q, 1), size);
-		sqlite3_reset(q);
+		db_reset(q);
 		return 1;
 	}
 	return walk_end(s, q, rc, "reading the last ledger seal");
@@ -718,7 +721,7 @@ int store_ledger_seal_last(struct store *s, char month[8], char *hash, size_t si
 
 int store_ledger_sealed_since(struct store *s, const char *month, int64_t *n)
 {
-	sqlite3_stmt *q = lstmt(s, SL_SEALED_SINCE);
+	struct db_stmt *q = lstmt(s, SL_SEALED_SINCE);
 	if (!q)
 		return -1;
 	bind_text(q, 1, month);
@@ -728,21 +731,21 @@ int store_ledger_sealed_since(struct store *s, const char *month, int64_t *n)
 int store_ledger_seals_each(struct store *s,
                             int (*fn)(void *ctx, const struct store_ledger_seal *seal), void *ctx)
 {
-	sqlite3_stmt *q = lstmt(s, SL_SEALS_EACH);
+	struct db_stmt *q = lstmt(s, SL_SEALS_EACH);
 	struct store_ledger_seal seal;
 	int rc;
 	if (!q)
 		return -1;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = db_step(q)) == DB_ROW) {
 		seal.month = col(q, 0);
-		seal.first_id = sqlite3_column_int64(q, 1);
-		seal.last_id = sqlite3_column_int64(q, 2);
-		seal.n_entries = sqlite3_column_int64(q, 3);
+		seal.first_id = db_column_int64(q, 1);
+		seal.last_id = db_column_int64(q, 2);
+		seal.n_entries = db_column_int64(q, 3);
 		seal.prev = col(q, 4);
 		seal.hash = col(q, 5);
 		seal.sealed_day = col(q, 6);
 		if (fn(ctx, &seal)) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}

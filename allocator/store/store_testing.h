@@ -11,7 +11,7 @@
 
 #include "store.h"
 
-/* The connection, borrowed until store_close. */
+/* The SQLite connection, borrowed until store_close (NULL on PostgreSQL). */
 sqlite3 *store_testing_db(struct store *s);
 
 #endif
