@@ -2,8 +2,9 @@
 # Reads C files (comments stripped by the caller) and prints one line per violation:
 #   FILE FUNCTION: why
 # Rules:
-#  A. Every SQL argument of sqlite3_exec / sqlite3_prepare* (and of the wrappers listed
-#     in the reviewed file) is a string literal, an element of or a name declared
+#  A. Every SQL argument of sqlite3_exec / sqlite3_prepare*, of the store's engine
+#     interface db_exec / db_prepare, of libpq's PQexec / PQexecParams / PQprepare /
+#     PQsendQuery (and of the wrappers listed in the reviewed file) is a string literal, an element of or a name declared
 #     `static const char NAME[]` / `static const char *const NAME[]` in the same file,
 #     or a name the reviewed file lists for that function.
 #  B. No formatting call (printf family, xasprintf, sqlite3_mprintf & co.) has a format
@@ -175,6 +176,12 @@ END {
 	for (i = 1; i <= nf; i++) {
 		check_sink(files[i], "sqlite3_exec", "sqlite3_exec", 1)
 		check_sink(files[i], "sqlite3_prepare(_v2|_v3|16|16_v2|16_v3)?", "sqlite3_prepare", 1)
+		check_sink(files[i], "db_exec", "db_exec", 1)
+		check_sink(files[i], "db_prepare", "db_prepare", 1)
+		check_sink(files[i], "PQexec", "PQexec", 1)
+		check_sink(files[i], "PQexecParams", "PQexecParams", 1)
+		check_sink(files[i], "PQprepare", "PQprepare", 2)
+		check_sink(files[i], "PQsendQuery", "PQsendQuery", 1)
 		for (j = 1; j <= nw; j++)
 			if (wfile[j] == files[i])
 				check_sink(files[i], wname[j], wname[j], wk[j])
