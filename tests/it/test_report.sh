@@ -93,6 +93,16 @@ doc "csv, one table per section" >"$D/doc.sec.csv"
 "$A" report -c "$D/central.json" --month 2019-06 --format csv --section villages | tail -c +4 | tr -d '\r' >"$D/sec.csv"
 check "docs/report.md shows the Chinese villages table as printed" cmp -s "$D/doc.sec.csv" "$D/sec.csv"
 
+# Golden files per language: the HTML and JSON of the fixture, byte for byte. A deliberate
+# change of the output regenerates them with PVMON_UPDATE_GOLDEN=1 (and a look at the diff).
+G=tests/it/golden
+for g in r.html:report.zh.html en.html:report.en.html r.json:report.zh.json en.json:report.en.json; do
+	out=${g%%:*}
+	gold=$G/${g#*:}
+	[ -n "$PVMON_UPDATE_GOLDEN" ] && cp "$D/$out" "$gold"
+	check "the report matches its golden file $gold" cmp -s "$D/$out" "$gold"
+done
+
 # Reproducible: the same database and config give the same bytes; a time only from the flag.
 "$A" report -c "$D/central.json" --month 2019-06 --format html -o "$D/r2.html"
 check "html is byte-identical on a second run" cmp -s "$D/r.html" "$D/r2.html"
