@@ -29,6 +29,7 @@ static const char usage[] =
     "  disburse (--village V | --station S) --amount YUAN --date D --ref R [--note T]\n"
     "  use --village V --category jobs|works|awards|other --amount YUAN --date D --ref R\n"
     "      [--note T]\n"
+    "  reverse --receipt N --date D [--note T]  a receipt recorded in error\n"
     "  correct --entry N --amount YUAN --date D [--note T]\n"
     "  seal --through YYYY-MM [--date D]\n"
     "  verify\n"
@@ -39,7 +40,7 @@ static const char usage[] =
 struct args {
 	const char *config, *file, *station, *village, *payer, *part, *amount, *date, *ref, *note;
 	const char *period, *month, *from, *to, *through, *entry, *year, *as_of, *format, *lang,
-	    *output, *category;
+	    *output, *category, *receipt;
 };
 
 /* Fails with a usage error naming the option. */
@@ -192,7 +193,21 @@ static int run(const char *verb, const struct args *a, struct ledger *l, struct 
 		r.fen = fen;
 		r.day = day;
 		r.ref = a->ref;
-		rc = ledger_receive(l, &r, &cause);
+		int64_t id = 0;
+		rc = ledger_receive(l, &r, &id, &cause);
+		if (rc == 0)
+			printf("ledger receive: receipt %lld recorded\n", (long long)id);
+	} else if (strcmp(verb, "reverse") == 0) {
+		char *end = NULL;
+		long long id = a->receipt ? strtoll(a->receipt, &end, 10) : 0;
+		if (!a->receipt || *end || id <= 0)
+			return bad(verb, "--receipt", "a receipt id (ledger receive prints it)",
+			           a->receipt);
+		if ((rc = get_day(verb, "--date", a->date, 1, &day)))
+			return rc;
+		rc = ledger_reverse(l, id, day, a->note, &n, &cause);
+		if (rc == 0)
+			printf("ledger reverse: receipt %lld reversed: %d entries booked\n", id, n);
 	} else if (strcmp(verb, "disburse") == 0) {
 		if ((rc = get_amount(verb, a->amount, &fen)) ||
 		    (rc = get_day(verb, "--date", a->date, 1, &day)))
@@ -313,6 +328,7 @@ int cmd_ledger(int argc, char **argv)
 	                                         {"lang", required_argument, NULL, 'l'},
 	                                         {"output", required_argument, NULL, 'o'},
 	                                         {"category", required_argument, NULL, 'C'},
+	                                         {"receipt", required_argument, NULL, 'R'},
 	                                         {"help", no_argument, NULL, 'h'},
 	                                         {NULL, 0, NULL, 0}};
 	struct args a = {0};
@@ -331,7 +347,7 @@ int cmd_ledger(int argc, char **argv)
 	{
 		static const char *const verbs[] = {
 		    "import-statement", "statements", "accrue", "receive",   "disburse", "use",
-		    "correct",          "seal",       "verify", "statement", "arrears",  NULL};
+		    "correct",          "seal",       "verify", "statement", "arrears",  "reverse", NULL};
 		int k;
 		for (k = 0; verbs[k] && strcmp(verbs[k], verb) != 0; k++)
 			;
@@ -408,6 +424,9 @@ int cmd_ledger(int argc, char **argv)
 			break;
 		case 'C':
 			a.category = optarg;
+			break;
+		case 'R':
+			a.receipt = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);

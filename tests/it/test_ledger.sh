@@ -269,6 +269,63 @@ sqlite3 "$D/deleted.db" "DROP TRIGGER ledger_entry_no_delete; DELETE FROM ledger
 "$A" ledger verify -c "$D/deleted.json" >"$D/v3"
 check "a deleted entry is seen in its month ($(head -1 "$D/v3"))" grep -q "^month 2019-06: .* entries were sealed, .* are there now" "$D/v3"
 
+# --- reversing a receipt recorded in error ---
+rid=$(q "SELECT id FROM ledger_receipt WHERE ref = 'FUND-2019-2'")
+n0=$(q "SELECT count(*) FROM ledger_entry WHERE grp = $rid")
+h0=$(q "SELECT group_concat(hash) FROM ledger_entry WHERE grp = $rid")
+L reverse --receipt "$rid" --date 2021-04-02 --note "booked twice" >"$D/rv1" 2>&1
+check "the second instalment is reversed ($(cat "$D/rv1"))" grep -q "^ledger reverse: receipt $rid reversed: $n0 entries booked" "$D/rv1"
+check "each entry of the receipt has one reversing entry that references it, of the opposite amount" \
+	test "$(q "SELECT count(*) FROM ledger_entry o JOIN ledger_entry r ON r.corrects = o.id AND r.fen = -o.fen AND r.kind = 'receipt' AND r.day = '2021-04-02' WHERE o.grp = $rid AND o.corrects IS NULL")" = "$n0"
+check "the receipt's entries net to zero" test "$(q "SELECT sum(fen) FROM ledger_entry WHERE grp = $rid")" = 0
+check "the original entries are unchanged" test "$(q "SELECT group_concat(hash) FROM ledger_entry WHERE grp = $rid AND corrects IS NULL")" = "$h0"
+check "the reversing villages' entries hang under the reversing station entry" \
+	test "$(q "SELECT count(*) FROM ledger_entry r JOIN ledger_entry p ON p.id = r.parent WHERE r.grp = $rid AND r.corrects IS NOT NULL AND r.village <> '' AND p.corrects IS NOT NULL AND p.village = ''")" = "$(q "SELECT count(*) FROM ledger_entry WHERE grp = $rid AND corrects IS NOT NULL AND village <> ''")"
+L arrears --as-of 2021-04-10 --format json >"$D/arr3.json"
+J="readfile('$D/arr3.json')"
+a3=$(q "SELECT json_extract(value, '\$.outstanding_fen') || ' ' || json_extract(value, '\$.owed_since') FROM json_each($J, '\$.arrears') WHERE json_extract(value, '\$.station') = 'st-a' AND json_extract(value, '\$.part') = 'subsidy'")
+check "the arrears come back: 70,820 yuan owed since 2019-08 ($a3)" test "$a3" = "7082000 2019-08"
+if L reverse --receipt "$rid" --date 2021-04-03 2>"$D/rv2"; then
+	fail "reversing a receipt twice is refused"
+else
+	check "reversing a receipt twice is refused ($(cat "$D/rv2"))" grep -q "receipt $rid (payer \"fund\" reference \"FUND-2019-2\") was reversed before: nothing recorded" "$D/rv2"
+fi
+if L reverse --receipt 999 --date 2021-04-03 2>"$D/rv3"; then
+	fail "reversing an unknown receipt is refused"
+else
+	check "reversing an unknown receipt names it" grep -q -- "--receipt: no receipt 999 was recorded" "$D/rv3"
+fi
+if L reverse --receipt "$(q "SELECT id FROM ledger_receipt WHERE ref = 'FUND-2019-1'")" --date 2020-12-31 2>"$D/rv4"; then
+	fail "a reversal dated in a sealed month is refused"
+else
+	check "a reversal dated in a sealed month is refused" grep -q "2020-12-31 is in a sealed month" "$D/rv4"
+fi
+"$A" ledger reverse -c "$D/central.json" --receipt x1 2>"$D/rv5"
+check "a receipt id that is not a number is a usage error" grep -q -- "--receipt: expected a receipt id" "$D/rv5"
+# first in, first out again: the rest of August 2019 (14,508 - 784 yuan) is the oldest money owed
+L receive --payer fund --part subsidy --station st-a --amount 13724 --date 2021-04-12 --ref FUND-2019-2b >"$D/rv6"
+check "receive prints the receipt's id" grep -q "^ledger receive: receipt [0-9]* recorded$" "$D/rv6"
+L arrears --as-of 2021-04-15 --format json >"$D/arr4.json"
+J="readfile('$D/arr4.json')"
+a4=$(q "SELECT json_extract(value, '\$.outstanding_fen') || ' ' || json_extract(value, '\$.owed_since') FROM json_each($J, '\$.arrears') WHERE json_extract(value, '\$.station') = 'st-a' AND json_extract(value, '\$.part') = 'subsidy'")
+check "a new receipt clears the reopened months first: 57,096 yuan owed since 2019-09 ($a4)" test "$a4" = "5709600 2019-09"
+check "the villages' outstanding still adds up to the station's" \
+	test "$(q "SELECT sum(CASE WHEN village = '' THEN 1 ELSE -1 END * CASE kind WHEN 'accrual' THEN fen ELSE -fen END) FROM ledger_entry WHERE station = 'st-a' AND part = 'subsidy' AND kind IN ('accrual', 'receipt')")" = 0
+# a receipt already paid out to the village cannot be taken back from it
+L receive --payer grid --part coal --station st-b --amount 1000 --date 2021-04-13 --ref GRID-B-ERR >/dev/null
+bid=$(q "SELECT id FROM ledger_receipt WHERE ref = 'GRID-B-ERR'")
+held=$(q "SELECT sum(CASE kind WHEN 'receipt' THEN fen ELSE -fen END) FROM ledger_entry WHERE village = 'chengzhuang' AND kind IN ('receipt', 'disbursement')")
+L disburse --village chengzhuang --amount "$((held / 100)).$(printf %02d $((held % 100)))" --date 2021-04-14 --ref BANK-CZ
+if L reverse --receipt "$bid" --date 2021-04-15 2>"$D/rv7"; then
+	fail "a reversal that would leave a village paid more than it received is refused"
+else
+	check "a reversal that would leave a village paid more than it received is refused" \
+		grep -q "village \"chengzhuang\" has been paid .* yuan, more than the .* yuan it would have received without it" "$D/rv7"
+fi
+check "months up to April 2021 are sealed after the reversal" L seal --through 2021-04 --date 2021-05-02
+L verify >"$D/v4"
+check "verify still finds every entry and seal intact after the reversal" grep -q "every entry and seal checks out" "$D/v4"
+
 # --- usage errors ---
 "$A" ledger receive -c "$D/central.json" --payer grid --part coal --amount 1.001 --date 2021-01-01 --ref X 2>"$D/u1"
 check "an amount with three decimals is a usage error" grep -q -- "--amount: expected yuan >= 0 with at most 2 decimal places, got \"1.001\"" "$D/u1"

@@ -213,7 +213,7 @@ static void received_plus_outstanding_is_accrued_for_random_receipts(void)
 		r.day = caltime_days(2020, 3, 1) + i;
 		snprintf(ref, sizeof ref, "R%d", i);
 		r.ref = ref;
-		if (ledger_receive(l, &r, &cause) == 0) {
+		if (ledger_receive(l, &r, NULL, &cause) == 0) {
 			accepted++;
 			paid += r.fen;
 		} else {
