@@ -111,8 +111,8 @@ int ledger_receive(struct ledger *l, const struct ledger_receipt *r, int64_t *id
  * paid out more than it received are refused. *n_entries (may be NULL) gets
  * the entries appended.
  */
-int ledger_reverse(struct ledger *l, int64_t receipt, int32_t day, const char *note,
-                   int *n_entries, char **cause);
+int ledger_reverse(struct ledger *l, int64_t receipt, int32_t day, const char *note, int *n_entries,
+                   char **cause);
 /*
  * Pays fen from the county's account to village accounts: to one village, or
  * (village NULL) split among station's villages by their shares.
@@ -173,7 +173,8 @@ void ledger_balance_release(struct ledger_balance *b);
 
 /* --- outputs (output.c) --- */
 
-enum ledger_format { LEDGER_TEXT, LEDGER_HTML, LEDGER_JSON };
+/* LEDGER_XLSX: the statement only (a workbook; arrears are text, HTML or JSON). */
+enum ledger_format { LEDGER_TEXT, LEDGER_HTML, LEDGER_JSON, LEDGER_XLSX };
 int ledger_format_parse(const char *s, enum ledger_format *out);
 
 /*

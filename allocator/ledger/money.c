@@ -488,19 +488,20 @@ static int reversal_covered(struct ledger *l, const struct booked_walk *w, int64
 			char a[40], b[40];
 			format_yuan(out, ',', a, sizeof a);
 			format_yuan(got - back, ',', b, sizeof b);
-			*cause = xasprintf("ledger reverse: receipt %lld: village \"%s\" has been paid "
-			                   "%s yuan, more than the %s yuan it would have received "
-			                   "without it: correct its disbursements first (ledger "
-			                   "correct): nothing recorded",
-			                   (long long)receipt, w->b[i].village, a, b);
+			*cause =
+			    xasprintf("ledger reverse: receipt %lld: village \"%s\" has been paid "
+			              "%s yuan, more than the %s yuan it would have received "
+			              "without it: correct its disbursements first (ledger "
+			              "correct): nothing recorded",
+			              (long long)receipt, w->b[i].village, a, b);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-int ledger_reverse(struct ledger *l, int64_t receipt, int32_t day, const char *note,
-                   int *n_entries, char **cause)
+int ledger_reverse(struct ledger *l, int64_t receipt, int32_t day, const char *note, int *n_entries,
+                   char **cause)
 {
 	struct store_ledger_receipt rc;
 	struct booked_walk w = {NULL, 0};

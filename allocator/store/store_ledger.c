@@ -636,8 +636,8 @@ int store_ledger_village_months_each(struct store *s, int period, const char *da
 }
 
 int store_ledger_village_received_each(struct store *s, const char *day0, const char *day1,
-                                       int (*fn)(void *ctx, const char *village,
-                                                 const char *month, int64_t fen),
+                                       int (*fn)(void *ctx, const char *village, const char *month,
+                                                 int64_t fen),
                                        void *ctx)
 {
 	struct db_stmt *q = lstmt(s, SL_VILLAGE_RECEIVED_MONTHS);

@@ -102,7 +102,8 @@ struct store_ledger_receipt {
 };
 /* Receipt id: 1 and *out, 0 when there is no such receipt, -1. */
 int store_ledger_receipt_get(struct store *s, int64_t id, struct store_ledger_receipt *out);
-/* 1 when receipt id has reversing entries (receipt entries of its group that correct one), 0, -1. */
+/* 1 when receipt id has reversing entries (receipt entries of its group that correct one), 0, -1.
+ */
 int store_ledger_receipt_reversed(struct store *s, int64_t id);
 /* Calls fn with each receipt entry booked for receipt id (not reversals), in id order. */
 int store_ledger_receipt_entries_each(struct store *s, int64_t id,
@@ -128,8 +129,8 @@ int store_ledger_village_months_each(struct store *s, int period, const char *da
 /* Calls fn with the sum of each village's receipt entries per month ("YYYY-MM") dated
  * day0..day1, by village then month. */
 int store_ledger_village_received_each(struct store *s, const char *day0, const char *day1,
-                                       int (*fn)(void *ctx, const char *village,
-                                                 const char *month, int64_t fen),
+                                       int (*fn)(void *ctx, const char *village, const char *month,
+                                                 int64_t fen),
                                        void *ctx);
 
 /* Imported statement files: 1 when a file with this SHA-256 was imported, 0, -1. */

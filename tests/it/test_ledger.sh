@@ -232,6 +232,25 @@ x=$(q "SELECT json_extract(value, '\$.received_year_fen') FROM json_each($J, '\$
 check "xipo received a third of the 2021 instalment ($x fen)" test "$x" -ge 2360666 -a "$x" -le 2360668
 check "json: received + outstanding = accrued" \
 	test "$(q "SELECT json_extract($J, '\$.received_fen') + json_extract($J, '\$.outstanding_fen') - json_extract($J, '\$.accrued_fen')")" = 0
+# the same statement as a workbook, read back by openpyxl and compared with the JSON
+for l in zh en; do
+	L statement --village xipo --year 2021 --as-of 2021-03-31 --format json --lang $l -o "$D/st.$l.json"
+	if L statement --village xipo --year 2021 --as-of 2021-03-31 --format xlsx --lang $l -o "$D/st.$l.xlsx" 2>"$D/xe"; then
+		ok "statement --format xlsx --lang $l exits 0"
+	else
+		fail "statement --format xlsx --lang $l: $(cat "$D/xe")"
+	fi
+	check "the $l workbook is a zip package" test "$(head -c 2 "$D/st.$l.xlsx")" = PK
+	if /usr/bin/python3 tests/it/ledger_xlsx_check.py "$D/st.$l.xlsx" "$D/st.$l.json" $l >"$D/xc.$l" 2>&1; then
+		ok "openpyxl reads the $l statement workbook and it equals the JSON ($(grep -c '^ok' "$D/xc.$l") checks)"
+	else
+		fail "the $l statement workbook differs from the JSON: $(grep -v '^ok' "$D/xc.$l" | head -5)"
+	fi
+done
+L statement --village xipo --year 2021 --as-of 2021-03-31 --format xlsx -o "$D/st2.xlsx"
+check "the workbook is reproducible byte for byte" cmp -s "$D/st.zh.xlsx" "$D/st2.xlsx"
+L arrears --format xlsx -o "$D/arr.xlsx" 2>"$D/xe2"
+check "arrears in xlsx is refused by name" grep -q -- "--format: expected text, html or json, got \"xlsx\"" "$D/xe2"
 
 # --- seals and a tampered byte ---
 check "2019 and 2020 are sealed" L seal --through 2020-12 --date 2021-01-05
