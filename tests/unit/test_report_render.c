@@ -55,8 +55,9 @@ static char *render(const struct report *r, enum format_kind fmt, size_t *len)
 
 static struct report *build(struct store *db, const struct fleet *f, const char *generated_at)
 {
-	struct report_params p = {2019, 6, "Asia/Shanghai", generated_at, 20000000, 60,
-	                          50,   0, MSG_EN,          NULL};
+	struct report_params p = {
+	    2019,   6,    "Asia/Shanghai",     generated_at, 20000000, 60, 50, 0,
+	    MSG_EN, NULL, REPORT_BASIS_ACCRUED};
 	char *cause = NULL;
 	struct report *r = report_build(db, f, &p, &cause);
 	if (!r)
