@@ -116,10 +116,10 @@ say "the village statement: $OUT/ledger-$V-$YEAR.{txt,html,json,xlsx}; the count
 
 # The monthly report of the history's last month again, now that the ledger holds the year: what
 # was accrued and what actually arrived, per village and for the county, and the target on cash.
-"$A" report -c "$OUT/central.json" --month "$TO" -o "$OUT/report-$TO-ledger.txt" ||
+"$A" report -c "$OUT/central.json" --month "$TO" -o "$OUT/ledger-report-$TO.txt" ||
 	die "the report with the ledger failed"
 "$A" report -c "$OUT/central.json" --month "$TO" --target-basis received --format json \
-	-o "$OUT/report-$TO-cash.json" || die "the report on cash failed"
+	-o "$OUT/ledger-report-$TO-cash.json" || die "the report on cash failed"
 say "the monthly report $TO, accrued vs received (yuan: month accrued, received; year accrued, received; outstanding; pending):"
-grep -E '^(合计|Total) ' "$OUT/report-$TO-ledger.txt" | sed 's/  */ /g; s/^/  /'
-say "judged on money received: $(q "SELECT json_extract(readfile('$OUT/report-$TO-cash.json'), '\$.totals.villages_ok') || ' of ' || json_extract(readfile('$OUT/report-$TO-cash.json'), '\$.totals.villages')") villages on course ($OUT/report-$TO-cash.json)"
+grep -E '^(合计|Total) ' "$OUT/ledger-report-$TO.txt" | sed 's/  */ /g; s/^/  /'
+say "judged on money received: $(q "SELECT json_extract(readfile('$OUT/ledger-report-$TO-cash.json'), '\$.totals.villages_ok') || ' of ' || json_extract(readfile('$OUT/ledger-report-$TO-cash.json'), '\$.totals.villages')") villages on course ($OUT/ledger-report-$TO-cash.json)"
