@@ -1,6 +1,8 @@
 /*
  * store_ledger: every statement the ledger (allocator/ledger/, docs/ledger.md)
- * runs over its ledger_* tables, as typed calls on the store's connection.
+ * runs over its ledger_* tables, as typed calls on the store's connection,
+ * and the two reads the monthly report makes of them (accrued vs received,
+ * docs/report.md §4a), so the report needs no code of the ledger's.
  * The store decides nothing about money: it reads and appends what the
  * ledger tells it to. Entries and seals are only ever inserted; the schema's
  * triggers refuse the rest. Transactions are the caller's (store_begin).
