@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "caltime.h"
 #include "cmd.h"
@@ -29,17 +30,18 @@ static const char usage[] =
     "  disburse (--village V | --station S) --amount YUAN --date D --ref R [--note T]\n"
     "  use --village V --category jobs|works|awards|other --amount YUAN --date D --ref R\n"
     "      [--note T]\n"
+    "  reverse --receipt N --date D [--note T]  a receipt recorded in error\n"
     "  correct --entry N --amount YUAN --date D [--note T]\n"
     "  seal --through YYYY-MM [--date D]\n"
     "  verify\n"
-    "  statement --village V --year Y [--as-of D] [--format text|html|json] [--lang zh|en]\n"
-    "            [-o FILE]\n"
+    "  statement --village V --year Y [--as-of D] [--format text|html|json|xlsx]\n"
+    "            [--lang zh|en] [-o FILE]\n"
     "  arrears [--as-of D] [--format text|html|json] [--lang zh|en] [-o FILE]\n";
 
 struct args {
 	const char *config, *file, *station, *village, *payer, *part, *amount, *date, *ref, *note;
 	const char *period, *month, *from, *to, *through, *entry, *year, *as_of, *format, *lang,
-	    *output, *category;
+	    *output, *category, *receipt;
 };
 
 /* Fails with a usage error naming the option. */
@@ -192,7 +194,21 @@ static int run(const char *verb, const struct args *a, struct ledger *l, struct 
 		r.fen = fen;
 		r.day = day;
 		r.ref = a->ref;
-		rc = ledger_receive(l, &r, &cause);
+		int64_t id = 0;
+		rc = ledger_receive(l, &r, &id, &cause);
+		if (rc == 0)
+			printf("ledger receive: receipt %lld recorded\n", (long long)id);
+	} else if (strcmp(verb, "reverse") == 0) {
+		char *end = NULL;
+		long long id = a->receipt ? strtoll(a->receipt, &end, 10) : 0;
+		if (!a->receipt || *end || id <= 0)
+			return bad(verb, "--receipt", "a receipt id (ledger receive prints it)",
+			           a->receipt);
+		if ((rc = get_day(verb, "--date", a->date, 1, &day)))
+			return rc;
+		rc = ledger_reverse(l, id, day, a->note, &n, &cause);
+		if (rc == 0)
+			printf("ledger reverse: receipt %lld reversed: %d entries booked\n", id, n);
 	} else if (strcmp(verb, "disburse") == 0) {
 		if ((rc = get_amount(verb, a->amount, &fen)) ||
 		    (rc = get_day(verb, "--date", a->date, 1, &day)))
@@ -239,8 +255,17 @@ static int run(const char *verb, const struct args *a, struct ledger *l, struct 
 		int year = 0;
 		char *tmp;
 		FILE *out;
-		if (a->format && ledger_format_parse(a->format, &fmt) < 0)
-			return bad(verb, "--format", "text, html or json", a->format);
+		if (a->format && (ledger_format_parse(a->format, &fmt) < 0 ||
+		                  (fmt == LEDGER_XLSX && verb[0] != 's')))
+			return bad(verb, "--format",
+			           verb[0] == 's' ? "text, html, json or xlsx"
+			                          : "text, html or json",
+			           a->format);
+		if (fmt == LEDGER_XLSX && !a->output && isatty(STDOUT_FILENO)) {
+			fprintf(stderr, "pvmon-allocator ledger statement: --format xlsx writes a "
+			                "binary workbook: give -o FILE.xlsx\n");
+			return 2;
+		}
 		if (a->lang && msg_lang_parse(a->lang, &lang) < 0)
 			return bad(verb, "--lang", "zh or en", a->lang);
 		if (verb[0] == 's') {
@@ -292,29 +317,19 @@ static int run(const char *verb, const struct args *a, struct ledger *l, struct 
 /* The subcommand: see usage. */
 int cmd_ledger(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-	                                         {"station", required_argument, NULL, 's'},
-	                                         {"village", required_argument, NULL, 'v'},
-	                                         {"payer", required_argument, NULL, 'P'},
-	                                         {"part", required_argument, NULL, 'p'},
-	                                         {"amount", required_argument, NULL, 'a'},
-	                                         {"date", required_argument, NULL, 'd'},
-	                                         {"ref", required_argument, NULL, 'r'},
-	                                         {"note", required_argument, NULL, 'n'},
-	                                         {"period", required_argument, NULL, 'e'},
-	                                         {"month", required_argument, NULL, 'm'},
-	                                         {"from", required_argument, NULL, 'F'},
-	                                         {"to", required_argument, NULL, 'T'},
-	                                         {"through", required_argument, NULL, 't'},
-	                                         {"entry", required_argument, NULL, 'E'},
-	                                         {"year", required_argument, NULL, 'y'},
-	                                         {"as-of", required_argument, NULL, 'A'},
-	                                         {"format", required_argument, NULL, 'f'},
-	                                         {"lang", required_argument, NULL, 'l'},
-	                                         {"output", required_argument, NULL, 'o'},
-	                                         {"category", required_argument, NULL, 'C'},
-	                                         {"help", no_argument, NULL, 'h'},
-	                                         {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},   {"station", required_argument, NULL, 's'},
+	    {"village", required_argument, NULL, 'v'},  {"payer", required_argument, NULL, 'P'},
+	    {"part", required_argument, NULL, 'p'},     {"amount", required_argument, NULL, 'a'},
+	    {"date", required_argument, NULL, 'd'},     {"ref", required_argument, NULL, 'r'},
+	    {"note", required_argument, NULL, 'n'},     {"period", required_argument, NULL, 'e'},
+	    {"month", required_argument, NULL, 'm'},    {"from", required_argument, NULL, 'F'},
+	    {"to", required_argument, NULL, 'T'},       {"through", required_argument, NULL, 't'},
+	    {"entry", required_argument, NULL, 'E'},    {"year", required_argument, NULL, 'y'},
+	    {"as-of", required_argument, NULL, 'A'},    {"format", required_argument, NULL, 'f'},
+	    {"lang", required_argument, NULL, 'l'},     {"output", required_argument, NULL, 'o'},
+	    {"category", required_argument, NULL, 'C'}, {"receipt", required_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
 	struct args a = {0};
 	struct central c = {0};
 	struct ledger *l = NULL;
@@ -329,9 +344,19 @@ int cmd_ledger(int argc, char **argv)
 	}
 	verb = argv[1];
 	{
-		static const char *const verbs[] = {
-		    "import-statement", "statements", "accrue", "receive",   "disburse", "use",
-		    "correct",          "seal",       "verify", "statement", "arrears",  NULL};
+		static const char *const verbs[] = {"import-statement",
+		                                    "statements",
+		                                    "accrue",
+		                                    "receive",
+		                                    "disburse",
+		                                    "use",
+		                                    "correct",
+		                                    "seal",
+		                                    "verify",
+		                                    "statement",
+		                                    "arrears",
+		                                    "reverse",
+		                                    NULL};
 		int k;
 		for (k = 0; verbs[k] && strcmp(verbs[k], verb) != 0; k++)
 			;
@@ -408,6 +433,9 @@ int cmd_ledger(int argc, char **argv)
 			break;
 		case 'C':
 			a.category = optarg;
+			break;
+		case 'R':
+			a.receipt = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);

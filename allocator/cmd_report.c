@@ -27,9 +27,9 @@ static const char usage[] =
     "usage: pvmon-allocator report -c central.json --month YYYY-MM\n"
     "                              [--format text|csv|json|html|xlsx] [-o FILE]\n"
     "                              [--lang zh|en] [--section NAME] [--generated-at TEXT]\n"
-    "                              [--allow-empty]\n"
+    "                              [--allow-empty] [--target-basis accrued|received]\n"
     "  csv: -o DIR/ writes one file per section; --section NAME writes one of\n"
-    "  summary, villages, stations, shares, tariffs, reasons, townships\n";
+    "  summary, villages, stations, shares, tariffs, reasons, townships, ledger\n";
 
 /*
  * Says why a month has no data at all, or returns NULL when some station has
@@ -160,11 +160,12 @@ int cmd_report(int argc, char **argv)
 	    {"allow-empty", no_argument, NULL, 'e'},
 	    {"lang", required_argument, NULL, 'l'},
 	    {"section", required_argument, NULL, 's'},
+	    {"target-basis", required_argument, NULL, 'b'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *conf_path = NULL, *month = NULL, *format = "text", *output = NULL,
-	           *generated_at = NULL, *lang = NULL, *section_name = NULL;
+	           *generated_at = NULL, *lang = NULL, *section_name = NULL, *basis = NULL;
 	struct central ct;
 	struct report *r = NULL;
 	struct profile_set *profiles = NULL;
@@ -199,6 +200,9 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 's':
 			section_name = optarg;
+			break;
+		case 'b':
+			basis = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -237,7 +241,8 @@ int cmd_report(int argc, char **argv)
 		if (report_section_parse(section_name, &sec) < 0) {
 			fprintf(stderr,
 			        "pvmon-allocator report: --section: expected summary, villages, "
-			        "stations, shares, tariffs, reasons or townships, got \"%s\"\n",
+			        "stations, shares, tariffs, reasons, townships or ledger, got "
+			        "\"%s\"\n",
 			        section_name);
 			return 2;
 		}
@@ -258,8 +263,18 @@ int cmd_report(int argc, char **argv)
 		        lang);
 		return 2;
 	}
+	if (basis && strcmp(basis, "accrued") != 0 && strcmp(basis, "received") != 0) {
+		fprintf(stderr,
+		        "pvmon-allocator report: --target-basis: expected accrued or received, got "
+		        "\"%s\"\n",
+		        basis);
+		return 2;
+	}
 	if (cmd_load_central(conf_path, 0, NULL, &ct, &cause) < 0)
 		goto fail;
+	p.basis =
+	    basis ? (strcmp(basis, "received") == 0 ? REPORT_BASIS_RECEIVED : REPORT_BASIS_ACCRUED)
+	          : (ct.conf->target_basis_received ? REPORT_BASIS_RECEIVED : REPORT_BASIS_ACCRUED);
 	if (!lang)
 		p.lang = (enum msg_lang)ct.conf->lang;
 	p.timezone = ct.conf->timezone;

@@ -479,6 +479,7 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	                                   "fleet",
 	                                   "timezone",
 	                                   "target_yuan_per_year",
+	                                   "target_basis",
 	                                   "retention_days",
 	                                   "batch",
 	                                   "expected_interval_s",
@@ -492,6 +493,7 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	static const char *const batch_keys[] = {"rows", "ms", NULL};
 	static const char *const ledger_keys[] = {"statement_tolerance_permille", "basis", NULL};
 	static const char *const bases[] = {"statement", "meter", NULL};
+	static const char *const target_bases[] = {"accrued", "received", NULL};
 	struct jx jx = {path, NULL};
 	struct central_conf *c = xcalloc(1, sizeof *c);
 	cJSON *root = NULL;
@@ -544,6 +546,8 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	}
 	if (jx_decimal(&jx, root, "", "target_yuan_per_year", 0, 2, 1, INT64_MAX,
 	               &c->target_fen_per_year) < 0 ||
+	    jx_enum(&jx, root, "", "target_basis", 0, target_bases, &c->target_basis_received) <
+	        0 ||
 	    get_int(&jx, root, "", "retention_days", 1, 36500, &c->retention_days) < 0 ||
 	    get_int(&jx, root, "", "expected_interval_s", 1, 86400, &c->expected_interval_s) < 0 ||
 	    get_int(&jx, root, "", "meter_tolerance_permille", 0, 1000,

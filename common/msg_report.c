@@ -46,6 +46,9 @@ const struct msg_entry msg_table_report[] = {
 	{"report.sum.deficit", "亏损电站的亏损额（元）", "Deficit of stations in deficit (yuan)"},
 	{"report.sum.allocated", "分配到村（元）", "Allocated to villages (yuan)"},
 	{"report.sum.target", "每村年度目标（默认，元）", "Default target per village and year (yuan)"},
+	{"report.sum.target_basis", "目标判断依据", "Target judged on"},
+	{"report.basis.accrued", "应计收益", "accrued"},
+	{"report.basis.received", "实际到账", "received"},
 	{"report.sum.stations", "电站数", "Stations"},
 	{"report.sum.flagged", "有异常的电站数", "Stations flagged"},
 	{"report.sum.villages", "村数", "Villages"},
@@ -194,6 +197,12 @@ const struct msg_entry msg_table_report[] = {
 	 "no station problem found: its shares ({1} kW of capacity) earn too little (¥{2} "
 	 "against a target of ¥{3}); more shares or another target are needed"},
 
+	{"report.reason.cash",
+	 "按实际到账判断：{1} ¥{2}，目标 ¥{3}；台账中尚有 ¥{4} 应收未到账，请向付款方催收",
+	 "judged on money received: {1} ¥{2} against a target of ¥{3}; ¥{4} accrued is still "
+	 "owed in the ledger, ask the payers for it"},
+	{"report.cash.t12", "近十二个月到账", "received over the last twelve months"},
+	{"report.cash.projection", "预计全年到账", "projected to be received this year"},
 	{"report.reason.alarm", "{1}：逆变器 {2} 报告 {3} 告警 {4} 天，请运维人员按告警处理",
 	 "{1}: inverter {2} reported {3} on {4} days; have the O&M team act on the alarm"},
 	/* Alarms the devices raised (names come from the profiles). */
@@ -248,7 +257,35 @@ const struct msg_entry msg_table_report[] = {
 	{"report.sheet.tariffs", "电价", "Tariffs"},
 	{"report.sheet.reasons", "原因", "Reasons"},
 	{"report.sheet.townships", "乡镇", "Townships"},
+	{"report.sheet.ledger", "应计与到账", "Ledger"},
 	{"report.xlsx.footer", "&L{1}&C第 &P 页，共 &N 页&R{2}", "&L{1}&Cpage &P of &N&R{2}"},
+
+	/* The ledger's side of the month (docs/report.md §4a). */
+	{"report.sec.ledger", "应计与实际到账（台账）", "Accrued vs received (the ledger)"},
+	{"report.ledger.none",
+	 "台账无数据：截至 {1} 数据库中没有台账记录，本报告不列应计与到账金额（见 pvmon-allocator ledger）",
+	 "No ledger data: the store has no ledger entries up to {1}, so money accrued and received "
+	 "is not shown (see pvmon-allocator ledger)"},
+	{"report.ledger.note",
+	 "台账自 {1} 起。应计为电站总收入（未扣成本），按所属月份；到账按到账日期；未到账为截至 {2} "
+	 "应收未到的燃煤与补贴部分；待入目录补贴暂不应付。",
+	 "Ledger kept since {1}. Accrued is gross revenue (before station costs) by the month it is "
+	 "for; received is by the day it arrived; outstanding is coal and subsidy accrued and not "
+	 "received by {2}; subsidy pending the catalogue is not yet payable."},
+	{"report.col.accrued_month", "本月应计", "Accrued, month"},
+	{"report.col.received_month", "本月到账", "Received, month"},
+	{"report.col.accrued_ytd", "本年应计", "Accrued, YTD"},
+	{"report.col.received_ytd", "本年到账", "Received, YTD"},
+	{"report.col.outstanding", "累计未到账", "Outstanding"},
+	{"report.col.pending", "待入目录补贴", "Pending catalogue"},
+	{"report.col.note", "说明", "Note"},
+	{"report.total", "合计", "Total"},
+	{"report.tcol.accrued_month", "本月应计（元）", "Accrued, month (yuan)"},
+	{"report.tcol.received_month", "本月到账（元）", "Received, month (yuan)"},
+	{"report.tcol.accrued_ytd", "本年应计（元）", "Accrued, YTD (yuan)"},
+	{"report.tcol.received_ytd", "本年到账（元）", "Received, YTD (yuan)"},
+	{"report.tcol.outstanding", "累计未到账（元）", "Outstanding (yuan)"},
+	{"report.tcol.pending", "待入目录补贴（元）", "Pending catalogue (yuan)"},
 
 	/* Column heads of the workbook and the per-section CSV, with their units. */
 	{"report.tcol.month", "本月收益（元）", "Month (yuan)"},

@@ -74,12 +74,12 @@ for m in $quarters; do
 	[ "$m" = "$last_q" ] && fen=$((fen * 9 / 10))
 	pay=$(q "SELECT date(printf('%04d-%02d-01', $y, $((m % 12 + 1))), '+3 months', '+24 days')")
 	L receive --payer grid --part coal --period "$y-Q$qn" --amount "$(yuan "$fen")" \
-		--date "$pay" --ref "GRID-$y-Q$qn" || die "recording the grid's payment failed"
+		--date "$pay" --ref "GRID-$y-Q$qn" >/dev/null || die "recording the grid's payment failed"
 done
 first_q=${quarters%% *}
 first_q=${first_q:-$m0}
 sub=$(($(owed subsidy $first_q $((first_q + 2))) * 2 / 3))
-L receive --payer fund --part subsidy --amount "$(yuan "$sub")" --date "$TODAY" --ref "FUND-$TODAY" ||
+L receive --payer fund --part subsidy --amount "$(yuan "$sub")" --date "$TODAY" --ref "FUND-$TODAY" >/dev/null ||
 	die "recording the fund's instalment failed"
 
 # The showcase village: a village of the fifth station (out of the subsidy catalogue for most of
@@ -100,7 +100,7 @@ L seal --through "$last_closed" --date "$TODAY" >/dev/null || die "sealing faile
 L verify | sed 's/^/demo: /'
 
 YEAR=${TODAY%%-*}
-for f in text html json; do
+for f in text html json xlsx; do
 	ext=$f
 	[ $f = text ] && ext=txt
 	L statement --village "$V" --year "$YEAR" --format $f -o "$OUT/ledger-$V-$YEAR.$ext" ||
@@ -112,4 +112,14 @@ say "what has village $V received this year, what is still owed, by whom and sin
 sed -n '1,/^一、/p' "$OUT/ledger-$V-$YEAR.txt" | sed '$d'
 sed -n '/^二、/,/^三、/p' "$OUT/ledger-$V-$YEAR.txt" | sed '$d'
 say "the county's arrears: $(tail -1 "$OUT/arrears.txt" | sed 's/  */ /g')"
-say "the village statement: $OUT/ledger-$V-$YEAR.{txt,html,json}; the county's arrears: $OUT/arrears.{txt,json}"
+say "the village statement: $OUT/ledger-$V-$YEAR.{txt,html,json,xlsx}; the county's arrears: $OUT/arrears.{txt,json}"
+
+# The monthly report of the history's last month again, now that the ledger holds the year: what
+# was accrued and what actually arrived, per village and for the county, and the target on cash.
+"$A" report -c "$OUT/central.json" --month "$TO" -o "$OUT/ledger-report-$TO.txt" ||
+	die "the report with the ledger failed"
+"$A" report -c "$OUT/central.json" --month "$TO" --target-basis received --format json \
+	-o "$OUT/ledger-report-$TO-cash.json" || die "the report on cash failed"
+say "the monthly report $TO, accrued vs received (yuan: month accrued, received; year accrued, received; outstanding; pending):"
+grep -E '^(合计|Total) ' "$OUT/ledger-report-$TO.txt" | sed 's/  */ /g; s/^/  /'
+say "judged on money received: $(q "SELECT json_extract(readfile('$OUT/ledger-report-$TO-cash.json'), '\$.totals.villages_ok') || ' of ' || json_extract(readfile('$OUT/ledger-report-$TO-cash.json'), '\$.totals.villages')") villages on course ($OUT/ledger-report-$TO-cash.json)"

@@ -78,6 +78,7 @@ struct central_conf {
 	char *fleet_path;            /* fleet.json */
 	char *timezone;              /* default "Asia/Shanghai" */
 	int64_t target_fen_per_year; /* default 20,000,000 (200,000 yuan) */
+	int target_basis_received;   /* 1: judge targets on money received (the ledger) */
 	int retention_days;          /* raw readings, default 400 */
 	int batch_rows;              /* default 1000 */
 	int batch_ms;                /* default 200 */

@@ -99,8 +99,20 @@ struct ledger_receipt {
 	const char *ref; /* unique per payer: the same receipt twice is refused */
 };
 
-/* Records money received, matched to outstanding accruals; split to villages. */
-int ledger_receive(struct ledger *l, const struct ledger_receipt *r, char **cause);
+/* Records money received, matched to outstanding accruals; split to villages; *id (may be
+ * NULL) gets the receipt's id. */
+int ledger_receive(struct ledger *l, const struct ledger_receipt *r, int64_t *id, char **cause);
+/*
+ * Reverses a receipt recorded in error: for each entry it booked, a new entry
+ * of the opposite amount dated day that corrects it (same station, village,
+ * period and part), so the money it cleared is outstanding again and the next
+ * receipt matches it first in, first out. Nothing is changed or deleted. A
+ * receipt reversed before, an unknown id, or a village that would be left
+ * paid out more than it received are refused. *n_entries (may be NULL) gets
+ * the entries appended.
+ */
+int ledger_reverse(struct ledger *l, int64_t receipt, int32_t day, const char *note, int *n_entries,
+                   char **cause);
 /*
  * Pays fen from the county's account to village accounts: to one village, or
  * (village NULL) split among station's villages by their shares.
@@ -161,7 +173,8 @@ void ledger_balance_release(struct ledger_balance *b);
 
 /* --- outputs (output.c) --- */
 
-enum ledger_format { LEDGER_TEXT, LEDGER_HTML, LEDGER_JSON };
+/* LEDGER_XLSX: the statement only (a workbook; arrears are text, HTML or JSON). */
+enum ledger_format { LEDGER_TEXT, LEDGER_HTML, LEDGER_JSON, LEDGER_XLSX };
 int ledger_format_parse(const char *s, enum ledger_format *out);
 
 /*

@@ -7,6 +7,7 @@
 #define PVMON_LEDGER_INT_H
 
 #include "ledger.h"
+#include "msg.h"
 #include "store_ledger.h"
 
 #define LEDGER_ENERGY_CACHE 4
@@ -69,5 +70,16 @@ int ledger_metered_wh(struct ledger *l, int station, int first, int n, int64_t *
 /* Months of the current statements that touch months first..first+n-1 of a station are
  * accrued again (only months already accrued); corrections dated day. */
 int ledger_reaccrue(struct ledger *l, int station, int first, int n, int32_t day, char **cause);
+
+/* What the statement's workbook shows besides the balance (strings borrowed). */
+struct ledger_statement_doc {
+	const char *county, *township, *village_name, *as_of, *answer;
+	int year;
+	int32_t as_of_day;
+	char seals[12][80]; /* "" when the month is not sealed */
+};
+/* The village's statement as an xlsx workbook to out (output_xlsx.c). */
+int ledger_statement_xlsx(const struct ledger_statement_doc *d, const struct ledger_balance *b,
+                          enum msg_lang lang, FILE *out, char **cause);
 
 #endif

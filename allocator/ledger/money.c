@@ -117,7 +117,7 @@ static int add_match(void *ctx, const char *station, int period, int64_t owed)
 	return 0;
 }
 
-int ledger_receive(struct ledger *l, const struct ledger_receipt *r, char **cause)
+int ledger_receive(struct ledger *l, const struct ledger_receipt *r, int64_t *id, char **cause)
 {
 	const char *part = ledger_part_key(r->part);
 	char day[16], period[16] = "", yuan[40];
@@ -203,6 +203,8 @@ int ledger_receive(struct ledger *l, const struct ledger_receipt *r, char **caus
 		left -= take;
 	}
 	free(ms);
+	if (id)
+		*id = grp;
 	return ledger_commit(l, cause);
 fail:
 	ledger_rollback(l);
@@ -424,6 +426,150 @@ int ledger_correct(struct ledger *l, int64_t entry, int64_t fen, int32_t day, co
 	free(text);
 	return ledger_commit(l, cause);
 fail:
+	free(text);
+	ledger_rollback(l);
+	return -1;
+}
+
+/* The entries a receipt booked, copied out of the walk (appending needs the connection). */
+struct booked {
+	int64_t id, parent, period, fen;
+	char part[16], station[64], village[64], payer[64], ref[128];
+};
+struct booked_walk {
+	struct booked *b;
+	int n;
+};
+
+static int add_booked(void *ctx, const struct store_ledger_entry *e)
+{
+	struct booked_walk *w = ctx;
+	struct booked *b;
+	w->b = xrealloc(w->b, sizeof *w->b * (size_t)(w->n + 1));
+	b = &w->b[w->n++];
+	memset(b, 0, sizeof *b);
+	b->id = e->id;
+	b->parent = e->parent;
+	b->period = e->period;
+	b->fen = e->fen;
+	util_strlcpy(b->part, e->part, sizeof b->part);
+	util_strlcpy(b->station, e->station, sizeof b->station);
+	util_strlcpy(b->village, e->village, sizeof b->village);
+	util_strlcpy(b->payer, e->payer, sizeof b->payer);
+	util_strlcpy(b->ref, e->ref, sizeof b->ref);
+	return 0;
+}
+
+/*
+ * A village may not end up paid out more than it received: the reversal
+ * takes back what the receipt gave it, so its disbursements must still be
+ * covered by the rest.
+ */
+static int reversal_covered(struct ledger *l, const struct booked_walk *w, int64_t receipt,
+                            char **cause)
+{
+	for (int i = 0; i < w->n; i++) {
+		int64_t back = 0, got, out;
+		int j, seen = 0;
+		if (!w->b[i].village[0])
+			continue;
+		for (j = 0; j < i; j++)
+			if (strcmp(w->b[j].village, w->b[i].village) == 0)
+				seen = 1;
+		if (seen)
+			continue;
+		for (j = i; j < w->n; j++)
+			if (strcmp(w->b[j].village, w->b[i].village) == 0)
+				back += w->b[j].fen;
+		if (village_sum(l, w->b[i].village, "receipt", INT32_MAX, &got, cause) < 0 ||
+		    village_sum(l, w->b[i].village, "disbursement", INT32_MAX, &out, cause) < 0)
+			return -1;
+		if (got - back < out) {
+			char a[40], b[40];
+			format_yuan(out, ',', a, sizeof a);
+			format_yuan(got - back, ',', b, sizeof b);
+			*cause =
+			    xasprintf("ledger reverse: receipt %lld: village \"%s\" has been paid "
+			              "%s yuan, more than the %s yuan it would have received "
+			              "without it: correct its disbursements first (ledger "
+			              "correct): nothing recorded",
+			              (long long)receipt, w->b[i].village, a, b);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int ledger_reverse(struct ledger *l, int64_t receipt, int32_t day, const char *note, int *n_entries,
+                   char **cause)
+{
+	struct store_ledger_receipt rc;
+	struct booked_walk w = {NULL, 0};
+	int64_t *made = NULL;
+	char *text = NULL;
+	int found, i;
+
+	if (ledger_begin(l, cause) < 0)
+		return -1;
+	if ((found = store_ledger_receipt_get(l->store, receipt, &rc)) < 0) {
+		ledger_store_fail(l, cause);
+		goto fail;
+	}
+	if (!found) {
+		*cause = xasprintf("ledger reverse: --receipt: no receipt %lld was recorded "
+		                   "(ledger receive prints each receipt's id)",
+		                   (long long)receipt);
+		goto fail;
+	}
+	if ((found = store_ledger_receipt_reversed(l->store, receipt)) < 0) {
+		ledger_store_fail(l, cause);
+		goto fail;
+	}
+	if (found) {
+		*cause = xasprintf("ledger reverse: receipt %lld (payer \"%s\" reference \"%s\") "
+		                   "was reversed before: nothing recorded",
+		                   (long long)receipt, rc.payer, rc.ref);
+		goto fail;
+	}
+	if (store_ledger_receipt_entries_each(l->store, receipt, add_booked, &w) < 0) {
+		ledger_store_fail(l, cause);
+		goto fail;
+	}
+	if (reversal_covered(l, &w, receipt, cause) < 0)
+		goto fail;
+	text = xasprintf("reversal of receipt %lld%s%s", (long long)receipt,
+	                 note && *note ? ": " : "", note ? note : "");
+	made = xcalloc((size_t)w.n + 1, sizeof *made);
+	/* station-level entries come before their villages' (id order), so parents map */
+	for (i = 0; i < w.n; i++) {
+		struct ledger_entry_in e = {0};
+		e.day = day;
+		e.kind = "receipt";
+		e.part = w.b[i].part;
+		e.station = w.b[i].station;
+		e.village = w.b[i].village;
+		e.period = (int)w.b[i].period;
+		e.payer = w.b[i].payer;
+		e.fen = -w.b[i].fen;
+		e.corrects = w.b[i].id;
+		e.grp = receipt;
+		e.ref = w.b[i].ref;
+		e.note = text;
+		for (int j = 0; j < i && w.b[i].parent; j++)
+			if (w.b[j].id == w.b[i].parent)
+				e.parent = made[j];
+		if (ledger_append(l, &e, &made[i], cause) < 0)
+			goto fail;
+	}
+	if (n_entries)
+		*n_entries = w.n;
+	free(w.b);
+	free(made);
+	free(text);
+	return ledger_commit(l, cause);
+fail:
+	free(w.b);
+	free(made);
 	free(text);
 	ledger_rollback(l);
 	return -1;

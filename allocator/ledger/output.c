@@ -263,6 +263,8 @@ int ledger_format_parse(const char *s, enum ledger_format *out)
 		*out = LEDGER_HTML;
 	else if (strcmp(s, "json") == 0)
 		*out = LEDGER_JSON;
+	else if (strcmp(s, "xlsx") == 0)
+		*out = LEDGER_XLSX;
 	else
 		return -1;
 	return 0;
@@ -413,6 +415,27 @@ int ledger_statement(struct ledger *l, const char *village, int year, int32_t as
 	}
 	seal_table(l, lang, year, &seals, hashes);
 	ans = answer(lang, &b);
+	if (fmt == LEDGER_XLSX) {
+		struct ledger_statement_doc d;
+		int rc;
+		memset(&d, 0, sizeof d);
+		d.county = l->fleet->county;
+		d.township = township;
+		d.village_name = v->name;
+		d.as_of = asof;
+		d.as_of_day = as_of;
+		d.answer = ans;
+		d.year = year;
+		memcpy(d.seals, hashes, sizeof d.seals);
+		rc = ledger_statement_xlsx(&d, &b, lang, out, cause);
+		free(ans);
+		tbl_free(&inc);
+		tbl_free(&age);
+		tbl_free(&use);
+		tbl_free(&seals);
+		ledger_balance_release(&b);
+		return rc;
+	}
 	if (fmt == LEDGER_TEXT) {
 		fprintf(out, "%s %s %s  %s\n", l->fleet->county, township, v->name,
 		        msg_get(lang, "ledger.title"));
@@ -485,6 +508,11 @@ int ledger_arrears(struct ledger *l, int32_t as_of, int lang_i, enum ledger_form
                    char **cause)
 {
 	enum msg_lang lang = (enum msg_lang)lang_i;
+	if (fmt == LEDGER_XLSX) {
+		*cause = xstrdup("ledger arrears: --format: expected text, html or json (xlsx is "
+		                 "for the village statement)");
+		return -1;
+	}
 	const char *h[] = {
 	    msg_get(lang, "ledger.col.station"), msg_get(lang, "ledger.col.part"),
 	    msg_get(lang, "ledger.col.payer"),   msg_get(lang, "ledger.col.outstanding"),

@@ -338,6 +338,8 @@ static enum MHD_Result handle_report(struct serve *sv, struct MHD_Connection *c,
 	p.timezone = sv->conf->timezone;
 	p.lang = lang; /* the page's language: Chinese unless ?lang=en */
 	p.target_fen_per_year = sv->conf->target_fen_per_year;
+	/* the same basis as `report` (the dashboard's own snapshot stays on accruals) */
+	p.basis = sv->conf->target_basis_received ? REPORT_BASIS_RECEIVED : REPORT_BASIS_ACCRUED;
 	p.expected_interval_s = sv->conf->expected_interval_s;
 	p.meter_tolerance_permille = sv->conf->meter_tolerance_permille;
 	if (!(r = report_build(s, sv->fleet, &p, &cause))) {

@@ -27,8 +27,14 @@ const char *format_reason_key(enum report_reason_kind k)
 	static const char *const keys[REASON_COUNT] = {
 	    "no_data",       "missing_data",   "offline", "fault",
 	    "low_yield",     "meter_mismatch", "deficit", "months_without_data",
-	    "low_yield_t12", "shortfall",      "alarm"};
+	    "low_yield_t12", "shortfall",      "alarm",   "cash"};
 	return k >= 0 && k < REASON_COUNT ? keys[k] : "?";
+}
+
+/* Machine names of the target bases. */
+const char *format_basis_key(enum report_basis b)
+{
+	return b == REPORT_BASIS_RECEIVED ? "received" : "accrued";
 }
 
 /* Machine names of the energy sources. */

@@ -41,6 +41,12 @@ char *format_msgf(char *buf, size_t size, enum msg_lang lang, const char *key, i
                   const char *const *args);
 /* Shorthand: the text of key in the report's language. */
 #define RMSG(r, key) msg_get((r)->lang, key)
+/* "accrued" or "received": the target basis in JSON and CSV; and as words. */
+const char *format_basis_key(enum report_basis b);
+const char *format_basis_text(enum msg_lang lang, enum report_basis b);
+/* The ledger section's sentence: "no ledger data up to <day>" without a ledger, else the
+ * note on what the figures mean (kept since, as of the month's last day). */
+void format_ledger_note(const struct report *r, char *buf, size_t size);
 /* Formats fen as yuan "-1234567.89" (sep: thousands separator or 0). */
 void format_yuan(int64_t fen, int sep, char *buf, size_t size);
 /* Formats Wh as kWh with thousands separators, rounded half up. */

@@ -184,6 +184,14 @@ void format_reason_describe(const struct report *r, const struct report_reason *
 		snprintf(c, sizeof c, "%lld", (long long)x->value);
 		break;
 	}
+	case REASON_CASH:
+		/* {1} which figure, {2} it, {3} the target, {4} still owed in the ledger */
+		args[0] =
+		    msg_get(r->lang, x->projected ? "report.cash.projection" : "report.cash.t12");
+		format_yuan(x->value, ',', a, sizeof a);
+		format_yuan(x->ref, ',', b, sizeof b);
+		format_yuan(x->aux, ',', c, sizeof c);
+		break;
 	case REASON_SHORTFALL:
 		args[0] = a;
 		args[1] = b;
@@ -198,4 +206,27 @@ void format_reason_describe(const struct report *r, const struct report_reason *
 	}
 	snprintf(key, sizeof key, "report.reason.%s", format_reason_key(x->kind));
 	format_msgf(buf, size, r->lang, key, 4, args);
+}
+
+/* The target basis in words. */
+const char *format_basis_text(enum msg_lang lang, enum report_basis b)
+{
+	return msg_get(lang, b == REPORT_BASIS_RECEIVED ? "report.basis.received"
+	                                                : "report.basis.accrued");
+}
+
+/* What the ledger section says about itself: no data, or what its figures mean. */
+void format_ledger_note(const struct report *r, char *buf, size_t size)
+{
+	char d1[16];
+	const char *args[2];
+	caltime_format_date(r->first_day + r->ndays - 1, d1, sizeof d1);
+	if (!r->has_ledger) {
+		args[0] = d1;
+		format_msgf(buf, size, r->lang, "report.ledger.none", 1, args);
+		return;
+	}
+	args[0] = r->ledger_from;
+	args[1] = d1;
+	format_msgf(buf, size, r->lang, "report.ledger.note", 2, args);
 }

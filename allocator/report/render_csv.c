@@ -113,6 +113,8 @@ int render_csv(const struct report *r, FILE *out)
 	LINE("deficit_yuan", yuan, t->deficit_fen);
 	LINE("allocated_yuan", yuan, t->allocated_fen);
 	LINE("target_yuan_per_year", yuan, r->target_fen_per_year);
+	fprintf(out, "target_basis,%s\r\nledger_from,%s\r\n", format_basis_key(r->basis),
+	        r->has_ledger ? r->ledger_from : "");
 	LINE("stations", num, r->n_stations);
 	LINE("stations_flagged", num, t->n_flagged_stations);
 	LINE("villages", num, r->n_villages);
@@ -256,6 +258,30 @@ int render_csv(const struct report *r, FILE *out)
 		yuan(out, tw->t12_fen);
 		yuan(out, tw->projection_fen);
 		yuan(out, tw->target_fen);
+		fputs("\r\n", out);
+	}
+
+	/* the ledger: accrued vs received, or a note that the store has none */
+	format_ledger_note(r, buf, sizeof buf);
+	if (!r->has_ledger) {
+		section(out, "ledger", "note");
+		field(out, buf, 1);
+		fputs("\r\n", out);
+		return ferror(out) ? -1 : 0;
+	}
+	section(out, "ledger",
+	        "village_id,accrued_month_yuan,received_month_yuan,accrued_ytd_yuan,"
+	        "received_ytd_yuan,outstanding_yuan,pending_yuan");
+	for (i = 0; i <= r->n_villages; i++) {
+		const struct report_ledger *lg =
+		    i < r->n_villages ? &r->villages[i].lg : &r->ledger_totals;
+		field(out, i < r->n_villages ? r->villages[i].v->id : "total", 1);
+		yuan(out, lg->accrued_month);
+		yuan(out, lg->received_month);
+		yuan(out, lg->accrued_ytd);
+		yuan(out, lg->received_ytd);
+		yuan(out, lg->outstanding);
+		yuan(out, lg->pending);
 		fputs("\r\n", out);
 	}
 	return ferror(out) ? -1 : 0;

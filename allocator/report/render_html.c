@@ -288,7 +288,7 @@ static void village_chart(FILE *out, const struct report *r, const struct report
 		int idx = r->year * 12 + (r->month - 1) - (TARGET_WINDOW - 1 - k);
 		int m = idx % 12 + 1;
 		snprintf(labels[k], sizeof labels[k], "%d", m);
-		bars[k].v = rv->months_fen[k];
+		bars[k].v = report_village_months(r, rv)[k];
 		bars[k].label = labels[k];
 		bars[k].cls = target_status_key(rv->t.status);
 		pace[k] = psum > 0
@@ -400,6 +400,55 @@ static int station_flagged(const struct report_station *rs)
 {
 	return (rs->flags & ~((1u << RFLAG_COUNTER_RESET) | (1u << RFLAG_EXCLUDED_READINGS) |
 	                      (1u << RFLAG_NOT_IN_SERVICE))) != 0;
+}
+
+/* The ledger's side of the month: accrued vs received per village, or a note that the
+ * store has no ledger. */
+static void ledger_table(FILE *out, const struct report *r)
+{
+	static const char *const cols[] = {"report.col.accrued_month", "report.col.received_month",
+	                                   "report.col.accrued_ytd",   "report.col.received_ytd",
+	                                   "report.col.outstanding",   "report.col.pending"};
+	char note[1024];
+	int i, k;
+	fputs("<h2>", out);
+	t(out, r, "report.sec.ledger");
+	fputs("</h2>\n", out);
+	format_ledger_note(r, note, sizeof note);
+	if (!r->has_ledger) {
+		fputs("<p class=\"meta\" data-ledger=\"none\">", out);
+		html_text(out, note);
+		fputs("</p>\n", out);
+		return;
+	}
+	fputs("<div class=\"wrap\"><table class=\"ledger cards\"><thead><tr>", out);
+	th(out, r, "report.col.village", 0);
+	for (k = 0; k < 6; k++)
+		th(out, r, cols[k], 1);
+	fputs("</tr></thead><tbody>\n", out);
+	for (i = 0; i <= r->n_villages; i++) {
+		const struct report_village *rv =
+		    i < r->n_villages ? &r->villages[r->village_order[i]] : NULL;
+		const struct report_ledger *lg = rv ? &rv->lg : &r->ledger_totals;
+		const int64_t v[6] = {lg->accrued_month, lg->received_month, lg->accrued_ytd,
+		                      lg->received_ytd,  lg->outstanding,    lg->pending};
+		fputs(rv ? "<tr>" : "<tr class=\"total\">", out);
+		td(out, r, "report.col.village", NULL);
+		if (rv)
+			html_text(out, rv->v->name);
+		else
+			t(out, r, "report.total");
+		fputs("</td>", out);
+		for (k = 0; k < 6; k++) {
+			td(out, r, cols[k], "n");
+			yuan(out, v[k]);
+			fputs("</td>", out);
+		}
+		fputs("</tr>\n", out);
+	}
+	fputs("</tbody></table></div>\n<p class=\"meta\">", out);
+	html_text(out, note);
+	fputs("</p>\n", out);
 }
 
 /* In print, tables show only rows that need attention; this says where the rest are. */
@@ -601,8 +650,13 @@ int render_html(const struct report *r, FILE *out)
 #undef ROW
 	fputs("<tr><th>", out);
 	t(out, r, "report.sum.stations_flagged");
-	fprintf(out, "</th><td class=\"n\">%d / %d</td></tr>\n</table>\n", r->n_stations,
+	fprintf(out, "</th><td class=\"n\">%d / %d</td></tr>\n", r->n_stations,
 	        r->totals.n_flagged_stations);
+	fputs("<tr><th>", out);
+	t(out, r, "report.sum.target_basis");
+	fputs("</th><td>", out);
+	html_text(out, format_basis_text(r->lang, r->basis));
+	fputs("</td></tr>\n</table>\n", out);
 
 	if (r->totals.n_at_risk + r->totals.n_below > 0) {
 		char b[16];
@@ -654,6 +708,8 @@ int render_html(const struct report *r, FILE *out)
 		fputs("</tr>\n", out);
 	}
 	fputs("</tbody></table></div>\n", out);
+
+	ledger_table(out, r);
 
 	fputs("<h2>", out);
 	t(out, r, "report.sec.all_villages");

@@ -197,6 +197,31 @@ static void station(struct jw *w, const struct report *r, const struct report_st
 	jw_close(w, '}');
 }
 
+/* A village's or the county's ledger figures, or null without a ledger. */
+static void ledger_obj(struct jw *w, const struct report *r, const struct report_ledger *lg,
+                       const int64_t *received_months)
+{
+	int j;
+	if (!r->has_ledger) {
+		jw_str(w, "ledger", NULL);
+		return;
+	}
+	jw_open(w, "ledger", '{');
+	jw_int(w, "accrued_month_fen", lg->accrued_month);
+	jw_int(w, "received_month_fen", lg->received_month);
+	jw_int(w, "accrued_ytd_fen", lg->accrued_ytd);
+	jw_int(w, "received_ytd_fen", lg->received_ytd);
+	jw_int(w, "outstanding_fen", lg->outstanding);
+	jw_int(w, "pending_fen", lg->pending);
+	if (received_months) {
+		jw_open(w, "received_months_fen", '[');
+		for (j = 0; j < TARGET_WINDOW; j++)
+			jw_int(w, NULL, received_months[j]);
+		jw_close(w, ']');
+	}
+	jw_close(w, '}');
+}
+
 /* One village object. */
 static void village(struct jw *w, const struct report *r, const struct report_village *rv)
 {
@@ -222,6 +247,7 @@ static void village(struct jw *w, const struct report *r, const struct report_vi
 	for (j = 0; j < TARGET_WINDOW; j++)
 		jw_int(w, NULL, rv->months_fen[j]);
 	jw_close(w, ']');
+	ledger_obj(w, r, &rv->lg, rv->received_fen);
 	jw_open(w, "parts", '[');
 	for (j = 0; j < rv->n_parts; j++) {
 		jw_open(w, NULL, '{');
@@ -271,6 +297,8 @@ int render_json(const struct report *r, FILE *out)
 	jw_day(&w, "last_day", r->first_day + r->ndays - 1);
 	jw_str(&w, "window_from", r->window_from);
 	jw_int(&w, "target_fen_per_year", r->target_fen_per_year);
+	jw_str(&w, "target_basis", format_basis_key(r->basis));
+	jw_str(&w, "target_basis_text", format_basis_text(r->lang, r->basis));
 	jw_int(&w, "expected_interval_s", r->expected_interval_s);
 	jw_int(&w, "meter_tolerance_permille", r->meter_tolerance_permille);
 	jw_int(&w, "median_yield_wh_per_kwp", r->median_yield_wh_per_kwp);
@@ -302,7 +330,14 @@ int render_json(const struct report *r, FILE *out)
 	jw_int(&w, "villages_ok", t->n_ok);
 	jw_int(&w, "villages_at_risk", t->n_at_risk);
 	jw_int(&w, "villages_below", t->n_below);
+	ledger_obj(&w, r, &r->ledger_totals, NULL);
 	jw_close(&w, '}');
+	{
+		char note[1024];
+		format_ledger_note(r, note, sizeof note);
+		jw_str(&w, "ledger_from", r->has_ledger ? r->ledger_from : NULL);
+		jw_str(&w, "ledger_note", note);
+	}
 	jw_open(&w, "stations", '[');
 	for (i = 0; i < r->n_stations; i++)
 		station(&w, r, &r->stations[i]);

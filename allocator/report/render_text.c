@@ -196,6 +196,7 @@ static void summary(FILE *out, const struct report *r)
 	YUAN("report.sum.allocated", t->allocated_fen);
 	YUAN("report.sum.target", r->target_fen_per_year);
 #undef YUAN
+	table_row(&tb, RMSG(r, "report.sum.target_basis"), format_basis_text(r->lang, r->basis));
 	snprintf(a, sizeof a, "%d", r->n_stations);
 	table_row(&tb, RMSG(r, "report.sum.stations"), a);
 	snprintf(a, sizeof a, "%d", t->n_flagged_stations);
@@ -345,6 +346,41 @@ static void shares(FILE *out, const struct report *r)
 	table_print(out, &tb);
 }
 
+/* The ledger's side of the month: accrued vs received per village, or why it is not shown. */
+static void ledger(FILE *out, const struct report *r)
+{
+	const char *head[] = {
+	    RMSG(r, "report.col.village"),       RMSG(r, "report.col.name"),
+	    RMSG(r, "report.col.accrued_month"), RMSG(r, "report.col.received_month"),
+	    RMSG(r, "report.col.accrued_ytd"),   RMSG(r, "report.col.received_ytd"),
+	    RMSG(r, "report.col.outstanding"),   RMSG(r, "report.col.pending")};
+	struct table tb = {8, 0, head, "llrrrrrr", NULL};
+	char note[1024], c[6][32];
+	int i, k;
+	format_ledger_note(r, note, sizeof note);
+	if (!r->has_ledger) {
+		fprintf(out, "%s\n", note);
+		return;
+	}
+	for (i = 0; i <= r->n_villages; i++) {
+		const struct report_ledger *lg =
+		    i < r->n_villages ? &r->villages[r->village_order[i]].lg : &r->ledger_totals;
+		const int64_t v[6] = {lg->accrued_month, lg->received_month, lg->accrued_ytd,
+		                      lg->received_ytd,  lg->outstanding,    lg->pending};
+		for (k = 0; k < 6; k++)
+			format_yuan(v[k], ',', c[k], sizeof c[k]);
+		if (i < r->n_villages) {
+			const struct fleet_village *fv = r->villages[r->village_order[i]].v;
+			table_row(&tb, fv->id, fv->name, c[0], c[1], c[2], c[3], c[4], c[5]);
+		} else {
+			table_row(&tb, RMSG(r, "report.total"), "", c[0], c[1], c[2], c[3], c[4],
+			          c[5]);
+		}
+	}
+	table_print(out, &tb);
+	fprintf(out, "%s\n", note);
+}
+
 /* Township subtotals. */
 static void townships(FILE *out, const struct report *r)
 {
@@ -399,6 +435,8 @@ int render_text(const struct report *r, FILE *out)
 	reasons(out, r);
 	fprintf(out, "\n%s\n\n", RMSG(r, "report.sec.townships"));
 	townships(out, r);
+	fprintf(out, "\n%s\n\n", RMSG(r, "report.sec.ledger"));
+	ledger(out, r);
 	fprintf(out, "\n%s\n\n", RMSG(r, "report.sec.stations"));
 	stations(out, r);
 	alarms(out, r);

@@ -12,6 +12,7 @@
 #include "fleet.h"
 #include "report.h"
 #include "store.h"
+#include "store_ledger.h"
 #include "util.h"
 
 /* Relative monthly output of a northern-China PV fleet, used until a full year of data exists. */
@@ -417,6 +418,7 @@ static void add_reason(struct report_village *rv, enum report_reason_kind kind, 
 	x->value = value;
 	x->ref = ref;
 	x->aux = 0;
+	x->projected = 0;
 }
 
 /* The stations that pulled a village down this month, and why. */
@@ -491,6 +493,90 @@ static int order_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+const int64_t *report_village_months(const struct report *r, const struct report_village *rv)
+{
+	return r->basis == REPORT_BASIS_RECEIVED ? rv->received_fen : rv->months_fen;
+}
+
+/* Adds one village's ledger figures. */
+static int ledger_village(void *ctx, const struct store_ledger_village *x)
+{
+	struct report *r = ctx;
+	int v = fleet_village_index(r->fleet, x->village);
+	struct report_ledger *lg, *t = &r->ledger_totals;
+	if (v < 0)
+		return 0; /* a village since removed from the fleet */
+	lg = &r->villages[v].lg;
+	lg->accrued_month = x->accrued_month;
+	lg->accrued_ytd = x->accrued_ytd;
+	lg->received_month = x->received_month;
+	lg->received_ytd = x->received_ytd;
+	lg->outstanding = x->outstanding;
+	lg->pending = x->pending;
+	t->accrued_month += x->accrued_month;
+	t->accrued_ytd += x->accrued_ytd;
+	t->received_month += x->received_month;
+	t->received_ytd += x->received_ytd;
+	t->outstanding += x->outstanding;
+	t->pending += x->pending;
+	return 0;
+}
+
+/* Adds one village's receipts of one month of the window. */
+static int ledger_received(void *ctx, const char *village, const char *month, int64_t fen)
+{
+	struct report *r = ctx;
+	int v = fleet_village_index(r->fleet, village), y, m, k;
+	if (v < 0 || caltime_parse_month(month, &y, &m) < 0)
+		return 0;
+	k = TARGET_WINDOW - 1 - ((r->year * 12 + r->month - 1) - (y * 12 + m - 1));
+	if (k >= 0 && k < TARGET_WINDOW)
+		r->villages[v].received_fen[k] += fen;
+	return 0;
+}
+
+/*
+ * The ledger's side of the month: what each village was owed and received.
+ * Entries dated after the month's last day are left out, so a month's report
+ * shows what the ledger knew at its end (and, once sealed, always the same).
+ */
+static int ledger_figures(struct report *r, struct store *db, char **cause)
+{
+	char first[8], d0[16], d1[16], w0[16];
+	int y, m, found;
+	found = store_ledger_entries_first_month(db, first);
+	if (found < 0) {
+		*cause = xstrdup(store_error(db));
+		return -1;
+	}
+	r->has_ledger = found == 1 && strcmp(first, r->month_name) <= 0;
+	if (!r->has_ledger) {
+		if (r->basis == REPORT_BASIS_RECEIVED) {
+			caltime_format_date(r->first_day + r->ndays - 1, d1, sizeof d1);
+			*cause =
+			    xasprintf("target basis \"received\": the store has no ledger entries "
+			              "up to %s, so the money received is not known (book it "
+			              "with pvmon-allocator ledger, docs/ledger.md, or judge on "
+			              "accruals: --target-basis accrued)",
+			              d1);
+			return -1;
+		}
+		return 0;
+	}
+	util_strlcpy(r->ledger_from, first, sizeof r->ledger_from);
+	caltime_format_date(r->first_day, d0, sizeof d0);
+	caltime_format_date(r->first_day + r->ndays - 1, d1, sizeof d1);
+	window_month(r->year, r->month, 0, &y, &m);
+	caltime_format_date(caltime_days(y, m, 1), w0, sizeof w0);
+	if (store_ledger_village_months_each(db, r->year * 12 + r->month - 1, d0, d1,
+	                                     ledger_village, r) < 0 ||
+	    store_ledger_village_received_each(db, w0, d1, ledger_received, r) < 0) {
+		*cause = xstrdup(store_error(db));
+		return -1;
+	}
+	return 0;
+}
+
 /* Targets, reasons, township subtotals, totals and the village order. */
 static void village_figures(struct report *r, int (*has_data)[TARGET_WINDOW])
 {
@@ -503,8 +589,19 @@ static void village_figures(struct report *r, int (*has_data)[TARGET_WINDOW])
 		struct target_input in;
 		memset(&in, 0, sizeof in);
 		in.month = r->month;
-		memcpy(in.fen, rv->months_fen, sizeof in.fen);
-		memcpy(in.has_data, has_data[v], sizeof in.has_data);
+		memcpy(in.fen, report_village_months(r, rv), sizeof in.fen);
+		if (r->basis == REPORT_BASIS_RECEIVED) {
+			/* on cash, a month counts once the ledger was kept */
+			int k, y, m;
+			char name[16];
+			for (k = 0; k < TARGET_WINDOW; k++) {
+				window_month(r->year, r->month, k, &y, &m);
+				snprintf(name, sizeof name, "%04d-%02d", y, m);
+				in.has_data[k] = strcmp(name, r->ledger_from) >= 0;
+			}
+		} else {
+			memcpy(in.has_data, has_data[v], sizeof in.has_data);
+		}
 		memcpy(in.profile, r->profile, sizeof in.profile);
 		in.target_fen = rv->v->target_fen_per_year > 0 ? rv->v->target_fen_per_year
 		                                               : r->target_fen_per_year;
@@ -517,9 +614,17 @@ static void village_figures(struct report *r, int (*has_data)[TARGET_WINDOW])
 				tw += st->shares[q].weight;
 			rv->parts[j].total_weight = tw;
 		}
+		if (rv->t.status != TARGET_OK && r->basis == REPORT_BASIS_RECEIVED) {
+			add_reason(rv, REASON_CASH, -1,
+			           rv->t.status == TARGET_BELOW ? rv->t.t12_fen
+			                                        : rv->t.projection_fen,
+			           rv->t.target_fen);
+			rv->reasons[rv->n_reasons - 1].aux = rv->lg.outstanding;
+			rv->reasons[rv->n_reasons - 1].projected = rv->t.status != TARGET_BELOW;
+		}
 		if (rv->t.status != TARGET_OK)
 			village_reasons(r, rv);
-		r->totals.allocated_fen += rv->t.month_fen;
+		r->totals.allocated_fen += rv->months_fen[TARGET_WINDOW - 1];
 		r->totals.n_ok += rv->t.status == TARGET_OK;
 		r->totals.n_at_risk += rv->t.status == TARGET_AT_RISK;
 		r->totals.n_below += rv->t.status == TARGET_BELOW;
@@ -608,6 +713,7 @@ struct report *report_build(struct store *db, const struct fleet *f, const struc
 	r->expected_interval_s = ep.expected_interval_s;
 	r->meter_tolerance_permille = p->meter_tolerance_permille;
 	r->lang = p->lang;
+	r->basis = p->basis;
 	r->n_stations = f->n_stations;
 	r->stations = xcalloc((size_t)f->n_stations + 1, sizeof *r->stations);
 	r->n_villages = f->n_villages;
@@ -621,7 +727,7 @@ struct report *report_build(struct store *db, const struct fleet *f, const struc
 	for (v = 0; v < f->n_townships; v++)
 		r->townships[v].t = &f->townships[v];
 	has_data = xcalloc((size_t)f->n_villages + 1, sizeof *has_data);
-	if (compute_months(r, e, hs, has_data, cause) < 0)
+	if (compute_months(r, e, hs, has_data, cause) < 0 || ledger_figures(r, db, cause) < 0)
 		goto fail;
 	compute_profile(r, e);
 	station_figures(r, e);

@@ -96,6 +96,7 @@ enum report_reason_kind {
 	REASON_LOW_YIELD_T12,       /* over the trailing twelve months, against the fleet */
 	REASON_SHORTFALL,           /* no station problem found: its shares earn too little */
 	REASON_ALARM,               /* a device raised a named alarm: value days, ref the alarm */
+	REASON_CASH, /* judged on money received: value T12 or projection, ref target, aux owed */
 	REASON_COUNT
 };
 
@@ -103,13 +104,30 @@ struct report_reason {
 	enum report_reason_kind kind;
 	int station;             /* index into report.stations; -1 for the village as a whole */
 	int64_t value, ref, aux; /* meaning per kind: see docs/report.md */
+	int projected;           /* REASON_CASH: value is the projection (AT RISK), not T12 */
+};
+
+/* What the target is judged on (docs/report.md §4). */
+enum report_basis { REPORT_BASIS_ACCRUED, REPORT_BASIS_RECEIVED };
+
+/*
+ * Money in the ledger (docs/ledger.md) as of the report month's last day
+ * (docs/report.md §4a): accrued for the month and the year to date (gross,
+ * by the periods they are for), received in the month and the year to date
+ * (by the day it arrived), outstanding (coal and subsidy accrued and not yet
+ * received, all periods) and subsidy pending the catalogue.
+ */
+struct report_ledger {
+	int64_t accrued_month, accrued_ytd, received_month, received_ytd, outstanding, pending;
 };
 
 struct report_village {
 	const struct fleet_village *v; /* borrowed */
 	int index;
-	struct target_result t;
-	int64_t months_fen[TARGET_WINDOW]; /* oldest first; the last is this month */
+	struct target_result t;              /* on the report's basis */
+	struct report_ledger lg;             /* zero when the store has no ledger */
+	int64_t received_fen[TARGET_WINDOW]; /* receipts per month of the window (ledger) */
+	int64_t months_fen[TARGET_WINDOW];   /* oldest first; the last is this month */
 	struct report_part *parts;
 	int n_parts;
 	struct report_reason *reasons;
@@ -141,6 +159,9 @@ struct report_params {
 	enum msg_lang lang; /* of every label and text; 0 is Chinese */
 	/* Names the alarm bits (profile_alarm_name), borrowed; NULL: bits stay unnamed. */
 	const struct profile_set *profiles;
+	/* Judge targets on allocations (accrued, the default) or on money received; the
+	 * latter needs ledger entries in the store. */
+	enum report_basis basis;
 };
 
 struct report {
@@ -169,7 +190,16 @@ struct report {
 	struct report_township *townships;
 	int n_townships;
 	struct report_totals totals;
+	enum report_basis basis;
+	/* The ledger: has_ledger when the store has entries of a month up to the report
+	 * month (ledger_from is the first); the county's figures in ledger_totals. */
+	int has_ledger;
+	char ledger_from[8];
+	struct report_ledger ledger_totals;
 };
+
+/* The months a village's target is judged on: allocations or receipts (r->basis). */
+const int64_t *report_village_months(const struct report *r, const struct report_village *rv);
 
 /*
  * Builds the report of p->year-p->month from the store (read only) and f (borrowed).

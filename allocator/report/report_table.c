@@ -9,8 +9,8 @@
 #include "caltime.h"
 #include "util.h"
 
-static const char *const section_keys[RSEC_COUNT] = {"summary", "villages", "stations", "shares",
-                                                     "tariffs", "reasons",  "townships"};
+static const char *const section_keys[RSEC_COUNT] = {"summary", "villages", "stations",  "shares",
+                                                     "tariffs", "reasons",  "townships", "ledger"};
 
 const char *report_section_key(enum report_section s)
 {
@@ -134,6 +134,14 @@ static const char *const h_townships[] = {
     "report.col.at_risk",     "report.col.below",       "report.tcol.month",   "report.tcol.ytd",
     "report.tcol.t12",        "report.tcol.projection", "report.tcol.target"};
 static const int w_townships[] = {14, 12, 7, 7, 7, 7, 14, 15, 15, 15, 15};
+static const char *const h_ledger[] = {
+    "report.col.village",        "report.col.village_name",    "report.col.township",
+    "report.tcol.accrued_month", "report.tcol.received_month", "report.tcol.accrued_ytd",
+    "report.tcol.received_ytd",  "report.tcol.outstanding",    "report.tcol.pending"};
+static const int w_ledger[] = {14, 16, 12, 15, 15, 15, 15, 15, 15};
+/* Without ledger data the sheet says so in one cell instead of showing zeros. */
+static const char *const h_ledger_none[] = {"report.col.note"};
+static const int w_ledger_none[] = {110};
 
 #define SAME_LEN(h, w) _Static_assert(UTIL_ARRAY_LEN(h) == UTIL_ARRAY_LEN(w), #h " and " #w)
 SAME_LEN(h_summary, w_summary);
@@ -144,6 +152,8 @@ SAME_LEN(h_shares, w_shares);
 SAME_LEN(h_tariffs, w_tariffs);
 SAME_LEN(h_reasons, w_reasons);
 SAME_LEN(h_townships, w_townships);
+SAME_LEN(h_ledger, w_ledger);
+SAME_LEN(h_ledger_none, w_ledger_none);
 
 static void summary(struct fill *f, const struct report *r)
 {
@@ -180,6 +190,8 @@ static void summary(struct fill *f, const struct report *r)
 	if (r->median_yield_wh_per_kwp >= 0)
 		ROW("report.sum.eq_hours", RT_TENTH, r->median_yield_wh_per_kwp / 100);
 #undef ROW
+	text(f, msg_get(r->lang, "report.sum.target_basis"));
+	text(f, format_basis_text(r->lang, r->basis));
 }
 
 static void villages(struct fill *f, const struct report *r)
@@ -358,6 +370,31 @@ static void townships(struct fill *f, const struct report *r)
 	}
 }
 
+static void ledger(struct fill *f, const struct report *r)
+{
+	char note[1024];
+	int i;
+	if (!r->has_ledger) {
+		format_ledger_note(r, note, sizeof note);
+		text(f, note);
+		return;
+	}
+	for (i = 0; i <= r->n_villages; i++) {
+		const struct report_village *rv =
+		    i < r->n_villages ? &r->villages[r->village_order[i]] : NULL;
+		const struct report_ledger *lg = rv ? &rv->lg : &r->ledger_totals;
+		text(f, rv ? rv->v->id : msg_get(r->lang, "report.total"));
+		text(f, rv ? rv->v->name : "");
+		text(f, rv ? township_of(r, rv, 1) : "");
+		num(f, RT_YUAN, lg->accrued_month);
+		num(f, RT_YUAN, lg->received_month);
+		num(f, RT_YUAN, lg->accrued_ytd);
+		num(f, RT_YUAN, lg->received_ytd);
+		num(f, RT_YUAN, lg->outstanding);
+		num(f, RT_YUAN, lg->pending);
+	}
+}
+
 struct report_table *report_table_build(const struct report *r, enum report_section s)
 {
 	struct report_table *t = xcalloc(1, sizeof *t);
@@ -396,6 +433,13 @@ struct report_table *report_table_build(const struct report *r, enum report_sect
 	case RSEC_REASONS:
 		SET(h_reasons, w_reasons);
 		reasons(&f, r);
+		break;
+	case RSEC_LEDGER:
+		if (r->has_ledger)
+			SET(h_ledger, w_ledger);
+		else
+			SET(h_ledger_none, w_ledger_none);
+		ledger(&f, r);
 		break;
 	case RSEC_TOWNSHIPS:
 	default:

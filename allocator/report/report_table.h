@@ -20,6 +20,7 @@ enum report_section {
 	RSEC_TARIFFS,
 	RSEC_REASONS,
 	RSEC_TOWNSHIPS,
+	RSEC_LEDGER, /* accrued vs received (the ledger), or a note that there is none */
 	RSEC_COUNT
 };
 

@@ -7,6 +7,7 @@
 #include "store_ledger.h"
 #include "store_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,11 @@ enum ledger_stmt_id {
 	SL_USES_ALL,
 	SL_RECEIPT_KNOWN,
 	SL_RECEIPT_ADD,
+	SL_RECEIPT_GET,
+	SL_RECEIPT_REVERSED,
+	SL_RECEIPT_ENTRIES,
+	SL_VILLAGE_MONTHS,
+	SL_VILLAGE_RECEIVED_MONTHS,
 	SL_FILE_KNOWN,
 	SL_FILE_ADD,
 	SL_FILE_CHANGED,
@@ -107,6 +113,29 @@ static const char *const ledger_sql[SL_COUNT] = {
     [SL_RECEIPT_KNOWN] = "SELECT count(*) FROM ledger_receipt WHERE payer = ? AND ref = ?",
     [SL_RECEIPT_ADD] = "INSERT INTO ledger_receipt (day, payer, part, station, period, fen, ref)"
                        " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    [SL_RECEIPT_GET] = "SELECT day, payer, part, station, period, fen, ref FROM ledger_receipt"
+                       " WHERE id = ?",
+    [SL_RECEIPT_REVERSED] = "SELECT count(*) FROM ledger_entry WHERE kind = 'receipt' AND grp = ?"
+                            " AND corrects IS NOT NULL",
+    [SL_RECEIPT_ENTRIES] = "SELECT " ENTRY_COLS " FROM ledger_entry WHERE kind = 'receipt' AND"
+                           " grp = ? AND corrects IS NULL ORDER BY id",
+    /* ?1 the report's month (period index), ?2 January of its year, ?3 the month's first day,
+     * ?4 January 1st, ?5 the month's last day */
+    [SL_VILLAGE_MONTHS] =
+        "SELECT village,"
+        " coalesce(sum(CASE WHEN kind = 'accrual' AND period = ?1 THEN fen ELSE 0 END), 0),"
+        " coalesce(sum(CASE WHEN kind = 'accrual' AND period BETWEEN ?2 AND ?1 THEN fen"
+        " ELSE 0 END), 0),"
+        " coalesce(sum(CASE WHEN kind = 'receipt' AND day >= ?3 THEN fen ELSE 0 END), 0),"
+        " coalesce(sum(CASE WHEN kind = 'receipt' AND day >= ?4 THEN fen ELSE 0 END), 0),"
+        " coalesce(sum(CASE WHEN part = 'pending' THEN 0 WHEN kind = 'accrual' THEN fen"
+        " ELSE -fen END), 0),"
+        " coalesce(sum(CASE WHEN part = 'pending' THEN fen ELSE 0 END), 0)"
+        " FROM ledger_entry WHERE kind IN ('accrual', 'receipt') AND village <> '' AND day <= ?5"
+        " GROUP BY village ORDER BY village",
+    [SL_VILLAGE_RECEIVED_MONTHS] = "SELECT village, month, coalesce(sum(fen), 0) FROM ledger_entry"
+                                   " WHERE kind = 'receipt' AND village <> '' AND day >= ? AND"
+                                   " day <= ? GROUP BY village, month ORDER BY village, month",
     [SL_FILE_KNOWN] = "SELECT count(*) FROM ledger_statement_file WHERE sha256 = ?",
     [SL_FILE_ADD] = "INSERT INTO ledger_statement_file (name, sha256, imported_day, n_rows,"
                     " n_changed) VALUES (?, ?, ?, ?, 0) RETURNING id",
@@ -518,6 +547,111 @@ int store_ledger_receipt_add(struct store *s, const char *day, const char *payer
 	db_bind_int64(q, 6, fen);
 	bind_text(q, 7, ref);
 	return run_id(s, q, "recording a receipt", id);
+}
+
+int store_ledger_receipt_get(struct store *s, int64_t id, struct store_ledger_receipt *out)
+{
+	struct db_stmt *q = lstmt(s, SL_RECEIPT_GET);
+	int rc;
+	if (!q)
+		return -1;
+	db_bind_int64(q, 1, id);
+	rc = db_step(q);
+	if (rc == DB_ROW) {
+		memset(out, 0, sizeof *out);
+		out->id = id;
+		util_strlcpy(out->day, col(q, 0), sizeof out->day);
+		util_strlcpy(out->payer, col(q, 1), sizeof out->payer);
+		util_strlcpy(out->part, col(q, 2), sizeof out->part);
+		util_strlcpy(out->station, col(q, 3), sizeof out->station);
+		util_strlcpy(out->period, col(q, 4), sizeof out->period);
+		out->fen = db_column_int64(q, 5);
+		util_strlcpy(out->ref, col(q, 6), sizeof out->ref);
+		db_reset(q);
+		return 1;
+	}
+	return walk_end(s, q, rc, "reading a receipt");
+}
+
+int store_ledger_receipt_reversed(struct store *s, int64_t id)
+{
+	struct db_stmt *q = lstmt(s, SL_RECEIPT_REVERSED);
+	if (!q)
+		return -1;
+	db_bind_int64(q, 1, id);
+	return known(s, q, "reading receipt reversals");
+}
+
+int store_ledger_receipt_entries_each(struct store *s, int64_t id,
+                                      int (*fn)(void *ctx, const struct store_ledger_entry *e),
+                                      void *ctx)
+{
+	struct db_stmt *q = lstmt(s, SL_RECEIPT_ENTRIES);
+	struct store_ledger_entry e;
+	int rc;
+	if (!q)
+		return -1;
+	db_bind_int64(q, 1, id);
+	while ((rc = db_step(q)) == DB_ROW) {
+		entry_row(q, &e);
+		if (fn(ctx, &e)) {
+			rc = DB_DONE;
+			break;
+		}
+	}
+	return walk_end(s, q, rc, "reading a receipt's entries");
+}
+
+int store_ledger_village_months_each(struct store *s, int period, const char *day0,
+                                     const char *day1,
+                                     int (*fn)(void *ctx, const struct store_ledger_village *v),
+                                     void *ctx)
+{
+	struct db_stmt *q = lstmt(s, SL_VILLAGE_MONTHS);
+	struct store_ledger_village v;
+	char jan[16];
+	int rc;
+	if (!q)
+		return -1;
+	snprintf(jan, sizeof jan, "%.4s-01-01", day0);
+	db_bind_int64(q, 1, period);
+	db_bind_int64(q, 2, period - period % 12);
+	bind_text(q, 3, day0);
+	bind_text(q, 4, jan);
+	bind_text(q, 5, day1);
+	while ((rc = db_step(q)) == DB_ROW) {
+		v.village = col(q, 0);
+		v.accrued_month = db_column_int64(q, 1);
+		v.accrued_ytd = db_column_int64(q, 2);
+		v.received_month = db_column_int64(q, 3);
+		v.received_ytd = db_column_int64(q, 4);
+		v.outstanding = db_column_int64(q, 5);
+		v.pending = db_column_int64(q, 6);
+		if (fn(ctx, &v)) {
+			rc = DB_DONE;
+			break;
+		}
+	}
+	return walk_end(s, q, rc, "reading the villages' ledger figures");
+}
+
+int store_ledger_village_received_each(struct store *s, const char *day0, const char *day1,
+                                       int (*fn)(void *ctx, const char *village, const char *month,
+                                                 int64_t fen),
+                                       void *ctx)
+{
+	struct db_stmt *q = lstmt(s, SL_VILLAGE_RECEIVED_MONTHS);
+	int rc;
+	if (!q)
+		return -1;
+	bind_text(q, 1, day0);
+	bind_text(q, 2, day1);
+	while ((rc = db_step(q)) == DB_ROW)
+		if (fn(ctx, col(q, 0), col(q, 1), db_column_int64(q, 2))) {
+			rc = DB_DONE;
+			break;
+		}
+	return walk_end(s, q, rc, "reading the villages' receipts");
 }
 
 int store_ledger_statement_file_known(struct store *s, const char *sha256)

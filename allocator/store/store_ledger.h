@@ -1,6 +1,8 @@
 /*
  * store_ledger: every statement the ledger (allocator/ledger/, docs/ledger.md)
- * runs over its ledger_* tables, as typed calls on the store's connection.
+ * runs over its ledger_* tables, as typed calls on the store's connection,
+ * and the two reads the monthly report makes of them (accrued vs received,
+ * docs/report.md §4a), so the report needs no code of the ledger's.
  * The store decides nothing about money: it reads and appends what the
  * ledger tells it to. Entries and seals are only ever inserted; the schema's
  * triggers refuse the rest. Transactions are the caller's (store_begin).
@@ -94,6 +96,44 @@ int store_ledger_receipt_known(struct store *s, const char *payer, const char *r
 int store_ledger_receipt_add(struct store *s, const char *day, const char *payer, const char *part,
                              const char *station, const char *period, int64_t fen, const char *ref,
                              int64_t *id);
+
+/* A receipt as given (ledger_receipt), copied. */
+struct store_ledger_receipt {
+	int64_t id, fen;
+	char day[16], payer[64], part[16], station[64], period[16], ref[128];
+};
+/* Receipt id: 1 and *out, 0 when there is no such receipt, -1. */
+int store_ledger_receipt_get(struct store *s, int64_t id, struct store_ledger_receipt *out);
+/* 1 when receipt id has reversing entries (receipt entries of its group that correct one), 0, -1.
+ */
+int store_ledger_receipt_reversed(struct store *s, int64_t id);
+/* Calls fn with each receipt entry booked for receipt id (not reversals), in id order. */
+int store_ledger_receipt_entries_each(struct store *s, int64_t id,
+                                      int (*fn)(void *ctx, const struct store_ledger_entry *e),
+                                      void *ctx);
+
+/*
+ * A village's money in the ledger for the monthly report, from its own
+ * entries dated up to the month's last day: accruals of the month and of the
+ * year to date (periods), receipts dated in the month and in the year to
+ * date, what is outstanding (coal and subsidy accrued less received, all
+ * periods) and subsidy pending the catalogue.
+ */
+struct store_ledger_village {
+	const char *village;
+	int64_t accrued_month, accrued_ytd, received_month, received_ytd, outstanding, pending;
+};
+/* Calls fn per village with entries; period is the month's index, day0..day1 its days. */
+int store_ledger_village_months_each(struct store *s, int period, const char *day0,
+                                     const char *day1,
+                                     int (*fn)(void *ctx, const struct store_ledger_village *v),
+                                     void *ctx);
+/* Calls fn with the sum of each village's receipt entries per month ("YYYY-MM") dated
+ * day0..day1, by village then month. */
+int store_ledger_village_received_each(struct store *s, const char *day0, const char *day1,
+                                       int (*fn)(void *ctx, const char *village, const char *month,
+                                                 int64_t fen),
+                                       void *ctx);
 
 /* Imported statement files: 1 when a file with this SHA-256 was imported, 0, -1. */
 int store_ledger_statement_file_known(struct store *s, const char *sha256);

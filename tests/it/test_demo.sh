@@ -28,9 +28,11 @@ check "the dashboard is stopped with the rest" grep -q "^[0-9]* serve\$" "$D/pid
 check "the demo answers what a village received and still owes" \
 	grep -q "^本年到账 .* 元；尚欠 .* 元：" "$IT_TMP/demo.log"
 check "the demo's ledger verifies" grep -q "every entry and seal checks out" "$IT_TMP/demo.log"
+check "the demo's report shows the county's accrued and received money" grep -q "^demo: the monthly report .*, accrued vs received" "$IT_TMP/demo.log"
+check "with the county's total row" grep -q "^  合计 [0-9,.]* [0-9,.]*" "$IT_TMP/demo.log"
 # shellcheck disable=SC2086
 check "the village statement and the arrears are written" \
-	test -s "$(ls "$D"/ledger-*.html 2>/dev/null | head -1)" -a -s "$D/arrears.json"
+	test -s "$(ls "$D"/ledger-*.html 2>/dev/null | head -1)" -a -s "$D/arrears.json" -a -s "$(ls "$D"/ledger-*.xlsx 2>/dev/null | head -1)"
 
 # Every process the demo recorded is gone.
 left=""

@@ -232,6 +232,25 @@ x=$(q "SELECT json_extract(value, '\$.received_year_fen') FROM json_each($J, '\$
 check "xipo received a third of the 2021 instalment ($x fen)" test "$x" -ge 2360666 -a "$x" -le 2360668
 check "json: received + outstanding = accrued" \
 	test "$(q "SELECT json_extract($J, '\$.received_fen') + json_extract($J, '\$.outstanding_fen') - json_extract($J, '\$.accrued_fen')")" = 0
+# the same statement as a workbook, read back by openpyxl and compared with the JSON
+for l in zh en; do
+	L statement --village xipo --year 2021 --as-of 2021-03-31 --format json --lang $l -o "$D/st.$l.json"
+	if L statement --village xipo --year 2021 --as-of 2021-03-31 --format xlsx --lang $l -o "$D/st.$l.xlsx" 2>"$D/xe"; then
+		ok "statement --format xlsx --lang $l exits 0"
+	else
+		fail "statement --format xlsx --lang $l: $(cat "$D/xe")"
+	fi
+	check "the $l workbook is a zip package" test "$(head -c 2 "$D/st.$l.xlsx")" = PK
+	if /usr/bin/python3 tests/it/ledger_xlsx_check.py "$D/st.$l.xlsx" "$D/st.$l.json" $l >"$D/xc.$l" 2>&1; then
+		ok "openpyxl reads the $l statement workbook and it equals the JSON ($(grep -c '^ok' "$D/xc.$l") checks)"
+	else
+		fail "the $l statement workbook differs from the JSON: $(grep -v '^ok' "$D/xc.$l" | head -5)"
+	fi
+done
+L statement --village xipo --year 2021 --as-of 2021-03-31 --format xlsx -o "$D/st2.xlsx"
+check "the workbook is reproducible byte for byte" cmp -s "$D/st.zh.xlsx" "$D/st2.xlsx"
+L arrears --format xlsx -o "$D/arr.xlsx" 2>"$D/xe2"
+check "arrears in xlsx is refused by name" grep -q -- "--format: expected text, html or json, got \"xlsx\"" "$D/xe2"
 
 # --- seals and a tampered byte ---
 check "2019 and 2020 are sealed" L seal --through 2020-12 --date 2021-01-05
@@ -268,6 +287,137 @@ sed 's/pvmon.db/deleted.db/' "$D/central.json" >"$D/deleted.json"
 sqlite3 "$D/deleted.db" "DROP TRIGGER ledger_entry_no_delete; DELETE FROM ledger_entry WHERE id = (SELECT max(id) FROM ledger_entry WHERE month = '2019-06')"
 "$A" ledger verify -c "$D/deleted.json" >"$D/v3"
 check "a deleted entry is seen in its month ($(head -1 "$D/v3"))" grep -q "^month 2019-06: .* entries were sealed, .* are there now" "$D/v3"
+
+# --- reversing a receipt recorded in error ---
+rid=$(q "SELECT id FROM ledger_receipt WHERE ref = 'FUND-2019-2'")
+n0=$(q "SELECT count(*) FROM ledger_entry WHERE grp = $rid")
+h0=$(q "SELECT group_concat(hash) FROM ledger_entry WHERE grp = $rid")
+L reverse --receipt "$rid" --date 2021-04-02 --note "booked twice" >"$D/rv1" 2>&1
+check "the second instalment is reversed ($(cat "$D/rv1"))" grep -q "^ledger reverse: receipt $rid reversed: $n0 entries booked" "$D/rv1"
+check "each entry of the receipt has one reversing entry that references it, of the opposite amount" \
+	test "$(q "SELECT count(*) FROM ledger_entry o JOIN ledger_entry r ON r.corrects = o.id AND r.fen = -o.fen AND r.kind = 'receipt' AND r.day = '2021-04-02' WHERE o.grp = $rid AND o.corrects IS NULL")" = "$n0"
+check "the receipt's entries net to zero" test "$(q "SELECT sum(fen) FROM ledger_entry WHERE grp = $rid")" = 0
+check "the original entries are unchanged" test "$(q "SELECT group_concat(hash) FROM ledger_entry WHERE grp = $rid AND corrects IS NULL")" = "$h0"
+check "the reversing villages' entries hang under the reversing station entry" \
+	test "$(q "SELECT count(*) FROM ledger_entry r JOIN ledger_entry p ON p.id = r.parent WHERE r.grp = $rid AND r.corrects IS NOT NULL AND r.village <> '' AND p.corrects IS NOT NULL AND p.village = ''")" = "$(q "SELECT count(*) FROM ledger_entry WHERE grp = $rid AND corrects IS NOT NULL AND village <> ''")"
+L arrears --as-of 2021-04-10 --format json >"$D/arr3.json"
+J="readfile('$D/arr3.json')"
+a3=$(q "SELECT json_extract(value, '\$.outstanding_fen') || ' ' || json_extract(value, '\$.owed_since') FROM json_each($J, '\$.arrears') WHERE json_extract(value, '\$.station') = 'st-a' AND json_extract(value, '\$.part') = 'subsidy'")
+check "the arrears come back: 70,820 yuan owed since 2019-08 ($a3)" test "$a3" = "7082000 2019-08"
+if L reverse --receipt "$rid" --date 2021-04-03 2>"$D/rv2"; then
+	fail "reversing a receipt twice is refused"
+else
+	check "reversing a receipt twice is refused ($(cat "$D/rv2"))" grep -q "receipt $rid (payer \"fund\" reference \"FUND-2019-2\") was reversed before: nothing recorded" "$D/rv2"
+fi
+if L reverse --receipt 999 --date 2021-04-03 2>"$D/rv3"; then
+	fail "reversing an unknown receipt is refused"
+else
+	check "reversing an unknown receipt names it" grep -q -- "--receipt: no receipt 999 was recorded" "$D/rv3"
+fi
+if L reverse --receipt "$(q "SELECT id FROM ledger_receipt WHERE ref = 'FUND-2019-1'")" --date 2020-12-31 2>"$D/rv4"; then
+	fail "a reversal dated in a sealed month is refused"
+else
+	check "a reversal dated in a sealed month is refused" grep -q "2020-12-31 is in a sealed month" "$D/rv4"
+fi
+"$A" ledger reverse -c "$D/central.json" --receipt x1 2>"$D/rv5"
+check "a receipt id that is not a number is a usage error" grep -q -- "--receipt: expected a receipt id" "$D/rv5"
+# first in, first out again: the rest of August 2019 (14,508 - 784 yuan) is the oldest money owed
+L receive --payer fund --part subsidy --station st-a --amount 13724 --date 2021-04-12 --ref FUND-2019-2b >"$D/rv6"
+check "receive prints the receipt's id" grep -q "^ledger receive: receipt [0-9]* recorded$" "$D/rv6"
+L arrears --as-of 2021-04-15 --format json >"$D/arr4.json"
+J="readfile('$D/arr4.json')"
+a4=$(q "SELECT json_extract(value, '\$.outstanding_fen') || ' ' || json_extract(value, '\$.owed_since') FROM json_each($J, '\$.arrears') WHERE json_extract(value, '\$.station') = 'st-a' AND json_extract(value, '\$.part') = 'subsidy'")
+check "a new receipt clears the reopened months first: 57,096 yuan owed since 2019-09 ($a4)" test "$a4" = "5709600 2019-09"
+check "the villages' outstanding still adds up to the station's" \
+	test "$(q "SELECT sum(CASE WHEN village = '' THEN 1 ELSE -1 END * CASE kind WHEN 'accrual' THEN fen ELSE -fen END) FROM ledger_entry WHERE station = 'st-a' AND part = 'subsidy' AND kind IN ('accrual', 'receipt')")" = 0
+# a receipt already paid out to the village cannot be taken back from it
+L receive --payer grid --part coal --station st-b --amount 1000 --date 2021-04-13 --ref GRID-B-ERR >/dev/null
+bid=$(q "SELECT id FROM ledger_receipt WHERE ref = 'GRID-B-ERR'")
+held=$(q "SELECT sum(CASE kind WHEN 'receipt' THEN fen ELSE -fen END) FROM ledger_entry WHERE village = 'chengzhuang' AND kind IN ('receipt', 'disbursement')")
+L disburse --village chengzhuang --amount "$((held / 100)).$(printf %02d $((held % 100)))" --date 2021-04-14 --ref BANK-CZ
+if L reverse --receipt "$bid" --date 2021-04-15 2>"$D/rv7"; then
+	fail "a reversal that would leave a village paid more than it received is refused"
+else
+	check "a reversal that would leave a village paid more than it received is refused" \
+		grep -q "village \"chengzhuang\" has been paid .* yuan, more than the .* yuan it would have received without it" "$D/rv7"
+fi
+check "months up to April 2021 are sealed after the reversal" L seal --through 2021-04 --date 2021-05-02
+L verify >"$D/v4"
+check "verify still finds every entry and seal intact after the reversal" grep -q "every entry and seal checks out" "$D/v4"
+
+# --- the monthly report: accrued vs received, and the target on cash ---
+# April 2019 as the ledger knew it on 30 April: st-a accrued 30,000 kWh x 0.80 = 24,000 yuan
+# (8,000 a village), st-b 15,000 kWh x 0.80 = 12,000; the grid's Q1 coal payment for st-a
+# (29,880 yuan) arrived on 20 April. chengzhuang is owed st-b's coal of January to April
+# (5,146 + 4,648 + 5,146 + 4,980) and April's subsidy (7,020): 26,940 yuan; its subsidy of
+# January to March (0.468 x 45,000 kWh = 21,060 yuan) is pending the catalogue.
+"$A" report -c "$D/central.json" --month 2019-04 --format json -o "$D/rep.json" 2>"$D/rep.err"
+check "the report of a month with a ledger is written ($(cat "$D/rep.err"))" test -s "$D/rep.json"
+J="readfile('$D/rep.json')"
+vj() { q "SELECT json_extract(value, '\$.ledger.$2') FROM json_each($J, '\$.villages') WHERE json_extract(value, '\$.id') = '$1'"; }
+check "xipo accrued 8,000 yuan for April ($(vj xipo accrued_month_fen))" test "$(vj xipo accrued_month_fen)" = 800000
+check "the county received 29,880 yuan in April ($(q "SELECT json_extract($J, '\$.totals.ledger.received_month_fen')"))" \
+	test "$(q "SELECT json_extract($J, '\$.totals.ledger.received_month_fen')")" = 2988000
+check "xipo's April receipt is its entries of the month ($(vj xipo received_month_fen))" \
+	test "$(vj xipo received_month_fen)" = "$(q "SELECT sum(fen) FROM ledger_entry WHERE village = 'xipo' AND kind = 'receipt' AND day BETWEEN '2019-04-01' AND '2019-04-30'")"
+check "chengzhuang is owed 26,940 yuan with 21,060 pending the catalogue" \
+	test "$(vj chengzhuang outstanding_fen)/$(vj chengzhuang pending_fen)" = 2694000/2106000
+check "the totals are the villages' sums" \
+	test "$(q "SELECT sum(json_extract(value, '\$.ledger.accrued_ytd_fen')) || ' ' || sum(json_extract(value, '\$.ledger.outstanding_fen')) FROM json_each($J, '\$.villages')")" = \
+	"$(q "SELECT json_extract($J, '\$.totals.ledger.accrued_ytd_fen') || ' ' || json_extract($J, '\$.totals.ledger.outstanding_fen')")"
+check "for every village, accrued this year - received this year = outstanding + pending (the ledger began in January)" \
+	test "$(q "SELECT count(*) FROM json_each($J, '\$.villages') WHERE json_extract(value, '\$.ledger.accrued_ytd_fen') - json_extract(value, '\$.ledger.received_ytd_fen') <> json_extract(value, '\$.ledger.outstanding_fen') + json_extract(value, '\$.ledger.pending_fen')")" = 0
+check "the report says the target is judged on accruals by default" test "$(q "SELECT json_extract($J, '\$.target_basis')")" = accrued
+check "and the ledger it read is kept since 2019-01" test "$(q "SELECT json_extract($J, '\$.ledger_from')")" = 2019-01
+"$A" report -c "$D/central.json" --month 2019-04 -o "$D/rep.txt"
+check "the text report has the ledger section in Chinese" grep -q "^应计与实际到账（台账）$" "$D/rep.txt"
+check "with xipo's row: accrued and received for the month and the year, outstanding" \
+	grep -q "^xipo  *西坡村  *8,000.00  *9,959.98  *31,999.98  *9,959.98  *22,040.00  *0.00$" "$D/rep.txt"
+check "and the county's total row" grep -q "^合计  *36,000.00  *29,880.00  *144,000.00  *29,880.00  *93,060.00  *21,060.00$" "$D/rep.txt"
+"$A" report -c "$D/central.json" --month 2019-04 --format csv --lang en -o "$D/rep.csv"
+check "the csv report has the ledger section with the total" \
+	sh -c "tr -d '\r' <'$D/rep.csv' | grep -q '^total,36000.00,29880.00,144000.00,29880.00,93060.00,21060.00$'"
+"$A" report -c "$D/central.json" --month 2019-04 --format html -o "$D/rep.html"
+check "the html report has the ledger table" grep -q '<table class="ledger cards">' "$D/rep.html"
+"$A" report -c "$D/central.json" --month 2019-04 --format xlsx -o "$D/rep.xlsx"
+check "the workbook's ledger sheet has xipo's figures as numbers" /usr/bin/python3 -c "
+import openpyxl, sys
+ws = openpyxl.load_workbook(sys.argv[1])['应计与到账']
+row = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == 'xipo'][0]
+sys.exit(0 if [round(x * 100) for x in row[3:9]] == [800000, 995998, 3199998, 995998, 2204000, 0] else 1)" "$D/rep.xlsx"
+"$A" report -c "$D/central.json" --month 2019-04 --format json --lang zh -o "$D/rep.zh.json"
+if /usr/bin/python3 tests/it/xlsx_check.py "$D/rep.xlsx" "$D/rep.zh.json" zh >"$D/rep.xc" 2>&1; then
+	ok "openpyxl: the whole workbook with a ledger equals the JSON report ($(grep -c '^ok' "$D/rep.xc") checks)"
+else
+	fail "the workbook with a ledger differs from the JSON report: $(grep -v '^ok' "$D/rep.xc" | head -5)"
+fi
+"$A" report -c "$D/central.json" --month 2019-04 --format csv --section ledger >"$D/rep.sec.csv"
+check "--section ledger is the ledger table with Chinese heads" \
+	sh -c "tail -c +4 '$D/rep.sec.csv' | head -1 | grep -q '^村编号,村名,乡镇,本月应计（元）,本月到账（元）'"
+# the same month judged on cash: the villages' money is what arrived
+"$A" report -c "$D/central.json" --month 2019-04 --target-basis received --format json -o "$D/cash.json"
+J="readfile('$D/cash.json')"
+check "--target-basis received is said in the report" test "$(q "SELECT json_extract($J, '\$.target_basis')")" = received
+check "xipo's month and YTD are its receipts" \
+	test "$(q "SELECT json_extract(value, '\$.month_fen') || ' ' || json_extract(value, '\$.ytd_fen') FROM json_each($J, '\$.villages') WHERE json_extract(value, '\$.id') = 'xipo'")" = "995998 995998"
+check "chengzhuang, which received nothing, is not OK" \
+	test "$(q "SELECT json_extract(value, '\$.status') FROM json_each($J, '\$.villages') WHERE json_extract(value, '\$.id') = 'chengzhuang'")" != ok
+check "its first reason is the cash basis" \
+	test "$(q "SELECT json_extract(value, '\$.reasons[0].kind') || ' ' || json_extract(value, '\$.reasons[0].aux') FROM json_each($J, '\$.villages') WHERE json_extract(value, '\$.id') = 'chengzhuang'")" = "cash 2694000"
+"$A" report -c "$D/central.json" --month 2019-04 --target-basis received -o "$D/cash.txt"
+check "the Chinese reason says it is judged on money received and what is still owed" \
+	grep -q "按实际到账判断：预计全年到账 ¥0.00，目标 ¥200,000.00；台账中尚有 ¥26,940.00 应收未到账" "$D/cash.txt"
+check "the summary says the basis" grep -q "^目标判断依据  *实际到账$" "$D/cash.txt"
+sed 's/"timezone"/"target_basis": "received", "timezone"/' "$D/central.json" >"$D/cash-central.json"
+"$A" report -c "$D/cash-central.json" --month 2019-04 --format json -o "$D/cash2.json"
+check "central.json's target_basis gives the same report as the flag" cmp -s "$D/cash.json" "$D/cash2.json"
+"$A" report -c "$D/cash-central.json" --month 2019-04 --target-basis accrued --format json -o "$D/acc2.json"
+check "--target-basis overrides central.json" cmp -s "$D/rep.json" "$D/acc2.json"
+"$A" report -c "$D/central.json" --month 2019-04 --target-basis cash 2>"$D/cash.err"
+check "an unknown basis is a usage error (exit $?)" grep -q -- '--target-basis: expected accrued or received, got "cash"' "$D/cash.err"
+"$A" report -c "$D/central.json" --month 2018-12 --target-basis received -o "$D/cash0.txt" 2>"$D/cash0.err"
+check "on cash, a month before the ledger is refused, not shown as zeros" \
+	sh -c "grep -q 'no ledger entries up to 2018-12-31' '$D/cash0.err' && test ! -e '$D/cash0.txt'"
 
 # --- usage errors ---
 "$A" ledger receive -c "$D/central.json" --payer grid --part coal --amount 1.001 --date 2021-01-01 --ref X 2>"$D/u1"

@@ -141,6 +141,15 @@ check "--allow-empty writes the empty month and exits 0" [ $? -eq 0 ] && test -s
 check "--allow-empty still warns on stderr" grep -q 'warning: 2199-01: no data' "$D/e8"
 "$A" report -c "$D/central.json" --month 2018-01 --allow-empty --format json >"$D/before.json" 2>/dev/null
 check "the empty month's json is a valid report" test "$(q "SELECT json_valid(readfile('$D/before.json'))")" = 1
+# Without ledger data the report says so; it does not show zeros.
+check "the text says the store has no ledger data" grep -q '^台账无数据：截至 2019-06-30 数据库中没有台账记录' "$D/r.text"
+check "json: no ledger object, and a note why" \
+	test "$(q "SELECT json_type($J, '\$.totals.ledger') || ' ' || json_type(json_extract($J, '\$.villages[0]'), '\$.ledger') || ' ' || (json_extract($J, '\$.ledger_note') LIKE '台账无数据%')")" = "null null 1"
+check "json says the target is judged on accruals" test "$(q "SELECT json_extract($J, '\$.target_basis')")" = accrued
+check "the html says so too" grep -q '<p class="meta" data-ledger="none">台账无数据' "$D/r.html"
+"$A" report -c "$D/central.json" --month 2019-06 --target-basis received -o "$D/cash.txt" 2>"$D/e10"
+check "judging on cash without a ledger is refused (exit $?) and writes nothing" \
+	sh -c "grep -q 'target basis \"received\": the store has no ledger entries up to 2019-06-30' '$D/e10' && test ! -e '$D/cash.txt'"
 "$A" report -c "$D/central.json" --month 2019-06 -o "$D/r4.text" 2>"$D/e9"
 check "a month with data prints nothing on stderr" test ! -s "$D/e9"
 it_end

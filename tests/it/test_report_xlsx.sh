@@ -41,8 +41,8 @@ check "the workbook to a pipe is byte-identical to -o (reproducible)" cmp -s "$D
 # CSV: one file per section into a directory, each with a BOM and one header row.
 "$A" report -c "$D/central.json" --month 2019-06 --format csv -o "$D/csv/" || fail "csv -o DIR/"
 n=$(ls "$D/csv" | wc -l)
-check "csv -o DIR/ writes seven section files ($n)" test "$n" -eq 7
-for s in summary villages stations shares tariffs reasons townships; do
+check "csv -o DIR/ writes eight section files ($n)" test "$n" -eq 8
+for s in summary villages stations shares tariffs reasons townships ledger; do
 	f=$D/csv/$s.csv
 	check "$s.csv starts with a BOM" test "$(head -c 3 "$f" | od -An -tx1 | tr -d ' ')" = efbbbf
 done
@@ -55,6 +55,8 @@ check "villages.csv gives money as plain numbers" grep -q '^chengzhuang,城庄�
 check "--section townships --lang en is that one table in English" \
 	sh -c "tail -c +4 '$D/tw.csv' | head -1 | grep -q '^Township id,Township,Villages,OK,AT RISK,BELOW,Month (yuan)'"
 check "--section townships has its two townships" test "$(wc -l <"$D/tw.csv")" -eq 3
+check "ledger.csv says there is no ledger data instead of zeros" \
+	sh -c "tail -c +4 '$D/csv/ledger.csv' | tr -d '\r' | sed -n 2p | grep -q '^台账无数据：截至 2019-06-30 数据库中没有台账记录'"
 "$A" report -c "$D/central.json" --month 2019-06 --format csv --section nope 2>"$D/e1"
 check "an unknown section is refused by name" grep -q -- '--section: expected summary, villages' "$D/e1"
 "$A" report -c "$D/central.json" --month 2019-06 --format json --section villages 2>"$D/e2"

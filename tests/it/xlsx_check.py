@@ -20,11 +20,12 @@ def check(desc, cond):
         fails += 1
 
 
-names = {"zh": ["汇总", "村", "电站", "份额", "电价", "原因", "乡镇"],
-         "en": ["Summary", "Villages", "Stations", "Shares", "Tariffs", "Reasons", "Townships"]}[lang]
+names = {"zh": ["汇总", "村", "电站", "份额", "电价", "原因", "乡镇", "应计与到账"],
+         "en": ["Summary", "Villages", "Stations", "Shares", "Tariffs", "Reasons", "Townships",
+                "Ledger"]}[lang]
 check("the sheets are %s" % " ".join(names), wb.sheetnames == names)
-S = dict(zip(["summary", "villages", "stations", "shares", "tariffs", "reasons", "townships"],
-             [wb[n] for n in wb.sheetnames]))
+S = dict(zip(["summary", "villages", "stations", "shares", "tariffs", "reasons", "townships",
+              "ledger"], [wb[n] for n in wb.sheetnames]))
 
 
 def fen(v):
@@ -120,5 +121,19 @@ check("summary: energy and every total equal the JSON report", got == want)
 check("summary: counts equal the JSON report",
       vals[14:20] == [t["stations"], t["stations_flagged"], t["villages"], t["villages_ok"],
                       t["villages_at_risk"], t["villages_below"]])
+check("summary: the last row says the target basis",
+      sm[-1][1] == r["target_basis_text"])
+lr = rows(S["ledger"])
+if r["totals"]["ledger"] is None:
+    check("ledger: without ledger data the sheet says so in one cell, not zeros",
+          lr == [[r["ledger_note"]]])
+else:
+    jl = {v["id"]: v["ledger"] for v in r["villages"]}
+    keys = ["accrued_month_fen", "received_month_fen", "accrued_ytd_fen", "received_ytd_fen",
+            "outstanding_fen", "pending_fen"]
+    check("ledger: every village's figures equal the JSON report",
+          all([fen(n) for n in x[3:9]] == [jl[x[0]][k] for k in keys] for x in lr[:-1]))
+    check("ledger: the total row equals the JSON totals",
+          [fen(n) for n in lr[-1][3:9]] == [r["totals"]["ledger"][k] for k in keys])
 print("%d failed" % fails)
 sys.exit(1 if fails else 0)

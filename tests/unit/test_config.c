@@ -399,13 +399,25 @@ static void central_errors_give_exact_messages(void)
 	EXPECT_ERROR(
 	    central_error, j,
 	    "target_fen_per_year: unknown key (expected one of: broker, client_id, "
-	    "database, fleet, timezone, target_yuan_per_year, retention_days, batch, "
+	    "database, fleet, timezone, target_yuan_per_year, target_basis, retention_days, batch, "
 	    "expected_interval_s, meter_tolerance_permille, lang, ledger, log, serve, alerts)");
 	j = example("central.json");
 	jset(j, "lang", "\"fr\"");
 	EXPECT_ERROR(central_error, j,
 	             "lang: expected the report language \"zh\" (Chinese) or \"en\" (English), "
 	             "got \"fr\"");
+	j = example("central.json");
+	jset(j, "target_basis", "\"cash\"");
+	EXPECT_ERROR(central_error, j,
+	             "target_basis: expected one of \"accrued\", \"received\", got \"cash\"");
+	j = example("central.json");
+	jset(j, "target_basis", "\"received\"");
+	path = jwrite(j, "central.json");
+	CHECK_INT(config_central_load(path, &c, &cause), 0);
+	if (c)
+		CHECK_INT(c->target_basis_received, 1);
+	config_central_free(c);
+	free(path);
 	j = example("central.json");
 	jset(j, "lang", "\"en\"");
 	path = jwrite(j, "central.json");

@@ -213,7 +213,7 @@ static void received_plus_outstanding_is_accrued_for_random_receipts(void)
 		r.day = caltime_days(2020, 3, 1) + i;
 		snprintf(ref, sizeof ref, "R%d", i);
 		r.ref = ref;
-		if (ledger_receive(l, &r, &cause) == 0) {
+		if (ledger_receive(l, &r, NULL, &cause) == 0) {
 			accepted++;
 			paid += r.fen;
 		} else {
@@ -352,6 +352,85 @@ static void statements_read_quotes_crlf_and_a_byte_order_mark(void)
 	fleet_free(f);
 }
 
+/* Reversals in a random sequence of receipts: each reversed receipt nets to zero, the
+ * invariants (received + outstanding = accrued, villages add up to stations) hold after every
+ * step, a second reversal and an unknown id are refused, and verify still passes. */
+static void reversing_random_receipts_keeps_the_ledger_whole(void)
+{
+	unsigned seed = 20200401;
+	struct fleet *f = NULL;
+	struct store *s = random_store(&seed, &f);
+	struct ledger_opts o = {10, 0, 60, 50};
+	struct ledger *l = ledger_open(s, f, &o);
+	char *cause = NULL;
+	int n, bad = 0, reversed = 0, problems = -1;
+	int64_t paid = 0, ids[120] = {0}, fens[120] = {0};
+	FILE *devnull = fopen("/dev/null", "w");
+
+	for (int m = 2019 * 12; m < 2020 * 12; m++)
+		CHECK_INT(ledger_accrue(l, m, caltime_days(2020, 1, 10), &n, &cause), 0);
+	for (int i = 0; i < 120; i++) {
+		struct ledger_receipt r = {0};
+		char ref[32];
+		r.part = rand_r(&seed) % 2 ? LEDGER_SUBSIDY : LEDGER_COAL;
+		r.payer = r.part == LEDGER_COAL ? "grid" : "fund";
+		r.fen = 1 + (int64_t)(rand_r(&seed) % 400000);
+		r.day = caltime_days(2020, 3, 1) + i;
+		snprintf(ref, sizeof ref, "R%d", i);
+		r.ref = ref;
+		if (ledger_receive(l, &r, &ids[i], &cause) == 0) {
+			paid += r.fen;
+			fens[i] = r.fen;
+		} else {
+			free(cause);
+			cause = NULL;
+		}
+		/* now and then take back an earlier receipt */
+		if (i > 3 && rand_r(&seed) % 4 == 0) {
+			int j = (int)(rand_r(&seed) % (unsigned)i);
+			if (ids[j] && ledger_reverse(l, ids[j], r.day, "test", &n, &cause) == 0) {
+				char sql[128];
+				paid -= fens[j];
+				reversed++;
+				snprintf(sql, sizeof sql,
+				         "SELECT coalesce(sum(fen), 0) FROM ledger_entry WHERE grp "
+				         "= %lld",
+				         (long long)ids[j]);
+				if (q1(s, sql) != 0)
+					bad++;
+				/* the second time it is refused, naming the receipt */
+				if (ledger_reverse(l, ids[j], r.day, NULL, &n, &cause) == 0 ||
+				    !strstr(cause, "was reversed before"))
+					bad++;
+				free(cause);
+				cause = NULL;
+				ids[j] = 0;
+			} else if (ids[j]) {
+				printf("  %s\n", cause);
+				bad++;
+				free(cause);
+				cause = NULL;
+			}
+		}
+		bad += invariants(l, s, f, paid);
+	}
+	printf("  %d receipts reversed\n", reversed);
+	CHECK(reversed > 5);
+	CHECK_INT(bad, 0);
+	CHECK_INT(ledger_reverse(l, 9999, caltime_days(2020, 12, 1), NULL, &n, &cause), -1);
+	CHECK(cause && strstr(cause, "no receipt 9999 was recorded"));
+	free(cause);
+	cause = NULL;
+	CHECK_INT(ledger_seal(l, 2020 * 12 + 11, caltime_days(2021, 1, 2), &n, &cause), 0);
+	CHECK_INT(ledger_verify(l, devnull, &problems, &cause), 0);
+	CHECK_INT(problems, 0);
+	free(cause);
+	fclose(devnull);
+	ledger_close(l);
+	store_close(s);
+	fleet_free(f);
+}
+
 int main(void)
 {
 	caltime_set_zone("Asia/Shanghai");
@@ -360,5 +439,6 @@ int main(void)
 	RUN(received_plus_outstanding_is_accrued_for_random_receipts);
 	RUN(accruals_follow_a_quarterly_statement_to_the_fen);
 	RUN(statements_read_quotes_crlf_and_a_byte_order_mark);
+	RUN(reversing_random_receipts_keeps_the_ledger_whole);
 	return harness_end();
 }

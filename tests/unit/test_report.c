@@ -11,8 +11,14 @@
 /* Builds the June 2019 report, printing the cause on failure. */
 static struct report *june_report(struct store *db, const struct fleet *f)
 {
-	struct report_params p = {2019, 6, "Asia/Shanghai", NULL, 20000000, 60,
-	                          50,   0, MSG_EN,          NULL};
+	struct report_params p = {.year = 2019,
+	                          .month = 6,
+	                          .timezone = "Asia/Shanghai",
+	                          .target_fen_per_year = 20000000,
+	                          .expected_interval_s = 60,
+	                          .meter_tolerance_permille = 50,
+	                          .lang = MSG_EN,
+	                          .profiles = NULL};
 	char *cause = NULL;
 	struct report *r = report_build(db, f, &p, &cause);
 	if (!r)
@@ -408,9 +414,11 @@ static void availability_counts_offline_and_fault_time_against_daylight_and_pr_t
 		CHECK_INT(r->stations[1].e.worst_offline_s, 3 * 43200);
 		CHECK_INT(r->stations[1].e.worst_fault_s, 3 * 43200);
 		{
-			struct report_reason x = {REASON_OFFLINE, 1, r->stations[1].e.offline_s,
-			                          r->stations[1].e.inv_down,
-			                          r->stations[1].e.worst_offline_s};
+			struct report_reason x = {.kind = REASON_OFFLINE,
+			                          .station = 1,
+			                          .value = r->stations[1].e.offline_s,
+			                          .ref = r->stations[1].e.inv_down,
+			                          .aux = r->stations[1].e.worst_offline_s};
 			char buf[512];
 			r->lang = MSG_ZH;
 			format_reason_describe(r, &x, buf, sizeof buf);
@@ -480,8 +488,14 @@ static void named_alarms_show_per_station_and_in_the_reasons_in_both_languages(v
 	set_alarms(db, "s1", "inv2", 20, 2,
 	           UINT64_C(1) << 47); /* a bit the profile does not name */
 	for (lang = 0; lang < MSG_LANG_COUNT; lang++) {
-		struct report_params p = {2019, 6, "Asia/Shanghai",     NULL, 20000000, 60,
-		                          50,   0, (enum msg_lang)lang, ps};
+		struct report_params p = {.year = 2019,
+		                          .month = 6,
+		                          .timezone = "Asia/Shanghai",
+		                          .target_fen_per_year = 20000000,
+		                          .expected_interval_s = 60,
+		                          .meter_tolerance_permille = 50,
+		                          .lang = (enum msg_lang)lang,
+		                          .profiles = ps};
 		struct report *r = report_build(db, f, &p, &cause);
 		const struct report_village *va = NULL;
 		char *text, *json;
@@ -581,8 +595,14 @@ static void an_inverter_down_since_an_earlier_month_is_said_to_be_down_since_tha
 		}
 	}
 	for (lang = 0; lang < MSG_LANG_COUNT; lang++) {
-		struct report_params p = {2019, 6, "Asia/Shanghai",     NULL, 20000000, 60,
-		                          50,   0, (enum msg_lang)lang, NULL};
+		struct report_params p = {.year = 2019,
+		                          .month = 6,
+		                          .timezone = "Asia/Shanghai",
+		                          .target_fen_per_year = 20000000,
+		                          .expected_interval_s = 60,
+		                          .meter_tolerance_permille = 50,
+		                          .lang = (enum msg_lang)lang,
+		                          .profiles = NULL};
 		char *cause = NULL;
 		struct report *r = report_build(db, f, &p, &cause);
 		CHECK(r != NULL);

@@ -55,8 +55,14 @@ static char *render(const struct report *r, enum format_kind fmt, size_t *len)
 
 static struct report *build(struct store *db, const struct fleet *f, const char *generated_at)
 {
-	struct report_params p = {2019, 6, "Asia/Shanghai", generated_at, 20000000, 60,
-	                          50,   0, MSG_EN,          NULL};
+	struct report_params p = {.year = 2019,
+	                          .month = 6,
+	                          .timezone = "Asia/Shanghai",
+	                          .generated_at = generated_at,
+	                          .target_fen_per_year = 20000000,
+	                          .expected_interval_s = 60,
+	                          .meter_tolerance_permille = 50,
+	                          .lang = MSG_EN};
 	char *cause = NULL;
 	struct report *r = report_build(db, f, &p, &cause);
 	if (!r)
