@@ -74,6 +74,7 @@ struct central_conf {
 	char *path;
 	struct broker_conf broker;
 	char *client_id;             /* default "pvmon-ingest" */
+	char *ingest_share; /* shared-subscription group of several ingest workers; NULL: one */
 	char *database;              /* SQLite path */
 	char *fleet_path;            /* fleet.json */
 	char *timezone;              /* default "Asia/Shanghai" */

@@ -111,6 +111,7 @@ enum stmt_id {
 	ST_ALERT_MAX_VALUE,
 	ST_STATE_SINCE,
 	ST_REJECTED_COUNT,
+	ST_LOCK,
 	ST_COUNT
 };
 
@@ -213,6 +214,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                        " WHERE station = ?1 AND device = ?2 AND state != ?3)"
                        " ORDER BY ts LIMIT 1",
     [ST_REJECTED_COUNT] = "SELECT count(*) FROM rejected",
+    /* PostgreSQL only (store_lock): a lock held until the transaction ends */
+    [ST_LOCK] = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
 };
 
 struct store {
@@ -429,6 +432,21 @@ void store_rollback(struct store *s)
 	q = stmt(s, ST_ROLLBACK);
 	if (q)
 		db_step(q), db_reset(q);
+}
+
+int store_lock(struct store *s, const char *name)
+{
+	struct db_stmt *q;
+	int rc;
+	/* SQLite: BEGIN IMMEDIATE took the database's one write lock, which serializes writers */
+	if (db_engine(s->db) != DB_PG)
+		return 0;
+	if (!(q = stmt(s, ST_LOCK)))
+		return -1;
+	db_bind_text(q, 1, name);
+	rc = db_step(q);
+	db_reset(q);
+	return rc == DB_ERROR ? fail(s, "taking a lock") : 0;
 }
 
 /* Binds an optional integer: NULL when absent. */
