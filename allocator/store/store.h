@@ -42,8 +42,11 @@ void store_rollback(struct store *s);
  * ingest workers on one database take turns on one gateway or device
  * (docs/scale.md). Callers take their locks in one order (sorted) right after
  * store_begin. PostgreSQL: a transaction-scoped advisory lock on a 64-bit hash
- * of the name (a collision only makes two names wait for each other); SQLite:
- * nothing to do, BEGIN IMMEDIATE already holds the one write lock of the file.
+ * of the name (a collision only makes two names wait for each other), in a
+ * READ COMMITTED transaction (the default), so that the statements after it see
+ * what the lock's last holder committed (a REPEATABLE READ snapshot would be
+ * taken before the wait); SQLite: nothing to do, BEGIN IMMEDIATE already holds
+ * the one write lock of the file, and each statement sees the latest commit.
  */
 int store_lock(struct store *s, const char *name);
 
