@@ -409,8 +409,8 @@ static void *writer(void *arg)
 			quick++;
 			timed_wait(c, 10 + random() % 90);
 		} else {
-			quick = 0;
 			int suppressed = 0;
+			quick = 0;
 			c->db_failing = 1;
 			if (log_rate_allow(&rate, util_mono_ms(), 60000, 3, &suppressed))
 				log_error("%s; the batch is kept in memory, not acknowledged; "
@@ -635,11 +635,6 @@ int cmd_ingest(int argc, char **argv)
 	c.shared = c.conf->ingest_share != NULL;
 	c.client_id =
 	    worker ? xasprintf("%s-%s", c.conf->client_id, worker) : xstrdup(c.conf->client_id);
-	if (strlen(c.client_id) > 64) {
-		cause = xasprintf("--worker: the client id \"%s\" is longer than 64 characters",
-		                  c.client_id);
-		goto fail;
-	}
 	ic.store = s;
 	ic.device = ingest_fleet_device;
 	ic.device_ctx = fleet;
