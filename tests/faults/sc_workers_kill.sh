@@ -43,8 +43,10 @@ while [ "$(date +%s)" -lt "$end" ]; do
 done
 echo "# $kills kills in $FOR s"
 check "a worker was killed at least every 3 s" [ "$kills" -ge $((FOR / 3)) ]
-# the readings go on through the other worker while one is down: the ack moved
-# during the loop, and catches up with the collector without a drain
+# both workers, the last restarted one too, take their share for a while
+n0=$(fx_stored)
+fx_wait 60 fx_at_least $((n0 + 100)) fx_stored || fail "readings flow after the last restart"
+# the running collector is acknowledged to its last seq without a drain
 fx_catch_up 90 || fail "the running collector is acknowledged to its last seq by the two workers"
 INGEST_PID=$WPID_1
 fx_drain

@@ -47,6 +47,11 @@ publish() {
 # stored LOG: the readings a worker's closing log line says it stored.
 stored() { sed -n 's/.*stopped: \([0-9]*\) readings stored.*/\1/p' "$1"; }
 
+out=$("$PVMON_BIN/pvmon-allocator" ingest -c "$D/x.json" --worker 'w/1' 2>&1)
+check "a worker id that is no id is refused (exit 2)" [ $? -eq 2 ]
+check "... with what was expected" \
+	[ "$out" = 'pvmon-allocator ingest: --worker: expected an id of 1-47 characters from A-Z a-z 0-9 _ . -, got "w/1"' ]
+
 # --- the reference: one worker, its own broker and database
 start_broker
 central "$D/single.json" ingest-single single.db ""
