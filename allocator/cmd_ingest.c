@@ -40,6 +40,8 @@
 
 #define TOPIC_READINGS "pvmon/v1/+/+/+/reading"
 #define TOPIC_STATUS "pvmon/v1/+/status"
+/* Shared mode: the acks the other workers publish (see ack_seen). */
+#define TOPIC_ACKS "pvmon/v1/+/ack"
 /* Outside pvmon/v1/ so no gateway id can name it (docs/mqtt.md, "ingest online"). */
 #define TOPIC_ONLINE "pvmon/ingest/online"
 #define BACKOFF_MIN_MS 500
@@ -184,6 +186,8 @@ static int subscribe(struct ctx *c)
 	snprintf(topic, sizeof topic, "$share/%s/%s", c->conf->ingest_share, TOPIC_READINGS);
 	return mosquitto_subscribe_v5(c->mosq, NULL, topic, 1, 0, NULL) == MOSQ_ERR_SUCCESS &&
 	               mosquitto_subscribe_v5(c->mosq, NULL, TOPIC_STATUS, 1, 0, NULL) ==
+	                   MOSQ_ERR_SUCCESS &&
+	               mosquitto_subscribe_v5(c->mosq, NULL, TOPIC_ACKS, 1, 0, NULL) ==
 	                   MOSQ_ERR_SUCCESS
 	           ? 0
 	           : -1;
@@ -253,10 +257,48 @@ static void on_log(struct mosquitto *m, void *arg, int level, const char *msg)
 		log_warn("mqtt: %s", msg);
 }
 
+/*
+ * Shared mode: an ack on the broker, the retained one or another worker's. Two
+ * workers publish from two connections, so the broker may take a gateway's
+ * acks in another order than their commits and keep an older one retained.
+ * A worker that sees an ack below the one it published itself (a committed
+ * value, so the database holds at least that) publishes its own again: the
+ * retained ack settles on the highest committed one. Returns 1 when topic was
+ * an ack topic.
+ */
+static int ack_seen(struct ctx *c, const struct mosquitto_message *msg)
+{
+	const char *t = msg->topic, *end;
+	char gw[READING_ID_MAX], payload[64], tail;
+	int64_t seq;
+	size_t i, n = strlen(t);
+
+	if (n < 14 || strncmp(t, "pvmon/v1/", 9) != 0 || strcmp(t + n - 4, "/ack") != 0 ||
+	    (end = strchr(t + 9, '/')) != t + n - 4 || (size_t)(end - (t + 9)) >= sizeof gw)
+		return 0;
+	memcpy(gw, t + 9, (size_t)(end - (t + 9)));
+	gw[end - (t + 9)] = '\0';
+	if (msg->payloadlen <= 0 || (size_t)msg->payloadlen >= sizeof payload)
+		return 1;
+	memcpy(payload, msg->payload, (size_t)msg->payloadlen);
+	payload[msg->payloadlen] = '\0';
+	if (sscanf(payload, "{\"v\":1,\"seq\":%" SCNd64 "%c", &seq, &tail) != 2 || tail != '}')
+		return 1;
+	for (i = 0; i < c->sent.n; i++)
+		if (strcmp(c->sent.v[i].gw, gw) == 0) {
+			if (c->sent.v[i].seq > seq)
+				publish_ack(c, gw, c->sent.v[i].seq);
+			break;
+		}
+	return 1;
+}
+
 static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 {
 	struct ctx *c = arg;
 	(void)m;
+	if (c->shared && ack_seen(c, msg))
+		return;
 	if (ingest_pending(c->in) == 0)
 		c->first_pending_ms = util_mono_ms();
 	ingest_message(c->in, msg->topic, msg->payload, (size_t)msg->payloadlen, util_now_ms());

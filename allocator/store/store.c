@@ -330,14 +330,30 @@ static struct store *open_db(const char *path, int readonly, char **cause)
 	return s;
 }
 
+/*
+ * Switches the file to WAL. Two processes opening a new file at the same
+ * moment (ingest workers started together) may find it locked by the other's
+ * switch, which SQLite reports at once instead of waiting: try again a while.
+ */
+static int wal_on(struct store *s)
+{
+	int i;
+	for (i = 0;; i++) {
+		if (exec(s, "PRAGMA journal_mode = WAL", "switching to WAL") == 0)
+			return 0;
+		if (!s->transient || i >= 100)
+			return -1;
+		util_sleep_ms(50);
+	}
+}
+
 struct store *store_open(const char *path, char **cause)
 {
 	struct store *s = open_db(path, 0, cause);
 	if (!s)
 		return NULL;
 	/* WAL lets status and report read while ingest writes; FULL syncs the WAL on commit */
-	if (exec(s, "PRAGMA journal_mode = WAL", "switching to WAL") < 0 ||
-	    exec(s, "PRAGMA synchronous = FULL", "setting synchronous") < 0 ||
+	if (wal_on(s) < 0 || exec(s, "PRAGMA synchronous = FULL", "setting synchronous") < 0 ||
 	    exec(s, "PRAGMA cache_size = -32768", "setting the cache size") < 0 || migrate(s) < 0) {
 		*cause = xstrdup(s->err);
 		store_close(s);
