@@ -266,8 +266,8 @@ static int load_one(void *ctx, const struct store_alert *x)
 /*
  * Loads the open alerts, the state that survives a restart, at every
  * evaluation: another ingest worker on the same database may have raised or
- * cleared one since (docs/scale.md). Only when the condition was last seen
- * gone is this worker's own; it is kept for the alerts still open.
+ * cleared one since (docs/scale.md). Only false_since, when this worker last
+ * saw a condition gone, is its own: it is kept for the alerts still open.
  */
 static int load_open(struct alerts *a)
 {
