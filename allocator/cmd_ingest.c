@@ -8,6 +8,11 @@
  * writer touches the database while it runs. They meet under one lock: the
  * network thread hands a batch over (ingest_take) when the writer is idle, the
  * writer hands back the acks to publish once the batch is committed.
+ *
+ * With ingest_share set, several such processes (workers) share the readings
+ * through an MQTT v5 shared subscription and one database (docs/scale.md):
+ * each batch then reloads what it needs under the store's locks, and the acks
+ * it publishes are the ones its commit wrote.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -35,6 +40,8 @@
 
 #define TOPIC_READINGS "pvmon/v1/+/+/+/reading"
 #define TOPIC_STATUS "pvmon/v1/+/status"
+/* Shared mode: the acks the other workers publish (see ack_seen). */
+#define TOPIC_ACKS "pvmon/v1/+/ack"
 /* Outside pvmon/v1/ so no gateway id can name it (docs/mqtt.md, "ingest online"). */
 #define TOPIC_ONLINE "pvmon/ingest/online"
 #define BACKOFF_MIN_MS 500
@@ -43,6 +50,8 @@
 #define PRUNE_EVERY_MS 3600000
 /* The queue may grow to this many batches while the writer commits, then reading pauses. */
 #define QUEUE_BATCHES 4
+/* Shared mode: a batch that lost a race (busy, deadlock) is tried again at once this often. */
+#define QUICK_RETRIES 3
 
 static volatile sig_atomic_t stop_requested, reopen_requested;
 
@@ -59,6 +68,9 @@ struct acklist {
 
 struct ctx {
 	struct central_conf *conf;
+	struct store *store;
+	char *client_id; /* the configured one, with "-<worker>" when --worker is given */
+	int shared;      /* ingest_share is set: one of several workers */
 	struct mosquitto *mosq;
 	struct ingest *in;
 	int connected;      /* CONNACK accepted and subscribed */
@@ -78,6 +90,7 @@ struct ctx {
 	struct alerts *alerts; /* writer thread only (docs/serve.md, "Alerts"); NULL: off */
 	struct alertq *alertq; /* committed alert changes for the network thread */
 	int alerts_resync;     /* a new connection: publish every retained alert again */
+	int acks_resync;       /* shared: a new connection; queue every gateway's stored ack */
 };
 
 static void on_signal(int sig)
@@ -154,6 +167,32 @@ static void publish_online(struct ctx *c, int resumed)
 		         TOPIC_ONLINE, mosquitto_strerror(rc));
 }
 
+/*
+ * Subscribes to readings and gateway status. A worker of a share group takes
+ * the readings through $share/<group>/..., so the broker hands each one to one
+ * worker of the group; every worker takes every status (few, and storing one
+ * twice changes nothing), also because a shared subscription gets no retained
+ * messages.
+ */
+static int subscribe(struct ctx *c)
+{
+	char topic[128];
+	if (!c->shared)
+		return mosquitto_subscribe(c->mosq, NULL, TOPIC_READINGS, 1) == MOSQ_ERR_SUCCESS &&
+		               mosquitto_subscribe(c->mosq, NULL, TOPIC_STATUS, 1) ==
+		                   MOSQ_ERR_SUCCESS
+		           ? 0
+		           : -1;
+	snprintf(topic, sizeof topic, "$share/%s/%s", c->conf->ingest_share, TOPIC_READINGS);
+	return mosquitto_subscribe_v5(c->mosq, NULL, topic, 1, 0, NULL) == MOSQ_ERR_SUCCESS &&
+	               mosquitto_subscribe_v5(c->mosq, NULL, TOPIC_STATUS, 1, 0, NULL) ==
+	                   MOSQ_ERR_SUCCESS &&
+	               mosquitto_subscribe_v5(c->mosq, NULL, TOPIC_ACKS, 1, 0, NULL) ==
+	                   MOSQ_ERR_SUCCESS
+	           ? 0
+	           : -1;
+}
+
 static void on_connect(struct mosquitto *m, void *arg, int rc, int flags)
 {
 	struct ctx *c = arg;
@@ -163,8 +202,7 @@ static void on_connect(struct mosquitto *m, void *arg, int rc, int flags)
 		          c->conf->broker.port, mosquitto_connack_string(rc));
 		return;
 	}
-	if (mosquitto_subscribe(m, NULL, TOPIC_READINGS, 1) != MOSQ_ERR_SUCCESS ||
-	    mosquitto_subscribe(m, NULL, TOPIC_STATUS, 1) != MOSQ_ERR_SUCCESS) {
+	if (subscribe(c) < 0) {
 		log_error("cannot subscribe: disconnecting to retry");
 		mosquitto_disconnect(m);
 		return;
@@ -172,14 +210,21 @@ static void on_connect(struct mosquitto *m, void *arg, int rc, int flags)
 	c->connected = 1;
 	mosquitto_log_callback_set(m, NULL);
 	log_info("connected to %s:%d as \"%s\"", c->conf->broker.host, c->conf->broker.port,
-	         c->conf->client_id);
-	/* any ack published while away may be lost: send them all again */
-	for (i = 0; i < c->sent.n; i++)
-		publish_ack(c, c->sent.v[i].gw, c->sent.v[i].seq);
+	         c->client_id);
+	/*
+	 * Any ack published while away may be lost: send them all again. A worker
+	 * of a share group sends what the database holds, not what it sent last:
+	 * the others may have acknowledged more since.
+	 */
+	if (!c->shared)
+		for (i = 0; i < c->sent.n; i++)
+			publish_ack(c, c->sent.v[i].gw, c->sent.v[i].seq);
 	/* after the subscriptions (the broker takes a client's packets in order) */
 	publish_online(c, flags & 1);
 	pthread_mutex_lock(&c->lock);
 	c->alerts_resync = 1;
+	c->acks_resync = c->shared;
+	pthread_cond_broadcast(&c->cond);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -212,10 +257,48 @@ static void on_log(struct mosquitto *m, void *arg, int level, const char *msg)
 		log_warn("mqtt: %s", msg);
 }
 
+/*
+ * Shared mode: an ack on the broker, the retained one or another worker's. Two
+ * workers publish from two connections, so the broker may take a gateway's
+ * acks in another order than their commits and keep an older one retained.
+ * A worker that sees an ack below the one it published itself (a committed
+ * value, so the database holds at least that) publishes its own again: the
+ * retained ack settles on the highest committed one. Returns 1 when topic was
+ * an ack topic.
+ */
+static int ack_seen(struct ctx *c, const struct mosquitto_message *msg)
+{
+	const char *t = msg->topic, *end;
+	char gw[READING_ID_MAX], payload[64], tail;
+	int64_t seq;
+	size_t i, n = strlen(t);
+
+	if (n < 14 || strncmp(t, "pvmon/v1/", 9) != 0 || strcmp(t + n - 4, "/ack") != 0 ||
+	    (end = strchr(t + 9, '/')) != t + n - 4 || (size_t)(end - (t + 9)) >= sizeof gw)
+		return 0;
+	memcpy(gw, t + 9, (size_t)(end - (t + 9)));
+	gw[end - (t + 9)] = '\0';
+	if (msg->payloadlen <= 0 || (size_t)msg->payloadlen >= sizeof payload)
+		return 1;
+	memcpy(payload, msg->payload, (size_t)msg->payloadlen);
+	payload[msg->payloadlen] = '\0';
+	if (sscanf(payload, "{\"v\":1,\"seq\":%" SCNd64 "%c", &seq, &tail) != 2 || tail != '}')
+		return 1;
+	for (i = 0; i < c->sent.n; i++)
+		if (strcmp(c->sent.v[i].gw, gw) == 0) {
+			if (c->sent.v[i].seq > seq)
+				publish_ack(c, gw, c->sent.v[i].seq);
+			break;
+		}
+	return 1;
+}
+
 static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 {
 	struct ctx *c = arg;
 	(void)m;
+	if (c->shared && ack_seen(c, msg))
+		return;
 	if (ingest_pending(c->in) == 0)
 		c->first_pending_ms = util_mono_ms();
 	ingest_message(c->in, msg->topic, msg->payload, (size_t)msg->payloadlen, util_now_ms());
@@ -235,9 +318,22 @@ static int client_setup(struct ctx *c, char **cause)
 	const char *failed = NULL;
 	int rc;
 
-	c->mosq = mosquitto_new(c->conf->client_id, false, c);
+	/*
+	 * One worker: a persistent session, so the broker queues readings while it
+	 * is away. A worker of a share group starts clean (MQTT v5, session expiry
+	 * 0): while it is away the broker gives its share to the others at once,
+	 * and what it held uncommitted is replayed by the collectors, who see a new
+	 * session on pvmon/ingest/online when it is back (docs/scale.md).
+	 */
+	c->mosq = mosquitto_new(c->client_id, c->shared, c);
 	if (!c->mosq) {
-		*cause = xasprintf("cannot create the MQTT client \"%s\"", c->conf->client_id);
+		*cause = xasprintf("cannot create the MQTT client \"%s\"", c->client_id);
+		return -1;
+	}
+	if (c->shared && mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION,
+	                                      MQTT_PROTOCOL_V5) != MOSQ_ERR_SUCCESS) {
+		*cause = xasprintf("%s: ingest_share: this libmosquitto cannot speak MQTT v5",
+		                   c->conf->path);
 		return -1;
 	}
 	/* PUBACKs leave at once: the broker's in-flight window is what paces delivery */
@@ -271,12 +367,20 @@ static void timed_wait(struct ctx *c, int64_t ms)
 	pthread_cond_timedwait(&c->cond, &c->lock, &ts);
 }
 
+/* store_gateway_each callback: queues a gateway's committed ack for the network thread. */
+static int queue_stored_ack(void *arg, const struct store_gateway *g)
+{
+	ack_committed(arg, g->gw, g->acked_seq);
+	return 0;
+}
+
 /* The writer thread: commits each batch handed over, retries a failed one, prunes hourly. */
 static void *writer(void *arg)
 {
 	struct ctx *c = arg;
 	struct log_rate rate = {0};
 	int64_t next_prune = 0, retry_ms = 1000, next_alerts = 0;
+	int quick = 0;
 	char *cause = NULL;
 
 	pthread_mutex_lock(&c->lock);
@@ -284,6 +388,17 @@ static void *writer(void *arg)
 		int64_t now = util_mono_ms();
 		int rc;
 		if (!c->has_batch) {
+			if (c->acks_resync) {
+				c->acks_resync = 0;
+				pthread_mutex_unlock(&c->lock);
+				if (store_gateway_each(c->store, queue_stored_ack, c) < 0)
+					log_warn(
+					    "acks not sent again after the reconnect: %s; each "
+					    "goes out with its gateway's next batch",
+					    store_error(c->store));
+				pthread_mutex_lock(&c->lock);
+				continue;
+			}
 			if (now >= next_prune) {
 				int64_t n;
 				pthread_mutex_unlock(&c->lock);
@@ -327,8 +442,17 @@ static void *writer(void *arg)
 			c->has_batch = 0;
 			c->db_failing = 0;
 			retry_ms = 1000;
+			quick = 0;
+		} else if (c->shared && ingest_failed_transient(c->in) && quick < QUICK_RETRIES) {
+			/* another worker held what this batch needs: rolled back, try again */
+			log_debug("%s; trying the batch again", cause);
+			free(cause);
+			cause = NULL;
+			quick++;
+			timed_wait(c, 10 + random() % 90);
 		} else {
 			int suppressed = 0;
+			quick = 0;
 			c->db_failing = 1;
 			if (log_rate_allow(&rate, util_mono_ms(), 60000, 3, &suppressed))
 				log_error("%s; the batch is kept in memory, not acknowledged; "
@@ -480,7 +604,50 @@ static void run(struct ctx *c)
 	}
 }
 
-static const char usage[] = "usage: pvmon-allocator ingest -c central.json";
+static const char usage[] = "usage: pvmon-allocator ingest -c central.json [--worker ID]";
+
+/* Reads -c FILE and --worker ID; -1 to go on, else the exit status (usage printed). */
+static int args(int argc, char **argv, const char **conf_path, const char **worker)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"worker", required_argument, NULL, 'w'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int opt;
+
+	*conf_path = *worker = NULL;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:w:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			*conf_path = optarg;
+			break;
+		case 'w':
+			*worker = optarg;
+			break;
+		case 'h':
+			printf("%s\n", usage);
+			return 0;
+		default:
+			fprintf(stderr, "%s\n", usage);
+			return 2;
+		}
+	}
+	if (!*conf_path || optind < argc) {
+		fprintf(stderr, "%s\n", usage);
+		return 2;
+	}
+	if (*worker && !util_id_valid(*worker)) {
+		fprintf(stderr,
+		        "pvmon-allocator ingest: --worker: expected an id of 1-47 characters from "
+		        "A-Z a-z 0-9 _ . -, got \"%.60s\"\n",
+		        *worker);
+		return 2;
+	}
+	return -1;
+}
 
 int cmd_ingest(int argc, char **argv)
 {
@@ -492,11 +659,11 @@ int cmd_ingest(int argc, char **argv)
 	struct sigaction sa;
 	pthread_t wt;
 	char *cause = NULL;
-	const char *conf_path = NULL;
+	const char *conf_path = NULL, *worker = NULL;
 	int opt, rc = 1, started = 0;
 
 	c.started_ms = util_now_ms();
-	if ((opt = cmd_args_config(argc, argv, usage, &conf_path)) >= 0)
+	if ((opt = args(argc, argv, &conf_path, &worker)) >= 0)
 		return opt;
 	pthread_mutex_init(&c.lock, NULL);
 	pthread_cond_init(&c.cond, NULL);
@@ -506,6 +673,10 @@ int cmd_ingest(int argc, char **argv)
 	c.conf = ct.conf;
 	fleet = ct.fleet;
 	s = ct.store;
+	c.store = s;
+	c.shared = c.conf->ingest_share != NULL;
+	c.client_id =
+	    worker ? xasprintf("%s-%s", c.conf->client_id, worker) : xstrdup(c.conf->client_id);
 	ic.store = s;
 	ic.device = ingest_fleet_device;
 	ic.device_ctx = fleet;
@@ -514,6 +685,7 @@ int cmd_ingest(int argc, char **argv)
 	ic.batch_rows = c.conf->batch_rows;
 	ic.expected_interval_s = c.conf->expected_interval_s;
 	ic.retention_days = c.conf->retention_days;
+	ic.shared = c.shared;
 	if (!(c.in = ingest_new(&ic, &cause)))
 		goto fail;
 	if (store_gateway_each(s, load_sent, &c.sent) < 0) {
@@ -539,8 +711,13 @@ int cmd_ingest(int argc, char **argv)
 		goto fail;
 	}
 	started = 1;
-	log_info("ingest started: database %s, %d stations in the fleet", c.conf->database,
-	         fleet->n_stations);
+	if (c.shared)
+		log_info("ingest started: database %s, %d stations in the fleet, a worker of the "
+		         "share group \"%s\"",
+		         c.conf->database, fleet->n_stations, c.conf->ingest_share);
+	else
+		log_info("ingest started: database %s, %d stations in the fleet", c.conf->database,
+		         fleet->n_stations);
 
 	run(&c);
 
@@ -571,8 +748,8 @@ int cmd_ingest(int argc, char **argv)
 		struct ingest_stats st;
 		ingest_stats(c.in, &st);
 		log_info("stopped: %" PRId64 " readings stored, %" PRId64 " duplicates, %" PRId64
-		         " rejected, %" PRId64 " batches",
-		         st.stored, st.duplicates, st.rejected, st.batches);
+		         " rejected, %" PRId64 " batches, %" PRId64 " recomputations",
+		         st.stored, st.duplicates, st.rejected, st.batches, st.recomputes);
 	}
 	rc = 0;
 	goto done;
@@ -597,6 +774,7 @@ done:
 	cmd_central_release(&ct);
 	free(c.sent.v);
 	free(c.todo.v);
+	free(c.client_id);
 	pthread_mutex_destroy(&c.lock);
 	pthread_cond_destroy(&c.cond);
 	return rc;

@@ -489,6 +489,7 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	                                   "log",
 	                                   "serve",
 	                                   "alerts",
+	                                   "ingest_share",
 	                                   NULL};
 	static const char *const batch_keys[] = {"rows", "ms", NULL};
 	static const char *const ledger_keys[] = {"statement_tolerance_permille", "basis", NULL};
@@ -527,6 +528,11 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 		free(c->client_id);
 		c->client_id = xstrdup(s);
 	}
+	s = NULL;
+	if (jx_id(&jx, root, "", "ingest_share", 0, &s) < 0)
+		goto fail;
+	if (s)
+		c->ingest_share = xstrdup(s);
 	if (get_path(&jx, root, "", "database", 1, dir, &c->database) < 0 ||
 	    get_path(&jx, root, "", "fleet", 0, dir, &c->fleet_path) < 0)
 		goto fail;
@@ -601,6 +607,7 @@ void config_central_free(struct central_conf *c)
 	broker_release(&c->broker);
 	free(c->path);
 	free(c->client_id);
+	free(c->ingest_share);
 	free(c->database);
 	free(c->fleet_path);
 	free(c->timezone);

@@ -73,10 +73,11 @@ struct collector_conf {
 struct central_conf {
 	char *path;
 	struct broker_conf broker;
-	char *client_id;             /* default "pvmon-ingest" */
-	char *database;              /* SQLite path */
-	char *fleet_path;            /* fleet.json */
-	char *timezone;              /* default "Asia/Shanghai" */
+	char *client_id;    /* default "pvmon-ingest" */
+	char *ingest_share; /* shared-subscription group of several ingest workers; NULL: one */
+	char *database;     /* SQLite path */
+	char *fleet_path;   /* fleet.json */
+	char *timezone;     /* default "Asia/Shanghai" */
 	int64_t target_fen_per_year; /* default 20,000,000 (200,000 yuan) */
 	int target_basis_received;   /* 1: judge targets on money received (the ledger) */
 	int retention_days;          /* raw readings, default 400 */

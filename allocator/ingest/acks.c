@@ -219,6 +219,24 @@ int acks_load(struct acks *a, struct store *s)
 	return 0;
 }
 
+int acks_reload(struct acks *a, struct store *s, const char *gw)
+{
+	struct gwst *g = find(a, gw);
+	struct seq_ctx c = {g};
+	struct store_gateway row;
+	if (store_gateway_get(s, gw, &row) < 0)
+		return -1;
+	g->row = row;
+	if (g->n_words)
+		memset(g->bits, 0, g->n_words * sizeof *g->bits);
+	g->base = aligned(row.acked_seq + 1);
+	if (store_gateway_seqs(s, gw, row.acked_seq, load_seq, &c) < 0)
+		return -1;
+	advance(g);
+	g->changed = 0;
+	return 0;
+}
+
 int acks_save(struct acks *a, struct store *s)
 {
 	struct gwst *g;

@@ -20,6 +20,12 @@ struct acks *acks_new(void);
 void acks_free(struct acks *a);
 /* Forgets everything and rebuilds from the database: gateway rows and stored seqs above acked. */
 int acks_load(struct acks *a, struct store *s);
+/*
+ * Forgets what is known of gw and reads it again: its row and its stored seqs
+ * above the acked one (inside the caller's transaction, after store_lock),
+ * for ingest workers that share the database (docs/scale.md).
+ */
+int acks_reload(struct acks *a, struct store *s, const char *gw);
 
 /* The gateway's row (zeroed when new), borrowed until acks_load/acks_free; marks it changed. */
 struct store_gateway *acks_gateway(struct acks *a, const char *gw);

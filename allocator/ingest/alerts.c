@@ -3,8 +3,9 @@
  * A rule's condition is judged from the store at each evaluation; an alert is
  * raised once when the condition has held past its threshold, and cleared
  * once when it has been gone for clear_s (hysteresis). The table is the state:
- * open alerts are reloaded at start, so a restart neither repeats nor loses
- * one. It never publishes or runs a command before the change is committed.
+ * open alerts are reloaded at each evaluation, so neither a restart nor a
+ * second ingest worker on the same database repeats or loses one. It never
+ * publishes or runs a command before the change is committed.
  */
 #include "alerts.h"
 
@@ -262,12 +263,29 @@ static int load_one(void *ctx, const struct store_alert *x)
 	return 0;
 }
 
-/* Loads the open alerts: the state that survives a restart. */
+/*
+ * Loads the open alerts, the state that survives a restart, at every
+ * evaluation: another ingest worker on the same database may have raised or
+ * cleared one since (docs/scale.md). Only false_since, when this worker last
+ * saw a condition gone, is its own: it is kept for the alerts still open.
+ */
 static int load_open(struct alerts *a)
 {
-	a->n_open = 0;
-	if (store_alerts_each(a->s, 1, NULL, NULL, INT_MAX, load_one, a) < 0)
+	struct open_alert *old = a->open;
+	int n_old = a->n_open;
+	a->open = NULL;
+	a->n_open = a->cap_open = 0;
+	if (store_alerts_each(a->s, 1, NULL, NULL, INT_MAX, load_one, a) < 0) {
+		free(old);
 		return db_fail(a, "loading open alerts");
+	}
+	for (int i = 0; i < a->n_open && a->loaded; i++)
+		for (int j = 0; j < n_old; j++)
+			if (strcmp(a->open[i].id, old[j].id) == 0) {
+				a->open[i].false_since = old[j].false_since;
+				break;
+			}
+	free(old);
 	a->loaded = 1;
 	return 0;
 }
@@ -656,7 +674,12 @@ int alerts_eval(struct alerts *a, int64_t now_ms, const char **cause)
 		*cause = store_error(a->s);
 		return -1;
 	}
-	if (!a->loaded && load_open(a) < 0)
+	/* one evaluation at a time over all workers, each from what the others committed */
+	if (store_lock(a->s, "pvmon.alerts") < 0) {
+		db_fail(a, "taking the alerts' lock");
+		goto fail;
+	}
+	if (load_open(a) < 0)
 		goto fail;
 	for (i = 0; i < a->n_open; i++)
 		a->open[i].seen = 0;

@@ -44,6 +44,7 @@ struct ingest {
 	struct rollup *rollup;
 	struct acks *acks;
 	int acks_stale;  /* the last flush failed: reload the ack state before the next */
+	int transient;   /* the last failure is worth retrying at once (busy, deadlock) */
 	struct entry *q; /* pending: filled by ingest_message */
 	size_t n, cap;
 	struct entry *b; /* taken: being committed (kept while commits fail) */
@@ -78,7 +79,8 @@ struct ingest *ingest_new(const struct ingest_conf *conf, char **cause)
 	rc.capacity_ctx = in;
 	in->rollup = rollup_new(conf->store, &rc);
 	in->acks = acks_new();
-	if (acks_load(in->acks, conf->store) < 0) {
+	/* shared: each batch reloads its gateways under their locks (lock_batch) */
+	if (!in->conf.shared && acks_load(in->acks, conf->store) < 0) {
 		*cause = xstrdup(store_error(conf->store));
 		ingest_free(in);
 		return NULL;
@@ -390,8 +392,70 @@ static int failed(struct ingest *in, char **cause)
 {
 	free(*cause);
 	*cause = xstrdup(store_error(in->conf.store));
+	in->transient = store_error_transient(in->conf.store);
 	in->stats.failures++;
 	return -1;
+}
+
+/* A gateway (b "") or a device of the batch, to be locked in sorted order. */
+struct lock_ref {
+	const char *a, *b;
+};
+
+static int lock_ref_cmp(const void *x, const void *y)
+{
+	const struct lock_ref *p = x, *q = y;
+	int c = strcmp(p->a, q->a);
+	return c ? c : strcmp(p->b, q->b);
+}
+
+/*
+ * Shared mode, first thing in the batch's transaction: locks every gateway
+ * the batch names and reads its ack state again, then locks every device and
+ * drops its cached roll-up state, each list sorted so that two workers never
+ * wait for each other in a circle. Another worker may have stored readings of
+ * the same gateways and devices since this one last looked: what this batch
+ * computes must start from what is committed, never from our memory.
+ */
+static int lock_batch(struct ingest *in)
+{
+	struct store *s = in->conf.store;
+	struct lock_ref *v = xmalloc(in->bn * sizeof *v);
+	char name[2 * READING_ID_MAX + 16];
+	size_t n = 0, i;
+	int rc = -1;
+
+	for (i = 0; i < in->bn; i++) {
+		const struct entry *e = &in->b[i];
+		const char *gw = e->type == E_READING ? e->r.gw : e->gw;
+		if (gw[0])
+			v[n++] = (struct lock_ref){gw, ""};
+	}
+	qsort(v, n, sizeof *v, lock_ref_cmp);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && lock_ref_cmp(&v[i - 1], &v[i]) == 0)
+			continue;
+		snprintf(name, sizeof name, "pvmon.gw.%s", v[i].a);
+		if (store_lock(s, name) < 0 || acks_reload(in->acks, s, v[i].a) < 0)
+			goto done;
+	}
+	n = 0;
+	for (i = 0; i < in->bn; i++)
+		if (in->b[i].type == E_READING)
+			v[n++] = (struct lock_ref){in->b[i].r.station, in->b[i].r.device};
+	qsort(v, n, sizeof *v, lock_ref_cmp);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && lock_ref_cmp(&v[i - 1], &v[i]) == 0)
+			continue;
+		snprintf(name, sizeof name, "pvmon.dev.%s/%s", v[i].a, v[i].b);
+		if (store_lock(s, name) < 0)
+			goto done;
+		rollup_invalidate(in->rollup, v[i].a, v[i].b);
+	}
+	rc = 0;
+done:
+	free(v);
+	return rc;
 }
 
 size_t ingest_take(struct ingest *in)
@@ -425,9 +489,10 @@ int ingest_commit(struct ingest *in, char **cause)
 	size_t i;
 
 	*cause = NULL;
+	in->transient = 0;
 	if (in->bn == 0)
 		return 0;
-	if (in->acks_stale) {
+	if (in->acks_stale && !in->conf.shared) {
 		if (acks_load(in->acks, s) < 0)
 			return failed(in, cause);
 		in->acks_stale = 0;
@@ -435,6 +500,8 @@ int ingest_commit(struct ingest *in, char **cause)
 	rollup_stats(in->rollup, &before);
 	if (store_begin(s) < 0)
 		return failed(in, cause);
+	if (in->conf.shared && lock_batch(in) < 0)
+		goto fail;
 	for (i = 0; i < in->bn; i++)
 		if (apply(in, &in->b[i]) < 0)
 			goto fail;
@@ -460,6 +527,11 @@ fail:
 	rollup_forget(in->rollup);
 	in->acks_stale = 1;
 	return -1;
+}
+
+int ingest_failed_transient(const struct ingest *in)
+{
+	return in->transient;
 }
 
 int ingest_flush(struct ingest *in, char **cause)

@@ -31,6 +31,12 @@ struct ingest_conf {
 	int batch_rows;          /* default 1000 */
 	int expected_interval_s; /* default 60 */
 	int retention_days;      /* raw readings; default 400, 0 keeps them forever */
+	/*
+	 * 1: other ingest workers write the same database (docs/scale.md): each
+	 * batch locks its gateways and devices (store_lock) and reloads their ack
+	 * and roll-up state from the database inside its transaction.
+	 */
+	int shared;
 };
 
 struct ingest; /* opaque */
@@ -78,6 +84,9 @@ int ingest_flush(struct ingest *in, char **cause);
 size_t ingest_take(struct ingest *in);
 size_t ingest_taken(const struct ingest *in);
 int ingest_commit(struct ingest *in, char **cause);
+
+/* 1 when the last failed commit is worth retrying at once (busy, deadlock). */
+int ingest_failed_transient(const struct ingest *in);
 
 /* Prunes raw readings older than the retention; returns the count, or -1 and *cause (owned). */
 int64_t ingest_prune(struct ingest *in, int64_t now_ms, char **cause);

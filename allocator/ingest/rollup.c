@@ -108,6 +108,20 @@ void rollup_forget(struct rollup *ru)
 	ru->dirty = NULL;
 }
 
+void rollup_invalidate(struct rollup *ru, const char *station, const char *device)
+{
+	size_t h = hash(station, device) & (ru->n_buckets - 1);
+	struct dev *d;
+	for (d = ru->buckets[h]; d; d = d->next)
+		if (strcmp(d->device, device) == 0 && strcmp(d->station, station) == 0) {
+			/* rollup_put loads it again; the open day and hour are read back */
+			d->loaded = 0;
+			d->has_day = d->has_hour = 0;
+			d->day_dirty = d->hour_dirty = 0;
+			return;
+		}
+}
+
 void rollup_free(struct rollup *ru)
 {
 	if (!ru)

@@ -51,6 +51,12 @@ int rollup_put(struct rollup *ru, const struct reading *r);
 int rollup_flush(struct rollup *ru);
 /* Drops all cached device state; needed after a rollback (it is reloaded from the database). */
 void rollup_forget(struct rollup *ru);
+/*
+ * Drops the cached state of one device, so that its next reading reloads it
+ * from the database: another ingest worker may have rolled it up meanwhile.
+ * Only between flushes (nothing of the device pending).
+ */
+void rollup_invalidate(struct rollup *ru, const char *station, const char *device);
 /* Recomputes all roll-ups of one device from its raw readings (inside a transaction). */
 int rollup_rebuild(struct rollup *ru, const char *station, const char *device);
 

@@ -111,6 +111,7 @@ enum stmt_id {
 	ST_ALERT_MAX_VALUE,
 	ST_STATE_SINCE,
 	ST_REJECTED_COUNT,
+	ST_LOCK,
 	ST_COUNT
 };
 
@@ -213,6 +214,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                        " WHERE station = ?1 AND device = ?2 AND state != ?3)"
                        " ORDER BY ts LIMIT 1",
     [ST_REJECTED_COUNT] = "SELECT count(*) FROM rejected",
+    /* PostgreSQL only (store_lock): a lock held until the transaction ends */
+    [ST_LOCK] = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
 };
 
 struct store {
@@ -327,14 +330,30 @@ static struct store *open_db(const char *path, int readonly, char **cause)
 	return s;
 }
 
+/*
+ * Switches the file to WAL. Two processes opening a new file at the same
+ * moment (ingest workers started together) may find it locked by the other's
+ * switch, which SQLite reports at once instead of waiting: try again a while.
+ */
+static int wal_on(struct store *s)
+{
+	int i;
+	for (i = 0;; i++) {
+		if (exec(s, "PRAGMA journal_mode = WAL", "switching to WAL") == 0)
+			return 0;
+		if (!s->transient || i >= 100)
+			return -1;
+		util_sleep_ms(50);
+	}
+}
+
 struct store *store_open(const char *path, char **cause)
 {
 	struct store *s = open_db(path, 0, cause);
 	if (!s)
 		return NULL;
 	/* WAL lets status and report read while ingest writes; FULL syncs the WAL on commit */
-	if (exec(s, "PRAGMA journal_mode = WAL", "switching to WAL") < 0 ||
-	    exec(s, "PRAGMA synchronous = FULL", "setting synchronous") < 0 ||
+	if (wal_on(s) < 0 || exec(s, "PRAGMA synchronous = FULL", "setting synchronous") < 0 ||
 	    exec(s, "PRAGMA cache_size = -32768", "setting the cache size") < 0 || migrate(s) < 0) {
 		*cause = xstrdup(s->err);
 		store_close(s);
@@ -429,6 +448,21 @@ void store_rollback(struct store *s)
 	q = stmt(s, ST_ROLLBACK);
 	if (q)
 		db_step(q), db_reset(q);
+}
+
+int store_lock(struct store *s, const char *name)
+{
+	struct db_stmt *q;
+	int rc;
+	/* SQLite: BEGIN IMMEDIATE took the database's one write lock, which serializes writers */
+	if (db_engine(s->db) != DB_PG)
+		return 0;
+	if (!(q = stmt(s, ST_LOCK)))
+		return -1;
+	db_bind_text(q, 1, name);
+	rc = db_step(q);
+	db_reset(q);
+	return rc == DB_ERROR ? fail(s, "taking a lock") : 0;
 }
 
 /* Binds an optional integer: NULL when absent. */

@@ -37,6 +37,19 @@ int store_commit(struct store *s);
 /* Rolls back the open transaction, if any. */
 void store_rollback(struct store *s);
 
+/*
+ * Takes the lock called name until the open transaction ends, so that several
+ * ingest workers on one database take turns on one gateway or device
+ * (docs/scale.md). Callers take their locks in one order (sorted) right after
+ * store_begin. PostgreSQL: a transaction-scoped advisory lock on a 64-bit hash
+ * of the name (a collision only makes two names wait for each other), in a
+ * READ COMMITTED transaction (the default), so that the statements after it see
+ * what the lock's last holder committed (a REPEATABLE READ snapshot would be
+ * taken before the wait); SQLite: nothing to do, BEGIN IMMEDIATE already holds
+ * the one write lock of the file, and each statement sees the latest commit.
+ */
+int store_lock(struct store *s, const char *name);
+
 /* Inserts a reading unless (gw, seq) exists: 1 inserted, 0 duplicate, -1 error. */
 int store_reading_insert(struct store *s, const struct reading *r);
 /* Stores a rejected payload; gw/seq may be NULL/0 when unknown. 1, 0 (same gw+seq), -1. */

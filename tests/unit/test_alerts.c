@@ -252,6 +252,56 @@ static void spool_drops_raise_once_and_the_baseline_survives_a_restart(void)
 	rig_close(&r);
 }
 
+/*
+ * Two ingest workers on one database (docs/scale.md), each with its own store
+ * handle and its own rules, evaluating in turns: an alert is raised by one and
+ * published by that one only, and cleared once, however their memories differ.
+ */
+static void two_workers_raise_and_clear_an_alert_once_between_them(void)
+{
+	struct rig r;
+	struct store *s2;
+	struct alerts *b;
+	struct pubs pb = {0};
+	char *cause = NULL;
+	int64_t t;
+	int na;
+	rig_open(&r, "w.db");
+	s2 = store_open(r.db, &cause);
+	if (!s2) {
+		printf("  %s\n", cause);
+		exit(2);
+	}
+	b = alerts_new(s2, r.fleet, r.conf, on_publish, &pb);
+	for (t = T0; t <= T0 + 2 * HOUR; t += 10 * MIN)
+		put(&r, "inv01", t, STATE_OFFLINE);
+	CHECK_INT(eval(&r, T0 + 30 * MIN), 0);
+	CHECK_INT(alerts_eval(b, T0 + 31 * MIN, &(const char *){NULL}), 0);
+	CHECK_INT(rows(&r, "1"), 0);
+	/* the first worker past the threshold raises it; the other then finds it open */
+	CHECK_INT(eval(&r, T0 + 2 * HOUR), 0);
+	na = r.pubs.n;
+	CHECK_INT(na, 1);
+	CHECK_INT(alerts_eval(b, T0 + 2 * HOUR + MIN, &(const char *){NULL}), 0);
+	CHECK_INT(pb.n, 0);
+	CHECK_INT(rows(&r, "rule = 'device_offline' AND end_ms IS NULL"), 1);
+	/* back to producing: both see the condition gone, at different times */
+	put(&r, "inv01", T0 + 2 * HOUR + 2 * MIN, STATE_PRODUCING);
+	CHECK_INT(eval(&r, T0 + 2 * HOUR + 3 * MIN), 0);
+	CHECK_INT(alerts_eval(b, T0 + 2 * HOUR + 5 * MIN, &(const char *){NULL}), 0);
+	CHECK_INT(eval(&r, T0 + 2 * HOUR + 9 * MIN), 0); /* clear_s after the first saw it */
+	CHECK_INT(r.pubs.n, na + 1);
+	CHECK_INT(rows(&r, "end_ms = 1750007740000"), 1);
+	/* the other's own hysteresis ends later: the alert is no longer open, nothing to do */
+	CHECK_INT(alerts_eval(b, T0 + 2 * HOUR + 11 * MIN, &(const char *){NULL}), 0);
+	CHECK_INT(pb.n, 0);
+	CHECK_INT(rows(&r, "end_ms = 1750007740000"), 1);
+	CHECK_INT(rows(&r, "1"), 1);
+	alerts_free(b);
+	store_close(s2);
+	rig_close(&r);
+}
+
 static void a_counter_reset_today_is_an_info_alert(void)
 {
 	struct rig r;
@@ -376,6 +426,7 @@ int main(void)
 	RUN(an_open_alert_survives_a_restart_without_being_raised_again);
 	RUN(a_silent_gateway_is_one_alert_not_one_per_device);
 	RUN(spool_drops_raise_once_and_the_baseline_survives_a_restart);
+	RUN(two_workers_raise_and_clear_an_alert_once_between_them);
 	RUN(a_counter_reset_today_is_an_info_alert);
 	RUN(night_hours_do_not_count_towards_device_offline);
 	RUN(serve_and_alert_settings_give_exact_errors);

@@ -369,6 +369,7 @@ static void a_minimal_central_file_gets_the_documented_defaults(void)
 	CHECK_INT(c->meter_tolerance_permille, 50);
 	CHECK_STR(c->log_target, "stderr");
 	CHECK_INT(c->log_level, LOGL_INFO);
+	CHECK(c->ingest_share == NULL);
 	config_central_free(c);
 	free(path);
 }
@@ -395,12 +396,18 @@ static void central_errors_give_exact_messages(void)
 	jset(j, "batch.rows", "0");
 	EXPECT_ERROR(central_error, j, "batch.rows: expected an integer from 1 to 1000000, got 0");
 	j = example("central.json");
+	jset(j, "ingest_share", "\"pvmon/a\"");
+	EXPECT_ERROR(central_error, j,
+	             "ingest_share: expected an id of 1-47 characters from A-Z a-z 0-9 _ . -, got "
+	             "\"pvmon/a\"");
+	j = example("central.json");
 	jset(j, "target_fen_per_year", "20000000");
 	EXPECT_ERROR(
 	    central_error, j,
 	    "target_fen_per_year: unknown key (expected one of: broker, client_id, "
 	    "database, fleet, timezone, target_yuan_per_year, target_basis, retention_days, batch, "
-	    "expected_interval_s, meter_tolerance_permille, lang, ledger, log, serve, alerts)");
+	    "expected_interval_s, meter_tolerance_permille, lang, ledger, log, serve, alerts, "
+	    "ingest_share)");
 	j = example("central.json");
 	jset(j, "lang", "\"fr\"");
 	EXPECT_ERROR(central_error, j,

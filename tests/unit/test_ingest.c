@@ -90,6 +90,67 @@ static int64_t count(struct store *s, const char *sql)
 	return n;
 }
 
+/* A worker of a share group: its own store handle on dir/name, shared mode on. */
+static struct ingest *worker(const char *name, struct store **s)
+{
+	char path[256], *cause = NULL;
+	struct ingest_conf c = {0};
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	*s = store_open(path, &cause);
+	if (!*s) {
+		printf("  %s\n", cause);
+		return NULL;
+	}
+	c.store = *s;
+	c.device = device;
+	c.ack = on_ack;
+	c.batch_rows = 50;
+	c.shared = 1;
+	return ingest_new(&c, &cause);
+}
+
+/*
+ * Two workers on one database, the seqs of one gateway split between them:
+ * each ack covers what both stored, since each batch reloads the gateway from
+ * the database, and the roll-up equals one worker's (the odd one out is
+ * recomputed).
+ */
+static void two_workers_acknowledge_what_both_stored(void)
+{
+	struct store *sa, *sb;
+	struct ingest *a = worker("shared.db", &sa), *b = worker("shared.db", &sb);
+	char *cause = NULL;
+	if (!a || !b)
+		goto done;
+	n_acks = 0;
+	send(a, 1);
+	send(a, 3);
+	send(a, 5);
+	CHECK_INT(ingest_flush(a, &cause), 0);
+	CHECK_INT(acked[0], 1);
+	send(b, 2);
+	send(b, 4);
+	CHECK_INT(ingest_flush(b, &cause), 0);
+	CHECK_INT(acked[0], 5); /* 1, 3 and 5 were stored by the other worker */
+	send(a, 6);
+	CHECK_INT(ingest_flush(a, &cause), 0);
+	CHECK_INT(acked[0], 6);
+	send(b, 4); /* a replay reaching the other worker: stored once, still acknowledged */
+	CHECK_INT(ingest_flush(b, &cause), 0);
+	CHECK_INT(acked[0], 6);
+	CHECK_INT(count(sa, "SELECT count(*) FROM readings"), 6);
+	CHECK_INT(count(sa, "SELECT acked_seq FROM gateways WHERE gw = 'gw1'"), 6);
+	CHECK_INT(count(sa, "SELECT max_seq FROM gateways WHERE gw = 'gw1'"), 6);
+	CHECK_INT(count(sa, "SELECT sum(n_readings) FROM daily"), 6);
+	CHECK_INT(count(sa, "SELECT sum(delta_wh) FROM daily"), 5); /* energy 1001 .. 1006 */
+	CHECK_INT(count(sa, "SELECT sum(n) FROM hourly"), 6);
+done:
+	ingest_free(a);
+	ingest_free(b);
+	store_close(sa);
+	store_close(sb);
+}
+
 static void the_ack_is_published_after_the_commit_only(void)
 {
 	struct store *s;
@@ -254,6 +315,7 @@ int main(void)
 	RUN(a_status_with_the_spool_minimum_unblocks_the_ack);
 	RUN(a_reject_with_a_seq_does_not_block_the_ack);
 	RUN(the_ack_state_survives_a_restart);
+	RUN(two_workers_acknowledge_what_both_stored);
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -320,6 +320,60 @@ static void the_ack_state_is_rebuilt_from_the_database(void)
 	store_close(s);
 }
 
+/*
+ * What a worker of several does at the start of a batch: a named lock (on
+ * SQLite nothing more than the transaction's write lock, so it succeeds and
+ * keeps the transaction open) and one gateway's ack state read again after
+ * another handle, another worker, stored the seq that closed its gap.
+ */
+static void a_gateways_ack_state_is_reloaded_under_its_lock(void)
+{
+	char *cause = NULL;
+	struct store *s = store_open(db_path("reload.db"), &cause), *other;
+	struct acks *a = acks_new(), *b = acks_new();
+	int64_t seq;
+	if (!s)
+		return;
+	other = store_open(db_path("reload.db"), &cause);
+	store_begin(s);
+	for (seq = 1; seq <= 20; seq++) {
+		struct reading r = reading_at("gw1", seq, seq * 1000);
+		if (seq == 10)
+			continue;
+		store_reading_insert(s, &r);
+		acks_stored(a, "gw1", seq, 1);
+	}
+	acks_stored(a, "gw2", 1, 1);
+	CHECK_INT(acks_save(a, s), 0);
+	store_commit(s);
+	CHECK_INT(acks_acked(a, "gw1"), 9);
+	/* the other worker stores seq 10 and writes the ack it makes of it */
+	CHECK_INT(store_begin(other), 0);
+	CHECK_INT(store_lock(other, "pvmon.gw.gw1"), 0);
+	CHECK_INT(acks_reload(b, other, "gw1"), 0);
+	CHECK_INT(acks_acked(b, "gw1"), 9);
+	{
+		struct reading r = reading_at("gw1", 10, 10000);
+		CHECK_INT(store_reading_insert(other, &r), 1);
+	}
+	acks_stored(b, "gw1", 10, 1);
+	CHECK_INT(acks_acked(b, "gw1"), 20);
+	CHECK_INT(acks_save(b, other), 0);
+	CHECK_INT(store_commit(other), 0);
+	/* this worker's memory still says 9 until it reloads gw1, and only gw1 */
+	CHECK_INT(acks_acked(a, "gw1"), 9);
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(store_lock(s, "pvmon.gw.gw1"), 0);
+	CHECK_INT(acks_reload(a, s, "gw1"), 0);
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(acks_acked(a, "gw1"), 20);
+	CHECK_INT(acks_acked(a, "gw2"), 1);
+	acks_free(a);
+	acks_free(b);
+	store_close(other);
+	store_close(s);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -338,6 +392,7 @@ int main(void)
 	RUN(a_gap_is_acknowledged_only_once_filled_even_far_apart);
 	RUN(lost_seqs_below_the_spool_minimum_unblock_the_ack);
 	RUN(the_ack_state_is_rebuilt_from_the_database);
+	RUN(a_gateways_ack_state_is_reloaded_under_its_lock);
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
