@@ -218,8 +218,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ALERT_UNRETAIN] = "UPDATE alerts SET retained = 0 WHERE id = ?1",
     [ST_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id = ?",
     [ST_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts"
-                      " WHERE (?1 = 0 OR end_ms IS NULL) AND (?2 IS NULL OR station = ?2)"
-                      " AND (?3 IS NULL OR gw = ?3)"
+                      " WHERE (?1 = 0 OR end_ms IS NULL) AND (station = ?2 OR ?2 IS NULL)"
+                      " AND (gw = ?3 OR ?3 IS NULL)"
                       " ORDER BY end_ms IS NOT NULL, start_ms DESC, id LIMIT ?4",
     [ST_ALERT_RETAINED] = "SELECT " ALERT_COLS " FROM alerts WHERE retained = 1",
     [ST_ALERT_MAX_VALUE] = "SELECT coalesce(max(value), 0) FROM alerts WHERE rule = ? AND gw = ?",
@@ -452,6 +452,24 @@ void store_close(struct store *s)
 sqlite3 *store_testing_db(struct store *s)
 {
 	return db_sqlite_handle(s->db);
+}
+
+int64_t store_testing_int(struct store *s, const char *sql)
+{
+	struct db_stmt *q = db_prepare(s->db, sql);
+	int64_t n = -2;
+	int rc;
+	if (!q)
+		return -2;
+	rc = db_step(q);
+	n = rc == DB_ROW ? db_column_int64(q, 0) : rc == DB_DONE ? -1 : -2;
+	db_finalize(q);
+	return n;
+}
+
+int store_testing_exec(struct store *s, const char *sql)
+{
+	return db_exec(s->db, sql);
 }
 
 struct db *store_int_db(struct store *s)
