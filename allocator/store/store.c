@@ -482,6 +482,16 @@ int store_int_fail(struct store *s, const char *what)
 	return fail(s, what);
 }
 
+const char *store_int_path(const struct store *s)
+{
+	return s->path;
+}
+
+struct store_pg **store_int_pg(struct store *s)
+{
+	return &s->pg;
+}
+
 struct store_ledger_stmts **store_int_ledger(struct store *s)
 {
 	return &s->ledger;
