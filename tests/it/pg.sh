@@ -31,6 +31,13 @@ pg_psql() {
 		-d "${PG_DB:-postgres}" -c "$1"
 }
 
+# pg_q SQL: runs SQL in the pvmon database and prints the rows unaligned, "|" between
+# columns, as sqlite3 does.
+pg_q() {
+	pg_as "$PG_BINDIR/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_DIR" -p "$PG_PORT" -U postgres \
+		-d pvmon -c "$1"
+}
+
 # pg_start: see above; returns 1 (after a failed check) when the server did not come up.
 pg_start() {
 	[ -n "$PG_BINDIR" ] || { fail "no PostgreSQL server binaries (make deps installs postgresql-15)"; return 1; }
