@@ -310,7 +310,8 @@ static int pg_step(struct db_stmt *dq)
 	if (!q->res && !q->done) {
 		PGresult *res;
 		if (!q->prepared) {
-			res = PQprepare(q->d->c, q->name, q->sql, 0, NULL);
+			const char *sql = q->sql;
+			res = PQprepare(q->d->c, q->name, sql, 0, NULL);
 			if (!result_ok(q->d, res)) {
 				PQclear(res);
 				return DB_ERROR;

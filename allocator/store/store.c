@@ -263,7 +263,8 @@ static const char *stmt_text(const struct store *s, enum stmt_id id)
 static struct db_stmt *stmt(struct store *s, enum stmt_id id)
 {
 	if (!s->st[id]) {
-		if (!(s->st[id] = db_prepare(s->db, stmt_text(s, id)))) {
+		const char *sql = stmt_text(s, id);
+		if (!(s->st[id] = db_prepare(s->db, sql))) {
 			fail(s, "preparing a statement");
 			return NULL;
 		}

@@ -124,12 +124,13 @@ done:
 /* 1 when the store has the table, 0 when not, -1. */
 static int has_table(struct store *s, const char *name)
 {
-	struct db_stmt *q =
-	    db_prepare(store_int_db(s), db_engine(store_int_db(s)) == DB_PG
-	                                    ? "SELECT (to_regclass(?) IS NOT NULL)::int"
-	                                    : "SELECT count(*) FROM sqlite_master"
-	                                      " WHERE type = 'table' AND name = ?");
+	struct db_stmt *q;
 	int rc = -1;
+	if (db_engine(store_int_db(s)) == DB_PG)
+		q = db_prepare(store_int_db(s), "SELECT (to_regclass(?) IS NOT NULL)::int");
+	else
+		q = db_prepare(store_int_db(s), "SELECT count(*) FROM sqlite_master"
+		                                " WHERE type = 'table' AND name = ?");
 	if (!q)
 		return -1;
 	db_bind_text(q, 1, name);
