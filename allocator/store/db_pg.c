@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -23,6 +24,9 @@ struct pg {
 	char *err;        /* the last error, PostgreSQL's message */
 	char sqlstate[6]; /* of the last error, "" when none */
 	int lost;         /* the connection broke */
+	int in_txn;       /* a transaction was open when we last heard from the server */
+	int readonly;     /* SET again on a new connection */
+	unsigned gen;     /* connections made: statements prepared on an older one are gone */
 	int64_t changes;  /* rows of the last INSERT, UPDATE or DELETE */
 	unsigned next_id; /* for statement names */
 };
@@ -34,6 +38,7 @@ struct pg_stmt {
 	char *sql; /* with $N parameters */
 	int nparams;
 	int prepared;
+	unsigned gen; /* the connection it was prepared on */
 	const char **vals;
 	int *lens;
 	int *fmts;
@@ -82,6 +87,9 @@ static void clear_error(struct pg *d)
 static int result_ok(struct pg *d, PGresult *res)
 {
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	PGTransactionStatusType t = PQtransactionStatus(d->c);
+	if (t != PQTRANS_UNKNOWN)
+		d->in_txn = t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 		const char *n = PQcmdTuples(res);
 		clear_error(d);
@@ -95,6 +103,58 @@ static int result_ok(struct pg *d, PGresult *res)
 	return 0;
 }
 
+/* Settings every connection gets: 0 or -1 (the error recorded). */
+static int session_setup(struct pg *d)
+{
+	PGresult *res = PQexec(d->c, d->readonly ? "SET client_min_messages = warning;"
+	                                           "SET default_transaction_read_only = on"
+	                                         : "SET client_min_messages = warning");
+	int ok = result_ok(d, res);
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* 1 when sql starts with word (any case). */
+static int starts(const char *sql, const char *word)
+{
+	size_t n = strlen(word);
+	while (*sql == ' ')
+		sql++;
+	return strncasecmp(sql, word, n) == 0;
+}
+
+/*
+ * Before a statement: a connection the server dropped is made again, but
+ * not in the middle of a transaction (its work is gone; running the rest in
+ * autocommit would commit half of it): until the store rolls back, every
+ * statement fails as a lost connection. ROLLBACK itself then succeeds.
+ * 0 to go on, 1 when the statement was a ROLLBACK answered here, -1.
+ */
+static int ensure(struct pg *d, const char *sql)
+{
+	if (PQstatus(d->c) == CONNECTION_OK)
+		return 0;
+	if (d->in_txn && !starts(sql, "ROLLBACK")) {
+		free(d->err);
+		d->err = xstrdup("the connection to the server was lost inside a transaction");
+		snprintf(d->sqlstate, sizeof d->sqlstate, "08006");
+		d->lost = 1;
+		return -1;
+	}
+	d->in_txn = 0;
+	PQreset(d->c);
+	if (PQstatus(d->c) != CONNECTION_OK) {
+		set_error(d, NULL);
+		d->lost = 1;
+		return -1;
+	}
+	d->gen++;
+	d->lost = 0;
+	if (session_setup(d) < 0)
+		return -1;
+	return starts(sql, "ROLLBACK") ? 1 : 0;
+}
+
 static void pg_close(struct db *d)
 {
 	PQfinish(PG(d)->c);
@@ -104,8 +164,12 @@ static void pg_close(struct db *d)
 
 static int pg_exec(struct db *d, const char *sql)
 {
-	PGresult *res = PQexec(PG(d)->c, sql);
-	int ok = result_ok(PG(d), res);
+	PGresult *res;
+	int ok = ensure(PG(d), sql);
+	if (ok != 0)
+		return ok > 0 ? 0 : -1;
+	res = PQexec(PG(d)->c, sql);
+	ok = result_ok(PG(d), res);
 	PQclear(res);
 	return ok ? 0 : -1;
 }
@@ -128,6 +192,9 @@ static int pg_transient(const struct db *d)
 static int pg_in_transaction(const struct db *d)
 {
 	PGTransactionStatusType t = PQtransactionStatus(PG(d)->c);
+	/* a lost connection keeps its transaction open until the store rolls it back */
+	if (t == PQTRANS_UNKNOWN)
+		return PG(d)->in_txn;
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 
@@ -217,7 +284,7 @@ static void pg_finalize(struct db_stmt *dq)
 {
 	struct pg_stmt *q = PS(dq);
 	clear_rows(q);
-	if (q->prepared && PQstatus(q->d->c) == CONNECTION_OK) {
+	if (q->prepared && q->gen == q->d->gen && PQstatus(q->d->c) == CONNECTION_OK) {
 		char sql[64];
 		PGresult *res;
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", q->name);
@@ -309,7 +376,12 @@ static int pg_step(struct db_stmt *dq)
 	q->blob = NULL;
 	if (!q->res && !q->done) {
 		PGresult *res;
-		if (!q->prepared) {
+		int e = ensure(q->d, q->sql);
+		if (e != 0) {
+			q->done = 1;
+			return e > 0 ? DB_DONE : DB_ERROR;
+		}
+		if (!q->prepared || q->gen != q->d->gen) {
 			const char *sql = q->sql;
 			res = PQprepare(q->d->c, q->name, sql, 0, NULL);
 			if (!result_ok(q->d, res)) {
@@ -318,6 +390,7 @@ static int pg_step(struct db_stmt *dq)
 			}
 			PQclear(res);
 			q->prepared = 1;
+			q->gen = q->d->gen;
 		}
 		res = PQexecPrepared(q->d->c, q->name, q->nparams, q->vals, q->lens, q->fmts, 0);
 		if (!result_ok(q->d, res)) {
@@ -472,8 +545,8 @@ struct db *db_pg_open(const char *url, int readonly, const char *password_file, 
 		goto fail;
 	}
 	PQsetNoticeProcessor(d->c, quiet, NULL);
-	if (pg_exec(&d->base, "SET client_min_messages = warning") < 0 ||
-	    (readonly && pg_exec(&d->base, "SET default_transaction_read_only = on") < 0)) {
+	d->readonly = readonly;
+	if (session_setup(d) < 0) {
 		*cause = xasprintf("%s: setting up the connection: %s", url, d->err);
 		goto fail;
 	}

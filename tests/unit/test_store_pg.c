@@ -377,7 +377,7 @@ static void ledger_entries_are_append_only(void)
 	CHECK_INT(store_ledger_accrued(s, "st1", "", 0, "coal", &fen, NULL), 0);
 	CHECK_INT(fen, 12345);
 	CHECK_INT(store_testing_exec(s, "UPDATE ledger_entry SET fen = 0"), -1);
-	CHECK(strstr(store_error(s), "") != NULL);
+	CHECK(strstr(store_error(s), "ledger entries are append-only") != NULL);
 	CHECK_INT(store_testing_exec(s, "DELETE FROM ledger_entry"), -1);
 	CHECK_INT(store_testing_int(s, "SELECT fen FROM ledger_entry"), 12345);
 	CHECK_INT(
@@ -385,6 +385,35 @@ static void ledger_entries_are_append_only(void)
 	    0);
 	CHECK_INT(id, 1);
 	CHECK_INT(store_ledger_receipt_known(s, "county", "r1"), 1);
+	store_close(s);
+}
+
+static void a_lost_connection_is_made_again_but_never_inside_a_transaction(void)
+{
+	struct store *s = fresh();
+	struct reading a = reading_at("gw1", 1, 1767225600000),
+	               b = reading_at("gw1", 2, 1767225660000);
+	if (!s) {
+		CHECK(0);
+		return;
+	}
+	/* the server ends the session (as a restart would) between two statements */
+	CHECK_INT(store_testing_exec(s, "SELECT pg_terminate_backend(pg_backend_pid())"), -1);
+	CHECK_INT(store_reading_insert(s, &a), 1);
+	/* ... and inside a transaction: the rest fails until the rollback */
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(store_reading_insert(s, &b), 1);
+	CHECK_INT(store_testing_exec(s, "SELECT pg_terminate_backend(pg_backend_pid())"), -1);
+	CHECK_INT(store_reading_insert(s, &b), -1);
+	CHECK_INT(store_error_transient(s), 1);
+	CHECK(strstr(store_error(s), "lost inside a transaction") != NULL);
+	CHECK_INT(store_commit(s), -1);
+	store_rollback(s);
+	CHECK_INT(store_testing_int(s, "SELECT count(*) FROM readings"), 1);
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(store_reading_insert(s, &b), 1);
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(store_testing_int(s, "SELECT count(*) FROM readings"), 2);
 	store_close(s);
 }
 
@@ -426,6 +455,7 @@ int main(void)
 	RUN(prune_drops_whole_old_months_and_trims_the_straddling_one);
 	RUN(alerts_filter_by_optional_station_and_gateway);
 	RUN(ledger_entries_are_append_only);
+	RUN(a_lost_connection_is_made_again_but_never_inside_a_transaction);
 	RUN(a_wrong_password_is_refused_naming_the_database);
 	return harness_end();
 }
