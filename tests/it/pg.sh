@@ -52,6 +52,21 @@ pg_start() {
 	pg_as "$PG_BINDIR/initdb" -D "$PG_DIR/data" -U postgres --auth-local=trust \
 		--auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$IT_TMP/initdb.log" 2>&1 ||
 		{ fail "initdb failed"; cat "$IT_TMP/initdb.log"; return 1; }
+	pg_resume || return 1
+	_pw=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+	PG_PASSFILE=$IT_TMP/pg.password
+	printf '%s\n' "$_pw" >"$PG_PASSFILE"
+	chmod 600 "$PG_PASSFILE"
+	pg_psql "CREATE ROLE pvmon LOGIN PASSWORD '$_pw'" &&
+		pg_psql "CREATE DATABASE pvmon OWNER pvmon" ||
+		{ fail "creating the pvmon role and database"; return 1; }
+	PG_URL=postgresql://pvmon@127.0.0.1:$PG_PORT/pvmon
+	return 0
+}
+
+# pg_resume: starts the cluster made by pg_start (again, after pg_stop) and waits until it
+# accepts connections; sets PG_PID.
+pg_resume() {
 	# a test server: no fsync (a crash loses only the test), small and quick
 	pg_as "$PG_BINDIR/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -s -o \
 		"-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
@@ -63,15 +78,6 @@ pg_start() {
 		sleep 0.05
 	done
 	PG_PID=$(head -1 "$PG_DIR/data/postmaster.pid")
-	_pw=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
-	PG_PASSFILE=$IT_TMP/pg.password
-	printf '%s\n' "$_pw" >"$PG_PASSFILE"
-	chmod 600 "$PG_PASSFILE"
-	pg_psql "CREATE ROLE pvmon LOGIN PASSWORD '$_pw'" &&
-		pg_psql "CREATE DATABASE pvmon OWNER pvmon" ||
-		{ fail "creating the pvmon role and database"; return 1; }
-	PG_URL=postgresql://pvmon@127.0.0.1:$PG_PORT/pvmon
-	return 0
 }
 
 # pg_reset: an empty pvmon database again.
