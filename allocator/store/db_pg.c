@@ -106,9 +106,12 @@ static int result_ok(struct pg *d, PGresult *res)
 /* Settings every connection gets: 0 or -1 (the error recorded). */
 static int session_setup(struct pg *d)
 {
-	PGresult *res = PQexec(d->c, d->readonly ? "SET client_min_messages = warning;"
-	                                           "SET default_transaction_read_only = on"
-	                                         : "SET client_min_messages = warning");
+	PGresult *res;
+	if (d->readonly)
+		res = PQexec(d->c, "SET client_min_messages = warning;"
+		                   "SET default_transaction_read_only = on");
+	else
+		res = PQexec(d->c, "SET client_min_messages = warning");
 	int ok = result_ok(d, res);
 	PQclear(res);
 	return ok ? 0 : -1;

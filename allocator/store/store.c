@@ -470,7 +470,7 @@ int64_t store_testing_int(struct store *s, const char *sql)
 
 int store_testing_exec(struct store *s, const char *sql)
 {
-	return db_exec(s->db, sql);
+	return exec(s, sql, "running a test's SQL");
 }
 
 struct db *store_int_db(struct store *s)
