@@ -3,7 +3,9 @@
  * the store's "?" / "?N" parameters to "$N", prepared lazily under a name
  * unique on the connection, and run with text parameters (blobs binary) and
  * text results; a step walks the rows of the one PGresult. It never retries
- * on its own: db_transient tells the caller when a retry is worth it.
+ * a statement on its own (db_transient tells the caller when a retry is
+ * worth it); a dropped connection is made again before the next statement,
+ * never inside a transaction.
  */
 #include "db.h"
 #include "db_int.h"

@@ -1,6 +1,7 @@
 /*
- * store: the central SQLite database. Owns the schema (docs/storage.md) and
- * its migrations and keeps every statement prepared; it never decides what a
+ * store: the central database, a SQLite file or PostgreSQL (store_pg.c).
+ * Owns the schema (docs/storage.md) and its migrations and keeps every
+ * statement prepared; it never decides what a
  * reading means (that is rollup.c and ingest.c) and never commits on its own.
  */
 #include "store.h"
