@@ -5,7 +5,7 @@
 CC       ?= cc
 O        ?= build
 BIN      ?= bin
-PKGS     := libmodbus libmosquitto sqlite3 libcjson xlsxwriter libmicrohttpd
+PKGS     := libmodbus libmosquitto sqlite3 libcjson xlsxwriter libmicrohttpd libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -97,9 +97,10 @@ $(O)/allocator/live/pages.o: $(WEB_GEN)
 # renders the HTML report (screenshots, PDFs) and runs the dashboard's browser test;
 # fonts-noto-cjk gives it the Chinese glyphs.
 DEB_BUILD := build-essential pkg-config libmodbus-dev libmosquitto-dev libsqlite3-dev libcjson-dev \
-             libxlsxwriter-dev libmicrohttpd-dev
+             libxlsxwriter-dev libmicrohttpd-dev libpq-dev
 DEB_TEST  := mosquitto mosquitto-clients mbpoll socat sqlite3 openssl chromium fonts-noto-cjk \
-             clang-format python3-openpyxl poppler-utils curl prometheus wrk nodejs
+             clang-format python3-openpyxl poppler-utils curl prometheus wrk nodejs \
+             postgresql-15
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 	@sh tests/browser/setup.sh

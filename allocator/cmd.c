@@ -32,8 +32,8 @@ int cmd_load_central(const char *path, int writable, const char *log_ident, stru
 	if (fleet_load(out->conf->fleet_path, &out->fleet, cause) < 0)
 		goto fail;
 	/* read only for status and report: only a schema version this pvmon was built for */
-	out->store = writable ? store_open(out->conf->database, cause)
-	                      : store_open_readonly(out->conf->database, cause);
+	out->store = store_open_conf(out->conf->database, out->conf->database_password_file,
+	                             !writable, cause);
 	if (!out->store)
 		goto fail;
 	return 0;

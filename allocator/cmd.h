@@ -14,6 +14,7 @@ int cmd_status(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_store_copy(int argc, char **argv);
 
 /* What every command starts from; all owned (cmd_central_release). */
 struct central {

@@ -1,6 +1,7 @@
 /*
  * pvmon-allocator: the central program. Dispatches to a subcommand (ingest,
- * status, report, ledger), each of which parses its own options; nothing else here.
+ * status, report, ledger, serve, store-copy), each of which parses its own options; nothing else
+ * here.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@ static const char usage[] =
     "  report   the monthly allocation report (--month YYYY-MM)\n"
     "  ledger   money received and owed, grid statements, the village ledger\n"
     "  serve    the dashboard, its JSON API and /metrics over HTTP (read only)\n"
+    "  store-copy  copy a SQLite store into PostgreSQL and check every table\n"
     "pvmon-allocator --version prints the version.\n";
 
 int main(int argc, char **argv)
@@ -25,7 +27,7 @@ int main(int argc, char **argv)
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
 	    {"ingest", cmd_ingest}, {"status", cmd_status}, {"report", cmd_report},
-	    {"ledger", cmd_ledger}, {"serve", cmd_serve},
+	    {"ledger", cmd_ledger}, {"serve", cmd_serve},   {"store-copy", cmd_store_copy},
 	};
 	size_t i;
 

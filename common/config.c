@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "caltime.h"
 #include "jx.h"
@@ -476,6 +477,7 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 	static const char *const keys[] = {"broker",
 	                                   "client_id",
 	                                   "database",
+	                                   "database_password_file",
 	                                   "fleet",
 	                                   "timezone",
 	                                   "target_yuan_per_year",
@@ -533,9 +535,23 @@ int config_central_load(const char *path, struct central_conf **out, char **caus
 		goto fail;
 	if (s)
 		c->ingest_share = xstrdup(s);
-	if (get_path(&jx, root, "", "database", 1, dir, &c->database) < 0 ||
+	/* a postgresql:// URL names a server, not a file: kept as written */
+	s = NULL;
+	if (jx_str(&jx, root, "", "database", 1, &s) < 0)
+		goto fail;
+	c->database = strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0
+	                  ? xstrdup(s)
+	                  : config_resolve(dir, s);
+	if (get_path(&jx, root, "", "database_password_file", 0, dir, &c->database_password_file) <
+	        0 ||
 	    get_path(&jx, root, "", "fleet", 0, dir, &c->fleet_path) < 0)
 		goto fail;
+	if (c->database_password_file && access(c->database_password_file, R_OK) != 0) {
+		jx_fail(&jx, "database_password_file",
+		        "expected a readable file, got \"%.200s\" (%s)", c->database_password_file,
+		        strerror(errno));
+		goto fail;
+	}
 	s = NULL;
 	if (jx_str(&jx, root, "", "timezone", 0, &s) < 0)
 		goto fail;
@@ -609,6 +625,7 @@ void config_central_free(struct central_conf *c)
 	free(c->client_id);
 	free(c->ingest_share);
 	free(c->database);
+	free(c->database_password_file);
 	free(c->fleet_path);
 	free(c->timezone);
 	free(c->log_target);

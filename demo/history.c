@@ -489,7 +489,7 @@ int main(int argc, char **argv)
 	for (k = 0; k < h.steps; k++)
 		h.day[k] = caltime_local_day(h.t0 + k * STEP_MS, NULL);
 	weather(&h);
-	if (!(h.s = store_open(cc->database, &cause)))
+	if (!(h.s = store_open_conf(cc->database, cc->database_password_file, 0, &cause)))
 		goto done;
 	rc.expected_interval_s = cc->expected_interval_s;
 	rc.capacity = capacity;

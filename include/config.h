@@ -75,14 +75,15 @@ struct central_conf {
 	struct broker_conf broker;
 	char *client_id;    /* default "pvmon-ingest" */
 	char *ingest_share; /* shared-subscription group of several ingest workers; NULL: one */
-	char *database;     /* SQLite path */
-	char *fleet_path;   /* fleet.json */
-	char *timezone;     /* default "Asia/Shanghai" */
-	int64_t target_fen_per_year; /* default 20,000,000 (200,000 yuan) */
-	int target_basis_received;   /* 1: judge targets on money received (the ledger) */
-	int retention_days;          /* raw readings, default 400 */
-	int batch_rows;              /* default 1000 */
-	int batch_ms;                /* default 200 */
+	char *database;     /* SQLite path, or a postgresql:// URL */
+	char *database_password_file; /* PostgreSQL password (first line), NULL: libpq's own ways */
+	char *fleet_path;             /* fleet.json */
+	char *timezone;               /* default "Asia/Shanghai" */
+	int64_t target_fen_per_year;  /* default 20,000,000 (200,000 yuan) */
+	int target_basis_received;    /* 1: judge targets on money received (the ledger) */
+	int retention_days;           /* raw readings, default 400 */
+	int batch_rows;               /* default 1000 */
+	int batch_ms;                 /* default 200 */
 	int expected_interval_s; /* readings expected this often, for completeness; default 60 */
 	int meter_tolerance_permille; /* meter vs inverter sum, default 50 (5%) */
 	int lang;                     /* enum msg_lang of reports by default, MSG_ZH */

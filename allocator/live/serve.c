@@ -56,7 +56,8 @@ static struct store *pool_get(struct serve *sv, char **cause)
 	if (sv->n_pool > 0)
 		s = sv->pool[--sv->n_pool];
 	pthread_mutex_unlock(&sv->pool_lock);
-	return s ? s : store_open_readonly(sv->conf->database, cause);
+	return s ? s
+	         : store_open_conf(sv->conf->database, sv->conf->database_password_file, 1, cause);
 }
 
 static void pool_put(struct serve *sv, struct store *s)
@@ -597,7 +598,7 @@ struct serve *serve_start(const struct central_conf *conf, const struct fleet *f
 	pthread_mutex_init(&sv->snap_lock, NULL);
 	pthread_cond_init(&sv->snap_cond, NULL);
 	/* refuse to start on a database serve cannot read */
-	if (!(s = store_open_readonly(conf->database, cause)))
+	if (!(s = store_open_conf(conf->database, conf->database_password_file, 1, cause)))
 		goto fail;
 	pool_put(sv, s);
 	if (conf->live.password_file && read_users(sv, conf->live.password_file, cause) < 0)

@@ -1,12 +1,14 @@
 /*
- * store: the central SQLite database. Owns the schema (docs/storage.md) and
- * its migrations and keeps every statement prepared; it never decides what a
+ * store: the central database, a SQLite file or PostgreSQL (store_pg.c).
+ * Owns the schema (docs/storage.md) and its migrations and keeps every
+ * statement prepared; it never decides what a
  * reading means (that is rollup.c and ingest.c) and never commits on its own.
  */
 #include "store.h"
 #include "store_int.h"
 #include "store_testing.h"
 #include "db_int.h"
+#include "store_pg.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -126,15 +128,20 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_READING_INSERT] = "INSERT OR IGNORE INTO readings (" READING_COLS ")"
-                          " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_REJECTED_INSERT] = "INSERT OR IGNORE INTO rejected (received_ms, topic, payload,"
-                           " reason, gw, seq) VALUES (?,?,?,?,?,?)",
+    [ST_READING_INSERT] = "INSERT INTO readings (" READING_COLS ")"
+                          " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+    [ST_REJECTED_INSERT] = "INSERT INTO rejected (received_ms, topic, payload,"
+                           " reason, gw, seq) VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
     [ST_GATEWAY_GET] = "SELECT gw, acked_seq, max_seq, lost_seqs, last_ms, status, version,"
                        " backlog, dropped_total, spool_min_seq, rejects FROM gateways WHERE gw = ?",
-    [ST_GATEWAY_PUT] = "INSERT OR REPLACE INTO gateways (gw, acked_seq, max_seq, lost_seqs,"
+    [ST_GATEWAY_PUT] = "INSERT INTO gateways (gw, acked_seq, max_seq, lost_seqs,"
                        " last_ms, status, version, backlog, dropped_total, spool_min_seq, rejects)"
-                       " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                       " VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (gw) DO UPDATE SET"
+                       " acked_seq = excluded.acked_seq, max_seq = excluded.max_seq,"
+                       " lost_seqs = excluded.lost_seqs, last_ms = excluded.last_ms,"
+                       " status = excluded.status, version = excluded.version,"
+                       " backlog = excluded.backlog, dropped_total = excluded.dropped_total,"
+                       " spool_min_seq = excluded.spool_min_seq, rejects = excluded.rejects",
     [ST_GATEWAY_EACH] = "SELECT gw, acked_seq, max_seq, lost_seqs, last_ms, status, version,"
                         " backlog, dropped_total, spool_min_seq, rejects FROM gateways ORDER BY gw",
     [ST_GATEWAY_SEQS] = "SELECT seq FROM readings WHERE gw = ?1 AND seq > ?2 UNION "
@@ -147,14 +154,23 @@ static const char *const stmt_sql[ST_COUNT] = {
                         " alarm_map FROM daily WHERE station = ? AND device = ?"
                         " AND last_ts IS NOT NULL"
                         " ORDER BY day DESC LIMIT 1",
-    [ST_DAILY_PUT] = "INSERT OR REPLACE INTO daily (station, device, day, kind, n_readings,"
+    [ST_DAILY_PUT] = "INSERT INTO daily (station, device, day, kind, n_readings,"
                      " first_ts, first_wh, last_ts, last_wh, delta_wh, resets, excluded, peak_w,"
                      " asleep_s, offline_s, fault_s, alarms, alarm_map)"
-                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                     " ON CONFLICT (station, device, day) DO UPDATE SET kind = excluded.kind,"
+                     " n_readings = excluded.n_readings, first_ts = excluded.first_ts,"
+                     " first_wh = excluded.first_wh, last_ts = excluded.last_ts,"
+                     " last_wh = excluded.last_wh, delta_wh = excluded.delta_wh,"
+                     " resets = excluded.resets, excluded = excluded.excluded,"
+                     " peak_w = excluded.peak_w, asleep_s = excluded.asleep_s,"
+                     " offline_s = excluded.offline_s, fault_s = excluded.fault_s,"
+                     " alarms = excluded.alarms, alarm_map = excluded.alarm_map",
     [ST_HOURLY_GET] = "SELECT day, hour, wh, n, peak_w FROM hourly"
                       " WHERE station = ? AND device = ? AND day = ? AND hour = ?",
-    [ST_HOURLY_PUT] = "INSERT OR REPLACE INTO hourly (station, device, day, hour, wh, n, peak_w)"
-                      " VALUES (?,?,?,?,?,?,?)",
+    [ST_HOURLY_PUT] = "INSERT INTO hourly (station, device, day, hour, wh, n, peak_w)"
+                      " VALUES (?,?,?,?,?,?,?) ON CONFLICT (station, device, day, hour)"
+                      " DO UPDATE SET wh = excluded.wh, n = excluded.n, peak_w = excluded.peak_w",
     [ST_DAILY_DELETE] =
         "DELETE FROM daily WHERE station = ? AND device = ? AND day BETWEEN ? AND ?",
     [ST_HOURLY_DELETE] = "DELETE FROM hourly WHERE station = ? AND device = ?"
@@ -197,15 +213,15 @@ static const char *const stmt_sql[ST_COUNT] = {
                      " AND gw IS NOT NULL GROUP BY gw",
 #define ALERT_COLS                                                                                 \
 	"id, rule, severity, gw, station, device, start_ms, end_ms, updated_ms, value, retained"
-    [ST_ALERT_INSERT] = "INSERT OR IGNORE INTO alerts (" ALERT_COLS ")"
-                        " VALUES (?,?,?,?,?,?,?,NULL,?,?,1)",
+    [ST_ALERT_INSERT] = "INSERT INTO alerts (" ALERT_COLS ")"
+                        " VALUES (?,?,?,?,?,?,?,NULL,?,?,1) ON CONFLICT DO NOTHING",
     [ST_ALERT_UPDATE] = "UPDATE alerts SET value = ?2, updated_ms = ?3 WHERE id = ?1",
     [ST_ALERT_CLEAR] = "UPDATE alerts SET end_ms = ?2, updated_ms = ?2 WHERE id = ?1",
     [ST_ALERT_UNRETAIN] = "UPDATE alerts SET retained = 0 WHERE id = ?1",
     [ST_ALERT_GET] = "SELECT " ALERT_COLS " FROM alerts WHERE id = ?",
     [ST_ALERT_LIST] = "SELECT " ALERT_COLS " FROM alerts"
-                      " WHERE (?1 = 0 OR end_ms IS NULL) AND (?2 IS NULL OR station = ?2)"
-                      " AND (?3 IS NULL OR gw = ?3)"
+                      " WHERE (?1 = 0 OR end_ms IS NULL) AND (station = ?2 OR ?2 IS NULL)"
+                      " AND (gw = ?3 OR ?3 IS NULL)"
                       " ORDER BY end_ms IS NOT NULL, start_ms DESC, id LIMIT ?4",
     [ST_ALERT_RETAINED] = "SELECT " ALERT_COLS " FROM alerts WHERE retained = 1",
     [ST_ALERT_MAX_VALUE] = "SELECT coalesce(max(value), 0) FROM alerts WHERE rule = ? AND gw = ?",
@@ -226,6 +242,7 @@ struct store {
 	int readonly;
 	struct db_stmt *st[ST_COUNT];
 	struct store_ledger_stmts *ledger; /* store_ledger.c's */
+	struct store_pg *pg;               /* store_pg.c's partitions, on PostgreSQL */
 };
 
 /* Records "path: what: engine message" as the last error; returns -1. */
@@ -237,11 +254,21 @@ static int fail(struct store *s, const char *what)
 	return -1;
 }
 
+/* The text of a statement on this store's engine: the shared one but where they differ. */
+static const char *stmt_text(const struct store *s, enum stmt_id id)
+{
+	/* PostgreSQL takes its write lock row by row: a plain BEGIN */
+	if (id == ST_BEGIN && db_engine(s->db) == DB_PG)
+		return "BEGIN";
+	return stmt_sql[id];
+}
+
 /* Returns the prepared statement, reset and with bindings cleared. */
 static struct db_stmt *stmt(struct store *s, enum stmt_id id)
 {
 	if (!s->st[id]) {
-		if (!(s->st[id] = db_prepare(s->db, stmt_sql[id]))) {
+		const char *sql = stmt_text(s, id);
+		if (!(s->st[id] = db_prepare(s->db, sql))) {
 			fail(s, "preparing a statement");
 			return NULL;
 		}
@@ -272,11 +299,13 @@ static int exec(struct store *s, const char *sql, const char *what)
 	return 0;
 }
 
-/* Reads PRAGMA user_version. */
+/* Reads PRAGMA user_version (pvmon_meta on PostgreSQL). */
 static int user_version(struct store *s, int *out)
 {
 	struct db_stmt *q = NULL;
 	int rc = -1;
+	if (db_engine(s->db) == DB_PG)
+		return store_pg_schema_version(s, out);
 	if (!(q = db_prepare(s->db, "PRAGMA user_version")) || db_step(q) != DB_ROW) {
 		fail(s, "reading the schema version");
 		goto done;
@@ -286,6 +315,22 @@ static int user_version(struct store *s, int *out)
 done:
 	db_finalize(q);
 	return rc;
+}
+
+/* Creates the schema on PostgreSQL, or checks the one there. */
+static int migrate_pg(struct store *s)
+{
+	int v = 0, rc = store_pg_migrate(s, &v);
+	if (rc <= 0)
+		return rc;
+	free(s->err);
+	s->err = rc == 1 ? xasprintf("%s: schema version %d is newer than this pvmon's %d", s->path,
+	                             v, STORE_SCHEMA_VERSION)
+	                 : xasprintf("%s: schema version %d is older than %d and PostgreSQL has no "
+	                             "migrations from it",
+	                             s->path, v, STORE_SCHEMA_VERSION);
+	s->transient = 0;
+	return -1;
 }
 
 /* Applies the migrations the file lacks, in one transaction. */
@@ -317,12 +362,13 @@ fail:
 }
 
 /* Opens the database; on failure frees everything and sets *cause. */
-static struct store *open_db(const char *path, int readonly, char **cause)
+static struct store *open_db(const char *path, const char *password_file, int readonly,
+                             char **cause)
 {
 	struct store *s = xcalloc(1, sizeof *s);
 	s->path = xstrdup(path);
 	s->readonly = readonly;
-	s->db = db_open(path, readonly, !readonly, NULL, cause);
+	s->db = db_open(path, readonly, !readonly, password_file, cause);
 	if (!s->db) {
 		store_close(s);
 		return NULL;
@@ -347,11 +393,19 @@ static int wal_on(struct store *s)
 	}
 }
 
-struct store *store_open(const char *path, char **cause)
+static struct store *open_rw(const char *path, const char *password_file, char **cause)
 {
-	struct store *s = open_db(path, 0, cause);
+	struct store *s = open_db(path, password_file, 0, cause);
 	if (!s)
 		return NULL;
+	if (db_engine(s->db) == DB_PG) {
+		if (migrate_pg(s) < 0) {
+			*cause = xstrdup(s->err);
+			store_close(s);
+			return NULL;
+		}
+		return s;
+	}
 	/* WAL lets status and report read while ingest writes; FULL syncs the WAL on commit */
 	if (wal_on(s) < 0 || exec(s, "PRAGMA synchronous = FULL", "setting synchronous") < 0 ||
 	    exec(s, "PRAGMA cache_size = -32768", "setting the cache size") < 0 || migrate(s) < 0) {
@@ -362,9 +416,9 @@ struct store *store_open(const char *path, char **cause)
 	return s;
 }
 
-struct store *store_open_readonly(const char *path, char **cause)
+static struct store *open_ro(const char *path, const char *password_file, char **cause)
 {
-	struct store *s = open_db(path, 1, cause);
+	struct store *s = open_db(path, password_file, 1, cause);
 	int v;
 	if (!s)
 		return NULL;
@@ -383,6 +437,23 @@ struct store *store_open_readonly(const char *path, char **cause)
 	return s;
 }
 
+struct store *store_open(const char *path, char **cause)
+{
+	return open_rw(path, NULL, cause);
+}
+
+struct store *store_open_readonly(const char *path, char **cause)
+{
+	return open_ro(path, NULL, cause);
+}
+
+struct store *store_open_conf(const char *target, const char *password_file, int readonly,
+                              char **cause)
+{
+	return readonly ? open_ro(target, password_file, cause)
+	                : open_rw(target, password_file, cause);
+}
+
 void store_close(struct store *s)
 {
 	int i;
@@ -391,6 +462,7 @@ void store_close(struct store *s)
 	for (i = 0; i < ST_COUNT; i++)
 		db_finalize(s->st[i]);
 	store_ledger_stmts_free(s->ledger);
+	store_pg_free(s->pg);
 	db_close(s->db);
 	free(s->path);
 	free(s->err);
@@ -403,6 +475,24 @@ sqlite3 *store_testing_db(struct store *s)
 	return db_sqlite_handle(s->db);
 }
 
+int64_t store_testing_int(struct store *s, const char *sql)
+{
+	struct db_stmt *q = db_prepare(s->db, sql);
+	int64_t n = -2;
+	int rc;
+	if (!q)
+		return -2;
+	rc = db_step(q);
+	n = rc == DB_ROW ? db_column_int64(q, 0) : rc == DB_DONE ? -1 : -2;
+	db_finalize(q);
+	return n;
+}
+
+int store_testing_exec(struct store *s, const char *sql)
+{
+	return exec(s, sql, "running a test's SQL");
+}
+
 struct db *store_int_db(struct store *s)
 {
 	return s->db;
@@ -411,6 +501,16 @@ struct db *store_int_db(struct store *s)
 int store_int_fail(struct store *s, const char *what)
 {
 	return fail(s, what);
+}
+
+const char *store_int_path(const struct store *s)
+{
+	return s->path;
+}
+
+struct store_pg **store_int_pg(struct store *s)
+{
+	return &s->pg;
 }
 
 struct store_ledger_stmts **store_int_ledger(struct store *s)
@@ -437,12 +537,18 @@ int store_begin(struct store *s)
 int store_commit(struct store *s)
 {
 	struct db_stmt *q = stmt(s, ST_COMMIT);
-	return q ? run(s, q, "committing") : -1;
+	if (q && run(s, q, "committing") == 0)
+		return 0;
+	/* a failed commit may have undone a partition made in the transaction */
+	store_pg_forget(s->pg);
+	return -1;
 }
 
 void store_rollback(struct store *s)
 {
 	struct db_stmt *q;
+	/* a partition made in the transaction goes with it */
+	store_pg_forget(s->pg);
 	if (!db_in_transaction(s->db))
 		return;
 	q = stmt(s, ST_ROLLBACK);
@@ -476,8 +582,10 @@ static void bind_opt(struct db_stmt *q, int i, int present, int64_t v)
 
 int store_reading_insert(struct store *s, const struct reading *r)
 {
-	struct db_stmt *q = stmt(s, ST_READING_INSERT);
-	if (!q)
+	struct db_stmt *q;
+	if (db_engine(s->db) == DB_PG && store_pg_partition(s, &s->pg, r->ts_ms) < 0)
+		return -1;
+	if (!(q = stmt(s, ST_READING_INSERT)))
 		return -1;
 	db_bind_text(q, 1, r->gw);
 	db_bind_int64(q, 2, (int64_t)r->seq);
@@ -765,12 +873,12 @@ static int ranges_widen(struct store *s, int32_t reach)
 {
 	static const char sql[] =
 	    "UPDATE temp.day_ranges SET"
-	    " from_day = ifnull((SELECT t.day FROM daily AS t"
+	    " from_day = coalesce((SELECT t.day FROM daily AS t"
 	    " WHERE t.station = day_ranges.station AND t.device = day_ranges.device"
 	    " AND t.day < day_ranges.from_day AND t.day >= day_ranges.from_day - ?1"
 	    " AND t.last_ts IS NOT NULL AND t.last_wh IS NOT NULL"
 	    " ORDER BY t.day DESC LIMIT 1), from_day),"
-	    " to_day = ifnull((SELECT t.day FROM daily AS t"
+	    " to_day = coalesce((SELECT t.day FROM daily AS t"
 	    " WHERE t.station = day_ranges.station AND t.device = day_ranges.device"
 	    " AND t.day > day_ranges.to_day AND t.day <= day_ranges.to_day + ?1"
 	    " AND t.first_ts IS NOT NULL AND t.first_wh IS NOT NULL"
@@ -792,6 +900,100 @@ done:
 	return rc;
 }
 
+/* A growing string, for the array literals below. */
+struct abuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void abuf_putc(struct abuf *b, char c)
+{
+	if (b->len + 2 > b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 256;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
+}
+
+/* Appends a comma (but first) and an integer. */
+static void abuf_int(struct abuf *b, int64_t v)
+{
+	char t[32];
+	if (b->len > 1)
+		abuf_putc(b, ',');
+	snprintf(t, sizeof t, "%lld", (long long)v);
+	for (char *c = t; *c; c++)
+		abuf_putc(b, *c);
+}
+
+/* Appends v to an array literal of text, quoted for PostgreSQL. */
+static void abuf_text(struct abuf *b, const char *v)
+{
+	if (b->len > 1)
+		abuf_putc(b, ',');
+	abuf_putc(b, '"');
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			abuf_putc(b, '\\');
+		abuf_putc(b, *v);
+	}
+	abuf_putc(b, '"');
+}
+
+/*
+ * PostgreSQL's form of the ranges query: the ranges come as arrays (a
+ * read-only connection may not create a temporary table) and are widened in
+ * the same statement.
+ */
+static struct db_stmt *ranges_pg(struct store *s, const struct store_day_range *rg, int n,
+                                 int32_t reach, char **arrays)
+{
+	static const char sql[] =
+	    "WITH r0 AS (SELECT * FROM unnest(?1::bigint[], ?2::text[], ?3::text[], ?4::bigint[],"
+	    " ?5::bigint[]) AS x (seq, station, device, from_day, to_day)),"
+	    " r AS (SELECT r0.seq, r0.station, r0.device,"
+	    " coalesce((SELECT t.day FROM daily AS t"
+	    " WHERE t.station = r0.station AND t.device = r0.device"
+	    " AND t.day < r0.from_day AND t.day >= r0.from_day - ?6"
+	    " AND t.last_ts IS NOT NULL AND t.last_wh IS NOT NULL"
+	    " ORDER BY t.day DESC LIMIT 1), r0.from_day) AS from_day,"
+	    " coalesce((SELECT t.day FROM daily AS t"
+	    " WHERE t.station = r0.station AND t.device = r0.device"
+	    " AND t.day > r0.to_day AND t.day <= r0.to_day + ?6"
+	    " AND t.first_ts IS NOT NULL AND t.first_wh IS NOT NULL"
+	    " ORDER BY t.day LIMIT 1), r0.to_day) AS to_day FROM r0)"
+	    " SELECT r.seq, t.day, t.kind, coalesce(t.first_ts, -1), coalesce(t.first_wh, -1),"
+	    " coalesce(t.last_ts, -1), coalesce(t.last_wh, -1), t.delta_wh, t.n_readings, t.resets,"
+	    " t.excluded, t.offline_s, t.fault_s, t.asleep_s, t.alarms, t.alarm_map"
+	    " FROM r JOIN daily AS t ON t.station = r.station AND t.device = r.device"
+	    " AND t.day BETWEEN r.from_day AND r.to_day"
+	    " ORDER BY r.seq, t.day";
+	struct abuf b[5];
+	struct db_stmt *q;
+	int i, k;
+	memset(b, 0, sizeof b);
+	for (k = 0; k < 5; k++)
+		abuf_putc(&b[k], '{');
+	for (i = 0; i < n; i++) {
+		abuf_int(&b[0], i);
+		abuf_text(&b[1], rg[i].station);
+		abuf_text(&b[2], rg[i].device);
+		abuf_int(&b[3], rg[i].from);
+		abuf_int(&b[4], rg[i].to);
+	}
+	for (k = 0; k < 5; k++) {
+		abuf_putc(&b[k], '}');
+		arrays[k] = b[k].p;
+	}
+	if (!(q = db_prepare(s->db, sql)))
+		return NULL;
+	for (k = 0; k < 5; k++)
+		db_bind_text(q, k + 1, arrays[k]);
+	db_bind_int64(q, 6, reach > 0 ? reach : INT64_C(1) << 40);
+	return q;
+}
+
 /*
  * One query for every range: the ranges drive it (CROSS JOIN keeps them the
  * outer loop), so each is one stretch of the daily primary key. NULL counters
@@ -811,13 +1013,18 @@ int store_daily_ranges(struct store *s, const struct store_day_range *rg, int n,
 	    " ORDER BY r.seq, t.day";
 	struct db_stmt *q = NULL;
 	struct store_daily d;
+	char *arrays[5] = {NULL};
 	int rc, ret = -1;
 
 	if (n <= 0)
 		return 0;
-	if (ranges_table(s, rg, n) < 0 || ranges_widen(s, reach) < 0)
+	if (db_engine(s->db) == DB_PG)
+		q = ranges_pg(s, rg, n, reach, arrays);
+	else if (ranges_table(s, rg, n) < 0 || ranges_widen(s, reach) < 0)
 		return -1;
-	if (!(q = db_prepare(s->db, sql))) {
+	else
+		q = db_prepare(s->db, sql);
+	if (!q) {
 		fail(s, "reading table \"daily\"");
 		goto done;
 	}
@@ -855,6 +1062,8 @@ int store_daily_ranges(struct store *s, const struct store_day_range *rg, int n,
 	ret = 0;
 done:
 	db_finalize(q);
+	for (int k = 0; k < 5; k++)
+		free(arrays[k]);
 	return ret;
 }
 
@@ -1186,6 +1395,9 @@ int store_prune(struct store *s, int64_t before_ms, int64_t *deleted)
 	int rc;
 	/* one indexed range delete per device: no full scan of a table of billions */
 	*deleted = 0;
+	/* PostgreSQL drops the months wholly before the cutoff; the deletes see the rest */
+	if (db_engine(s->db) == DB_PG && store_pg_prune(s, &s->pg, before_ms, deleted) < 0)
+		return -1;
 	if (!(devs = db_prepare(s->db, stmt_sql[ST_PRUNE_DEVICES])))
 		return fail(s, "listing devices to prune");
 	while ((rc = db_step(devs)) == DB_ROW) {

@@ -1,5 +1,5 @@
 /*
- * store: the central SQLite database (docs/storage.md): opening, schema
+ * store: the central database, a SQLite file or PostgreSQL (docs/storage.md): opening, schema
  * migrations, transactions and every statement ingest and the roll-ups run
  * (the ledger's are in store_ledger.h).
  * One handle is used by one thread. Strings passed in are borrowed; rows
@@ -26,6 +26,13 @@ struct store; /* opaque */
 struct store *store_open(const char *path, char **cause);
 /* Opens an existing database read-only (status, report); refuses other schema versions. */
 struct store *store_open_readonly(const char *path, char **cause);
+/*
+ * Opens target, a SQLite path or a postgresql:// URL (docs/storage.md,
+ * "PostgreSQL"), as store_open or store_open_readonly do; password_file (may
+ * be NULL) holds the PostgreSQL password on its first line.
+ */
+struct store *store_open_conf(const char *target, const char *password_file, int readonly,
+                              char **cause);
 void store_close(struct store *s);
 /* The last error, "database.db: what failed: sqlite message"; borrowed until the next call. */
 const char *store_error(const struct store *s);

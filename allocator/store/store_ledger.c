@@ -102,14 +102,15 @@ static const char *const ledger_sql[SL_COUNT] = {
     [SL_OUTSTANDING] = "SELECT station, period, sum(CASE kind WHEN 'accrual' THEN fen ELSE -fen"
                        " END) AS o FROM ledger_entry WHERE village = '' AND part = ? AND kind IN"
                        " ('accrual', 'receipt') AND (? = '' OR station = ?) AND period >= ? AND"
-                       " period < ? GROUP BY station, period HAVING o > 0 ORDER BY period,"
-                       " station",
+                       " period < ? GROUP BY station, period"
+                       " HAVING sum(CASE kind WHEN 'accrual' THEN fen ELSE -fen END) > 0"
+                       " ORDER BY period, station",
     [SL_OWED_VILLAGE] = OWED_SQL "village = ?5" OWED_GROUP,
     [SL_OWED_STATION] = OWED_SQL "village = '' AND station = ?5" OWED_GROUP,
     [SL_OWED_ALL] = OWED_SQL "village = ''" OWED_GROUP,
     [SL_USES_VILLAGE] = USE_SQL "village = ?4" USE_GROUP,
     [SL_USES_STATION] = USE_SQL "station = ?4" USE_GROUP,
-    [SL_USES_ALL] = USE_SQL "1" USE_GROUP,
+    [SL_USES_ALL] = USE_SQL "1 = 1" USE_GROUP,
     [SL_RECEIPT_KNOWN] = "SELECT count(*) FROM ledger_receipt WHERE payer = ? AND ref = ?",
     [SL_RECEIPT_ADD] = "INSERT INTO ledger_receipt (day, payer, part, station, period, fen, ref)"
                        " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",

@@ -1,8 +1,7 @@
 /*
- * store_testing: the SQLite connection behind a store, for unit tests that
- * check the tables with their own SQL or constrain the connection (a full
- * disk). No program includes this header: the programs reach the database
- * only through store.h.
+ * store_testing: the connection behind a store, for unit tests that check
+ * the tables with their own SQL or constrain the connection (a full disk). No program includes this
+ * header: the programs reach the database only through store.h.
  */
 #ifndef PVMON_ALLOCATOR_STORE_TESTING_H
 #define PVMON_ALLOCATOR_STORE_TESTING_H
@@ -13,5 +12,9 @@
 
 /* The SQLite connection, borrowed until store_close (NULL on PostgreSQL). */
 sqlite3 *store_testing_db(struct store *s);
+/* Runs SQL of one integer result on either engine: the value, -1 without a row, -2 on error. */
+int64_t store_testing_int(struct store *s, const char *sql);
+/* Runs SQL without results on either engine: 0 or -1. */
+int store_testing_exec(struct store *s, const char *sql);
 
 #endif

@@ -7,7 +7,7 @@
 DOC="$PVMON_ROOT/docs/operations.md"
 SRC="$PVMON_ROOT/common/config.c $PVMON_ROOT/common/live_conf.c $PVMON_ROOT/common/fleet.c"
 # names in backticks that are not configuration keys (functions, programs, mosquitto's own)
-NOT_KEYS="pthread_create mosquitto_sub mosquitto_passwd use_username_as_clientid max_queued_messages"
+NOT_KEYS="pthread_create pg_dump mosquitto_sub mosquitto_passwd use_username_as_clientid max_queued_messages"
 # every `word_with_underscores` and every `object.key` (not a file name) in the document
 keys=$(grep -o '`[a-z][a-z0-9]*\(_[a-z0-9]*\)\{1,\}`\|`[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*`' "$DOC" |
 	tr -d '`' | grep -v '\.\(json\|db\|acl\|key\|crt\|conf\|passwd\|md\|sh\|so\)$' | sort -u)

@@ -405,7 +405,8 @@ static void central_errors_give_exact_messages(void)
 	EXPECT_ERROR(
 	    central_error, j,
 	    "target_fen_per_year: unknown key (expected one of: broker, client_id, "
-	    "database, fleet, timezone, target_yuan_per_year, target_basis, retention_days, batch, "
+	    "database, database_password_file, fleet, timezone, target_yuan_per_year, target_basis, "
+	    "retention_days, batch, "
 	    "expected_interval_s, meter_tolerance_permille, lang, ledger, log, serve, alerts, "
 	    "ingest_share)");
 	j = example("central.json");
@@ -444,6 +445,26 @@ static void central_errors_give_exact_messages(void)
 		CHECK_INT(c->lang, MSG_ZH); /* Chinese unless central.json says otherwise */
 	}
 	config_central_free(c);
+	free(path);
+	/* a PostgreSQL URL is kept as written; its password file resolves beside the config */
+	j = example("central.json");
+	jset(j, "database", "\"postgresql://pvmon@127.0.0.1:5433/pvmon\"");
+	jset(j, "database_password_file", "\"central.json\"");
+	path = jwrite(j, "central.json");
+	CHECK_INT(config_central_load(path, &c, &cause), 0);
+	if (c) {
+		CHECK_STR(c->database, "postgresql://pvmon@127.0.0.1:5433/pvmon");
+		CHECK_STR(c->database_password_file, path);
+	}
+	config_central_free(c);
+	free(path);
+	j = example("central.json");
+	jset(j, "database_password_file", "\"no-such.pass\"");
+	path = jwrite(j, "central.json");
+	CHECK_INT(config_central_load(path, &c, &cause), -1);
+	CHECK(cause && strstr(cause, "database_password_file: expected a readable file") != NULL);
+	free(cause);
+	cause = NULL;
 	free(path);
 }
 
