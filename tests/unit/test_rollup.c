@@ -365,7 +365,7 @@ static void rollups_equal_a_direct_computation_over_a_random_stream(void)
 		sqlite3_prepare_v2(store_testing_db(s),
 		                   "SELECT count(*) FROM (SELECT station, device,"
 		                   " (ts + 28800000) / 86400000 AS day, count(*) AS n,"
-		                   " max(ac_power_w) AS peak FROM readings GROUP BY 1, 2, 3) r"
+		                   " max(ac_power_w) AS peak FROM readings_named GROUP BY 1, 2, 3) r"
 		                   " LEFT JOIN daily d USING (station, device, day)"
 		                   " WHERE d.n_readings IS NOT r.n OR d.peak_w IS NOT r.peak",
 		                   -1, &q, NULL);
