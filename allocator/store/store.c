@@ -412,8 +412,8 @@ static int has_table(struct store *s, const char *name)
 	return rc == DB_ROW;
 }
 
-/* Applies the migrations the file lacks, in one transaction. */
-static int migrate(struct store *s)
+/* Applies the migrations the file lacks up to target, in one transaction. */
+static int migrate(struct store *s, int target)
 {
 	int v, i;
 	char sql[64];
@@ -428,7 +428,7 @@ static int migrate(struct store *s)
 		s->transient = 0;
 		goto fail;
 	}
-	for (i = v; i < STORE_SCHEMA_VERSION; i++) {
+	for (i = v; i < target; i++) {
 		const char *step = migrations[i];
 		if (i == 4) {
 			int rc = has_table(s, "readings");
@@ -440,7 +440,7 @@ static int migrate(struct store *s)
 		if (exec(s, step, "migrating the schema") < 0)
 			goto fail;
 	}
-	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v > target ? v : target);
 	if (exec(s, sql, "setting the schema version") < 0 || exec(s, "COMMIT", "committing") < 0)
 		goto fail;
 	return 0;
@@ -463,7 +463,8 @@ static struct store *open_db(const char *path, int readonly, char **cause)
 	return s;
 }
 
-struct store *store_open(const char *path, char **cause)
+/* store_open, migrating up to version target (tests: a file of an older schema). */
+static struct store *open_at(const char *path, int target, char **cause)
 {
 	struct store *s = open_db(path, 0, cause);
 	if (!s)
@@ -471,12 +472,28 @@ struct store *store_open(const char *path, char **cause)
 	/* WAL lets status and report read while ingest writes; FULL syncs the WAL on commit */
 	if (exec(s, "PRAGMA journal_mode = WAL", "switching to WAL") < 0 ||
 	    exec(s, "PRAGMA synchronous = FULL", "setting synchronous") < 0 ||
-	    exec(s, "PRAGMA cache_size = -32768", "setting the cache size") < 0 || migrate(s) < 0) {
+	    exec(s, "PRAGMA cache_size = -32768", "setting the cache size") < 0 ||
+	    migrate(s, target) < 0) {
 		*cause = xstrdup(s->err);
 		store_close(s);
 		return NULL;
 	}
 	return s;
+}
+
+struct store *store_open(const char *path, char **cause)
+{
+	return open_at(path, STORE_SCHEMA_VERSION, cause);
+}
+
+/* For unit tests and benchmarks only (store_testing.h). */
+struct store *store_testing_open_version(const char *path, int version, char **cause)
+{
+	if (version < 0 || version > STORE_SCHEMA_VERSION) {
+		*cause = xasprintf("%s: no schema version %d", path, version);
+		return NULL;
+	}
+	return open_at(path, version, cause);
 }
 
 struct store *store_open_readonly(const char *path, char **cause)

@@ -1,8 +1,8 @@
 /*
  * store_testing: the SQLite connection behind a store, for unit tests that
  * check the tables with their own SQL or constrain the connection (a full
- * disk). No program includes this header: the programs reach the database
- * only through store.h.
+ * disk), and for the benchmark that compares schema versions. No program
+ * includes this header: the programs reach the database only through store.h.
  */
 #ifndef PVMON_ALLOCATOR_STORE_TESTING_H
 #define PVMON_ALLOCATOR_STORE_TESTING_H
@@ -13,5 +13,12 @@
 
 /* The SQLite connection, borrowed until store_close (NULL on PostgreSQL). */
 sqlite3 *store_testing_db(struct store *s);
+/*
+ * Opens (creating) a SQLite file and applies the migrations up to version
+ * only: a file as an older pvmon made it, to test the later migrations. Its
+ * tables are then filled with the test's own SQL (the store's statements are
+ * the current schema's). NULL and *cause on error.
+ */
+struct store *store_testing_open_version(const char *path, int version, char **cause);
 
 #endif
