@@ -138,6 +138,8 @@ enum stmt_id {
 	ST_HOURLY_PUT,
 	ST_DAILY_DELETE,
 	ST_HOURLY_DELETE,
+	ST_LAST_ANY_AT,
+	ST_LAST_GOOD_AT,
 	ST_LAST_ANY,
 	ST_LAST_GOOD,
 	ST_RANGE,
@@ -170,6 +172,8 @@ enum stmt_id {
 	/* the dictionaries and the pending seqs (schema version 5) */
 	ST_GW_ID,
 	ST_GW_ID_ADD,
+	ST_GW_NAME,
+	ST_MAP_NAME,
 	ST_DEV_ID,
 	ST_DEV_ID_ADD,
 	ST_MAP_ID,
@@ -181,19 +185,16 @@ enum stmt_id {
 };
 
 /*
- * What a reading row gives back: the gateway's and the map's names through
- * the dictionaries (a scalar subquery each keeps the readings' key as the
- * only loop). Within a timestamp the order is by the gateway's name, as the
- * roll-ups compare keys: the readings' own order covers (dev, ts), and only
- * readings sharing a timestamp are sorted.
+ * What a reading row gives back: ids, which the store turns into names
+ * through its dictionary caches (reading_row). The key orders a device's
+ * readings by (ts, gateway id, seq); store.h's order is by the gateway's
+ * name within a timestamp, as the roll-ups compare keys, so the few
+ * readings that share a timestamp are put in that order in C.
  */
 #define READING_COLS                                                                               \
-	"(SELECT g.gw FROM gw_ids AS g WHERE g.id = r.gw), r.seq, r.kind, r.ts, r.state,"          \
-	" r.ac_power_w, r.energy_wh, r.import_wh, r.today_wh, r.temp_dc, r.grid_chz, r.alarms,"    \
-	" r.quality, (SELECT m.name FROM maps AS m WHERE m.id = r.map)"
-#define GW_NAME "(SELECT g.gw FROM gw_ids AS g WHERE g.id = r.gw)"
-#define READING_ORDER_DESC " ORDER BY r.ts DESC, " GW_NAME " DESC, r.seq DESC"
-#define READING_ORDER " ORDER BY r.ts, " GW_NAME ", r.seq"
+	"gw, seq, kind, ts, state, ac_power_w, energy_wh, import_wh, today_wh, temp_dc, grid_chz," \
+	" alarms, quality, map"
+#define GOOD_SQL " AND energy_wh IS NOT NULL AND (quality & " BAD_COUNTER_SQL ") = 0"
 /* Counter flags that make a reading unusable for energy: zero, jump, sentinel. */
 #define BAD_COUNTER_SQL "13"
 #define BAD_COUNTER (QUALITY_COUNTER_ZERO | QUALITY_COUNTER_JUMP | QUALITY_SENTINEL)
@@ -236,17 +237,21 @@ static const char *const stmt_sql[ST_COUNT] = {
         "DELETE FROM daily WHERE station = ? AND device = ? AND day BETWEEN ? AND ?",
     [ST_HOURLY_DELETE] = "DELETE FROM hourly WHERE station = ? AND device = ?"
                          " AND day BETWEEN ? AND ?",
-    [ST_LAST_ANY] =
-        "SELECT " READING_COLS " FROM readings AS r WHERE r.dev = ?1 AND r.ts <= ?2"
-        " AND (r.ts < ?2 OR (" GW_NAME ", r.seq) < (?3, ?4))" READING_ORDER_DESC " LIMIT 1",
-    [ST_LAST_GOOD] = "SELECT " READING_COLS " FROM readings AS r WHERE r.dev = ?1 AND r.ts <= ?2"
-                     " AND (r.ts < ?2 OR (" GW_NAME ", r.seq) < (?3, ?4))"
-                     " AND r.energy_wh IS NOT NULL AND (r.quality & " BAD_COUNTER_SQL
-                     ") = 0" READING_ORDER_DESC " LIMIT 1",
-    [ST_RANGE] = "SELECT " READING_COLS " FROM readings AS r WHERE r.dev = ?1"
-                 " AND r.ts >= ?2 AND r.ts < ?3" READING_ORDER,
-    [ST_FIRST] =
-        "SELECT " READING_COLS " FROM readings AS r WHERE r.dev = ?1" READING_ORDER " LIMIT 1",
+    /* the readings at one timestamp, and at the last timestamp before one */
+    [ST_LAST_ANY_AT] = "SELECT " READING_COLS " FROM readings WHERE dev = ?1 AND ts = ?2",
+    [ST_LAST_GOOD_AT] = "SELECT " READING_COLS " FROM readings WHERE dev = ?1 AND ts = ?2" GOOD_SQL,
+    [ST_LAST_ANY] = "SELECT " READING_COLS " FROM readings WHERE dev = ?1 AND ts ="
+                    " (SELECT ts FROM readings WHERE dev = ?1 AND ts < ?2"
+                    " ORDER BY ts DESC LIMIT 1)",
+    [ST_LAST_GOOD] = "SELECT " READING_COLS " FROM readings WHERE dev = ?1 AND ts ="
+                     " (SELECT ts FROM readings WHERE dev = ?1 AND ts < ?2" GOOD_SQL
+                     " ORDER BY ts DESC LIMIT 1)" GOOD_SQL,
+    [ST_RANGE] = "SELECT " READING_COLS " FROM readings WHERE dev = ?1"
+                 " AND ts >= ?2 AND ts < ?3 ORDER BY ts, gw, seq",
+    [ST_FIRST] = "SELECT " READING_COLS " FROM readings WHERE dev = ?1 AND ts ="
+                 " (SELECT min(ts) FROM readings WHERE dev = ?1)",
+    [ST_GW_NAME] = "SELECT gw FROM gw_ids WHERE id = ?1",
+    [ST_MAP_NAME] = "SELECT name FROM maps WHERE id = ?1",
     [ST_N_SINCE] = "SELECT coalesce(sum(n_readings), 0) FROM daily"
                    " WHERE station = ? AND device = ? AND day >= ?",
     [ST_LAST_PRODUCED] = "SELECT max(day) FROM daily WHERE station = ? AND device = ?"
@@ -320,6 +325,8 @@ struct dict_ent {
 struct dict {
 	struct dict_ent **b;
 	size_t nb, n;
+	struct dict_ent **by_id; /* gateways and maps: the entry of each id seen, for names */
+	size_t n_id;
 };
 enum dict_id { DICT_GW, DICT_DEV, DICT_MAP, DICT_COUNT };
 
@@ -613,6 +620,17 @@ static struct dict_ent *dict_add(struct dict *d, const char *a, const char *b, s
 	e->next = d->b[h % d->nb];
 	d->b[h % d->nb] = e;
 	d->n++;
+	if (id > 0 && id < (INT64_C(1) << 31)) {
+		if ((size_t)id >= d->n_id) {
+			size_t n = d->n_id ? d->n_id : 64;
+			while (n <= (size_t)id)
+				n *= 2;
+			d->by_id = xrealloc(d->by_id, n * sizeof *d->by_id);
+			memset(d->by_id + d->n_id, 0, (n - d->n_id) * sizeof *d->by_id);
+			d->n_id = n;
+		}
+		d->by_id[id] = e;
+	}
 	return e;
 }
 
@@ -626,6 +644,7 @@ static void dict_clear(struct dict *d)
 			free(e);
 		}
 	free(d->b);
+	free(d->by_id);
 	memset(d, 0, sizeof *d);
 }
 
@@ -707,6 +726,38 @@ static int dev_id(struct store *s, const char *station, const char *device, int6
 	if (rc == 1)
 		*id = e->id;
 	return rc;
+}
+
+/*
+ * The name of a gateway's or map's id (a reading's columns): from the cache,
+ * else read from the dictionary and cached. "" for an id it does not hold.
+ */
+static const char *dict_name(struct store *s, enum dict_id which, int64_t id)
+{
+	struct dict *d = &s->dict[which];
+	struct db_stmt *q;
+	struct dict_ent *e = NULL;
+	char name[READING_ID_MAX > READING_MAP_MAX ? READING_ID_MAX : READING_MAP_MAX];
+	int rc;
+	if (id > 0 && (size_t)id < d->n_id && d->by_id[id])
+		return d->by_id[id]->key;
+	if (!(q = stmt(s, which == DICT_GW ? ST_GW_NAME : ST_MAP_NAME)))
+		return "";
+	db_bind_int64(q, 1, id);
+	rc = db_step(q);
+	name[0] = 0;
+	if (rc == DB_ROW) {
+		const char *t = db_column_text(q, 0);
+		util_strlcpy(name, t ? t : "", sizeof name);
+	}
+	db_reset(q);
+	if (rc != DB_ROW)
+		return "";
+	if (!(e = dict_find(d, name, "", dict_hash(name, ""))))
+		e = dict_add(d, name, "", dict_hash(name, ""), id);
+	else if (id > 0 && (size_t)id < d->n_id)
+		d->by_id[id] = e;
+	return e->key;
 }
 
 /*
@@ -1272,12 +1323,12 @@ int store_rollups_delete(struct store *s, const char *station, const char *devic
 }
 
 /* Fills a reading of station/device from the READING_COLS columns. */
-static void reading_row(struct db_stmt *q, const char *station, const char *device,
+static void reading_row(struct store *s, struct db_stmt *q, const char *station, const char *device,
                         struct reading *r)
 {
 	int64_t v;
 	memset(r, 0, sizeof *r);
-	col_text(q, 0, r->gw, sizeof r->gw);
+	util_strlcpy(r->gw, dict_name(s, DICT_GW, db_column_int64(q, 0)), sizeof r->gw);
 	r->seq = (uint64_t)db_column_int64(q, 1);
 	util_strlcpy(r->station, station, sizeof r->station);
 	util_strlcpy(r->device, device, sizeof r->device);
@@ -1306,7 +1357,49 @@ static void reading_row(struct db_stmt *q, const char *station, const char *devi
 		r->has |= READING_HAS_ALARMS;
 	}
 	r->quality = (uint32_t)(int)db_column_int64(q, 12);
-	col_text(q, 13, r->map, sizeof r->map);
+	if (col_opt(q, 13, &v))
+		util_strlcpy(r->map, dict_name(s, DICT_MAP, v), sizeof r->map);
+}
+
+/* store.h's key order within a device: (ts, gateway name, seq). */
+static int key_cmp(int64_t ts_a, const char *gw_a, int64_t seq_a, int64_t ts_b, const char *gw_b,
+                   int64_t seq_b)
+{
+	int c;
+	if (ts_a != ts_b)
+		return ts_a < ts_b ? -1 : 1;
+	if ((c = strcmp(gw_a, gw_b)) != 0)
+		return c < 0 ? -1 : 1;
+	return seq_a < seq_b ? -1 : seq_a > seq_b;
+}
+
+static int reading_cmp(const void *a, const void *b)
+{
+	const struct reading *x = a, *y = b;
+	return key_cmp(x->ts_ms, x->gw, (int64_t)x->seq, y->ts_ms, y->gw, (int64_t)y->seq);
+}
+
+/*
+ * Steps q (bound; its rows share one ts) and keeps in *out the greatest
+ * reading with key below (ts, gw, seq), or the smallest of all when first.
+ * 1 found, 0 none, -1 error.
+ */
+static int pick_row(struct store *s, struct db_stmt *q, const char *station, const char *device,
+                    int first, int64_t ts, const char *gw, int64_t seq, struct reading *out)
+{
+	struct reading r;
+	int rc, found = 0;
+	while ((rc = db_step(q)) == DB_ROW) {
+		reading_row(s, q, station, device, &r);
+		if (first ? found && reading_cmp(&r, out) >= 0
+		          : key_cmp(r.ts_ms, r.gw, (int64_t)r.seq, ts, gw, seq) >= 0 ||
+		                (found && reading_cmp(&r, out) <= 0))
+			continue;
+		*out = r;
+		found = 1;
+	}
+	db_reset(q);
+	return rc == DB_DONE ? found : -1;
 }
 
 int store_reading_last(struct store *s, const char *station, const char *device, int64_t ts,
@@ -1317,19 +1410,22 @@ int store_reading_last(struct store *s, const char *station, const char *device,
 	int rc = dev_id(s, station, device, &dev);
 	if (rc <= 0)
 		return rc;
-	if (!(q = stmt(s, good_only ? ST_LAST_GOOD : ST_LAST_ANY)))
+	if (!gw)
+		gw = "";
+	/* readings at ts itself that sort before (gw, seq), then the last timestamp before ts */
+	if (!(q = stmt(s, good_only ? ST_LAST_GOOD_AT : ST_LAST_ANY_AT)))
 		return -1;
 	db_bind_int64(q, 1, dev);
 	db_bind_int64(q, 2, ts);
-	db_bind_text(q, 3, gw ? gw : "");
-	db_bind_int64(q, 4, seq);
-	rc = db_step(q);
-	if (rc == DB_ROW)
-		reading_row(q, station, device, out);
-	db_reset(q);
-	if (rc == DB_ROW)
-		return 1;
-	return rc == DB_DONE ? 0 : fail(s, "reading a device's last reading");
+	rc = pick_row(s, q, station, device, 0, ts, gw, seq, out);
+	if (rc == 0) {
+		if (!(q = stmt(s, good_only ? ST_LAST_GOOD : ST_LAST_ANY)))
+			return -1;
+		db_bind_int64(q, 1, dev);
+		db_bind_int64(q, 2, ts);
+		rc = pick_row(s, q, station, device, 0, ts, gw, seq, out);
+	}
+	return rc >= 0 ? rc : fail(s, "reading a device's last reading");
 }
 
 int store_reading_first(struct store *s, const char *station, const char *device,
@@ -1343,22 +1439,31 @@ int store_reading_first(struct store *s, const char *station, const char *device
 	if (!(q = stmt(s, ST_FIRST)))
 		return -1;
 	db_bind_int64(q, 1, dev);
-	rc = db_step(q);
-	if (rc == DB_ROW)
-		reading_row(q, station, device, out);
-	db_reset(q);
-	if (rc == DB_ROW)
-		return 1;
-	return rc == DB_DONE ? 0 : fail(s, "reading a device's first reading");
+	rc = pick_row(s, q, station, device, 1, 0, "", 0, out);
+	return rc >= 0 ? rc : fail(s, "reading a device's first reading");
+}
+
+/* Hands fn the readings of one timestamp in key order; -1 when fn failed. */
+static int emit_group(struct reading *g, size_t n, int (*fn)(void *ctx, const struct reading *r),
+                      void *ctx)
+{
+	size_t i;
+	if (n > 1)
+		qsort(g, n, sizeof *g, reading_cmp);
+	for (i = 0; i < n; i++)
+		if (fn(ctx, &g[i]) < 0)
+			return -1;
+	return 0;
 }
 
 int store_readings_each(struct store *s, const char *station, const char *device, int64_t from_ms,
                         int64_t to_ms, int (*fn)(void *ctx, const struct reading *r), void *ctx)
 {
 	struct db_stmt *q;
-	struct reading r;
+	struct reading one[4], *g = one;
+	size_t n = 0, cap = sizeof one / sizeof one[0];
 	int64_t dev = 0;
-	int rc = dev_id(s, station, device, &dev);
+	int rc = dev_id(s, station, device, &dev), ret = 0;
 	if (rc <= 0)
 		return rc;
 	if (!(q = stmt(s, ST_RANGE)))
@@ -1367,13 +1472,33 @@ int store_readings_each(struct store *s, const char *station, const char *device
 	db_bind_int64(q, 2, from_ms);
 	db_bind_int64(q, 3, to_ms);
 	while ((rc = db_step(q)) == DB_ROW) {
-		reading_row(q, station, device, &r);
-		if (fn(ctx, &r) < 0) {
-			db_reset(q);
-			return -1;
+		/* rows come in (ts, gateway id, seq) order: a timestamp's group is sorted by name
+		 */
+		if (n > 0 && db_column_int64(q, 3) != g[0].ts_ms) {
+			if (emit_group(g, n, fn, ctx) < 0) {
+				ret = -1;
+				break;
+			}
+			n = 0;
 		}
+		if (n == cap) {
+			cap *= 2;
+			if (g == one) {
+				g = xcalloc(cap, sizeof *g);
+				memcpy(g, one, sizeof one);
+			} else {
+				g = xrealloc(g, cap * sizeof *g);
+			}
+		}
+		reading_row(s, q, station, device, &g[n++]);
 	}
+	if (ret == 0 && rc == DB_DONE && emit_group(g, n, fn, ctx) < 0)
+		ret = -1;
 	db_reset(q);
+	if (g != one)
+		free(g);
+	if (ret < 0)
+		return -1;
 	return rc == DB_DONE ? 0 : fail(s, "reading a device's readings");
 }
 

@@ -603,6 +603,49 @@ static void the_seqs_above_the_ack_are_listed_and_acked_ones_dropped(void)
 	store_close(s);
 }
 
+/*
+ * Readings of one device that share a timestamp are in gateway *name* order
+ * (as rollup.c compares keys) even when the dictionary gave the later name
+ * the smaller id.
+ */
+static void readings_at_one_time_are_in_gateway_name_order_whatever_their_ids(void)
+{
+	char *cause = NULL;
+	struct store *s = store_open(db_path("ties.db"), &cause);
+	struct reading b = reading_at("gw-b", 1, 5000), a = reading_at("gw-a", 9, 5000),
+	               a2 = reading_at("gw-a", 3, 5000), out;
+	struct collect c;
+	if (!s)
+		return;
+	store_begin(s);
+	CHECK_INT(store_reading_insert(s, &b), 1); /* gw-b gets id 1 */
+	CHECK_INT(store_reading_insert(s, &a), 1);
+	CHECK_INT(store_reading_insert(s, &a2), 1);
+	store_commit(s);
+	CHECK_INT(count(s, "SELECT id FROM gw_ids WHERE gw = 'gw-b'"), 1);
+	c.n = 0;
+	CHECK_INT(store_readings_each(s, "st1", "inv1", 0, INT64_MAX, collect_reading, &c), 0);
+	CHECK_INT(c.n, 3);
+	CHECK_STR(c.r[0].gw, "gw-a");
+	CHECK_INT(c.r[0].seq, 3);
+	CHECK_STR(c.r[1].gw, "gw-a");
+	CHECK_INT(c.r[1].seq, 9);
+	CHECK_STR(c.r[2].gw, "gw-b");
+	CHECK_INT(store_reading_first(s, "st1", "inv1", &out), 1);
+	CHECK_STR(out.gw, "gw-a");
+	CHECK_INT(out.seq, 3);
+	CHECK_INT(store_reading_last(s, "st1", "inv1", INT64_MAX, "", 0, 0, &out), 1);
+	CHECK_STR(out.gw, "gw-b");
+	CHECK_INT(store_reading_last(s, "st1", "inv1", 5000, "gw-b", 1, 0, &out), 1);
+	CHECK_STR(out.gw, "gw-a");
+	CHECK_INT(out.seq, 9);
+	CHECK_INT(store_reading_last(s, "st1", "inv1", 5000, "gw-a", 9, 1, &out), 1);
+	CHECK_INT(out.seq, 3);
+	CHECK_INT(store_reading_last(s, "st1", "inv1", 5000, "gw-a", 3, 0, &out), 0);
+	CHECK_INT(store_reading_last(s, "st1", "nobody", INT64_MAX, "", 0, 0, &out), 0);
+	store_close(s);
+}
+
 static void the_ack_advances_over_stored_seqs_only(void)
 {
 	struct acks *a = acks_new();
@@ -707,6 +750,7 @@ int main(void)
 	RUN(temperatures_and_frequencies_come_back_as_the_same_doubles);
 	RUN(a_rolled_back_transaction_leaves_no_stale_ids_or_acks);
 	RUN(the_seqs_above_the_ack_are_listed_and_acked_ones_dropped);
+	RUN(readings_at_one_time_are_in_gateway_name_order_whatever_their_ids);
 	RUN(the_ack_advances_over_stored_seqs_only);
 	RUN(a_gap_is_acknowledged_only_once_filled_even_far_apart);
 	RUN(lost_seqs_below_the_spool_minimum_unblock_the_ack);
