@@ -217,9 +217,10 @@ fx_report() {
 	 (SELECT count(*) FROM sp.spool),
 	 coalesce((SELECT lost_seqs FROM gateways WHERE gw = '$FX_GW'), 0),
 	 coalesce((SELECT dropped_total FROM gateways WHERE gw = '$FX_GW'), 0),
-	 coalesce((SELECT acked_seq FROM gateways WHERE gw = '$FX_GW'), 0)")
+	 coalesce((SELECT acked_seq FROM gateways WHERE gw = '$FX_GW'), 0),
+	 (SELECT count(*) - count(DISTINCT seq) FROM readings_named WHERE gw = '$FX_GW')")
 	_taken=$1 _rows=$2 _rej=$3 _missing=$4 _beyond=$5 _dupts=$6 _dropped=$7 _left=$8
-	_lostseqs=$9 _droptot=${10} _acked=${11}
+	_lostseqs=$9 _droptot=${10} _acked=${11} _seqtwice=${12}
 	_stored=$((_rows + _rej))
 	_lost=$((_missing > _dropped ? _missing - _dropped : 0))
 	# the recorder's view: seqs published with two different readings; rows unlike what was sent
@@ -237,10 +238,10 @@ fx_report() {
 		_mismatch=$(awk 'NR == FNR { k[$1] = $2 " " $3; next } ($1 in k) && k[$1] != $2 " " $3' \
 			"$IT_TMP/db.key" "$IT_TMP/rec.key" | wc -l)
 	fi
-	_dup=$((_dupts + _reuse + _mismatch))
+	_dup=$((_dupts + _seqtwice + _reuse + _mismatch))
 
 	echo "# $_name: taken $_taken, stored $_stored ($_rej rejected), missing $_missing," \
-		"lost $_lost, duplicated $_dup (same poll twice $_dupts, seq reused $_reuse," \
+		"lost $_lost, duplicated $_dup (same poll twice $_dupts, seq stored twice $_seqtwice, seq reused $_reuse," \
 		"row unlike the published one $_mismatch), dropped by the bound $_dropped," \
 		"redelivered $_redeliv; ingest: acked $_acked, lost_seqs $_lostseqs," \
 		"dropped_total $_droptot; spool rows left $_left"
