@@ -436,15 +436,12 @@ static int migrate(struct store *s, int target)
 		goto fail;
 	}
 	for (i = v; i < target; i++) {
-		const char *step = migrations[i];
-		if (i == 4) {
-			int rc = has_table(s, "readings");
-			if (rc < 0)
-				goto fail;
-			if (!rc)
-				step = v5_fresh;
-		}
-		if (exec(s, step, "migrating the schema") < 0)
+		int rc = i == 4 ? has_table(s, "readings") : 1;
+		if (rc < 0)
+			goto fail;
+		/* a file that never had a readings table has nothing to convert */
+		if (rc ? exec(s, migrations[i], "migrating the schema") < 0
+		       : exec(s, v5_fresh, "migrating the schema") < 0)
 			goto fail;
 	}
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v > target ? v : target);
