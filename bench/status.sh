@@ -55,12 +55,16 @@ ORDER BY station, device, k;
 INSERT INTO daily (station, device, day, kind, n_readings)
 SELECT station, device, day, (SELECT kind FROM devs d WHERE d.station = h.station
        AND d.device = h.device), sum(n) FROM hourly h GROUP BY station, device, day;
+INSERT INTO gw_ids (gw) SELECT DISTINCT gw FROM devs ORDER BY gw;
+INSERT INTO devices (station, device) SELECT station, device FROM devs ORDER BY station, device;
 WITH RECURSIVE r(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM r WHERE k < 10)
-INSERT INTO readings (gw, seq, station, device, kind, ts, state, energy_wh)
-SELECT gw, row_number() OVER (PARTITION BY gw ORDER BY device, k), station, device, kind,
-       $NOW - (10 - k) * 60000, 1, 1000000 + k FROM devs, r;
+INSERT INTO readings (dev, ts, gw, seq, kind, state, energy_wh)
+SELECT d.id, $NOW - (10 - k) * 60000, g.id,
+       row_number() OVER (PARTITION BY v.gw ORDER BY v.device, k), v.kind, 1, 1000000 + k
+FROM devs AS v JOIN devices AS d ON d.station = v.station AND d.device = v.device
+JOIN gw_ids AS g ON g.gw = v.gw, r ORDER BY 1, 2, 3, 4;
 INSERT INTO gateways (gw, acked_seq, max_seq, last_ms, status, version, backlog)
-SELECT gw, max(seq), max(seq), max(ts), 'online', '0.1.0', 0 FROM readings GROUP BY gw;
+SELECT gw, max(seq), max(seq), max(ts), 'online', '0.1.0', 0 FROM readings_named GROUP BY gw;
 EOS
 t0=$(date +%s)
 sqlite3 "$W/pvmon.db" <"$W/gen.sql"

@@ -11,6 +11,7 @@
 #include "store_pg.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,35 @@
 #include "caltime.h"
 #include "store_ledger_schema.h"
 #include "util.h"
+
+/* The v5 readings table (docs/storage.md): ids from the dictionaries, integers only. */
+#define READINGS_V5_COLS                                                                           \
+	"dev INTEGER NOT NULL, ts INTEGER NOT NULL, gw INTEGER NOT NULL, seq INTEGER NOT NULL,"    \
+	" kind INTEGER NOT NULL, state INTEGER NOT NULL, ac_power_w INTEGER, energy_wh INTEGER,"   \
+	" import_wh INTEGER, today_wh INTEGER, temp_dc INTEGER, grid_chz INTEGER, alarms INTEGER," \
+	" quality INTEGER NOT NULL DEFAULT 0, map INTEGER,"                                        \
+	" PRIMARY KEY (dev, ts, gw, seq)) WITHOUT ROWID"
+/* The readings with their names and units, as version 4 had them, for people and scripts. */
+#define READINGS_NAMED_VIEW                                                                        \
+	"CREATE VIEW readings_named AS SELECT g.gw AS gw, r.seq AS seq, d.station AS station,"     \
+	" d.device AS device, r.kind AS kind, r.ts AS ts, r.state AS state,"                       \
+	" r.ac_power_w AS ac_power_w, r.energy_wh AS energy_wh, r.import_wh AS import_wh,"         \
+	" r.today_wh AS today_wh, r.temp_dc / 10.0 AS temp_c, r.grid_chz / 100.0 AS grid_hz,"      \
+	" r.alarms AS alarms, r.quality AS quality, m.name AS map"                                 \
+	" FROM readings AS r JOIN devices AS d ON d.id = r.dev JOIN gw_ids AS g ON g.id = r.gw"    \
+	" LEFT JOIN maps AS m ON m.id = r.map"
+
+#define V5_DICTIONARIES                                                                            \
+	"CREATE TABLE gw_ids (id INTEGER PRIMARY KEY, gw TEXT NOT NULL UNIQUE);"                   \
+	"CREATE TABLE devices (id INTEGER PRIMARY KEY, station TEXT NOT NULL,"                     \
+	" device TEXT NOT NULL, UNIQUE (station, device));"                                        \
+	"CREATE TABLE maps (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+#define V5_PENDING                                                                                 \
+	"CREATE TABLE gw_pending (gw INTEGER NOT NULL, seq INTEGER NOT NULL,"                      \
+	" PRIMARY KEY (gw, seq)) WITHOUT ROWID;"
+/* Version 5 on a file that never had a readings table (nothing to convert). */
+static const char v5_fresh[] = V5_DICTIONARIES "CREATE TABLE readings (" READINGS_V5_COLS
+                                               ";" V5_PENDING READINGS_NAMED_VIEW ";";
 
 /* Migration i takes a database from user_version i to i + 1. */
 static const char *const migrations[] = {
@@ -65,6 +95,32 @@ static const char *const migrations[] = {
     /* 3 -> 4: the alarm bits seen each day, and the map that names them */
     "ALTER TABLE daily ADD COLUMN alarms INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE daily ADD COLUMN alarm_map TEXT;",
+    /*
+     * 4 -> 5: compact readings. The text ids move to dictionaries and a
+     * reading is one row of one b-tree keyed (dev, ts, gw, seq) with integer
+     * columns only (temperature in 0.1 degC, frequency in 0.01 Hz: the
+     * contract's resolution); gw_pending lists the seqs above each gateway's
+     * ack that the old (gw, seq) key listed. Rows are converted in key order.
+     */
+    V5_DICTIONARIES
+    "INSERT INTO gw_ids (gw) SELECT DISTINCT gw FROM readings ORDER BY gw;"
+    "INSERT INTO devices (station, device) SELECT DISTINCT station, device FROM readings"
+    " ORDER BY station, device;"
+    "INSERT INTO maps (name) SELECT DISTINCT map FROM readings WHERE map IS NOT NULL"
+    " ORDER BY map;"
+    "CREATE TABLE readings_v5 (" READINGS_V5_COLS ";"
+    "INSERT INTO readings_v5 SELECT d.id, r.ts, g.id, r.seq, r.kind, r.state, r.ac_power_w,"
+    " r.energy_wh, r.import_wh, r.today_wh, CAST(round(r.temp_c * 10) AS INTEGER),"
+    " CAST(round(r.grid_hz * 100) AS INTEGER), r.alarms, r.quality, m.id"
+    " FROM readings AS r JOIN devices AS d ON d.station = r.station AND d.device = r.device"
+    " JOIN gw_ids AS g ON g.gw = r.gw LEFT JOIN maps AS m ON m.name = r.map"
+    " ORDER BY 1, 2, 3, 4;" V5_PENDING
+    "INSERT INTO gw_pending (gw, seq) SELECT g.id, r.seq FROM readings AS r"
+    " JOIN gw_ids AS g ON g.gw = r.gw"
+    " WHERE r.seq > coalesce((SELECT w.acked_seq FROM gateways AS w WHERE w.gw = r.gw), 0);"
+    "DROP INDEX readings_device_ts;"
+    "DROP TABLE readings;"
+    "ALTER TABLE readings_v5 RENAME TO readings;" READINGS_NAMED_VIEW ";",
 };
 
 enum stmt_id {
@@ -84,6 +140,8 @@ enum stmt_id {
 	ST_HOURLY_PUT,
 	ST_DAILY_DELETE,
 	ST_HOURLY_DELETE,
+	ST_LAST_ANY_AT,
+	ST_LAST_GOOD_AT,
 	ST_LAST_ANY,
 	ST_LAST_GOOD,
 	ST_RANGE,
@@ -114,12 +172,32 @@ enum stmt_id {
 	ST_STATE_SINCE,
 	ST_REJECTED_COUNT,
 	ST_LOCK,
+	/* the dictionaries and the pending seqs (schema version 5) */
+	ST_GW_ID,
+	ST_GW_ID_ADD,
+	ST_GW_NAME,
+	ST_MAP_NAME,
+	ST_DEV_ID,
+	ST_DEV_ID_ADD,
+	ST_MAP_ID,
+	ST_MAP_ID_ADD,
+	ST_GW_ACKED,
+	ST_PENDING_ADD,
+	ST_PENDING_DROP,
 	ST_COUNT
 };
 
+/*
+ * What a reading row gives back: ids, which the store turns into names
+ * through its dictionary caches (reading_row). The key orders a device's
+ * readings by (ts, gateway id, seq); store.h's order is by the gateway's
+ * name within a timestamp, as the roll-ups compare keys, so the few
+ * readings that share a timestamp are put in that order in C.
+ */
 #define READING_COLS                                                                               \
-	"gw, seq, station, device, kind, ts, state, ac_power_w, energy_wh, import_wh, today_wh,"   \
-	" temp_c, grid_hz, alarms, quality, map"
+	"gw, seq, kind, ts, state, ac_power_w, energy_wh, import_wh, today_wh, temp_dc, grid_chz," \
+	" alarms, quality, map"
+#define GOOD_SQL " AND energy_wh IS NOT NULL AND (quality & " BAD_COUNTER_SQL ") = 0"
 /* Counter flags that make a reading unusable for energy: zero, jump, sentinel. */
 #define BAD_COUNTER_SQL "13"
 #define BAD_COUNTER (QUALITY_COUNTER_ZERO | QUALITY_COUNTER_JUMP | QUALITY_SENTINEL)
@@ -128,8 +206,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_READING_INSERT] = "INSERT INTO readings (" READING_COLS ")"
-                          " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+    [ST_READING_INSERT] = "INSERT INTO readings (dev, ts, gw, seq, kind, state, ac_power_w,"
+                          " energy_wh, import_wh, today_wh, temp_dc, grid_chz, alarms, quality,"
+                          " map) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
     [ST_REJECTED_INSERT] = "INSERT INTO rejected (received_ms, topic, payload,"
                            " reason, gw, seq) VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
     [ST_GATEWAY_GET] = "SELECT gw, acked_seq, max_seq, lost_seqs, last_ms, status, version,"
@@ -144,8 +223,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                        " spool_min_seq = excluded.spool_min_seq, rejects = excluded.rejects",
     [ST_GATEWAY_EACH] = "SELECT gw, acked_seq, max_seq, lost_seqs, last_ms, status, version,"
                         " backlog, dropped_total, spool_min_seq, rejects FROM gateways ORDER BY gw",
-    [ST_GATEWAY_SEQS] = "SELECT seq FROM readings WHERE gw = ?1 AND seq > ?2 UNION "
-                        "SELECT seq FROM rejected WHERE gw = ?1 AND seq > ?2 ORDER BY 1",
+    [ST_GATEWAY_SEQS] = "SELECT seq FROM gw_pending WHERE gw = ?1 AND seq > ?2 UNION "
+                        "SELECT seq FROM rejected WHERE gw = ?3 AND seq > ?2 ORDER BY 1",
     [ST_DAILY_GET] = "SELECT day, kind, n_readings, first_ts, first_wh, last_ts, last_wh,"
                      " delta_wh, resets, excluded, peak_w, asleep_s, offline_s, fault_s, alarms,"
                      " alarm_map FROM daily WHERE station = ? AND device = ? AND day = ?",
@@ -175,31 +254,35 @@ static const char *const stmt_sql[ST_COUNT] = {
         "DELETE FROM daily WHERE station = ? AND device = ? AND day BETWEEN ? AND ?",
     [ST_HOURLY_DELETE] = "DELETE FROM hourly WHERE station = ? AND device = ?"
                          " AND day BETWEEN ? AND ?",
-    [ST_LAST_ANY] = "SELECT " READING_COLS " FROM readings WHERE station = ?1 AND device = ?2"
-                    " AND (ts, gw, seq) < (?3, ?4, ?5) ORDER BY ts DESC, gw DESC, seq DESC LIMIT 1",
-    [ST_LAST_GOOD] = "SELECT " READING_COLS " FROM readings WHERE station = ?1 AND device = ?2"
-                     " AND (ts, gw, seq) < (?3, ?4, ?5) AND energy_wh IS NOT NULL"
-                     " AND (quality & " BAD_COUNTER_SQL ") = 0"
-                     " ORDER BY ts DESC, gw DESC, seq DESC LIMIT 1",
-    [ST_RANGE] = "SELECT " READING_COLS " FROM readings WHERE station = ? AND device = ?"
-                 " AND ts >= ? AND ts < ? ORDER BY ts, gw, seq",
-    [ST_FIRST] = "SELECT " READING_COLS " FROM readings WHERE station = ? AND device = ?"
-                 " ORDER BY ts, gw, seq LIMIT 1",
+    /* the readings at one timestamp, and at the last timestamp before one */
+    [ST_LAST_ANY_AT] = "SELECT " READING_COLS " FROM readings WHERE dev = ?1 AND ts = ?2",
+    [ST_LAST_GOOD_AT] = "SELECT " READING_COLS " FROM readings WHERE dev = ?1 AND ts = ?2" GOOD_SQL,
+    [ST_LAST_ANY] = "SELECT " READING_COLS " FROM readings WHERE dev = ?1 AND ts ="
+                    " (SELECT ts FROM readings WHERE dev = ?1 AND ts < ?2"
+                    " ORDER BY ts DESC LIMIT 1)",
+    [ST_LAST_GOOD] = "SELECT " READING_COLS " FROM readings WHERE dev = ?1 AND ts ="
+                     " (SELECT ts FROM readings WHERE dev = ?1 AND ts < ?2" GOOD_SQL
+                     " ORDER BY ts DESC LIMIT 1)" GOOD_SQL,
+    [ST_RANGE] = "SELECT " READING_COLS " FROM readings WHERE dev = ?1"
+                 " AND ts >= ?2 AND ts < ?3 ORDER BY ts, gw, seq",
+    [ST_FIRST] = "SELECT " READING_COLS " FROM readings WHERE dev = ?1 AND ts ="
+                 " (SELECT min(ts) FROM readings WHERE dev = ?1)",
+    [ST_GW_NAME] = "SELECT gw FROM gw_ids WHERE id = ?1",
+    [ST_MAP_NAME] = "SELECT name FROM maps WHERE id = ?1",
     [ST_N_SINCE] = "SELECT coalesce(sum(n_readings), 0) FROM daily"
                    " WHERE station = ? AND device = ? AND day >= ?",
     [ST_LAST_PRODUCED] = "SELECT max(day) FROM daily WHERE station = ? AND device = ?"
                          " AND day BETWEEN ? AND ? AND delta_wh > 0",
-    [ST_PRUNE_DEVICES] = "SELECT DISTINCT station, device FROM daily",
-    [ST_PRUNE_DEVICE] = "DELETE FROM readings WHERE station = ? AND device = ? AND ts < ?",
+    [ST_PRUNE_DEVICES] = "SELECT id FROM devices ORDER BY id",
+    [ST_PRUNE_DEVICE] = "DELETE FROM readings WHERE dev = ?1 AND ts < ?2",
     [ST_PRUNE_REJECTED] = "DELETE FROM rejected WHERE received_ms < ?",
-    [ST_S_LAST] = "SELECT ts, state FROM readings WHERE station = ?1 AND device = ?2"
-                  " AND ts <= ?3 ORDER BY ts DESC LIMIT 1",
+    [ST_S_LAST] = "SELECT ts, state FROM readings WHERE dev = ?1"
+                  " AND ts <= ?2 ORDER BY ts DESC LIMIT 1",
     /* the first reading after the last one in another state: where the current run began */
-    [ST_S_RUN] = "SELECT min(ts) FROM readings WHERE station = ?1 AND device = ?2 AND ts >"
-                 " coalesce((SELECT ts FROM readings WHERE station = ?1 AND device = ?2"
-                 " AND state <> ?3 AND ts <= ?4 ORDER BY ts DESC LIMIT 1), -1)",
-    [ST_S_FIRST] = "SELECT min(ts) FROM readings WHERE station = ?1 AND device = ?2"
-                   " AND ts >= ?3 AND ts <= ?4",
+    [ST_S_RUN] = "SELECT min(ts) FROM readings WHERE dev = ?1 AND ts >"
+                 " coalesce((SELECT ts FROM readings WHERE dev = ?1"
+                 " AND state <> ?2 AND ts <= ?3 ORDER BY ts DESC LIMIT 1), -1)",
+    [ST_S_FIRST] = "SELECT min(ts) FROM readings WHERE dev = ?1 AND ts >= ?2 AND ts <= ?3",
     [ST_S_LAST_DAILY] = "SELECT day, last_ts FROM daily WHERE station = ?1 AND device = ?2"
                         " AND day <= ?3 ORDER BY day DESC LIMIT 1",
     [ST_S_LAST_HOURLY] = "SELECT day, hour FROM hourly WHERE station = ?1 AND device = ?2"
@@ -225,14 +308,46 @@ static const char *const stmt_sql[ST_COUNT] = {
                       " ORDER BY end_ms IS NOT NULL, start_ms DESC, id LIMIT ?4",
     [ST_ALERT_RETAINED] = "SELECT " ALERT_COLS " FROM alerts WHERE retained = 1",
     [ST_ALERT_MAX_VALUE] = "SELECT coalesce(max(value), 0) FROM alerts WHERE rule = ? AND gw = ?",
-    [ST_STATE_SINCE] = "SELECT ts FROM readings WHERE station = ?1 AND device = ?2"
+    [ST_STATE_SINCE] = "SELECT ts FROM readings WHERE dev = ?1"
                        " AND ts > (SELECT coalesce(max(ts), 0) FROM readings"
-                       " WHERE station = ?1 AND device = ?2 AND state != ?3)"
+                       " WHERE dev = ?1 AND state <> ?2)"
                        " ORDER BY ts LIMIT 1",
     [ST_REJECTED_COUNT] = "SELECT count(*) FROM rejected",
     /* PostgreSQL only (store_lock): a lock held until the transaction ends */
     [ST_LOCK] = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+    [ST_GW_ID] = "SELECT id FROM gw_ids WHERE gw = ?1",
+    [ST_GW_ID_ADD] = "INSERT INTO gw_ids (gw) VALUES (?1) ON CONFLICT DO NOTHING RETURNING id",
+    [ST_DEV_ID] = "SELECT id FROM devices WHERE station = ?1 AND device = ?2",
+    [ST_DEV_ID_ADD] = "INSERT INTO devices (station, device) VALUES (?1, ?2)"
+                      " ON CONFLICT DO NOTHING RETURNING id",
+    [ST_MAP_ID] = "SELECT id FROM maps WHERE name = ?1",
+    [ST_MAP_ID_ADD] = "INSERT INTO maps (name) VALUES (?1) ON CONFLICT DO NOTHING RETURNING id",
+    [ST_GW_ACKED] = "SELECT acked_seq FROM gateways WHERE gw = ?1",
+    [ST_PENDING_ADD] = "INSERT INTO gw_pending (gw, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    [ST_PENDING_DROP] = "DELETE FROM gw_pending WHERE gw = ?1 AND seq <= ?2",
 };
+
+/*
+ * One entry of a dictionary cache: a name (a device's is station, NUL,
+ * device) and its id. Entries are only ever read from or written to the
+ * database (never guessed), so a hit is always right for the connection's
+ * view: a rolled-back transaction empties the caches (store_rollback).
+ */
+struct dict_ent {
+	struct dict_ent *next;
+	size_t hash;
+	int64_t id;
+	int has_acked; /* gateways: acked is the acked seq as the store last saw it */
+	int64_t acked;
+	char key[]; /* a, NUL, b, NUL */
+};
+struct dict {
+	struct dict_ent **b;
+	size_t nb, n;
+	struct dict_ent **by_id; /* gateways and maps: the entry of each id seen, for names */
+	size_t n_id;
+};
+enum dict_id { DICT_GW, DICT_DEV, DICT_MAP, DICT_COUNT };
 
 struct store {
 	struct db *db;
@@ -243,7 +358,10 @@ struct store {
 	struct db_stmt *st[ST_COUNT];
 	struct store_ledger_stmts *ledger; /* store_ledger.c's */
 	struct store_pg *pg;               /* store_pg.c's partitions, on PostgreSQL */
+	struct dict dict[DICT_COUNT];
 };
+
+static void caches_clear(struct store *s);
 
 /* Records "path: what: engine message" as the last error; returns -1. */
 static int fail(struct store *s, const char *what)
@@ -333,8 +451,24 @@ static int migrate_pg(struct store *s)
 	return -1;
 }
 
-/* Applies the migrations the file lacks, in one transaction. */
-static int migrate(struct store *s)
+/* 1 when the SQLite file has a table of that name, 0 when not, -1 on error. */
+static int has_table(struct store *s, const char *name)
+{
+	struct db_stmt *q = db_prepare(s->db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+	                                      " AND name = ?1");
+	int rc = -1;
+	if (q) {
+		db_bind_text(q, 1, name);
+		rc = db_step(q);
+	}
+	db_finalize(q);
+	if (rc == DB_ERROR || rc < 0)
+		return fail(s, "reading the schema");
+	return rc == DB_ROW;
+}
+
+/* Applies the migrations the file lacks up to target, in one transaction. */
+static int migrate(struct store *s, int target)
 {
 	int v, i;
 	char sql[64];
@@ -349,10 +483,16 @@ static int migrate(struct store *s)
 		s->transient = 0;
 		goto fail;
 	}
-	for (i = v; i < STORE_SCHEMA_VERSION; i++)
-		if (exec(s, migrations[i], "migrating the schema") < 0)
+	for (i = v; i < target; i++) {
+		int rc = i == 4 ? has_table(s, "readings") : 1;
+		if (rc < 0)
 			goto fail;
-	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+		/* a file that never had a readings table has nothing to convert */
+		if (rc ? exec(s, migrations[i], "migrating the schema") < 0
+		       : exec(s, v5_fresh, "migrating the schema") < 0)
+			goto fail;
+	}
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v > target ? v : target);
 	if (exec(s, sql, "setting the schema version") < 0 || exec(s, "COMMIT", "committing") < 0)
 		goto fail;
 	return 0;
@@ -393,7 +533,7 @@ static int wal_on(struct store *s)
 	}
 }
 
-static struct store *open_rw(const char *path, const char *password_file, char **cause)
+static struct store *open_rw(const char *path, const char *password_file, int target, char **cause)
 {
 	struct store *s = open_db(path, password_file, 0, cause);
 	if (!s)
@@ -408,7 +548,8 @@ static struct store *open_rw(const char *path, const char *password_file, char *
 	}
 	/* WAL lets status and report read while ingest writes; FULL syncs the WAL on commit */
 	if (wal_on(s) < 0 || exec(s, "PRAGMA synchronous = FULL", "setting synchronous") < 0 ||
-	    exec(s, "PRAGMA cache_size = -32768", "setting the cache size") < 0 || migrate(s) < 0) {
+	    exec(s, "PRAGMA cache_size = -32768", "setting the cache size") < 0 ||
+	    migrate(s, target) < 0) {
 		*cause = xstrdup(s->err);
 		store_close(s);
 		return NULL;
@@ -439,7 +580,17 @@ static struct store *open_ro(const char *path, const char *password_file, char *
 
 struct store *store_open(const char *path, char **cause)
 {
-	return open_rw(path, NULL, cause);
+	return open_rw(path, NULL, STORE_SCHEMA_VERSION, cause);
+}
+
+/* For unit tests and benchmarks only (store_testing.h): SQLite files only. */
+struct store *store_testing_open_version(const char *path, int version, char **cause)
+{
+	if (version < 0 || version > STORE_SCHEMA_VERSION || db_is_url(path)) {
+		*cause = xasprintf("%s: no schema version %d", path, version);
+		return NULL;
+	}
+	return open_rw(path, NULL, version, cause);
 }
 
 struct store *store_open_readonly(const char *path, char **cause)
@@ -451,7 +602,7 @@ struct store *store_open_conf(const char *target, const char *password_file, int
                               char **cause)
 {
 	return readonly ? open_ro(target, password_file, cause)
-	                : open_rw(target, password_file, cause);
+	                : open_rw(target, password_file, STORE_SCHEMA_VERSION, cause);
 }
 
 void store_close(struct store *s)
@@ -461,6 +612,7 @@ void store_close(struct store *s)
 		return;
 	for (i = 0; i < ST_COUNT; i++)
 		db_finalize(s->st[i]);
+	caches_clear(s);
 	store_ledger_stmts_free(s->ledger);
 	store_pg_free(s->pg);
 	db_close(s->db);
@@ -528,6 +680,225 @@ int store_error_transient(const struct store *s)
 	return s->transient;
 }
 
+/* ---- the dictionaries (schema version 5): names <-> integer ids, cached ---- */
+
+static size_t dict_hash(const char *a, const char *b)
+{
+	uint64_t h = 1469598103934665603u;
+	const char *p;
+	for (p = a; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	h *= 1099511628211u; /* the NUL between a and b */
+	for (p = b; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211u;
+	return (size_t)h;
+}
+
+static struct dict_ent *dict_find(const struct dict *d, const char *a, const char *b, size_t h)
+{
+	struct dict_ent *e;
+	size_t la = strlen(a);
+	if (!d->nb)
+		return NULL;
+	for (e = d->b[h % d->nb]; e; e = e->next)
+		if (e->hash == h && strcmp(e->key, a) == 0 && strcmp(e->key + la + 1, b) == 0)
+			return e;
+	return NULL;
+}
+
+static struct dict_ent *dict_add(struct dict *d, const char *a, const char *b, size_t h, int64_t id)
+{
+	size_t la = strlen(a), lb = strlen(b), i;
+	struct dict_ent *e = xcalloc(1, sizeof *e + la + lb + 2);
+	if (d->n >= d->nb) {
+		size_t nb = d->nb ? d->nb * 2 : 256;
+		struct dict_ent **nbk = xcalloc(nb, sizeof *nbk), *x, *next;
+		for (i = 0; i < d->nb; i++)
+			for (x = d->b[i]; x; x = next) {
+				next = x->next;
+				x->next = nbk[x->hash % nb];
+				nbk[x->hash % nb] = x;
+			}
+		free(d->b);
+		d->b = nbk;
+		d->nb = nb;
+	}
+	e->hash = h;
+	e->id = id;
+	memcpy(e->key, a, la + 1);
+	memcpy(e->key + la + 1, b, lb + 1);
+	e->next = d->b[h % d->nb];
+	d->b[h % d->nb] = e;
+	d->n++;
+	if (id > 0 && id < (INT64_C(1) << 31)) {
+		if ((size_t)id >= d->n_id) {
+			size_t n = d->n_id ? d->n_id : 64;
+			while (n <= (size_t)id)
+				n *= 2;
+			d->by_id = xrealloc(d->by_id, n * sizeof *d->by_id);
+			memset(d->by_id + d->n_id, 0, (n - d->n_id) * sizeof *d->by_id);
+			d->n_id = n;
+		}
+		d->by_id[id] = e;
+	}
+	return e;
+}
+
+static void dict_clear(struct dict *d)
+{
+	size_t i;
+	struct dict_ent *e, *next;
+	for (i = 0; i < d->nb; i++)
+		for (e = d->b[i]; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+	free(d->b);
+	free(d->by_id);
+	memset(d, 0, sizeof *d);
+}
+
+/* Forgets every cached id and acked seq: they reload from the database on use. */
+static void caches_clear(struct store *s)
+{
+	int i;
+	for (i = 0; i < DICT_COUNT; i++)
+		dict_clear(&s->dict[i]);
+}
+
+static const struct {
+	enum stmt_id get, add;
+	int args;
+	const char *what;
+} dict_sql[DICT_COUNT] = {
+    [DICT_GW] = {ST_GW_ID, ST_GW_ID_ADD, 1, "looking up a gateway's id"},
+    [DICT_DEV] = {ST_DEV_ID, ST_DEV_ID_ADD, 2, "looking up a device's id"},
+    [DICT_MAP] = {ST_MAP_ID, ST_MAP_ID_ADD, 1, "looking up a register map's id"},
+};
+
+/* Runs a dictionary SELECT or INSERT ... RETURNING: 1 and *id, 0 no row, -1 error. */
+static int dict_query(struct store *s, enum dict_id which, enum stmt_id id, const char *a,
+                      const char *b, int64_t *out)
+{
+	struct db_stmt *q = stmt(s, id);
+	int rc;
+	if (!q)
+		return -1;
+	db_bind_text(q, 1, a);
+	if (dict_sql[which].args == 2)
+		db_bind_text(q, 2, b);
+	rc = db_step(q);
+	if (rc == DB_ROW)
+		*out = db_column_int64(q, 0);
+	db_reset(q);
+	if (rc == DB_ERROR)
+		return fail(s, dict_sql[which].what);
+	return rc == DB_ROW;
+}
+
+/*
+ * The dictionary entry of a name (b: the device for DICT_DEV, else NULL).
+ * A miss reads the table; with create (never on a read-only store) a name not
+ * there is inserted, inside the caller's transaction. 1 and *out, 0 when the
+ * name has no id (without create), -1 on error.
+ */
+static int dict_get(struct store *s, enum dict_id which, const char *a, const char *b, int create,
+                    struct dict_ent **out)
+{
+	struct dict *d = &s->dict[which];
+	size_t h;
+	int64_t id = 0;
+	int rc;
+	if (!b)
+		b = "";
+	h = dict_hash(a, b);
+	if ((*out = dict_find(d, a, b, h)))
+		return 1;
+	rc = dict_query(s, which, dict_sql[which].get, a, b, &id);
+	if (rc == 0 && create && !s->readonly) {
+		/* another writer (PostgreSQL) may add it meanwhile: then the insert returns nothing
+		 */
+		rc = dict_query(s, which, dict_sql[which].add, a, b, &id);
+		if (rc == 0)
+			rc = dict_query(s, which, dict_sql[which].get, a, b, &id);
+	}
+	if (rc <= 0)
+		return rc;
+	*out = dict_add(d, a, b, h, id);
+	return 1;
+}
+
+/* A device's id: 1 and *id, 0 when it has never had a reading, -1 on error. */
+static int dev_id(struct store *s, const char *station, const char *device, int64_t *id)
+{
+	struct dict_ent *e;
+	int rc = dict_get(s, DICT_DEV, station, device, 0, &e);
+	if (rc == 1)
+		*id = e->id;
+	return rc;
+}
+
+/*
+ * The name of a gateway's or map's id (a reading's columns): from the cache,
+ * else read from the dictionary and cached. "" for an id it does not hold.
+ */
+static const char *dict_name(struct store *s, enum dict_id which, int64_t id)
+{
+	struct dict *d = &s->dict[which];
+	struct db_stmt *q;
+	struct dict_ent *e = NULL;
+	char name[READING_ID_MAX > READING_MAP_MAX ? READING_ID_MAX : READING_MAP_MAX];
+	int rc;
+	if (id > 0 && (size_t)id < d->n_id && d->by_id[id])
+		return d->by_id[id]->key;
+	if (!(q = stmt(s, which == DICT_GW ? ST_GW_NAME : ST_MAP_NAME)))
+		return "";
+	db_bind_int64(q, 1, id);
+	rc = db_step(q);
+	name[0] = 0;
+	if (rc == DB_ROW) {
+		const char *t = db_column_text(q, 0);
+		util_strlcpy(name, t ? t : "", sizeof name);
+	}
+	db_reset(q);
+	if (rc != DB_ROW)
+		return "";
+	if (!(e = dict_find(d, name, "", dict_hash(name, ""))))
+		e = dict_add(d, name, "", dict_hash(name, ""), id);
+	else if (id > 0 && (size_t)id < d->n_id)
+		d->by_id[id] = e;
+	return e->key;
+}
+
+/*
+ * Records a newly stored (gw, seq) in gw_pending when seq is above the
+ * gateway's acked seq (read from its row on first use, then kept current by
+ * store_gateway_put), so that store_gateway_seqs still lists it.
+ */
+static int pending_add(struct store *s, struct dict_ent *gw, int64_t seq)
+{
+	struct db_stmt *q;
+	if (!gw->has_acked) {
+		int rc;
+		if (!(q = stmt(s, ST_GW_ACKED)))
+			return -1;
+		db_bind_text(q, 1, gw->key);
+		rc = db_step(q);
+		gw->acked = rc == DB_ROW ? db_column_int64(q, 0) : 0;
+		db_reset(q);
+		if (rc == DB_ERROR)
+			return fail(s, "reading a gateway's acked seq");
+		gw->has_acked = 1;
+	}
+	if (seq <= gw->acked)
+		return 0;
+	if (!(q = stmt(s, ST_PENDING_ADD)))
+		return -1;
+	db_bind_int64(q, 1, gw->id);
+	db_bind_int64(q, 2, seq);
+	return run(s, q, "recording a seq above the ack");
+}
+
 int store_begin(struct store *s)
 {
 	struct db_stmt *q = stmt(s, ST_BEGIN);
@@ -541,6 +912,8 @@ int store_commit(struct store *s)
 		return 0;
 	/* a failed commit may have undone a partition made in the transaction */
 	store_pg_forget(s->pg);
+	/* the engine may have rolled back on its own: nothing cached may outlive it */
+	caches_clear(s);
 	return -1;
 }
 
@@ -549,6 +922,12 @@ void store_rollback(struct store *s)
 	struct db_stmt *q;
 	/* a partition made in the transaction goes with it */
 	store_pg_forget(s->pg);
+	/*
+	 * Ids inserted and acked seqs changed by the transaction are gone with
+	 * it; the caches forget everything (also when the engine already rolled
+	 * back) and reload what they need lazily.
+	 */
+	caches_clear(s);
 	if (!db_in_transaction(s->db))
 		return;
 	q = stmt(s, ST_ROLLBACK);
@@ -580,35 +959,59 @@ static void bind_opt(struct db_stmt *q, int i, int present, int64_t v)
 		db_bind_null(q, i);
 }
 
+/*
+ * Binds a temperature or frequency as an integer count of its contract
+ * resolution (0.1 degC, 0.01 Hz): a value parsed from the one or two decimals
+ * of a payload comes back as the same double (k / 10.0 is the double nearest
+ * k/10, as is strtod of its decimals). NULL when absent or not finite.
+ */
+static void bind_scaled(struct db_stmt *q, int i, int present, double v, double per_unit)
+{
+	double x = v * per_unit;
+	if (present && isfinite(x) && fabs(x) < 9.0e15)
+		db_bind_int64(q, i, (int64_t)llround(x));
+	else
+		db_bind_null(q, i);
+}
+
 int store_reading_insert(struct store *s, const struct reading *r)
 {
+	struct dict_ent *dev, *gw, *map = NULL;
 	struct db_stmt *q;
+	int inserted, rc = dict_get(s, DICT_DEV, r->station, r->device, 1, &dev);
+	if (rc > 0)
+		rc = dict_get(s, DICT_GW, r->gw, NULL, 1, &gw);
+	if (rc > 0 && r->map[0])
+		rc = dict_get(s, DICT_MAP, r->map, NULL, 1, &map);
+	if (rc == 0)
+		return fail(s, "storing a reading in a read-only database");
+	if (rc < 0)
+		return -1;
 	if (db_engine(s->db) == DB_PG && store_pg_partition(s, &s->pg, r->ts_ms) < 0)
 		return -1;
 	if (!(q = stmt(s, ST_READING_INSERT)))
 		return -1;
-	db_bind_text(q, 1, r->gw);
-	db_bind_int64(q, 2, (int64_t)r->seq);
-	db_bind_text(q, 3, r->station);
-	db_bind_text(q, 4, r->device);
+	db_bind_int64(q, 1, dev->id);
+	db_bind_int64(q, 2, r->ts_ms);
+	db_bind_int64(q, 3, gw->id);
+	db_bind_int64(q, 4, (int64_t)r->seq);
 	db_bind_int64(q, 5, (int)r->kind);
-	db_bind_int64(q, 6, r->ts_ms);
-	db_bind_int64(q, 7, (int)r->state);
-	bind_opt(q, 8, r->has & READING_HAS_POWER, r->ac_power_w);
-	bind_opt(q, 9, r->has & READING_HAS_ENERGY, r->energy_wh);
-	bind_opt(q, 10, r->has & READING_HAS_IMPORT, r->import_wh);
-	bind_opt(q, 11, r->has & READING_HAS_TODAY, r->today_wh);
-	if (r->has & READING_HAS_TEMP)
-		db_bind_double(q, 12, r->temp_c);
-	if (r->has & READING_HAS_HZ)
-		db_bind_double(q, 13, r->grid_hz);
-	bind_opt(q, 14, r->has & READING_HAS_ALARMS, (int64_t)r->alarms);
-	db_bind_int64(q, 15, (int)r->quality);
-	if (r->map[0])
-		db_bind_text(q, 16, r->map);
+	db_bind_int64(q, 6, (int)r->state);
+	bind_opt(q, 7, r->has & READING_HAS_POWER, r->ac_power_w);
+	bind_opt(q, 8, r->has & READING_HAS_ENERGY, r->energy_wh);
+	bind_opt(q, 9, r->has & READING_HAS_IMPORT, r->import_wh);
+	bind_opt(q, 10, r->has & READING_HAS_TODAY, r->today_wh);
+	bind_scaled(q, 11, r->has & READING_HAS_TEMP, r->temp_c, 10.0);
+	bind_scaled(q, 12, r->has & READING_HAS_HZ, r->grid_hz, 100.0);
+	bind_opt(q, 13, r->has & READING_HAS_ALARMS, (int64_t)r->alarms);
+	db_bind_int64(q, 14, (int)r->quality);
+	bind_opt(q, 15, map != NULL, map ? map->id : 0);
 	if (run(s, q, "storing a reading") < 0)
 		return -1;
-	return db_changes(s->db) > 0 ? 1 : 0;
+	inserted = db_changes(s->db) > 0;
+	if (inserted && pending_add(s, gw, (int64_t)r->seq) < 0)
+		return -1;
+	return inserted;
 }
 
 int store_rejected_insert(struct store *s, int64_t received_ms, const char *topic,
@@ -677,6 +1080,25 @@ int store_gateway_get(struct store *s, const char *gw, struct store_gateway *out
 	return 0;
 }
 
+/* The gateway's ack moved to acked: its pending seqs at or below it are covered. */
+static int pending_drop(struct store *s, const char *name, int64_t acked)
+{
+	struct dict_ent *gw;
+	struct db_stmt *q;
+	int rc = dict_get(s, DICT_GW, name, NULL, 0, &gw);
+	if (rc <= 0)
+		return rc; /* no reading of it yet: nothing pending */
+	if (!(q = stmt(s, ST_PENDING_DROP)))
+		return -1;
+	db_bind_int64(q, 1, gw->id);
+	db_bind_int64(q, 2, acked);
+	if (run(s, q, "dropping acknowledged seqs") < 0)
+		return -1;
+	gw->acked = acked;
+	gw->has_acked = 1;
+	return 0;
+}
+
 int store_gateway_put(struct store *s, const struct store_gateway *g)
 {
 	struct db_stmt *q = stmt(s, ST_GATEWAY_PUT);
@@ -695,7 +1117,9 @@ int store_gateway_put(struct store *s, const struct store_gateway *g)
 	db_bind_int64(q, 9, g->dropped_total);
 	db_bind_int64(q, 10, g->spool_min_seq);
 	db_bind_int64(q, 11, g->rejects);
-	return run(s, q, "storing a gateway");
+	if (run(s, q, "storing a gateway") < 0)
+		return -1;
+	return pending_drop(s, g->gw, g->acked_seq);
 }
 
 int store_gateway_each(struct store *s, int (*fn)(void *ctx, const struct store_gateway *g),
@@ -720,12 +1144,14 @@ int store_gateway_each(struct store *s, int (*fn)(void *ctx, const struct store_
 int store_gateway_seqs(struct store *s, const char *gw, int64_t after,
                        void (*fn)(void *ctx, int64_t seq), void *ctx)
 {
-	struct db_stmt *q = stmt(s, ST_GATEWAY_SEQS);
-	int rc;
-	if (!q)
+	struct db_stmt *q;
+	struct dict_ent *e;
+	int rc = dict_get(s, DICT_GW, gw, NULL, 0, &e);
+	if (rc < 0 || !(q = stmt(s, ST_GATEWAY_SEQS)))
 		return -1;
-	db_bind_text(q, 1, gw);
+	db_bind_int64(q, 1, rc ? e->id : 0); /* ids start at 1 */
 	db_bind_int64(q, 2, after);
+	db_bind_text(q, 3, gw);
 	while ((rc = db_step(q)) == DB_ROW)
 		fn(ctx, db_column_int64(q, 0));
 	db_reset(q);
@@ -1128,102 +1554,183 @@ int store_rollups_delete(struct store *s, const char *station, const char *devic
 	return 0;
 }
 
-/* Fills a reading from the READING_COLS columns. */
-static void reading_row(struct db_stmt *q, struct reading *r)
+/* Fills a reading of station/device from the READING_COLS columns. */
+static void reading_row(struct store *s, struct db_stmt *q, const char *station, const char *device,
+                        struct reading *r)
 {
 	int64_t v;
 	memset(r, 0, sizeof *r);
-	col_text(q, 0, r->gw, sizeof r->gw);
+	util_strlcpy(r->gw, dict_name(s, DICT_GW, db_column_int64(q, 0)), sizeof r->gw);
 	r->seq = (uint64_t)db_column_int64(q, 1);
-	col_text(q, 2, r->station, sizeof r->station);
-	col_text(q, 3, r->device, sizeof r->device);
-	r->kind = (int)db_column_int64(q, 4) == READING_METER ? READING_METER : READING_INVERTER;
-	r->ts_ms = db_column_int64(q, 5);
-	v = (int)db_column_int64(q, 6);
+	util_strlcpy(r->station, station, sizeof r->station);
+	util_strlcpy(r->device, device, sizeof r->device);
+	r->kind = (int)db_column_int64(q, 2) == READING_METER ? READING_METER : READING_INVERTER;
+	r->ts_ms = db_column_int64(q, 3);
+	v = (int)db_column_int64(q, 4);
 	r->state = v >= 0 && v < STATE_COUNT ? (enum reading_state)v : STATE_UNKNOWN;
-	if (col_opt(q, 7, &r->ac_power_w))
+	if (col_opt(q, 5, &r->ac_power_w))
 		r->has |= READING_HAS_POWER;
-	if (col_opt(q, 8, &r->energy_wh))
+	if (col_opt(q, 6, &r->energy_wh))
 		r->has |= READING_HAS_ENERGY;
-	if (col_opt(q, 9, &r->import_wh))
+	if (col_opt(q, 7, &r->import_wh))
 		r->has |= READING_HAS_IMPORT;
-	if (col_opt(q, 10, &r->today_wh))
+	if (col_opt(q, 8, &r->today_wh))
 		r->has |= READING_HAS_TODAY;
-	if (!db_column_null(q, 11)) {
-		r->temp_c = db_column_double(q, 11);
+	if (col_opt(q, 9, &v)) {
+		r->temp_c = (double)v / 10.0;
 		r->has |= READING_HAS_TEMP;
 	}
-	if (!db_column_null(q, 12)) {
-		r->grid_hz = db_column_double(q, 12);
+	if (col_opt(q, 10, &v)) {
+		r->grid_hz = (double)v / 100.0;
 		r->has |= READING_HAS_HZ;
 	}
-	if (col_opt(q, 13, &v)) {
+	if (col_opt(q, 11, &v)) {
 		r->alarms = (uint64_t)v;
 		r->has |= READING_HAS_ALARMS;
 	}
-	r->quality = (uint32_t)(int)db_column_int64(q, 14);
-	col_text(q, 15, r->map, sizeof r->map);
+	r->quality = (uint32_t)(int)db_column_int64(q, 12);
+	if (col_opt(q, 13, &v))
+		util_strlcpy(r->map, dict_name(s, DICT_MAP, v), sizeof r->map);
+}
+
+/* store.h's key order within a device: (ts, gateway name, seq). */
+static int key_cmp(int64_t ts_a, const char *gw_a, int64_t seq_a, int64_t ts_b, const char *gw_b,
+                   int64_t seq_b)
+{
+	int c;
+	if (ts_a != ts_b)
+		return ts_a < ts_b ? -1 : 1;
+	if ((c = strcmp(gw_a, gw_b)) != 0)
+		return c < 0 ? -1 : 1;
+	return seq_a < seq_b ? -1 : seq_a > seq_b;
+}
+
+static int reading_cmp(const void *a, const void *b)
+{
+	const struct reading *x = a, *y = b;
+	return key_cmp(x->ts_ms, x->gw, (int64_t)x->seq, y->ts_ms, y->gw, (int64_t)y->seq);
+}
+
+/*
+ * Steps q (bound; its rows share one ts) and keeps in *out the greatest
+ * reading with key below (ts, gw, seq), or the smallest of all when first.
+ * 1 found, 0 none, -1 error.
+ */
+static int pick_row(struct store *s, struct db_stmt *q, const char *station, const char *device,
+                    int first, int64_t ts, const char *gw, int64_t seq, struct reading *out)
+{
+	struct reading r;
+	int rc, found = 0;
+	while ((rc = db_step(q)) == DB_ROW) {
+		reading_row(s, q, station, device, &r);
+		if (first ? found && reading_cmp(&r, out) >= 0
+		          : key_cmp(r.ts_ms, r.gw, (int64_t)r.seq, ts, gw, seq) >= 0 ||
+		                (found && reading_cmp(&r, out) <= 0))
+			continue;
+		*out = r;
+		found = 1;
+	}
+	db_reset(q);
+	return rc == DB_DONE ? found : -1;
 }
 
 int store_reading_last(struct store *s, const char *station, const char *device, int64_t ts,
                        const char *gw, int64_t seq, int good_only, struct reading *out)
 {
-	struct db_stmt *q = stmt(s, good_only ? ST_LAST_GOOD : ST_LAST_ANY);
-	int rc;
-	if (!q)
+	struct db_stmt *q;
+	int64_t dev = 0;
+	int rc = dev_id(s, station, device, &dev);
+	if (rc <= 0)
+		return rc;
+	if (!gw)
+		gw = "";
+	/* readings at ts itself that sort before (gw, seq), then the last timestamp before ts */
+	if (!(q = stmt(s, good_only ? ST_LAST_GOOD_AT : ST_LAST_ANY_AT)))
 		return -1;
-	db_bind_text(q, 1, station);
-	db_bind_text(q, 2, device);
-	db_bind_int64(q, 3, ts);
-	db_bind_text(q, 4, gw ? gw : "");
-	db_bind_int64(q, 5, seq);
-	rc = db_step(q);
-	if (rc == DB_ROW)
-		reading_row(q, out);
-	db_reset(q);
-	if (rc == DB_ROW)
-		return 1;
-	return rc == DB_DONE ? 0 : fail(s, "reading a device's last reading");
+	db_bind_int64(q, 1, dev);
+	db_bind_int64(q, 2, ts);
+	rc = pick_row(s, q, station, device, 0, ts, gw, seq, out);
+	if (rc == 0) {
+		if (!(q = stmt(s, good_only ? ST_LAST_GOOD : ST_LAST_ANY)))
+			return -1;
+		db_bind_int64(q, 1, dev);
+		db_bind_int64(q, 2, ts);
+		rc = pick_row(s, q, station, device, 0, ts, gw, seq, out);
+	}
+	return rc >= 0 ? rc : fail(s, "reading a device's last reading");
 }
 
 int store_reading_first(struct store *s, const char *station, const char *device,
                         struct reading *out)
 {
-	struct db_stmt *q = stmt(s, ST_FIRST);
-	int rc;
-	if (!q)
+	struct db_stmt *q;
+	int64_t dev = 0;
+	int rc = dev_id(s, station, device, &dev);
+	if (rc <= 0)
+		return rc;
+	if (!(q = stmt(s, ST_FIRST)))
 		return -1;
-	db_bind_text(q, 1, station);
-	db_bind_text(q, 2, device);
-	rc = db_step(q);
-	if (rc == DB_ROW)
-		reading_row(q, out);
-	db_reset(q);
-	if (rc == DB_ROW)
-		return 1;
-	return rc == DB_DONE ? 0 : fail(s, "reading a device's first reading");
+	db_bind_int64(q, 1, dev);
+	rc = pick_row(s, q, station, device, 1, 0, "", 0, out);
+	return rc >= 0 ? rc : fail(s, "reading a device's first reading");
+}
+
+/* Hands fn the readings of one timestamp in key order; -1 when fn failed. */
+static int emit_group(struct reading *g, size_t n, int (*fn)(void *ctx, const struct reading *r),
+                      void *ctx)
+{
+	size_t i;
+	if (n > 1)
+		qsort(g, n, sizeof *g, reading_cmp);
+	for (i = 0; i < n; i++)
+		if (fn(ctx, &g[i]) < 0)
+			return -1;
+	return 0;
 }
 
 int store_readings_each(struct store *s, const char *station, const char *device, int64_t from_ms,
                         int64_t to_ms, int (*fn)(void *ctx, const struct reading *r), void *ctx)
 {
-	struct db_stmt *q = stmt(s, ST_RANGE);
-	struct reading r;
-	int rc;
-	if (!q)
+	struct db_stmt *q;
+	struct reading one[4], *g = one;
+	size_t n = 0, cap = sizeof one / sizeof one[0];
+	int64_t dev = 0;
+	int rc = dev_id(s, station, device, &dev), ret = 0;
+	if (rc <= 0)
+		return rc;
+	if (!(q = stmt(s, ST_RANGE)))
 		return -1;
-	db_bind_text(q, 1, station);
-	db_bind_text(q, 2, device);
-	db_bind_int64(q, 3, from_ms);
-	db_bind_int64(q, 4, to_ms);
+	db_bind_int64(q, 1, dev);
+	db_bind_int64(q, 2, from_ms);
+	db_bind_int64(q, 3, to_ms);
 	while ((rc = db_step(q)) == DB_ROW) {
-		reading_row(q, &r);
-		if (fn(ctx, &r) < 0) {
-			db_reset(q);
-			return -1;
+		/* rows come in (ts, gateway id, seq) order: a timestamp's group is sorted by name
+		 */
+		if (n > 0 && db_column_int64(q, 3) != g[0].ts_ms) {
+			if (emit_group(g, n, fn, ctx) < 0) {
+				ret = -1;
+				break;
+			}
+			n = 0;
 		}
+		if (n == cap) {
+			cap *= 2;
+			if (g == one) {
+				g = xcalloc(cap, sizeof *g);
+				memcpy(g, one, sizeof one);
+			} else {
+				g = xrealloc(g, cap * sizeof *g);
+			}
+		}
+		reading_row(s, q, station, device, &g[n++]);
 	}
+	if (ret == 0 && rc == DB_DONE && emit_group(g, n, fn, ctx) < 0)
+		ret = -1;
 	db_reset(q);
+	if (g != one)
+		free(g);
+	if (ret < 0)
+		return -1;
 	return rc == DB_DONE ? 0 : fail(s, "reading a device's readings");
 }
 
@@ -1282,15 +1789,22 @@ int store_device_state(struct store *s, const char *station, const char *device,
 {
 	struct db_stmt *q;
 	int32_t today = caltime_local_day(now_ms, NULL);
-	int rc;
+	int64_t dev = 0;
+	int rc, known;
 
 	memset(out, 0, sizeof *out);
 	out->last_state = -1;
-	if (!(q = status_stmt(s, ST_S_LAST, station, device)))
+	if ((known = dev_id(s, station, device, &dev)) < 0)
 		return -1;
-	db_bind_int64(q, 3, now_ms);
-	if ((rc = status_row(s, q, "reading a device's last reading")) < 0)
-		return -1;
+	rc = 0;
+	if (known) {
+		if (!(q = stmt(s, ST_S_LAST)))
+			return -1;
+		db_bind_int64(q, 1, dev);
+		db_bind_int64(q, 2, now_ms);
+		if ((rc = status_row(s, q, "reading a device's last reading")) < 0)
+			return -1;
+	}
 	if (rc) {
 		out->has_raw = 1;
 		out->last_ms = db_column_int64(q, 0);
@@ -1298,10 +1812,11 @@ int store_device_state(struct store *s, const char *station, const char *device,
 		db_reset(q);
 	}
 	if (out->has_raw && (out->last_state == STATE_OFFLINE || out->last_state == STATE_FAULT)) {
-		if (!(q = status_stmt(s, ST_S_RUN, station, device)))
+		if (!(q = stmt(s, ST_S_RUN)))
 			return -1;
-		db_bind_int64(q, 3, out->last_state);
-		db_bind_int64(q, 4, now_ms);
+		db_bind_int64(q, 1, dev);
+		db_bind_int64(q, 2, out->last_state);
+		db_bind_int64(q, 3, now_ms);
 		if ((rc = status_row(s, q, "finding since when a device is in its state")) < 0)
 			return -1;
 		out->run_since_ms = rc ? db_column_int64(q, 0) : out->last_ms;
@@ -1340,10 +1855,11 @@ int store_device_state(struct store *s, const char *station, const char *device,
 	out->before = rc;
 	db_reset(q);
 	if (out->has_raw) {
-		if (!(q = status_stmt(s, ST_S_FIRST, station, device)))
+		if (!(q = stmt(s, ST_S_FIRST)))
 			return -1;
-		db_bind_int64(q, 3, since_ms);
-		db_bind_int64(q, 4, now_ms);
+		db_bind_int64(q, 1, dev);
+		db_bind_int64(q, 2, since_ms);
+		db_bind_int64(q, 3, now_ms);
 		if ((rc = status_row(s, q, "reading a device's first reading this month")) < 0)
 			return -1;
 		if (rc && !db_column_null(q, 0))
@@ -1403,9 +1919,8 @@ int store_prune(struct store *s, int64_t before_ms, int64_t *deleted)
 	while ((rc = db_step(devs)) == DB_ROW) {
 		if (!(del = stmt(s, ST_PRUNE_DEVICE)))
 			goto fail;
-		db_bind_text(del, 1, db_column_text(devs, 0));
-		db_bind_text(del, 2, db_column_text(devs, 1));
-		db_bind_int64(del, 3, before_ms);
+		db_bind_int64(del, 1, db_column_int64(devs, 0));
+		db_bind_int64(del, 2, before_ms);
 		if (run(s, del, "pruning readings") < 0)
 			goto fail;
 		*deleted += db_changes(s->db);
@@ -1574,13 +2089,15 @@ int store_alert_max_value(struct store *s, const char *rule, const char *gw, int
 int store_state_since(struct store *s, const char *station, const char *device, int state,
                       int64_t *since_ms)
 {
-	struct db_stmt *q = stmt(s, ST_STATE_SINCE);
-	int rc;
-	if (!q)
+	struct db_stmt *q;
+	int64_t dev = 0;
+	int rc = dev_id(s, station, device, &dev);
+	if (rc <= 0)
+		return rc;
+	if (!(q = stmt(s, ST_STATE_SINCE)))
 		return -1;
-	db_bind_text(q, 1, station);
-	db_bind_text(q, 2, device);
-	db_bind_int64(q, 3, state);
+	db_bind_int64(q, 1, dev);
+	db_bind_int64(q, 2, state);
 	rc = db_step(q);
 	if (rc == DB_ROW)
 		*since_ms = db_column_int64(q, 0);

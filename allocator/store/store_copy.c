@@ -26,11 +26,20 @@ struct table {
 };
 
 static const struct table tables[] = {
+    {"gw_ids", "id, gw", "it", "id", {"sum(id)", "sum(length(gw))", "count(gw)"}, "id"},
+    {"devices",
+     "id, station, device",
+     "itt",
+     "id",
+     {"sum(id)", "sum(length(station))", "sum(length(device))"},
+     "id"},
+    {"maps", "id, name", "it", "id", {"sum(id)", "sum(length(name))", "count(name)"}, "id"},
+    {"gw_pending", "gw, seq", "ii", "gw, seq", {"sum(gw)", "sum(seq)", "count(seq)"}, NULL},
     {"readings",
-     "gw, seq, station, device, kind, ts, state, ac_power_w, energy_wh, import_wh, today_wh,"
-     " temp_c, grid_hz, alarms, quality, map",
-     "tititiiiiiiddiit",
-     "gw, seq, ts",
+     "dev, ts, gw, seq, kind, state, ac_power_w, energy_wh, import_wh, today_wh, temp_dc,"
+     " grid_chz, alarms, quality, map",
+     "iiiiiiiiiiiiiii",
+     "dev, ts, gw, seq",
      {"sum(seq)", "sum(ts / 60000)", "sum(coalesce(energy_wh, 0) % 1000000007)"},
      NULL},
     {"rejected",

@@ -1,7 +1,8 @@
 /*
  * store_testing: the connection behind a store, for unit tests that check
- * the tables with their own SQL or constrain the connection (a full disk). No program includes this
- * header: the programs reach the database only through store.h.
+ * the tables with their own SQL or constrain the connection (a full disk),
+ * and for the benchmark that compares schema versions. No program includes
+ * this header: the programs reach the database only through store.h.
  */
 #ifndef PVMON_ALLOCATOR_STORE_TESTING_H
 #define PVMON_ALLOCATOR_STORE_TESTING_H
@@ -16,5 +17,12 @@ sqlite3 *store_testing_db(struct store *s);
 int64_t store_testing_int(struct store *s, const char *sql);
 /* Runs SQL without results on either engine: 0 or -1. */
 int store_testing_exec(struct store *s, const char *sql);
+/*
+ * Opens (creating) a SQLite file and applies the migrations up to version
+ * only: a file as an older pvmon made it, to test the later migrations. Its
+ * tables are then filled with the test's own SQL (the store's statements are
+ * the current schema's). NULL and *cause on error.
+ */
+struct store *store_testing_open_version(const char *path, int version, char **cause);
 
 #endif

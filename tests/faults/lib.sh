@@ -153,7 +153,7 @@ fx_spool_q() { sqlite3 "$FX_SPOOL" "$1"; }
 # fx_taken: readings the collector has numbered so far (next seq - 1).
 fx_taken() { fx_spool_q "SELECT value - 1 FROM meta WHERE key = 'next_seq'" 2>/dev/null || echo 0; }
 # fx_stored: readings of the gateway in the database.
-fx_stored() { fx_sq "SELECT count(*) FROM readings WHERE gw = '$FX_GW'" 2>/dev/null || echo 0; }
+fx_stored() { fx_sq "SELECT count(*) FROM readings_named WHERE gw = '$FX_GW'" 2>/dev/null || echo 0; }
 # fx_at_least N CMD: 0 when the number CMD prints is >= N.
 fx_at_least() {
 	_want=$1
@@ -207,19 +207,20 @@ fx_report() {
 	n(s) AS (SELECT 1 WHERE (SELECT t FROM top) >= 1
 	         UNION ALL SELECT s + 1 FROM n WHERE s < (SELECT t FROM top))
 	SELECT (SELECT t FROM top),
-	 (SELECT count(*) FROM readings WHERE gw = '$FX_GW'),
+	 (SELECT count(*) FROM readings_named WHERE gw = '$FX_GW'),
 	 (SELECT count(*) FROM rejected WHERE gw = '$FX_GW' AND seq IS NOT NULL),
-	 (SELECT count(*) FROM n WHERE NOT EXISTS (SELECT 1 FROM readings r WHERE r.gw = '$FX_GW' AND r.seq = n.s)
+	 (SELECT count(*) FROM n WHERE n.s NOT IN (SELECT seq FROM readings_named WHERE gw = '$FX_GW')
 	   AND NOT EXISTS (SELECT 1 FROM rejected j WHERE j.gw = '$FX_GW' AND j.seq = n.s)),
-	 (SELECT count(*) FROM readings WHERE gw = '$FX_GW' AND seq > (SELECT t FROM top)),
-	 (SELECT count(*) - count(DISTINCT station || '/' || device || '/' || ts) FROM readings WHERE gw = '$FX_GW'),
+	 (SELECT count(*) FROM readings_named WHERE gw = '$FX_GW' AND seq > (SELECT t FROM top)),
+	 (SELECT count(*) - count(DISTINCT station || '/' || device || '/' || ts) FROM readings_named WHERE gw = '$FX_GW'),
 	 (SELECT value FROM sp.meta WHERE key = 'dropped'),
 	 (SELECT count(*) FROM sp.spool),
 	 coalesce((SELECT lost_seqs FROM gateways WHERE gw = '$FX_GW'), 0),
 	 coalesce((SELECT dropped_total FROM gateways WHERE gw = '$FX_GW'), 0),
-	 coalesce((SELECT acked_seq FROM gateways WHERE gw = '$FX_GW'), 0)")
+	 coalesce((SELECT acked_seq FROM gateways WHERE gw = '$FX_GW'), 0),
+	 (SELECT count(*) - count(DISTINCT seq) FROM readings_named WHERE gw = '$FX_GW')")
 	_taken=$1 _rows=$2 _rej=$3 _missing=$4 _beyond=$5 _dupts=$6 _dropped=$7 _left=$8
-	_lostseqs=$9 _droptot=${10} _acked=${11}
+	_lostseqs=$9 _droptot=${10} _acked=${11} _seqtwice=${12}
 	_stored=$((_rows + _rej))
 	_lost=$((_missing > _dropped ? _missing - _dropped : 0))
 	# the recorder's view: seqs published with two different readings; rows unlike what was sent
@@ -231,16 +232,16 @@ fx_report() {
 		sed -n 's/.*"seq":\([0-9]*\),.*"device":"\([^"]*\)".*"ts":\([0-9]*\),.*/\1 \2 \3/p' \
 			"$IT_TMP/rec.uniq" | sort -u >"$IT_TMP/rec.key"
 		_reuse=$(awk '{ print $1 }' "$IT_TMP/rec.key" | uniq -d | wc -l)
-		sqlite3 -separator ' ' "$FX_DB" "SELECT seq, device, ts FROM readings WHERE gw = '$FX_GW'" |
+		sqlite3 -separator ' ' "$FX_DB" "SELECT seq, device, ts FROM readings_named WHERE gw = '$FX_GW'" |
 			sort >"$IT_TMP/db.key"
 		# a recorded seq whose stored row differs from what was published under it
 		_mismatch=$(awk 'NR == FNR { k[$1] = $2 " " $3; next } ($1 in k) && k[$1] != $2 " " $3' \
 			"$IT_TMP/db.key" "$IT_TMP/rec.key" | wc -l)
 	fi
-	_dup=$((_dupts + _reuse + _mismatch))
+	_dup=$((_dupts + _seqtwice + _reuse + _mismatch))
 
 	echo "# $_name: taken $_taken, stored $_stored ($_rej rejected), missing $_missing," \
-		"lost $_lost, duplicated $_dup (same poll twice $_dupts, seq reused $_reuse," \
+		"lost $_lost, duplicated $_dup (same poll twice $_dupts, seq stored twice $_seqtwice, seq reused $_reuse," \
 		"row unlike the published one $_mismatch), dropped by the bound $_dropped," \
 		"redelivered $_redeliv; ingest: acked $_acked, lost_seqs $_lostseqs," \
 		"dropped_total $_droptot; spool rows left $_left"
@@ -285,7 +286,7 @@ fx_rand_ms() { _ms=$(fx_rand "$1" "$2"); printf '%d.%03d' $((_ms / 1000)) $((_ms
 # every device of a profile. Needs a collector that was never SIGKILLed mid-poll (a
 # killed poll was answered but never became a reading) and a simulator that has exited.
 fx_served_check() {
-	sqlite3 -separator ' ' "$FX_DB" "SELECT station, device, count(*) FROM readings
+	sqlite3 -separator ' ' "$FX_DB" "SELECT station, device, count(*) FROM readings_named
 		WHERE gw = '$FX_GW' AND energy_wh IS NOT NULL GROUP BY station, device" >"$IT_TMP/good"
 	_bad=$(awk 'NR == FNR { good[$1 " " $2] = $3; next }
 	{

@@ -31,7 +31,7 @@ dev() { echo "gw = '$FX_GW' AND station = 'st001' AND device = '$1'"; }
 
 # exception, short, wrong unit: some polls fail (state unknown, no values), the rest are good
 for d in inv01 inv02; do
-	set -- $(q "SELECT sum(state = 0 AND energy_wh IS NULL), sum(energy_wh IS NOT NULL), sum(state = 0 AND energy_wh IS NOT NULL) FROM readings WHERE $(dev $d)" | tr '|' ' ')
+	set -- $(q "SELECT sum(state = 0 AND energy_wh IS NULL), sum(energy_wh IS NOT NULL), sum(state = 0 AND energy_wh IS NOT NULL) FROM readings_named WHERE $(dev $d)" | tr '|' ' ')
 	echo "# $d: $1 polls without values (state unknown), $2 good"
 	check "$d: failed polls are stored as state unknown without values, the others with values" \
 		[ "$1" -gt 0 ] && [ "$2" -gt 0 ] && [ "$3" -eq 0 ]
@@ -39,7 +39,7 @@ done
 # wrong unit id: a reply carrying another unit id is refused (state unknown, no values), never
 # stored as good. A poll stops at its first refused request and the fault hits one request in 5,
 # so the refused polls equal the wrong-unit replies the simulator sent, exactly.
-set -- $(q "SELECT count(*), sum(state = 0 AND energy_wh IS NULL), sum(energy_wh IS NOT NULL) FROM readings WHERE $(dev inv03)" | tr '|' ' ')
+set -- $(q "SELECT count(*), sum(state = 0 AND energy_wh IS NULL), sum(energy_wh IS NOT NULL) FROM readings_named WHERE $(dev inv03)" | tr '|' ' ')
 wrong=$(sed -n 's/^st001 inv03 .*faulty=\([0-9]*\).*/\1/p' "$IT_TMP/served")
 echo "# inv03: $wrong replies carried a wrong unit id; $2 of $1 polls were refused, $3 good"
 check "inv03: the simulator sent wrong-unit replies" [ "${wrong:-0}" -gt 0 ]
@@ -47,29 +47,29 @@ check "inv03: every wrong-unit reply was refused, none stored as good ($2 refuse
 	[ "$2" -eq "$wrong" ]
 check "inv03: its good polls are the rest" [ "$3" -gt 0 ] && [ $(($2 + $3)) -le "$1" ]
 check "inv03: replies from the wrong unit id neither crash nor stall the collector" \
-	[ "$1" -eq "$(q "SELECT count(*) FROM readings WHERE $(dev inv07)")" ]
+	[ "$1" -eq "$(q "SELECT count(*) FROM readings_named WHERE $(dev inv07)")" ]
 # the garbage device: flagged readings, and never more energy booked than a healthy twin
-set -- $(q "SELECT (SELECT count(*) FROM readings WHERE $(dev inv04) AND quality != 0),
+set -- $(q "SELECT (SELECT count(*) FROM readings_named WHERE $(dev inv04) AND quality != 0),
 	(SELECT sum(delta_wh) FROM daily WHERE station = 'st001' AND device = 'inv04'),
 	(SELECT sum(delta_wh) FROM daily WHERE station = 'st001' AND device = 'inv07')" | tr '|' ' ')
 echo "# inv04 (garbage): $1 readings flagged; booked $2 Wh, its healthy twin inv07 $3 Wh"
 check "inv04: garbage replies are flagged" [ "$1" -gt 0 ]
 check "inv04: garbage never books more than a healthy inverter makes (+10%)" [ "$2" -le $(($3 * 11 / 10)) ]
 # the transient zero: flagged counter_zero, excluded, the day's energy is the counter's rise
-set -- $(q "SELECT (SELECT count(*) FROM readings WHERE $(dev inv05) AND energy_wh = 0),
-	(SELECT count(*) FROM readings WHERE $(dev inv05) AND energy_wh = 0 AND quality & 1),
+set -- $(q "SELECT (SELECT count(*) FROM readings_named WHERE $(dev inv05) AND energy_wh = 0),
+	(SELECT count(*) FROM readings_named WHERE $(dev inv05) AND energy_wh = 0 AND quality & 1),
 	(SELECT sum(excluded) FROM daily WHERE station = 'st001' AND device = 'inv05'),
 	(SELECT sum(resets) FROM daily WHERE station = 'st001' AND device = 'inv05'),
 	(SELECT sum(delta_wh) FROM daily WHERE station = 'st001' AND device = 'inv05'),
-	(SELECT max(energy_wh) - min(energy_wh) FROM readings WHERE $(dev inv05) AND energy_wh > 0)" | tr '|' ' ')
+	(SELECT max(energy_wh) - min(energy_wh) FROM readings_named WHERE $(dev inv05) AND energy_wh > 0)" | tr '|' ' ')
 echo "# inv05 (zero reads): $1 zeros, $2 flagged counter_zero, $3 excluded, $4 resets; booked $5 Wh, counter rose $6 Wh"
 check "inv05: every zero read is flagged counter_zero" [ "$1" -gt 0 ] && [ "$1" -eq "$2" ]
 check "inv05: the roll-up excludes the zeros and counts no reset" [ "$3" -ge "$1" ] && [ "$4" -eq 0 ]
 check "inv05: the energy booked is the counter's rise, zeros ignored" [ "$5" -eq "$6" ]
 # the replaced inverter: one backwards step, a new segment, both segments booked
-set -- $(q "WITH g AS (SELECT ts, energy_wh e, lag(energy_wh) OVER (ORDER BY ts) p FROM readings
+set -- $(q "WITH g AS (SELECT ts, energy_wh e, lag(energy_wh) OVER (ORDER BY ts) p FROM readings_named
 		WHERE $(dev inv06) AND energy_wh IS NOT NULL AND (quality & 13) = 0)
-	SELECT (SELECT count(*) FROM readings WHERE $(dev inv06) AND quality & 2),
+	SELECT (SELECT count(*) FROM readings_named WHERE $(dev inv06) AND quality & 2),
 	(SELECT sum(resets) FROM daily WHERE station = 'st001' AND device = 'inv06'),
 	(SELECT sum(delta_wh) FROM daily WHERE station = 'st001' AND device = 'inv06'),
 	(SELECT sum(e - p) FROM g WHERE e >= p),

@@ -25,7 +25,7 @@ fx_served_check
 
 # per device: readings (one per round), readings with values, first and last poll time
 sqlite3 -separator ' ' "$FX_DB" "SELECT device, count(*), sum(energy_wh IS NOT NULL), min(ts), max(ts)
-	FROM readings WHERE gw = '$FX_GW' GROUP BY device ORDER BY device" >"$IT_TMP/per_dev"
+	FROM readings_named WHERE gw = '$FX_GW' GROUP BY device ORDER BY device" >"$IT_TMP/per_dev"
 cat "$IT_TMP/per_dev" | sed 's/^/# device readings good first_ts last_ts: /'
 set -- $(grep '^inv01 ' "$IT_TMP/per_dev")
 rounds=$2

@@ -6,6 +6,10 @@ IT_PASS=0
 IT_FAIL=0
 IT_PIDS=""
 IT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pvmon-it.XXXXXX")
+# pubreadings' first poll time (an hour ago), fixed for the whole script: publishing a seq
+# again then publishes the same reading, as a collector's replay does.
+: "${PVMON_TS0_MS:=$(($(date +%s) * 1000 - 3600000))}"
+export PVMON_TS0_MS
 
 # ok DESC / fail DESC: record one check.
 ok() { IT_PASS=$((IT_PASS + 1)); echo "ok - $*"; }

@@ -62,8 +62,8 @@ start_ingest() {
 start_ingest 1
 bg collector "$PVMON_BIN/pvmon-collector" -c "$D/c.json"
 COL_PID=$LAST_PID
-n_inv02() { sqlite3 "$D/pvmon.db" "SELECT count(*) FROM readings WHERE device = 'inv02'" 2>/dev/null || echo 0; }
-wait_for 20 sh -c "[ \$(sqlite3 '$D/pvmon.db' \"SELECT count(*) FROM readings WHERE device = 'inv02'\" 2>/dev/null || echo 0) -ge 3 ]" ||
+n_inv02() { sqlite3 "$D/pvmon.db" "SELECT count(*) FROM readings_named WHERE device = 'inv02'" 2>/dev/null || echo 0; }
+wait_for 20 sh -c "[ \$(sqlite3 '$D/pvmon.db' \"SELECT count(*) FROM readings_named WHERE device = 'inv02'\" 2>/dev/null || echo 0) -ge 3 ]" ||
 	fail "readings flow"
 bg serve "$PVMON_BIN/pvmon-allocator" serve -c "$D/central.json"
 wait_port "$SP" || { fail "serve listens"; cat "$D/serve.log"; }

@@ -46,7 +46,7 @@ check "all $n recorded processes have stopped${left:+ (left:$left)}" test -z "$l
 # Ingest stored live readings from each simulated gateway (history readings carry gw "history").
 q() { sqlite3 "$D/pvmon.db" "$1"; }
 while read -r gw file; do
-	live=$(q "SELECT count(*) FROM readings WHERE gw = '$gw'")
+	live=$(q "SELECT count(*) FROM readings_named WHERE gw = '$gw'")
 	check "ingest stored live readings from $gw ($live)" test "${live:-0}" -gt 0
 done <"$D/collectors.txt"
 sub=$(wc -l <"$D/logs/readings.log")

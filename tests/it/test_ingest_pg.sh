@@ -56,7 +56,7 @@ check "the ack is retained on pvmon/v1/gw-xipo/ack" [ "$ack" = '{"v":1,"seq":600
 check "the daily roll-ups count every reading" [ "$(q 'SELECT sum(n_readings) FROM daily')" = 600 ]
 check "the gateway row holds the acked seq" [ "$(q "SELECT acked_seq, max_seq FROM gateways WHERE gw = 'gw-xipo'")" = "600|600" ]
 check "energy rolled up equals the counter's rise per device" \
-	[ "$(q "SELECT count(*) FROM (SELECT device, max(energy_wh) - min(energy_wh) AS rise FROM readings GROUP BY device) r JOIN (SELECT device, sum(delta_wh) AS d FROM daily GROUP BY device) d USING (device) WHERE rise = d")" = 3 ]
+	[ "$(q "SELECT count(*) FROM (SELECT device, max(energy_wh) - min(energy_wh) AS rise FROM readings_named GROUP BY device) r JOIN (SELECT device, sum(delta_wh) AS d FROM daily GROUP BY device) d USING (device) WHERE rise = d")" = 3 ]
 
 out=$("$PVMON_TOOLS/pubreadings" --ts "$TS0" -p "$BROKER_PORT" -g gw-xipo -d "$DEVS" -n 600 --ack --timeout-s 30)
 check "replayed duplicates are ignored and still acknowledged" [ "$out" = "gw-xipo 600" ]

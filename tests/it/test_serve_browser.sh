@@ -29,8 +29,8 @@ ST=$(sed -n 's/.*"station": "\([^"]*\)".*/\1/p' "$D"/collector-*.json | sort -u 
 	>"$IT_TMP/shown.json" 2>"$IT_TMP/browser.err" || { fail "the browser loads the pages"; cat "$IT_TMP/browser.err"; }
 
 # q EXPR: evaluates EXPR in node with s (what the browser showed), r (the report), db (rows).
-sqlite3 -json "$D/pvmon.db" "SELECT r.device, r.ac_power_w FROM readings r
-	WHERE r.station = '$ST' AND r.ts = (SELECT max(ts) FROM readings WHERE station = '$ST' AND device = r.device)" \
+sqlite3 -json "$D/pvmon.db" "SELECT r.device, r.ac_power_w FROM readings_named r
+	WHERE r.station = '$ST' AND r.ts = (SELECT max(ts) FROM readings_named WHERE station = '$ST' AND device = r.device)" \
 	>"$IT_TMP/last.json"
 q() { node -e "const fs = require('fs'); const s = JSON.parse(fs.readFileSync('$IT_TMP/shown.json', 'utf8'));
 const r = JSON.parse(fs.readFileSync('$IT_TMP/report.json', 'utf8'));

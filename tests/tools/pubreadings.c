@@ -12,6 +12,9 @@
  * -G N publishes from N gateways GW0001..GWnnnn in turn, each for its own
  * stations STATION0001..STATIONnnnn (benchmarks).
  * --status sends a retained status with spool_min_seq before the readings.
+ * The first reading's time is --ts, else $PVMON_TS0_MS, else an hour ago; a
+ * reading's time follows from its seq, so a seq published again is the same
+ * reading (a redelivery, which ingest ignores by its key).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -171,7 +174,10 @@ int main(int argc, char **argv)
 	int64_t replay_ms = 2000, timeout_s = 60, status_min = -1, seq, start, last_sent, rate = 0,
 	        duration_s = 0;
 
-	ts0 = util_now_ms() - 3600000;
+	/* the same seq is the same reading in every run of a script (tests/it/lib.sh sets it) */
+	ts0 = getenv("PVMON_TS0_MS") ? strtoll(getenv("PVMON_TS0_MS"), NULL, 10) : 0;
+	if (ts0 <= 0)
+		ts0 = util_now_ms() - 3600000;
 	parse_devs("st1:inv1:inverter");
 	n_devs = 0;
 	while ((opt = getopt_long(argc, argv, "p:g:n:s:G:d:", opts, NULL)) != -1) {

@@ -362,13 +362,14 @@ static void rollups_equal_a_direct_computation_over_a_random_stream(void)
 	{
 		sqlite3_stmt *q;
 		int mismatches = -1;
-		sqlite3_prepare_v2(store_testing_db(s),
-		                   "SELECT count(*) FROM (SELECT station, device,"
-		                   " (ts + 28800000) / 86400000 AS day, count(*) AS n,"
-		                   " max(ac_power_w) AS peak FROM readings GROUP BY 1, 2, 3) r"
-		                   " LEFT JOIN daily d USING (station, device, day)"
-		                   " WHERE d.n_readings IS NOT r.n OR d.peak_w IS NOT r.peak",
-		                   -1, &q, NULL);
+		sqlite3_prepare_v2(
+		    store_testing_db(s),
+		    "SELECT count(*) FROM (SELECT station, device,"
+		    " (ts + 28800000) / 86400000 AS day, count(*) AS n,"
+		    " max(ac_power_w) AS peak FROM readings_named GROUP BY 1, 2, 3) r"
+		    " LEFT JOIN daily d USING (station, device, day)"
+		    " WHERE d.n_readings IS NOT r.n OR d.peak_w IS NOT r.peak",
+		    -1, &q, NULL);
 		if (sqlite3_step(q) == SQLITE_ROW)
 			mismatches = sqlite3_column_int(q, 0);
 		sqlite3_finalize(q);

@@ -591,8 +591,8 @@ static void the_per_device_queries_search_an_index_and_never_scan_a_table(void)
 	/* the per-device statements of status.c must search an index, never scan a table */
 	{
 		static const char *const sqls[] = {
-		    "EXPLAIN QUERY PLAN SELECT ts, state FROM readings WHERE station = 'a' AND "
-		    "device = 'b' AND ts <= 1 ORDER BY ts DESC LIMIT 1",
+		    "EXPLAIN QUERY PLAN SELECT ts, state FROM readings WHERE dev = 1"
+		    " AND ts <= 1 ORDER BY ts DESC LIMIT 1",
 		    "EXPLAIN QUERY PLAN SELECT day, hour, n FROM hourly WHERE station = 'a' AND "
 		    "device = 'b' AND day >= 1 AND day <= 2 ORDER BY day, hour",
 		    "EXPLAIN QUERY PLAN SELECT day, n_readings FROM daily WHERE station = 'a' AND "

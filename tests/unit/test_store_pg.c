@@ -70,7 +70,7 @@ static struct reading reading_at(const char *gw, int64_t seq, int64_t ts)
 	r.has = READING_HAS_ENERGY | READING_HAS_POWER | READING_HAS_TEMP;
 	r.energy_wh = 1000 + seq;
 	r.ac_power_w = 500;
-	r.temp_c = 0.1 + (double)seq / 3;
+	r.temp_c = (double)(201 + seq) / 10.0; /* the contract has one decimal */
 	return r;
 }
 
