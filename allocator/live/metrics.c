@@ -115,8 +115,9 @@ char *metrics_render(const struct live_snapshot *ls, int64_t now_ms, int64_t rej
 	static const char *const statuses[] = {"producing", "asleep", "offline", "fault",
 	                                       "no_data"};
 	static const char *const sevs[] = {"critical", "warning", "info"};
-	static const char *const rules[] = {"gateway_offline", "spool_loss", "device_offline",
-	                                    "device_fault", "counter_reset"};
+	static const char *const rules[] = {
+	    "gateway_offline", "spool_loss", "device_offline",  "device_fault", "counter_reset",
+	    "meter_silent",    "low_yield",  "village_at_risk", "village_below"};
 	const cJSON *root = live_tree(ls), *gws = cJSON_GetObjectItem(root, "gateways"),
 	            *sts = cJSON_GetObjectItem(root, "stations"),
 	            *tot = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "overview"), "totals"),
