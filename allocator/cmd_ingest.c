@@ -29,6 +29,7 @@
 #include "config.h"
 #include "fleet.h"
 #include "ingest.h"
+#include "istats.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -41,6 +42,8 @@
 #define BACKOFF_MAX_MS 30000
 #define DB_RETRY_MAX_MS 30000
 #define PRUNE_EVERY_MS 3600000
+/* ingest's counters reach the database (and serve's /metrics) this often */
+#define STATS_EVERY_MS 5000
 /* The queue may grow to this many batches while the writer commits, then reading pauses. */
 #define QUEUE_BATCHES 4
 
@@ -78,7 +81,30 @@ struct ctx {
 	struct alerts *alerts; /* writer thread only (docs/serve.md, "Alerts"); NULL: off */
 	struct alertq *alertq; /* committed alert changes for the network thread */
 	int alerts_resync;     /* a new connection: publish every retained alert again */
+	struct istats *istats; /* writer thread: ingest's counters for /metrics */
+	struct store *store;   /* the writer's (and, once it has left, the main thread's) */
 };
+
+/* ingest's hooks, called by ingest_commit in the writer after each commit */
+static void on_stored(void *arg, const struct reading *r)
+{
+	struct ctx *c = arg;
+	if (c->alerts)
+		alerts_touch(c->alerts, r);
+}
+static void on_committed(void *arg, size_t messages, int64_t commit_us)
+{
+	istats_committed(((struct ctx *)arg)->istats, messages, commit_us);
+}
+
+/* Writes ingest's counters (writer thread, between batches). */
+static void write_stats(struct ctx *c)
+{
+	struct ingest_stats st;
+	ingest_stats(c->in, &st);
+	if (istats_write(c->istats, c->store, &st, util_now_ms()) < 0)
+		log_warn("ingest's counters not stored: %s", store_error(c->store));
+}
 
 static void on_signal(int sig)
 {
@@ -276,7 +302,7 @@ static void *writer(void *arg)
 {
 	struct ctx *c = arg;
 	struct log_rate rate = {0};
-	int64_t next_prune = 0, retry_ms = 1000, next_alerts = 0;
+	int64_t next_prune = 0, retry_ms = 1000, next_alerts = 0, next_stats = 0;
 	char *cause = NULL;
 
 	pthread_mutex_lock(&c->lock);
@@ -313,6 +339,13 @@ static void *writer(void *arg)
 				next_alerts = now + (int64_t)c->conf->live.eval_s * 1000;
 				continue;
 			}
+			if (now >= next_stats) {
+				pthread_mutex_unlock(&c->lock);
+				write_stats(c);
+				pthread_mutex_lock(&c->lock);
+				next_stats = now + STATS_EVERY_MS;
+				continue;
+			}
 			timed_wait(c, 1000);
 			continue;
 		}
@@ -327,6 +360,14 @@ static void *writer(void *arg)
 			c->has_batch = 0;
 			c->db_failing = 0;
 			retry_ms = 1000;
+			if (c->alerts) {
+				/* the rules about data judge what the batch brought */
+				const char *why = NULL;
+				pthread_mutex_unlock(&c->lock);
+				if (alerts_eval_data(c->alerts, util_now_ms(), &why) < 0)
+					log_warn("%s; judged again on the timer", why);
+				pthread_mutex_lock(&c->lock);
+			}
 		} else {
 			int suppressed = 0;
 			c->db_failing = 1;
@@ -507,6 +548,7 @@ int cmd_ingest(int argc, char **argv)
 	fleet = ct.fleet;
 	s = ct.store;
 	ic.store = s;
+	c.store = s;
 	ic.device = ingest_fleet_device;
 	ic.device_ctx = fleet;
 	ic.ack = ack_committed;
@@ -514,6 +556,10 @@ int cmd_ingest(int argc, char **argv)
 	ic.batch_rows = c.conf->batch_rows;
 	ic.expected_interval_s = c.conf->expected_interval_s;
 	ic.retention_days = c.conf->retention_days;
+	ic.stored = on_stored;
+	ic.committed = on_committed;
+	ic.hook_ctx = &c;
+	c.istats = istats_new(c.conf->client_id, c.started_ms);
 	if (!(c.in = ingest_new(&ic, &cause)))
 		goto fail;
 	if (store_gateway_each(s, load_sent, &c.sent) < 0) {
@@ -556,6 +602,7 @@ int cmd_ingest(int argc, char **argv)
 	if (ingest_flush(c.in, &cause) < 0)
 		log_error("%s; %zu messages not stored: the collectors still hold them (unacked)",
 		          cause, ingest_pending(c.in) + ingest_taken(c.in));
+	write_stats(&c);
 	publish_committed(&c);
 	if (c.alertq)
 		alertq_drain(c.alertq, publish_alert, &c);
@@ -593,6 +640,7 @@ done:
 	mosquitto_lib_cleanup();
 	alerts_free(c.alerts);
 	alertq_free(c.alertq);
+	istats_free(c.istats);
 	ingest_free(c.in);
 	cmd_central_release(&ct);
 	free(c.sent.v);
