@@ -153,12 +153,25 @@ static int parse_exec(struct jx *jx, const cJSON *o, struct live_conf *c)
 
 static int parse_alerts(struct jx *jx, const cJSON *root, struct live_conf *c)
 {
-	static const char *const keys[] = {
-	    "enabled", "eval_s",       "gateway_offline_s", "device_offline_s", "device_fault_s",
-	    "clear_s", "loss_clear_s", "keep_cleared_s",    "daylight_hours",   "alert_exec",
-	    "gateway_will_s", "meter_silent_s", "meter_silent_min_permille", "daily_hour",
-	    "yield_low_permille", "yield_min_wh_per_kwp", "yield_min_peers",
-	    "yield_min_completeness_permille", NULL};
+	static const char *const keys[] = {"enabled",
+	                                   "eval_s",
+	                                   "gateway_offline_s",
+	                                   "device_offline_s",
+	                                   "device_fault_s",
+	                                   "clear_s",
+	                                   "loss_clear_s",
+	                                   "keep_cleared_s",
+	                                   "daylight_hours",
+	                                   "alert_exec",
+	                                   "gateway_will_s",
+	                                   "meter_silent_s",
+	                                   "meter_silent_min_permille",
+	                                   "daily_hour",
+	                                   "yield_low_permille",
+	                                   "yield_min_wh_per_kwp",
+	                                   "yield_min_peers",
+	                                   "yield_min_completeness_permille",
+	                                   NULL};
 	const cJSON *o = jx_child(jx, root, "", "alerts", 0, keys), *dh;
 	const int64_t day = 86400, year = 366 * 86400;
 

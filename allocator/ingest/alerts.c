@@ -40,11 +40,11 @@ enum rule {
 	R_COUNT
 };
 static const char *const rule_key[R_COUNT] = {
-    "gateway_offline", "spool_loss",      "device_offline", "device_fault", "counter_reset",
-    "meter_silent",    "low_yield",       "village_at_risk", "village_below"};
-static const char *const rule_severity[R_COUNT] = {
-    "critical", "warning", "warning", "warning", "info", "warning", "warning", "warning",
-    "critical"};
+    "gateway_offline", "spool_loss", "device_offline",  "device_fault", "counter_reset",
+    "meter_silent",    "low_yield",  "village_at_risk", "village_below"};
+static const char *const rule_severity[R_COUNT] = {"critical", "warning", "warning",
+                                                   "warning",  "info",    "warning",
+                                                   "warning",  "warning", "critical"};
 
 /* One open alert as kept in memory between evaluations. */
 struct open_alert {
@@ -92,8 +92,8 @@ struct alerts {
 	int n_changes, cap_changes;
 	struct touched *touched;
 	int n_touched, cap_touched;
-	int judged[R_COUNT];  /* the rule was judged in this evaluation: its unseen alerts clear */
-	int32_t daily_done;   /* the local day whose daily judgments (yield, villages) ran */
+	int judged[R_COUNT]; /* the rule was judged in this evaluation: its unseen alerts clear */
+	int32_t daily_done;  /* the local day whose daily judgments (yield, villages) ran */
 	pid_t *children;
 	int n_children;
 	int64_t raised, cleared;
@@ -247,8 +247,7 @@ static struct open_alert *open_add(struct alerts *a)
 }
 /* The open alert of rule for a subject (gw, station/device, or a village: "" or NULL unset). */
 static struct open_alert *open_find_v(struct alerts *a, int rule, const char *gw,
-                                      const char *station, const char *device,
-                                      const char *village)
+                                      const char *station, const char *device, const char *village)
 {
 	for (int i = 0; i < a->n_open; i++) {
 		struct open_alert *o = &a->open[i];
@@ -412,7 +411,8 @@ static int judge_v(struct alerts *a, int rule, const char *gw, const char *stati
 		o->seen = 1;
 		if (holds) {
 			o->false_since = 0;
-			/* durations are kept as raised; counts and the daily figures follow the store */
+			/* durations are kept as raised; counts and the daily figures follow the
+			 * store */
 			if (rule != R_GATEWAY_OFFLINE && rule != R_DEVICE_OFFLINE &&
 			    rule != R_DEVICE_FAULT && rule != R_METER_SILENT && value != o->value) {
 				o->value = value;
@@ -544,7 +544,8 @@ static int judge_loss(struct alerts *a, const struct store_gateway *g, int64_t n
 			return judge(a, R_SPOOL_LOSS, g->gw, NULL, NULL, 1, 1, now, loss, now);
 		}
 		if (now - o->updated_ms >= lc->loss_clear_s * 1000 && !o->false_since)
-			o->false_since = now - lc->clear_s * 1000; /* quiet long enough: clear now */
+			o->false_since =
+			    now - lc->clear_s * 1000; /* quiet long enough: clear now */
 		return 0;
 	}
 	if (loss <= 0)
@@ -736,8 +737,8 @@ static int judge_yield(struct alerts *a, int32_t day, int64_t now)
 {
 	const struct live_conf *lc = &a->conf->live;
 	const struct fleet *f = a->f;
-	int64_t per_day = 86400 / (a->conf->expected_interval_s > 0 ? a->conf->expected_interval_s
-	                                                             : 60),
+	int64_t per_day =
+	            86400 / (a->conf->expected_interval_s > 0 ? a->conf->expected_interval_s : 60),
 	        *peers = xcalloc((size_t)f->n_stations + 1, sizeof *peers);
 	struct yield *y = xcalloc((size_t)f->n_stations + 1, sizeof *y);
 	int rc = 0;
@@ -795,8 +796,8 @@ static int judge_yield(struct alerts *a, int32_t day, int64_t now)
 			continue;
 		}
 		low = y[i].wh_per_kwp * 1000 < med * lc->yield_low_permille;
-		if (judge(a, R_LOW_YIELD, NULL, st->id, NULL, low, 1, caltime_local_midnight_ms(day),
-		          y[i].wh_per_kwp * 1000 / med, now) < 0) {
+		if (judge(a, R_LOW_YIELD, NULL, st->id, NULL, low, 1,
+		          caltime_local_midnight_ms(day), y[i].wh_per_kwp * 1000 / med, now) < 0) {
 			rc = -1;
 			goto done;
 		}
@@ -981,8 +982,8 @@ int alerts_eval(struct alerts *a, int64_t now_ms, const char **cause)
 	/* the rules about time passing judge every subject each time; the daily ones once a day */
 	daily = a->daily_done != today && hour >= a->conf->live.daily_hour;
 	for (i = 0; i < R_COUNT; i++)
-		a->judged[i] = daily || (i != R_LOW_YIELD && i != R_VILLAGE_AT_RISK &&
-		                         i != R_VILLAGE_BELOW);
+		a->judged[i] =
+		    daily || (i != R_LOW_YIELD && i != R_VILLAGE_AT_RISK && i != R_VILLAGE_BELOW);
 	if (store_gateway_each(a->s, judge_gateway, &gc) < 0 || gc.failed) {
 		if (!gc.failed)
 			db_fail(a, "reading gateways");
@@ -990,7 +991,8 @@ int alerts_eval(struct alerts *a, int64_t now_ms, const char **cause)
 	}
 	if (judge_devices(a, &gc, now_ms) < 0 || judge_meters(a, &gc, now_ms) < 0)
 		goto fail;
-	if (daily && (judge_yield(a, today - 1, now_ms) < 0 || judge_villages(a, today, now_ms) < 0))
+	if (daily &&
+	    (judge_yield(a, today - 1, now_ms) < 0 || judge_villages(a, today, now_ms) < 0))
 		goto fail;
 	/* clear what has been gone for clear_s, or whose subject left the fleet */
 	for (i = 0; i < a->n_open;) {

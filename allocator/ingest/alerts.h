@@ -4,10 +4,10 @@
  * reset, spool drops or lost seqs, export meter silent while the inverters
  * produce, a station's day far below comparable stations, a village AT RISK or
  * BELOW in the last closed month's report. Evaluated by ingest's writer thread
- * on a timer and after each commit (the rules about data); each alert is raised once, cleared once (after the condition has been
- * gone for a while), kept in the alerts table so a restart resumes it, handed
- * to a publish callback and optionally to alert_exec. Readers (serve, status)
- * use alerts_list only.
+ * on a timer and after each commit (the rules about data); each alert is raised once, cleared once
+ * (after the condition has been gone for a while), kept in the alerts table so a restart resumes
+ * it, handed to a publish callback and optionally to alert_exec. Readers (serve, status) use
+ * alerts_list only.
  */
 #ifndef PVMON_ALLOCATOR_ALERTS_H
 #define PVMON_ALLOCATOR_ALERTS_H

@@ -41,8 +41,7 @@ void istats_committed(struct istats *st, size_t messages, int64_t commit_us)
 	st->row.last_batch_rows = (int64_t)messages;
 }
 
-int istats_write(struct istats *st, struct store *s, const struct ingest_stats *in,
-                 int64_t now_ms)
+int istats_write(struct istats *st, struct store *s, const struct ingest_stats *in, int64_t now_ms)
 {
 	int64_t events = in->batches + in->failures + in->statuses + in->rejected;
 	if (st->written && events == st->last_events)

@@ -26,7 +26,6 @@ void istats_committed(struct istats *st, size_t messages, int64_t commit_us);
  * transaction of its own; nothing when nothing changed since the last write
  * (except the first). 0, or -1 with store_error.
  */
-int istats_write(struct istats *st, struct store *s, const struct ingest_stats *in,
-                 int64_t now_ms);
+int istats_write(struct istats *st, struct store *s, const struct ingest_stats *in, int64_t now_ms);
 
 #endif

@@ -116,9 +116,9 @@ char *metrics_render(const struct live_snapshot *ls, int64_t now_ms, int64_t rej
 	static const char *const statuses[] = {"producing", "asleep", "offline", "fault",
 	                                       "no_data"};
 	static const char *const sevs[] = {"critical", "warning", "info"};
-	static const char *const rules[] = {
-	    "gateway_offline", "spool_loss", "device_offline",  "device_fault", "counter_reset",
-	    "meter_silent",    "low_yield",  "village_at_risk", "village_below"};
+	static const char *const rules[] = {"gateway_offline", "spool_loss",      "device_offline",
+	                                    "device_fault",    "counter_reset",   "meter_silent",
+	                                    "low_yield",       "village_at_risk", "village_below"};
 	const cJSON *root = live_tree(ls), *gws = cJSON_GetObjectItem(root, "gateways"),
 	            *sts = cJSON_GetObjectItem(root, "stations"),
 	            *tot = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "overview"), "totals"),
@@ -232,17 +232,20 @@ char *metrics_ingest(char *text, struct store *s, int64_t now_ms)
 	           "Readings that were already stored (replays after a lost ack).",
 	           offsetof(struct store_ingest_stats, duplicates));
 	per_worker(&o, &c, "pvmon_ingest_rejected_total", "counter",
-	           "Payloads that failed validation.", offsetof(struct store_ingest_stats, rejected));
+	           "Payloads that failed validation.",
+	           offsetof(struct store_ingest_stats, rejected));
 	per_worker(&o, &c, "pvmon_ingest_statuses_total", "counter",
-	           "Gateway status messages stored.", offsetof(struct store_ingest_stats, statuses));
-	per_worker(&o, &c, "pvmon_ingest_batches_total", "counter",
-	           "Batches committed.", offsetof(struct store_ingest_stats, batches));
+	           "Gateway status messages stored.",
+	           offsetof(struct store_ingest_stats, statuses));
+	per_worker(&o, &c, "pvmon_ingest_batches_total", "counter", "Batches committed.",
+	           offsetof(struct store_ingest_stats, batches));
 	per_worker(&o, &c, "pvmon_ingest_commit_failures_total", "counter",
 	           "Batch commits that failed (rolled back and retried).",
 	           offsetof(struct store_ingest_stats, failures));
-	per_worker(&o, &c, "pvmon_ingest_batch_messages_total", "counter",
-	           "Messages in the committed batches (divided by the batches: the mean batch size).",
-	           offsetof(struct store_ingest_stats, batch_rows));
+	per_worker(
+	    &o, &c, "pvmon_ingest_batch_messages_total", "counter",
+	    "Messages in the committed batches (divided by the batches: the mean batch size).",
+	    offsetof(struct store_ingest_stats, batch_rows));
 	per_worker(&o, &c, "pvmon_ingest_last_batch_messages", "gauge",
 	           "Messages in the last committed batch.",
 	           offsetof(struct store_ingest_stats, last_batch_rows));

@@ -226,7 +226,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                        " ORDER BY ts LIMIT 1",
     [ST_REJECTED_COUNT] = "SELECT count(*) FROM rejected",
 #define ISTATS_COLS                                                                                \
-	"worker, started_ms, updated_ms, stored, duplicates, rejected, statuses, batches,"        \
+	"worker, started_ms, updated_ms, stored, duplicates, rejected, statuses, batches,"         \
 	" failures, batch_rows, last_batch_rows, commit_us, commit_hist"
     [ST_ISTATS_PUT] = "INSERT INTO ingest_stats (" ISTATS_COLS ")"
                       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (worker) DO UPDATE SET"

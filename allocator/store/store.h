@@ -197,7 +197,7 @@ struct store_alert {
 	char rule[32], severity[16];
 	char gw[READING_ID_MAX], station[READING_ID_MAX], device[READING_ID_MAX];
 	int64_t start_ms, end_ms, updated_ms, value;
-	int retained; /* 1 while its retained MQTT message is meant to exist */
+	int retained;                 /* 1 while its retained MQTT message is meant to exist */
 	char village[READING_ID_MAX]; /* the village rules' subject (schema version 5) */
 };
 /* Inserts an open alert (end_ms and retained ignored) unless its id exists. */
@@ -240,8 +240,8 @@ struct store_ingest_stats {
 	char worker[64];
 	int64_t started_ms, updated_ms;
 	int64_t stored, duplicates, rejected, statuses, batches, failures;
-	int64_t batch_rows, last_batch_rows; /* messages committed, and in the last batch */
-	int64_t commit_us;                   /* sum of the commits' latencies */
+	int64_t batch_rows, last_batch_rows;       /* messages committed, and in the last batch */
+	int64_t commit_us;                         /* sum of the commits' latencies */
 	int64_t commit_hist[STORE_COMMIT_BUCKETS]; /* commits per latency bucket (not cumulative) */
 };
 /* Inserts or replaces the worker's row. */
