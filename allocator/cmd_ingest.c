@@ -34,6 +34,7 @@
 #include "config.h"
 #include "fleet.h"
 #include "ingest.h"
+#include "istats.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -48,6 +49,8 @@
 #define BACKOFF_MAX_MS 30000
 #define DB_RETRY_MAX_MS 30000
 #define PRUNE_EVERY_MS 3600000
+/* ingest's counters reach the database (and serve's /metrics) this often */
+#define STATS_EVERY_MS 5000
 /* The queue may grow to this many batches while the writer commits, then reading pauses. */
 #define QUEUE_BATCHES 4
 /* Shared mode: a batch that lost a race (busy, deadlock) is tried again at once this often. */
@@ -91,7 +94,29 @@ struct ctx {
 	struct alertq *alertq; /* committed alert changes for the network thread */
 	int alerts_resync;     /* a new connection: publish every retained alert again */
 	int acks_resync;       /* shared: a new connection; queue every gateway's stored ack */
+	struct istats *istats; /* writer thread: ingest's counters for /metrics */
 };
+
+/* ingest's hooks, called by ingest_commit in the writer after each commit */
+static void on_stored(void *arg, const struct reading *r)
+{
+	struct ctx *c = arg;
+	if (c->alerts)
+		alerts_touch(c->alerts, r);
+}
+static void on_committed(void *arg, size_t messages, int64_t commit_us)
+{
+	istats_committed(((struct ctx *)arg)->istats, messages, commit_us);
+}
+
+/* Writes ingest's counters (writer thread, between batches). */
+static void write_stats(struct ctx *c)
+{
+	struct ingest_stats st;
+	ingest_stats(c->in, &st);
+	if (istats_write(c->istats, c->store, &st, util_now_ms()) < 0)
+		log_warn("ingest's counters not stored: %s", store_error(c->store));
+}
 
 static void on_signal(int sig)
 {
@@ -379,7 +404,7 @@ static void *writer(void *arg)
 {
 	struct ctx *c = arg;
 	struct log_rate rate = {0};
-	int64_t next_prune = 0, retry_ms = 1000, next_alerts = 0;
+	int64_t next_prune = 0, retry_ms = 1000, next_alerts = 0, next_stats = 0;
 	int quick = 0;
 	char *cause = NULL;
 
@@ -428,6 +453,13 @@ static void *writer(void *arg)
 				next_alerts = now + (int64_t)c->conf->live.eval_s * 1000;
 				continue;
 			}
+			if (now >= next_stats) {
+				pthread_mutex_unlock(&c->lock);
+				write_stats(c);
+				pthread_mutex_lock(&c->lock);
+				next_stats = now + STATS_EVERY_MS;
+				continue;
+			}
 			timed_wait(c, 1000);
 			continue;
 		}
@@ -442,6 +474,14 @@ static void *writer(void *arg)
 			c->has_batch = 0;
 			c->db_failing = 0;
 			retry_ms = 1000;
+			if (c->alerts) {
+				/* the rules about data judge what the batch brought */
+				const char *why = NULL;
+				pthread_mutex_unlock(&c->lock);
+				if (alerts_eval_data(c->alerts, util_now_ms(), &why) < 0)
+					log_warn("%s; judged again on the timer", why);
+				pthread_mutex_lock(&c->lock);
+			}
 			quick = 0;
 		} else if (c->shared && ingest_failed_transient(c->in) && quick < QUICK_RETRIES) {
 			/* another worker held what this batch needs: rolled back, try again */
@@ -678,6 +718,7 @@ int cmd_ingest(int argc, char **argv)
 	c.client_id =
 	    worker ? xasprintf("%s-%s", c.conf->client_id, worker) : xstrdup(c.conf->client_id);
 	ic.store = s;
+	c.store = s;
 	ic.device = ingest_fleet_device;
 	ic.device_ctx = fleet;
 	ic.ack = ack_committed;
@@ -686,6 +727,10 @@ int cmd_ingest(int argc, char **argv)
 	ic.expected_interval_s = c.conf->expected_interval_s;
 	ic.retention_days = c.conf->retention_days;
 	ic.shared = c.shared;
+	ic.stored = on_stored;
+	ic.committed = on_committed;
+	ic.hook_ctx = &c;
+	c.istats = istats_new(c.conf->client_id, c.started_ms);
 	if (!(c.in = ingest_new(&ic, &cause)))
 		goto fail;
 	if (store_gateway_each(s, load_sent, &c.sent) < 0) {
@@ -733,6 +778,7 @@ int cmd_ingest(int argc, char **argv)
 	if (ingest_flush(c.in, &cause) < 0)
 		log_error("%s; %zu messages not stored: the collectors still hold them (unacked)",
 		          cause, ingest_pending(c.in) + ingest_taken(c.in));
+	write_stats(&c);
 	publish_committed(&c);
 	if (c.alertq)
 		alertq_drain(c.alertq, publish_alert, &c);
@@ -770,6 +816,7 @@ done:
 	mosquitto_lib_cleanup();
 	alerts_free(c.alerts);
 	alertq_free(c.alertq);
+	istats_free(c.istats);
 	ingest_free(c.in);
 	cmd_central_release(&ct);
 	free(c.sent.v);

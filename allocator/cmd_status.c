@@ -424,11 +424,14 @@ static int print_alerts(struct store *s, char **cause)
 		const cJSON *st = cJSON_GetObjectItem(a, "station"),
 		            *dv = cJSON_GetObjectItem(a, "device"),
 		            *gw = cJSON_GetObjectItem(a, "gw"),
+		            *vl = cJSON_GetObjectItem(a, "village"),
 		            *end = cJSON_GetObjectItem(a, "end");
 		char subject[100];
 		if (!cJSON_IsNull(end) && shown >= cJSON_GetArraySize(open) + 10)
 			break;
-		if (cJSON_IsString(dv))
+		if (cJSON_IsString(vl))
+			snprintf(subject, sizeof subject, "%s", vl->valuestring);
+		else if (cJSON_IsString(dv))
 			snprintf(subject, sizeof subject, "%s/%s", st->valuestring,
 			         dv->valuestring);
 		else

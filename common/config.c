@@ -104,7 +104,7 @@ static int broker_parse(struct jx *jx, const cJSON *obj, const char *path, const
 
 	memset(b, 0, sizeof *b);
 	b->host = xstrdup("127.0.0.1");
-	b->keepalive_s = 30;
+	b->keepalive_s = 15;
 	if (jx_object(jx, obj, path, keys) < 0)
 		return -1;
 	if (cJSON_GetObjectItemCaseSensitive(obj, "password"))

@@ -23,10 +23,11 @@ void live_conf_init(struct live_conf *c)
 	c->listen_port = 8080;
 	c->threads = 4;
 	c->cache_s = 5;
-	c->refresh_s = 15;
+	c->refresh_s = 5;
 	c->alerts_enabled = 1;
 	c->eval_s = 10;
 	c->gateway_offline_s = 600;
+	c->gateway_will_s = 60;
 	c->device_offline_s = 7200;
 	c->device_fault_s = 7200;
 	c->clear_s = 300;
@@ -34,6 +35,13 @@ void live_conf_init(struct live_conf *c)
 	c->keep_cleared_s = 86400;
 	c->day_from_h = 7;
 	c->day_to_h = 19;
+	c->meter_silent_s = 1800;
+	c->meter_silent_min_permille = 50;
+	c->daily_hour = 1;
+	c->yield_low_permille = 500;
+	c->yield_min_wh_per_kwp = 1500;
+	c->yield_min_peers = 5;
+	c->yield_min_completeness_permille = 800;
 }
 
 /* "host:port", "[v6]:port" or ":port"; the host must be an address, not a name. */
@@ -145,10 +153,25 @@ static int parse_exec(struct jx *jx, const cJSON *o, struct live_conf *c)
 
 static int parse_alerts(struct jx *jx, const cJSON *root, struct live_conf *c)
 {
-	static const char *const keys[] = {
-	    "enabled", "eval_s",       "gateway_offline_s", "device_offline_s", "device_fault_s",
-	    "clear_s", "loss_clear_s", "keep_cleared_s",    "daylight_hours",   "alert_exec",
-	    NULL};
+	static const char *const keys[] = {"enabled",
+	                                   "eval_s",
+	                                   "gateway_offline_s",
+	                                   "device_offline_s",
+	                                   "device_fault_s",
+	                                   "clear_s",
+	                                   "loss_clear_s",
+	                                   "keep_cleared_s",
+	                                   "daylight_hours",
+	                                   "alert_exec",
+	                                   "gateway_will_s",
+	                                   "meter_silent_s",
+	                                   "meter_silent_min_permille",
+	                                   "daily_hour",
+	                                   "yield_low_permille",
+	                                   "yield_min_wh_per_kwp",
+	                                   "yield_min_peers",
+	                                   "yield_min_completeness_permille",
+	                                   NULL};
 	const cJSON *o = jx_child(jx, root, "", "alerts", 0, keys), *dh;
 	const int64_t day = 86400, year = 366 * 86400;
 
@@ -162,7 +185,18 @@ static int parse_alerts(struct jx *jx, const cJSON *root, struct live_conf *c)
 	    jx_int(jx, o, "alerts", "device_fault_s", 0, 1, 30 * day, &c->device_fault_s) < 0 ||
 	    jx_int(jx, o, "alerts", "clear_s", 0, 0, day, &c->clear_s) < 0 ||
 	    jx_int(jx, o, "alerts", "loss_clear_s", 0, 0, 30 * day, &c->loss_clear_s) < 0 ||
-	    jx_int(jx, o, "alerts", "keep_cleared_s", 0, 0, year, &c->keep_cleared_s) < 0)
+	    jx_int(jx, o, "alerts", "keep_cleared_s", 0, 0, year, &c->keep_cleared_s) < 0 ||
+	    jx_int(jx, o, "alerts", "gateway_will_s", 0, 1, 30 * day, &c->gateway_will_s) < 0 ||
+	    jx_int(jx, o, "alerts", "meter_silent_s", 0, 1, day, &c->meter_silent_s) < 0 ||
+	    get_i(jx, o, "alerts", "meter_silent_min_permille", 1, 1000,
+	          &c->meter_silent_min_permille) < 0 ||
+	    get_i(jx, o, "alerts", "daily_hour", 0, 23, &c->daily_hour) < 0 ||
+	    get_i(jx, o, "alerts", "yield_low_permille", 1, 1000, &c->yield_low_permille) < 0 ||
+	    jx_int(jx, o, "alerts", "yield_min_wh_per_kwp", 0, 0, 20000, &c->yield_min_wh_per_kwp) <
+	        0 ||
+	    get_i(jx, o, "alerts", "yield_min_peers", 1, 10000, &c->yield_min_peers) < 0 ||
+	    get_i(jx, o, "alerts", "yield_min_completeness_permille", 0, 1000,
+	          &c->yield_min_completeness_permille) < 0)
 		return -1;
 	dh = jx_array(jx, o, "alerts", "daylight_hours", 0);
 	if (jx->err)

@@ -23,6 +23,7 @@
 #include "caltime.h"
 #include "log.h"
 #include "msg.h"
+#include "report.h"
 #include "util.h"
 
 extern char **environ;
@@ -33,18 +34,25 @@ enum rule {
 	R_DEVICE_OFFLINE,
 	R_DEVICE_FAULT,
 	R_COUNTER_RESET,
+	R_METER_SILENT,
+	R_LOW_YIELD,
+	R_VILLAGE_AT_RISK,
+	R_VILLAGE_BELOW,
 	R_COUNT
 };
-static const char *const rule_key[R_COUNT] = {"gateway_offline", "spool_loss", "device_offline",
-                                              "device_fault", "counter_reset"};
-static const char *const rule_severity[R_COUNT] = {"critical", "warning", "warning", "warning",
-                                                   "info"};
+static const char *const rule_key[R_COUNT] = {
+    "gateway_offline", "spool_loss", "device_offline",  "device_fault", "counter_reset",
+    "meter_silent",    "low_yield",  "village_at_risk", "village_below"};
+static const char *const rule_severity[R_COUNT] = {"critical", "warning", "warning",
+                                                   "warning",  "info",    "warning",
+                                                   "warning",  "warning", "critical"};
 
 /* One open alert as kept in memory between evaluations. */
 struct open_alert {
 	char id[STORE_ALERT_ID_MAX];
 	int rule;
 	char gw[READING_ID_MAX], station[READING_ID_MAX], device[READING_ID_MAX];
+	char village[READING_ID_MAX];
 	int64_t start_ms, updated_ms, value;
 	int64_t false_since; /* when the condition was last seen gone; 0 while it holds */
 	int seen;            /* judged in this evaluation */
@@ -55,6 +63,13 @@ struct run {
 	char station[READING_ID_MAX], device[READING_ID_MAX];
 	int state;
 	int64_t since_ms;
+};
+
+/* A device or gateway that data arrived for since the last data evaluation. */
+struct touched {
+	char gw[READING_ID_MAX], station[READING_ID_MAX], device[READING_ID_MAX];
+	int state; /* of its latest reading in the batches */
+	int64_t ts_ms;
 };
 
 /* A change to publish after the commit. */
@@ -76,6 +91,10 @@ struct alerts {
 	int n_runs, cap_runs;
 	struct change *changes;
 	int n_changes, cap_changes;
+	struct touched *touched;
+	int n_touched, cap_touched;
+	int judged[R_COUNT]; /* the rule was judged in this evaluation: its unseen alerts clear */
+	int32_t daily_done;  /* the local day whose daily judgments (yield, villages) ran */
 	pid_t *children;
 	int n_children;
 	int64_t raised, cleared;
@@ -122,6 +141,7 @@ void alerts_free(struct alerts *a)
 	free(a->children);
 	free(a->open);
 	free(a->runs);
+	free(a->touched);
 	free(a->err);
 	free(a);
 }
@@ -154,6 +174,8 @@ static char *alert_text(enum msg_lang lang, const struct store_alert *x)
 {
 	char key[64];
 	snprintf(key, sizeof key, "live.alert.%s", x->rule);
+	if (x->village[0])
+		return xasprintf("%s: %s", msg_get(lang, key), x->village);
 	if (x->device[0])
 		return xasprintf("%s: %s/%s", msg_get(lang, key), x->station, x->device);
 	if (x->station[0])
@@ -173,6 +195,7 @@ static cJSON *row_json(const struct store_alert *x)
 	add_text(o, "gw", x->gw);
 	add_text(o, "station", x->station);
 	add_text(o, "device", x->device);
+	add_text(o, "village", x->village);
 	cJSON_AddNumberToObject(o, "start", (double)x->start_ms);
 	if (!x->end_ms)
 		cJSON_AddNullToObject(o, "end");
@@ -223,17 +246,32 @@ static struct open_alert *open_add(struct alerts *a)
 	memset(&a->open[a->n_open], 0, sizeof a->open[0]);
 	return &a->open[a->n_open++];
 }
-static struct open_alert *open_find(struct alerts *a, int rule, const char *gw, const char *station,
-                                    const char *device)
+/* The open alert of rule for a subject (gw, station/device, or a village: "" or NULL unset). */
+static struct open_alert *open_find_v(struct alerts *a, int rule, const char *gw,
+                                      const char *station, const char *device, const char *village)
 {
 	for (int i = 0; i < a->n_open; i++) {
 		struct open_alert *o = &a->open[i];
 		if (o->rule == rule && strcmp(o->gw, gw ? gw : "") == 0 &&
 		    strcmp(o->station, station ? station : "") == 0 &&
-		    strcmp(o->device, device ? device : "") == 0)
+		    strcmp(o->device, device ? device : "") == 0 &&
+		    strcmp(o->village, village ? village : "") == 0)
 			return o;
 	}
 	return NULL;
+}
+static struct open_alert *open_find(struct alerts *a, int rule, const char *gw, const char *station,
+                                    const char *device)
+{
+	return open_find_v(a, rule, gw, station, device, NULL);
+}
+/* A rule that cannot judge its subject now (no sun, no peers): its open alert stays as it is. */
+static void keep_open(struct alerts *a, int rule, const char *gw, const char *station,
+                      const char *device, const char *village)
+{
+	struct open_alert *o = open_find_v(a, rule, gw, station, device, village);
+	if (o)
+		o->seen = 1;
 }
 static void change_add(struct alerts *a, const char *id, char *json)
 {
@@ -257,6 +295,7 @@ static int load_one(void *ctx, const struct store_alert *x)
 	util_strlcpy(o->gw, x->gw, sizeof o->gw);
 	util_strlcpy(o->station, x->station, sizeof o->station);
 	util_strlcpy(o->device, x->device, sizeof o->device);
+	util_strlcpy(o->village, x->village, sizeof o->village);
 	o->start_ms = x->start_ms;
 	o->updated_ms = x->updated_ms;
 	o->value = x->value;
@@ -312,14 +351,18 @@ static int queue_row(struct alerts *a, const char *id, int exec)
 	return 0;
 }
 
-/* Raises an alert whose condition started at start_ms. */
-static int raise_alert(struct alerts *a, int rule, const char *gw, const char *station,
-                       const char *device, int64_t start_ms, int64_t now, int64_t value)
+/* Raises an alert whose condition started at start_ms (village: the village rules' subject). */
+static int raise_alert_v(struct alerts *a, int rule, const char *gw, const char *station,
+                         const char *device, const char *village, int64_t start_ms, int64_t now,
+                         int64_t value)
 {
 	struct store_alert x;
 	struct open_alert *o;
 	memset(&x, 0, sizeof x);
-	if (device && *device)
+	if (village && *village)
+		snprintf(x.id, sizeof x.id, "%s.%s.%" PRId64, rule_key[rule], village,
+		         start_ms / 1000);
+	else if (device && *device)
 		snprintf(x.id, sizeof x.id, "%s.%s.%s.%" PRId64, rule_key[rule], station, device,
 		         start_ms / 1000);
 	else if (station && *station)
@@ -332,6 +375,7 @@ static int raise_alert(struct alerts *a, int rule, const char *gw, const char *s
 	util_strlcpy(x.gw, gw ? gw : "", sizeof x.gw);
 	util_strlcpy(x.station, station ? station : "", sizeof x.station);
 	util_strlcpy(x.device, device ? device : "", sizeof x.device);
+	util_strlcpy(x.village, village ? village : "", sizeof x.village);
 	x.start_ms = start_ms;
 	x.updated_ms = now;
 	x.value = value;
@@ -343,6 +387,7 @@ static int raise_alert(struct alerts *a, int rule, const char *gw, const char *s
 	util_strlcpy(o->gw, x.gw, sizeof o->gw);
 	util_strlcpy(o->station, x.station, sizeof o->station);
 	util_strlcpy(o->device, x.device, sizeof o->device);
+	util_strlcpy(o->village, x.village, sizeof o->village);
 	o->start_ms = start_ms;
 	o->updated_ms = now;
 	o->value = value;
@@ -350,6 +395,11 @@ static int raise_alert(struct alerts *a, int rule, const char *gw, const char *s
 	a->raised++;
 	log_warn("alert raised: %s", x.id);
 	return queue_row(a, x.id, 1);
+}
+static int raise_alert(struct alerts *a, int rule, const char *gw, const char *station,
+                       const char *device, int64_t start_ms, int64_t now, int64_t value)
+{
+	return raise_alert_v(a, rule, gw, station, device, NULL, start_ms, now, value);
 }
 
 /* Clears an open alert (index i of a->open) at now. */
@@ -370,29 +420,40 @@ static int clear_alert(struct alerts *a, int i, int64_t now)
  * is true now, since when (start), and value. Raises when it has held past
  * the threshold (the caller passes due = 1); marks the open alert seen.
  */
-static int judge(struct alerts *a, int rule, const char *gw, const char *station,
-                 const char *device, int holds, int due, int64_t start, int64_t value, int64_t now)
+static int judge_v(struct alerts *a, int rule, const char *gw, const char *station,
+                   const char *device, const char *village, int holds, int due, int64_t start,
+                   int64_t value, int64_t now)
 {
-	struct open_alert *o = open_find(a, rule, gw, station, device);
+	struct open_alert *o = open_find_v(a, rule, gw, station, device, village);
 	if (o) {
 		o->seen = 1;
 		if (holds) {
 			o->false_since = 0;
-			/* durations are kept as raised; counts (drops, resets) follow the store */
-			if ((rule == R_SPOOL_LOSS || rule == R_COUNTER_RESET) &&
-			    value != o->value) {
+			/* durations are kept as raised; counts and the daily figures follow the
+			 * store */
+			if (rule != R_GATEWAY_OFFLINE && rule != R_DEVICE_OFFLINE &&
+			    rule != R_DEVICE_FAULT && rule != R_METER_SILENT && value != o->value) {
 				o->value = value;
 				o->updated_ms = now;
 				if (store_alert_update(a->s, o->id, value, now) < 0)
 					return db_fail(a, "updating an alert");
 			}
 		} else if (!o->false_since)
-			o->false_since = now;
+			/* the daily rules judge once a day: that day is their hysteresis */
+			o->false_since = rule == R_LOW_YIELD || rule == R_VILLAGE_AT_RISK ||
+			                         rule == R_VILLAGE_BELOW
+			                     ? now - a->conf->live.clear_s * 1000
+			                     : now;
 		return 0;
 	}
 	if (holds && due)
-		return raise_alert(a, rule, gw, station, device, start, now, value);
+		return raise_alert_v(a, rule, gw, station, device, village, start, now, value);
 	return 0;
+}
+static int judge(struct alerts *a, int rule, const char *gw, const char *station,
+                 const char *device, int holds, int due, int64_t start, int64_t value, int64_t now)
+{
+	return judge_v(a, rule, gw, station, device, NULL, holds, due, start, value, now);
 }
 /* Milliseconds of [from, to) that fall inside the daylight hours, local time. */
 static int64_t daylight_ms(const struct alerts *a, int64_t from, int64_t to)
@@ -473,48 +534,63 @@ static int loss_baseline(struct alerts *a, const char *gw, int64_t *out)
 	return 0;
 }
 
+/*
+ * A gateway is offline when no reading came for gateway_offline_s, or sooner,
+ * gateway_will_s, when its retained status is the last will ("offline": the
+ * broker saw its connection die). 1 when offline.
+ */
+static int gateway_off(const struct alerts *a, const struct store_gateway *g, int64_t now,
+                       int64_t *silent)
+{
+	const struct live_conf *lc = &a->conf->live;
+	*silent = g->last_ms > 0 ? now - g->last_ms : 0;
+	return g->last_ms > 0 &&
+	       (*silent > lc->gateway_offline_s * 1000 ||
+	        (strcmp(g->status, "offline") == 0 && *silent > lc->gateway_will_s * 1000));
+}
+
+/* spool drops and lost seqs: a counter that grew since the last alert recorded it (data). */
+static int judge_loss(struct alerts *a, const struct store_gateway *g, int64_t now)
+{
+	const struct live_conf *lc = &a->conf->live;
+	int64_t loss = g->dropped_total + g->lost_seqs, base;
+	struct open_alert *o = open_find(a, R_SPOOL_LOSS, g->gw, NULL, NULL);
+	if (o) {
+		o->seen = 1;
+		if (loss > o->value) {
+			o->false_since = 0;
+			return judge(a, R_SPOOL_LOSS, g->gw, NULL, NULL, 1, 1, now, loss, now);
+		}
+		if (now - o->updated_ms >= lc->loss_clear_s * 1000 && !o->false_since)
+			o->false_since =
+			    now - lc->clear_s * 1000; /* quiet long enough: clear now */
+		return 0;
+	}
+	if (loss <= 0)
+		return 0;
+	if (loss_baseline(a, g->gw, &base) < 0)
+		return -1;
+	return loss > base ? raise_alert(a, R_SPOOL_LOSS, g->gw, NULL, NULL, now, now, loss) : 0;
+}
+
 static int judge_gateway(void *arg, const struct store_gateway *g)
 {
 	struct gw_ctx *c = arg;
 	struct alerts *a = c->a;
-	const struct live_conf *lc = &a->conf->live;
-	int64_t silent = g->last_ms > 0 ? c->now - g->last_ms : 0,
-	        loss = g->dropped_total + g->lost_seqs, base;
-	int off = g->last_ms > 0 && silent > lc->gateway_offline_s * 1000;
-	struct open_alert *o;
+	int64_t silent;
+	int off = gateway_off(a, g, c->now, &silent);
 
 	if (off) {
 		c->offline = xrealloc(c->offline, (size_t)(c->n_offline + 1) * sizeof *c->offline);
 		util_strlcpy(c->offline[c->n_offline++], g->gw, READING_ID_MAX);
 	}
 	if (judge(a, R_GATEWAY_OFFLINE, g->gw, NULL, NULL, off, 1, g->last_ms, silent / 1000,
-	          c->now) < 0)
-		goto fail;
-	/* spool drops and lost seqs: a counter that grew since the last alert recorded it */
-	o = open_find(a, R_SPOOL_LOSS, g->gw, NULL, NULL);
-	if (o) {
-		o->seen = 1;
-		if (loss > o->value) {
-			o->false_since = 0;
-			if (judge(a, R_SPOOL_LOSS, g->gw, NULL, NULL, 1, 1, c->now, loss, c->now) <
-			    0)
-				goto fail;
-		} else if (c->now - o->updated_ms >= lc->loss_clear_s * 1000 && !o->false_since)
-			o->false_since =
-			    c->now - lc->clear_s * 1000; /* quiet long enough: clear now */
-		return 0;
-	}
-	if (loss > 0) {
-		if (loss_baseline(a, g->gw, &base) < 0)
-			goto fail;
-		if (loss > base &&
-		    raise_alert(a, R_SPOOL_LOSS, g->gw, NULL, NULL, c->now, c->now, loss) < 0)
-			goto fail;
+	          c->now) < 0 ||
+	    judge_loss(a, g, c->now) < 0) {
+		c->failed = 1;
+		return 1;
 	}
 	return 0;
-fail:
-	c->failed = 1;
-	return 1;
 }
 static int gw_is_offline(const struct gw_ctx *c, const char *gw)
 {
@@ -579,6 +655,234 @@ static int judge_devices(struct alerts *a, struct gw_ctx *gc, int64_t now)
 	}
 	return 0;
 }
+/* ---- meter_silent: the export meter unheard while the inverters produce (timer) ---- */
+
+/*
+ * How far the device's counter rose since from: its last good reading (*last)
+ * minus its last good one at or before from. 1 with *rise, 0 when either is
+ * missing, -1 on a database error. *has_last says whether *last exists.
+ */
+static int counter_rise(struct alerts *a, const char *station, const char *device, int64_t from,
+                        struct reading *last, int *has_last, int64_t *rise)
+{
+	struct reading base;
+	int h = store_reading_last(a->s, station, device, INT64_MAX, "", 0, 1, last), hb;
+	*has_last = h > 0;
+	if (h <= 0)
+		return h < 0 ? db_fail(a, "reading a device's last good reading") : 0;
+	hb = store_reading_last(a->s, station, device, from + 1, "", 0, 1, &base);
+	if (hb <= 0)
+		return hb < 0 ? db_fail(a, "reading a device's counter at the window's start") : 0;
+	*rise = last->energy_wh - base.energy_wh;
+	return 1;
+}
+
+static int judge_meters(struct alerts *a, struct gw_ctx *gc, int64_t now)
+{
+	const struct live_conf *lc = &a->conf->live;
+	int64_t w = lc->meter_silent_s * 1000, from = now - w;
+	for (int i = 0; i < a->f->n_stations; i++) {
+		const struct fleet_station *st = &a->f->stations[i];
+		const struct fleet_device *meter = NULL;
+		struct reading last;
+		int64_t produced = 0, need, rise = 0, start;
+		int has, rc, silent;
+		for (int j = 0; j < st->n_devices; j++)
+			if (st->devices[j].kind == READING_METER && st->meter &&
+			    strcmp(st->devices[j].id, st->meter) == 0)
+				meter = &st->devices[j];
+		if (!meter)
+			continue;
+		/* a silent gateway is its own alert; without the sun the rule cannot judge */
+		need = st->capacity_w * w / 3600000 * lc->meter_silent_min_permille / 1000;
+		if (!gw_is_offline(gc, st->gateway)) {
+			for (int j = 0; j < st->n_devices; j++) {
+				const struct fleet_device *dv = &st->devices[j];
+				if (dv->kind != READING_INVERTER)
+					continue;
+				rc = counter_rise(a, st->id, dv->id, from, &last, &has, &rise);
+				if (rc < 0)
+					return -1;
+				if (rc > 0 && rise > 0)
+					produced += rise;
+			}
+		}
+		if (need <= 0 || produced < need) {
+			keep_open(a, R_METER_SILENT, NULL, st->id, meter->id, NULL);
+			continue;
+		}
+		rc = counter_rise(a, st->id, meter->id, from, &last, &has, &rise);
+		if (rc < 0)
+			return -1;
+		/* no good reading in the window, or a counter that did not move */
+		silent = !has || last.ts_ms <= from || (rc > 0 && rise <= 0);
+		start = has && last.ts_ms <= from ? last.ts_ms : from;
+		if (judge(a, R_METER_SILENT, NULL, st->id, meter->id, silent, 1, start, produced,
+		          now) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- low_yield: a station's day far below comparable stations (daily) ---- */
+
+/* The township of the station's main share (the largest weight), -1 when it has none. */
+static int station_township(const struct fleet *f, const struct fleet_station *st)
+{
+	int best = -1;
+	int64_t w = 0;
+	for (int k = 0; k < st->n_shares; k++)
+		if (st->shares[k].weight > w) {
+			w = st->shares[k].weight;
+			best = st->shares[k].village;
+		}
+	return best < 0 ? -1 : f->villages[best].township;
+}
+
+static int cmp_i64(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return (a > b) - (a < b);
+}
+
+struct yield {
+	int township, ok;
+	int64_t wh_per_kwp;
+};
+
+/* Judges every station's specific yield of day against its peers' median. */
+static int judge_yield(struct alerts *a, int32_t day, int64_t now)
+{
+	const struct live_conf *lc = &a->conf->live;
+	const struct fleet *f = a->f;
+	int64_t per_day =
+	            86400 / (a->conf->expected_interval_s > 0 ? a->conf->expected_interval_s : 60),
+	        *peers = xcalloc((size_t)f->n_stations + 1, sizeof *peers);
+	struct yield *y = xcalloc((size_t)f->n_stations + 1, sizeof *y);
+	int rc = 0;
+
+	for (int i = 0; i < f->n_stations; i++) {
+		const struct fleet_station *st = &f->stations[i];
+		int64_t wh = 0, n = 0, n_inv = 0;
+		y[i].township = station_township(f, st);
+		if (st->capacity_w <= 0 || st->commissioned_day > day)
+			continue;
+		for (int j = 0; j < st->n_devices; j++) {
+			struct store_daily d;
+			int h;
+			if (st->devices[j].kind != READING_INVERTER)
+				continue;
+			n_inv++;
+			h = store_daily_get(a->s, st->id, st->devices[j].id, day, &d);
+			if (h < 0) {
+				rc = db_fail(a, "reading a device's day");
+				goto done;
+			}
+			if (h > 0) {
+				wh += d.delta_wh;
+				n += d.n_readings;
+			}
+		}
+		/* too few readings: a data problem (the offline rules), not a yield */
+		if (n_inv == 0 || n * 1000 < n_inv * per_day * lc->yield_min_completeness_permille)
+			continue;
+		y[i].wh_per_kwp = wh * 1000 / st->capacity_w;
+		y[i].ok = 1;
+	}
+	for (int i = 0; i < f->n_stations; i++) {
+		const struct fleet_station *st = &f->stations[i];
+		int np = 0, low;
+		int64_t med;
+		if (y[i].ok && y[i].township >= 0)
+			for (int k = 0; k < f->n_stations; k++)
+				if (k != i && y[k].ok && y[k].township == y[i].township)
+					peers[np++] = y[k].wh_per_kwp;
+		if (y[i].ok && np < lc->yield_min_peers) { /* too few in the township: the county */
+			np = 0;
+			for (int k = 0; k < f->n_stations; k++)
+				if (k != i && y[k].ok)
+					peers[np++] = y[k].wh_per_kwp;
+		}
+		if (!y[i].ok || np < lc->yield_min_peers) {
+			keep_open(a, R_LOW_YIELD, NULL, st->id, NULL, NULL);
+			continue;
+		}
+		qsort(peers, (size_t)np, sizeof *peers, cmp_i64);
+		med = np % 2 ? peers[np / 2] : (peers[np / 2 - 1] + peers[np / 2]) / 2;
+		if (med < lc->yield_min_wh_per_kwp) { /* a cloudy day for all: nothing to compare */
+			keep_open(a, R_LOW_YIELD, NULL, st->id, NULL, NULL);
+			continue;
+		}
+		low = y[i].wh_per_kwp * 1000 < med * lc->yield_low_permille;
+		if (judge(a, R_LOW_YIELD, NULL, st->id, NULL, low, 1,
+		          caltime_local_midnight_ms(day), y[i].wh_per_kwp * 1000 / med, now) < 0) {
+			rc = -1;
+			goto done;
+		}
+	}
+done:
+	free(peers);
+	free(y);
+	return rc;
+}
+
+/* ---- village_at_risk, village_below: the last closed month's report (daily) ---- */
+
+static void keep_villages(struct alerts *a)
+{
+	for (int i = 0; i < a->f->n_villages; i++) {
+		keep_open(a, R_VILLAGE_AT_RISK, NULL, NULL, NULL, a->f->villages[i].id);
+		keep_open(a, R_VILLAGE_BELOW, NULL, NULL, NULL, a->f->villages[i].id);
+	}
+}
+
+/*
+ * Builds the report of the month before today's (the same report_build as
+ * `pvmon-allocator report`) and judges each village's status in it. A month
+ * without any energy (pvmon not running yet) judges nothing.
+ */
+static int judge_villages(struct alerts *a, int32_t today, int64_t now)
+{
+	const struct central_conf *cf = a->conf;
+	struct report_params p = {0};
+	struct report *r;
+	char *cause = NULL;
+	int y, m, d, rc = 0;
+	int64_t start;
+
+	caltime_civil(today, &y, &m, &d);
+	start = caltime_local_midnight_ms(caltime_days(y, m, 1));
+	p.year = m == 1 ? y - 1 : y;
+	p.month = m == 1 ? 12 : m - 1;
+	p.timezone = cf->timezone;
+	p.target_fen_per_year = cf->target_fen_per_year;
+	p.expected_interval_s = cf->expected_interval_s;
+	p.meter_tolerance_permille = cf->meter_tolerance_permille;
+	p.reach_days = cf->retention_days;
+	if (!(r = report_build(a->s, a->f, &p, &cause))) {
+		log_warn("alerts: the report of %04d-%02d: %s; villages judged again tomorrow",
+		         p.year, p.month, cause);
+		free(cause);
+		keep_villages(a);
+		return 0;
+	}
+	if (r->totals.energy_wh <= 0)
+		keep_villages(a);
+	else
+		for (int i = 0; i < r->n_villages && rc == 0; i++) {
+			const struct target_result *t = &r->villages[i].t;
+			const char *id = r->villages[i].v->id;
+			int64_t shortfall = t->target_fen - t->projection_fen;
+			if (judge_v(a, R_VILLAGE_AT_RISK, NULL, NULL, NULL, id,
+			            t->status == TARGET_AT_RISK, 1, start, shortfall, now) < 0 ||
+			    judge_v(a, R_VILLAGE_BELOW, NULL, NULL, NULL, id,
+			            t->status == TARGET_BELOW, 1, start, shortfall, now) < 0)
+				rc = -1;
+		}
+	report_free(r);
+	return rc;
+}
+
 struct sweep_ctx {
 	int64_t keep_until;
 	int resync;
@@ -664,10 +968,25 @@ static void drop_changes(struct alerts *a)
 		free(a->changes[i].json);
 	a->n_changes = 0;
 }
+/* Publishes (and runs alert_exec for) what the committed evaluation changed. */
+static void flush_changes(struct alerts *a)
+{
+	for (int i = 0; i < a->n_changes; i++) {
+		struct change *ch = &a->changes[i];
+		if (ch->id[0] == '!') {
+			if (a->conf->live.exec_argv)
+				exec_alert(a, ch->json);
+		} else if (a->publish)
+			a->publish(a->publish_ctx, ch->id, ch->json);
+	}
+	drop_changes(a);
+}
+
 int alerts_eval(struct alerts *a, int64_t now_ms, const char **cause)
 {
 	struct gw_ctx gc = {a, now_ms, 0, NULL, 0};
-	int i;
+	int i, hour, daily;
+	int32_t today = caltime_local_day(now_ms, &hour);
 
 	reap(a, 0);
 	if (store_begin(a->s) < 0) {
@@ -683,19 +1002,28 @@ int alerts_eval(struct alerts *a, int64_t now_ms, const char **cause)
 		goto fail;
 	for (i = 0; i < a->n_open; i++)
 		a->open[i].seen = 0;
+	/* the rules about time passing judge every subject each time; the daily ones once a day */
+	daily = a->daily_done != today && hour >= a->conf->live.daily_hour;
+	for (i = 0; i < R_COUNT; i++)
+		a->judged[i] =
+		    daily || (i != R_LOW_YIELD && i != R_VILLAGE_AT_RISK && i != R_VILLAGE_BELOW);
 	if (store_gateway_each(a->s, judge_gateway, &gc) < 0 || gc.failed) {
 		if (!gc.failed)
 			db_fail(a, "reading gateways");
 		goto fail;
 	}
-	if (judge_devices(a, &gc, now_ms) < 0)
+	if (judge_devices(a, &gc, now_ms) < 0 || judge_meters(a, &gc, now_ms) < 0)
+		goto fail;
+	if (daily &&
+	    (judge_yield(a, today - 1, now_ms) < 0 || judge_villages(a, today, now_ms) < 0))
 		goto fail;
 	/* clear what has been gone for clear_s, or whose subject left the fleet */
 	for (i = 0; i < a->n_open;) {
 		struct open_alert *o = &a->open[i];
-		if ((o->seen && o->false_since &&
-		     now_ms - o->false_since >= a->conf->live.clear_s * 1000) ||
-		    !o->seen) {
+		if (a->judged[o->rule] &&
+		    ((o->seen && o->false_since &&
+		      now_ms - o->false_since >= a->conf->live.clear_s * 1000) ||
+		     !o->seen)) {
 			if (clear_alert(a, i, now_ms) < 0)
 				goto fail;
 			continue;
@@ -710,16 +1038,10 @@ int alerts_eval(struct alerts *a, int64_t now_ms, const char **cause)
 		goto fail;
 	}
 	a->resync = 0;
+	if (daily)
+		a->daily_done = today;
 	free(gc.offline);
-	for (i = 0; i < a->n_changes; i++) {
-		struct change *ch = &a->changes[i];
-		if (ch->id[0] == '!') {
-			if (a->conf->live.exec_argv)
-				exec_alert(a, ch->json);
-		} else if (a->publish)
-			a->publish(a->publish_ctx, ch->id, ch->json);
-	}
-	drop_changes(a);
+	flush_changes(a);
 	return 0;
 fail:
 	free(gc.offline);
@@ -728,6 +1050,116 @@ fail:
 	/* the table is the truth: reload the open alerts at the next try */
 	a->loaded = 0;
 	a->n_runs = 0;
+	*cause = a->err ? a->err : "alerts: evaluation failed";
+	return -1;
+}
+
+/* ---- the rules about data, judged when it is committed (docs/serve.md) ---- */
+
+void alerts_touch(struct alerts *a, const struct reading *r)
+{
+	struct touched *t = NULL;
+	for (int i = 0; i < a->n_touched && !t; i++)
+		if (strcmp(a->touched[i].station, r->station) == 0 &&
+		    strcmp(a->touched[i].device, r->device) == 0)
+			t = &a->touched[i];
+	if (!t) {
+		if (a->n_touched == a->cap_touched) {
+			a->cap_touched = a->cap_touched ? a->cap_touched * 2 : 256;
+			a->touched =
+			    xrealloc(a->touched, (size_t)a->cap_touched * sizeof *a->touched);
+		}
+		t = &a->touched[a->n_touched++];
+		memset(t, 0, sizeof *t);
+		util_strlcpy(t->station, r->station, sizeof t->station);
+		util_strlcpy(t->device, r->device, sizeof t->device);
+		t->ts_ms = INT64_MIN;
+	}
+	if (r->ts_ms >= t->ts_ms) {
+		t->ts_ms = r->ts_ms;
+		t->state = (int)r->state;
+		util_strlcpy(t->gw, r->gw, sizeof t->gw);
+	}
+}
+
+/* A device's latest state from the data: the offline/fault alerts' recovery starts (or stops). */
+static void judge_recovery(struct alerts *a, const struct touched *t, int64_t now)
+{
+	static const int rules[] = {R_DEVICE_OFFLINE, R_DEVICE_FAULT};
+	static const int bad[] = {STATE_OFFLINE, STATE_FAULT};
+	for (int k = 0; k < 2; k++) {
+		struct open_alert *o = open_find(a, rules[k], NULL, t->station, t->device);
+		if (!o)
+			continue;
+		if (t->state == bad[k])
+			o->false_since = 0;
+		else if (!o->false_since)
+			o->false_since = now;
+	}
+}
+
+/* Once per gateway of the batch: its spool losses, and the offline alert's recovery. */
+static int judge_gateway_data(struct alerts *a, const char *gw, int64_t now)
+{
+	struct store_gateway g;
+	struct open_alert *o;
+	int64_t silent;
+	int rc = store_gateway_get(a->s, gw, &g);
+	if (rc <= 0)
+		return rc < 0 ? db_fail(a, "reading a gateway") : 0;
+	if (judge_loss(a, &g, now) < 0)
+		return -1;
+	o = open_find(a, R_GATEWAY_OFFLINE, gw, NULL, NULL);
+	if (o && !gateway_off(a, &g, now, &silent) && !o->false_since)
+		o->false_since = now;
+	return 0;
+}
+
+int alerts_eval_data(struct alerts *a, int64_t now_ms, const char **cause)
+{
+	int hour;
+	int32_t today = caltime_local_day(now_ms, &hour);
+	if (a->n_touched == 0)
+		return 0;
+	reap(a, 0);
+	if (store_begin(a->s) < 0) {
+		*cause = store_error(a->s);
+		return -1;
+	}
+	if (!a->loaded && load_open(a) < 0)
+		goto fail;
+	for (int i = 0; i < a->n_touched; i++) {
+		const struct touched *t = &a->touched[i];
+		struct store_daily d;
+		int dh, first = 1;
+		judge_recovery(a, t, now_ms);
+		dh = store_daily_get(a->s, t->station, t->device, today, &d);
+		if (dh < 0) {
+			db_fail(a, "reading a device's day");
+			goto fail;
+		}
+		if (judge(a, R_COUNTER_RESET, NULL, t->station, t->device, dh > 0 && d.resets > 0,
+		          1, now_ms, dh > 0 ? d.resets : 0, now_ms) < 0)
+			goto fail;
+		for (int k = 0; k < i && first; k++)
+			first = strcmp(a->touched[k].gw, t->gw) != 0;
+		if (first && judge_gateway_data(a, t->gw, now_ms) < 0)
+			goto fail;
+	}
+	if (store_commit(a->s) < 0) {
+		free(a->err);
+		a->err = xstrdup(store_error(a->s));
+		goto fail;
+	}
+	a->n_touched = 0;
+	flush_changes(a);
+	return 0;
+fail:
+	store_rollback(a->s);
+	drop_changes(a);
+	a->loaded = 0;
+	a->n_runs = 0;
+	a->n_touched = 0; /* the timer judges them all anyway */
 	*cause = a->err ? a->err : "alerts: evaluation failed";
 	return -1;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "acks.h"
 #include "config.h"
@@ -486,12 +487,14 @@ int ingest_commit(struct ingest *in, char **cause)
 	struct store *s = in->conf.store;
 	struct rollup_stats before, after;
 	struct ack_ctx c = {in};
+	struct timespec t0, t1;
 	size_t i;
 
 	*cause = NULL;
 	in->transient = 0;
 	if (in->bn == 0)
 		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (in->acks_stale && !in->conf.shared) {
 		if (acks_load(in->acks, s) < 0)
 			return failed(in, cause);
@@ -507,7 +510,15 @@ int ingest_commit(struct ingest *in, char **cause)
 			goto fail;
 	if (rollup_flush(in->rollup) < 0 || acks_save(in->acks, s) < 0 || store_commit(s) < 0)
 		goto fail;
-	/* durable now: count, then tell the collectors */
+	/* durable now: count, run the hooks, then tell the collectors */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (in->conf.committed)
+		in->conf.committed(in->conf.hook_ctx, in->bn,
+		                   (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 +
+		                       (t1.tv_nsec - t0.tv_nsec) / 1000);
+	for (i = 0; in->conf.stored && i < in->bn; i++)
+		if (in->b[i].type == E_READING)
+			in->conf.stored(in->conf.hook_ctx, &in->b[i].r);
 	rollup_stats(in->rollup, &after);
 	in->stats.stored += after.stored - before.stored;
 	in->stats.duplicates += after.duplicates - before.duplicates;

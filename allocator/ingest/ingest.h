@@ -37,6 +37,15 @@ struct ingest_conf {
 	 * and roll-up state from the database inside its transaction.
 	 */
 	int shared;
+	/*
+	 * Hooks called by ingest_commit in its thread after each successful commit
+	 * (NULL: none): stored for each reading of the batch (the data-driven alert
+	 * rules), committed once with the batch's message count and the commit's
+	 * latency in microseconds (ingest's counters on /metrics).
+	 */
+	void (*stored)(void *ctx, const struct reading *r);
+	void (*committed)(void *ctx, size_t messages, int64_t commit_us);
+	void *hook_ctx;
 };
 
 struct ingest; /* opaque */

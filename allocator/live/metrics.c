@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,8 +116,9 @@ char *metrics_render(const struct live_snapshot *ls, int64_t now_ms, int64_t rej
 	static const char *const statuses[] = {"producing", "asleep", "offline", "fault",
 	                                       "no_data"};
 	static const char *const sevs[] = {"critical", "warning", "info"};
-	static const char *const rules[] = {"gateway_offline", "spool_loss", "device_offline",
-	                                    "device_fault", "counter_reset"};
+	static const char *const rules[] = {"gateway_offline", "spool_loss",      "device_offline",
+	                                    "device_fault",    "counter_reset",   "meter_silent",
+	                                    "low_yield",       "village_at_risk", "village_below"};
 	const cJSON *root = live_tree(ls), *gws = cJSON_GetObjectItem(root, "gateways"),
 	            *sts = cJSON_GetObjectItem(root, "stations"),
 	            *tot = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "overview"), "totals"),
@@ -185,5 +187,101 @@ char *metrics_render(const struct live_snapshot *ls, int64_t now_ms, int64_t rej
 	add(&o, "pvmon_snapshot_age_seconds %.3f\n",
 	    (double)(now_ms - live_snapshot_built_ms(ls)) / 1000.0);
 	(void)b;
+	return o.p;
+}
+
+struct ing_ctx {
+	struct out *o;
+	struct store_ingest_stats *v;
+	int n;
+};
+
+static int ing_collect(void *arg, const struct store_ingest_stats *x)
+{
+	struct ing_ctx *c = arg;
+	c->v = xrealloc(c->v, (size_t)(c->n + 1) * sizeof *c->v);
+	c->v[c->n++] = *x;
+	return 0;
+}
+
+/* One counter or gauge per worker from a member of its row. */
+static void per_worker(struct out *o, const struct ing_ctx *c, const char *name, const char *type,
+                       const char *help, size_t member)
+{
+	char b[160];
+	head(o, name, type, help);
+	for (int i = 0; i < c->n; i++)
+		add(o, "%s{worker=\"%s\"} %" PRId64 "\n", name, lv(c->v[i].worker, b, sizeof b),
+		    *(const int64_t *)((const char *)&c->v[i] + member));
+}
+
+char *metrics_ingest(char *text, struct store *s, int64_t now_ms)
+{
+	struct out o = {text, text ? strlen(text) : 0, text ? strlen(text) + 1 : 0};
+	struct ing_ctx c = {&o, NULL, 0};
+	char b[160];
+
+	if (store_ingest_stats_each(s, ing_collect, &c) < 0) {
+		free(c.v);
+		return text; /* an older database or a read error: the rest still serves */
+	}
+	per_worker(&o, &c, "pvmon_ingest_readings_stored_total", "counter",
+	           "Readings ingest stored (rate() is readings stored per second).",
+	           offsetof(struct store_ingest_stats, stored));
+	per_worker(&o, &c, "pvmon_ingest_duplicates_total", "counter",
+	           "Readings that were already stored (replays after a lost ack).",
+	           offsetof(struct store_ingest_stats, duplicates));
+	per_worker(&o, &c, "pvmon_ingest_rejected_total", "counter",
+	           "Payloads that failed validation.",
+	           offsetof(struct store_ingest_stats, rejected));
+	per_worker(&o, &c, "pvmon_ingest_statuses_total", "counter",
+	           "Gateway status messages stored.",
+	           offsetof(struct store_ingest_stats, statuses));
+	per_worker(&o, &c, "pvmon_ingest_batches_total", "counter", "Batches committed.",
+	           offsetof(struct store_ingest_stats, batches));
+	per_worker(&o, &c, "pvmon_ingest_commit_failures_total", "counter",
+	           "Batch commits that failed (rolled back and retried).",
+	           offsetof(struct store_ingest_stats, failures));
+	per_worker(
+	    &o, &c, "pvmon_ingest_batch_messages_total", "counter",
+	    "Messages in the committed batches (divided by the batches: the mean batch size).",
+	    offsetof(struct store_ingest_stats, batch_rows));
+	per_worker(&o, &c, "pvmon_ingest_last_batch_messages", "gauge",
+	           "Messages in the last committed batch.",
+	           offsetof(struct store_ingest_stats, last_batch_rows));
+	head(&o, "pvmon_ingest_commit_seconds", "histogram",
+	     "Latency of a batch's commit: begin, readings, roll-ups, acks, fsync.");
+	for (int i = 0; i < c.n; i++) {
+		const struct store_ingest_stats *x = &c.v[i];
+		int64_t cum = 0;
+		lv(x->worker, b, sizeof b);
+		for (int k = 0; k < STORE_COMMIT_BUCKETS; k++) {
+			cum += x->commit_hist[k];
+			if (k < STORE_COMMIT_BUCKETS - 1)
+				add(&o,
+				    "pvmon_ingest_commit_seconds_bucket{worker=\"%s\",le=\"%g\"} "
+				    "%" PRId64 "\n",
+				    b, (double)store_commit_bucket_ms[k] / 1000.0, cum);
+			else
+				add(&o,
+				    "pvmon_ingest_commit_seconds_bucket{worker=\"%s\",le=\"+Inf\"} "
+				    "%" PRId64 "\n",
+				    b, cum);
+		}
+		add(&o, "pvmon_ingest_commit_seconds_sum{worker=\"%s\"} %.6f\n", b,
+		    (double)x->commit_us / 1e6);
+		add(&o, "pvmon_ingest_commit_seconds_count{worker=\"%s\"} %" PRId64 "\n", b, cum);
+	}
+	head(&o, "pvmon_ingest_started_seconds", "gauge",
+	     "When the worker started (unix seconds); its counters begin at 0 then.");
+	for (int i = 0; i < c.n; i++)
+		add(&o, "pvmon_ingest_started_seconds{worker=\"%s\"} %" PRId64 "\n",
+		    lv(c.v[i].worker, b, sizeof b), c.v[i].started_ms / 1000);
+	head(&o, "pvmon_ingest_stats_age_seconds", "gauge",
+	     "Seconds since the worker last wrote its counters (grows when it stops).");
+	for (int i = 0; i < c.n; i++)
+		add(&o, "pvmon_ingest_stats_age_seconds{worker=\"%s\"} %.3f\n",
+		    lv(c.v[i].worker, b, sizeof b), (double)(now_ms - c.v[i].updated_ms) / 1000.0);
+	free(c.v);
 	return o.p;
 }

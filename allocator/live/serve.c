@@ -445,6 +445,7 @@ static enum MHD_Result route(struct serve *sv, struct MHD_Connection *c, const c
 		if (store_rejected_count(s, &rejected) < 0)
 			rejected = -1;
 		body = metrics_render(ls, util_now_ms(), rejected);
+		body = metrics_ingest(body, s, util_now_ms());
 		rc = reply(c, 200, "text/plain; version=0.0.4; charset=utf-8", body, strlen(body),
 		           NULL);
 		goto done;

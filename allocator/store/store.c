@@ -10,6 +10,7 @@
 #include "db_int.h"
 #include "store_pg.h"
 
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -121,6 +122,14 @@ static const char *const migrations[] = {
     "DROP INDEX readings_device_ts;"
     "DROP TABLE readings;"
     "ALTER TABLE readings_v5 RENAME TO readings;" READINGS_NAMED_VIEW ";",
+    /* 5 -> 6: the village an alert is about; ingest's own counters for /metrics */
+    "ALTER TABLE alerts ADD COLUMN village TEXT;"
+    "CREATE TABLE ingest_stats ("
+    " worker TEXT PRIMARY KEY, started_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+    " stored INTEGER NOT NULL, duplicates INTEGER NOT NULL, rejected INTEGER NOT NULL,"
+    " statuses INTEGER NOT NULL, batches INTEGER NOT NULL, failures INTEGER NOT NULL,"
+    " batch_rows INTEGER NOT NULL, last_batch_rows INTEGER NOT NULL,"
+    " commit_us INTEGER NOT NULL, commit_hist TEXT NOT NULL);",
 };
 
 enum stmt_id {
@@ -184,6 +193,8 @@ enum stmt_id {
 	ST_GW_ACKED,
 	ST_PENDING_ADD,
 	ST_PENDING_DROP,
+	ST_ISTATS_PUT,
+	ST_ISTATS_EACH,
 	ST_COUNT
 };
 
@@ -295,9 +306,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_S_REJECTS] = "SELECT gw, count(*) FROM rejected WHERE received_ms >= ?1"
                      " AND gw IS NOT NULL GROUP BY gw",
 #define ALERT_COLS                                                                                 \
-	"id, rule, severity, gw, station, device, start_ms, end_ms, updated_ms, value, retained"
+	"id, rule, severity, gw, station, device, start_ms, end_ms, updated_ms, value, retained,"  \
+	" village"
     [ST_ALERT_INSERT] = "INSERT INTO alerts (" ALERT_COLS ")"
-                        " VALUES (?,?,?,?,?,?,?,NULL,?,?,1) ON CONFLICT DO NOTHING",
+                        " VALUES (?,?,?,?,?,?,?,NULL,?,?,1,?) ON CONFLICT (id) DO NOTHING",
     [ST_ALERT_UPDATE] = "UPDATE alerts SET value = ?2, updated_ms = ?3 WHERE id = ?1",
     [ST_ALERT_CLEAR] = "UPDATE alerts SET end_ms = ?2, updated_ms = ?2 WHERE id = ?1",
     [ST_ALERT_UNRETAIN] = "UPDATE alerts SET retained = 0 WHERE id = ?1",
@@ -325,6 +337,19 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_GW_ACKED] = "SELECT acked_seq FROM gateways WHERE gw = ?1",
     [ST_PENDING_ADD] = "INSERT INTO gw_pending (gw, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
     [ST_PENDING_DROP] = "DELETE FROM gw_pending WHERE gw = ?1 AND seq <= ?2",
+#define ISTATS_COLS                                                                                \
+	"worker, started_ms, updated_ms, stored, duplicates, rejected, statuses, batches,"         \
+	" failures, batch_rows, last_batch_rows, commit_us, commit_hist"
+    [ST_ISTATS_PUT] = "INSERT INTO ingest_stats (" ISTATS_COLS ")"
+                      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (worker) DO UPDATE SET"
+                      " started_ms = excluded.started_ms, updated_ms = excluded.updated_ms,"
+                      " stored = excluded.stored, duplicates = excluded.duplicates,"
+                      " rejected = excluded.rejected, statuses = excluded.statuses,"
+                      " batches = excluded.batches, failures = excluded.failures,"
+                      " batch_rows = excluded.batch_rows,"
+                      " last_batch_rows = excluded.last_batch_rows,"
+                      " commit_us = excluded.commit_us, commit_hist = excluded.commit_hist",
+    [ST_ISTATS_EACH] = "SELECT " ISTATS_COLS " FROM ingest_stats ORDER BY worker",
 };
 
 /*
@@ -1968,6 +1993,7 @@ int store_alert_insert(struct store *s, const struct store_alert *a)
 	db_bind_int64(q, 7, a->start_ms);
 	db_bind_int64(q, 8, a->updated_ms);
 	db_bind_int64(q, 9, a->value);
+	bind_text_or_null(q, 10, a->village);
 	return run(s, q, "storing an alert");
 }
 
@@ -2015,6 +2041,7 @@ static void alert_row(struct db_stmt *q, struct store_alert *a)
 	a->updated_ms = db_column_int64(q, 8);
 	a->value = db_column_int64(q, 9);
 	a->retained = (int)db_column_int64(q, 10);
+	col_text(q, 11, a->village, sizeof a->village);
 }
 
 int store_alert_get(struct store *s, const char *id, struct store_alert *out)
@@ -2137,4 +2164,70 @@ int store_last_produced(struct store *s, const char *station, const char *device
 	}
 	db_reset(q);
 	return rc == DB_ROW ? found : fail(s, "finding a device's last day of production");
+}
+
+/* ---- ingest's counters (schema version 5; allocator/ingest/istats.c) ---- */
+
+int store_ingest_stats_put(struct store *s, const struct store_ingest_stats *x)
+{
+	struct db_stmt *q = stmt(s, ST_ISTATS_PUT);
+	char hist[STORE_COMMIT_BUCKETS * 21 + 1];
+	size_t n = 0;
+	if (!q)
+		return -1;
+	hist[0] = '\0';
+	for (int i = 0; i < STORE_COMMIT_BUCKETS; i++)
+		n += (size_t)snprintf(hist + n, sizeof hist - n, "%s%" PRId64, i ? "," : "",
+		                      x->commit_hist[i]);
+	db_bind_text(q, 1, x->worker);
+	db_bind_int64(q, 2, x->started_ms);
+	db_bind_int64(q, 3, x->updated_ms);
+	db_bind_int64(q, 4, x->stored);
+	db_bind_int64(q, 5, x->duplicates);
+	db_bind_int64(q, 6, x->rejected);
+	db_bind_int64(q, 7, x->statuses);
+	db_bind_int64(q, 8, x->batches);
+	db_bind_int64(q, 9, x->failures);
+	db_bind_int64(q, 10, x->batch_rows);
+	db_bind_int64(q, 11, x->last_batch_rows);
+	db_bind_int64(q, 12, x->commit_us);
+	db_bind_text(q, 13, hist);
+	return run(s, q, "storing ingest's counters");
+}
+
+int store_ingest_stats_each(struct store *s,
+                            int (*fn)(void *ctx, const struct store_ingest_stats *x), void *ctx)
+{
+	struct db_stmt *q = stmt(s, ST_ISTATS_EACH);
+	struct store_ingest_stats x;
+	int rc;
+	if (!q)
+		return -1;
+	while ((rc = db_step(q)) == DB_ROW) {
+		char hist[STORE_COMMIT_BUCKETS * 21 + 1];
+		const char *p = hist;
+		memset(&x, 0, sizeof x);
+		col_text(q, 0, x.worker, sizeof x.worker);
+		x.started_ms = db_column_int64(q, 1);
+		x.updated_ms = db_column_int64(q, 2);
+		x.stored = db_column_int64(q, 3);
+		x.duplicates = db_column_int64(q, 4);
+		x.rejected = db_column_int64(q, 5);
+		x.statuses = db_column_int64(q, 6);
+		x.batches = db_column_int64(q, 7);
+		x.failures = db_column_int64(q, 8);
+		x.batch_rows = db_column_int64(q, 9);
+		x.last_batch_rows = db_column_int64(q, 10);
+		x.commit_us = db_column_int64(q, 11);
+		col_text(q, 12, hist, sizeof hist);
+		for (int i = 0; i < STORE_COMMIT_BUCKETS && *p; i++) {
+			char *end;
+			x.commit_hist[i] = strtoll(p, &end, 10);
+			p = *end == ',' ? end + 1 : end;
+		}
+		if (fn(ctx, &x))
+			break;
+	}
+	db_reset(q);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : fail(s, "reading ingest's counters");
 }

@@ -13,7 +13,7 @@
 
 #include "reading.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store; /* opaque */
 
@@ -217,7 +217,8 @@ struct store_alert {
 	char rule[32], severity[16];
 	char gw[READING_ID_MAX], station[READING_ID_MAX], device[READING_ID_MAX];
 	int64_t start_ms, end_ms, updated_ms, value;
-	int retained; /* 1 while its retained MQTT message is meant to exist */
+	int retained;                 /* 1 while its retained MQTT message is meant to exist */
+	char village[READING_ID_MAX]; /* the village rules' subject (schema version 5) */
 };
 /* Inserts an open alert (end_ms and retained ignored) unless its id exists. */
 int store_alert_insert(struct store *s, const struct store_alert *a);
@@ -246,5 +247,27 @@ int store_state_since(struct store *s, const char *station, const char *device, 
                       int64_t *since_ms);
 /* Rows in the rejected table. */
 int store_rejected_count(struct store *s, int64_t *out);
+
+/* ---- ingest's counters (schema version 5; docs/serve.md, "Metrics") ---- */
+
+/* Commit latency buckets, upper bounds in ms (the last bucket is +Inf). */
+#define STORE_COMMIT_BUCKETS 12
+static const int64_t store_commit_bucket_ms[STORE_COMMIT_BUCKETS - 1] = {
+    5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+
+/* One ingest worker's counters since it started (they restart from 0 with it). */
+struct store_ingest_stats {
+	char worker[64];
+	int64_t started_ms, updated_ms;
+	int64_t stored, duplicates, rejected, statuses, batches, failures;
+	int64_t batch_rows, last_batch_rows;       /* messages committed, and in the last batch */
+	int64_t commit_us;                         /* sum of the commits' latencies */
+	int64_t commit_hist[STORE_COMMIT_BUCKETS]; /* commits per latency bucket (not cumulative) */
+};
+/* Inserts or replaces the worker's row. */
+int store_ingest_stats_put(struct store *s, const struct store_ingest_stats *x);
+/* Calls fn for each worker's row in worker order; fn returns non-zero to stop. */
+int store_ingest_stats_each(struct store *s,
+                            int (*fn)(void *ctx, const struct store_ingest_stats *x), void *ctx);
 
 #endif

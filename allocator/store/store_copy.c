@@ -101,10 +101,18 @@ static const struct table tables[] = {
      {"sum(coalesce(first_id, 0))", "sum(coalesce(last_id, 0))", "sum(n_entries)"},
      NULL},
     {"alerts",
-     "id, rule, severity, gw, station, device, start_ms, end_ms, updated_ms, value, retained",
-     "ttttttiiiii",
+     "id, rule, severity, gw, station, device, start_ms, end_ms, updated_ms, value, retained,"
+     " village",
+     "ttttttiiiiit",
      "id",
      {"sum(start_ms / 1000)", "sum(value)", "sum(retained)"},
+     NULL},
+    {"ingest_stats",
+     "worker, started_ms, updated_ms, stored, duplicates, rejected, statuses, batches, failures,"
+     " batch_rows, last_batch_rows, commit_us, commit_hist",
+     "tiiiiiiiiiiit",
+     "worker",
+     {"sum(stored)", "sum(batches)", "sum(failures)"},
      NULL},
 };
 

@@ -114,8 +114,14 @@ static const char pg_schema[] =
     " id TEXT PRIMARY KEY, rule TEXT NOT NULL, severity TEXT NOT NULL,"
     " gw TEXT, station TEXT, device TEXT, start_ms BIGINT NOT NULL, end_ms BIGINT,"
     " updated_ms BIGINT NOT NULL, value BIGINT NOT NULL DEFAULT 0,"
-    " retained BIGINT NOT NULL DEFAULT 1);"
-    "CREATE INDEX alerts_end ON alerts (end_ms);";
+    " retained BIGINT NOT NULL DEFAULT 1, village TEXT);"
+    "CREATE INDEX alerts_end ON alerts (end_ms);"
+    "CREATE TABLE ingest_stats ("
+    " worker TEXT PRIMARY KEY, started_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL,"
+    " stored BIGINT NOT NULL, duplicates BIGINT NOT NULL, rejected BIGINT NOT NULL,"
+    " statuses BIGINT NOT NULL, batches BIGINT NOT NULL, failures BIGINT NOT NULL,"
+    " batch_rows BIGINT NOT NULL, last_batch_rows BIGINT NOT NULL,"
+    " commit_us BIGINT NOT NULL, commit_hist TEXT NOT NULL);";
 
 /* The months (year * 12 + month - 1, UTC) known to have a partition. */
 struct store_pg {
@@ -199,7 +205,7 @@ int store_pg_migrate(struct store *s, int *found)
 			goto fail;
 		}
 	} else if (*found < STORE_SCHEMA_VERSION) {
-		/* PostgreSQL starts at version 5: older ones never existed there */
+		/* PostgreSQL starts at version 6: older ones never existed there */
 		db_exec(d, "ROLLBACK");
 		return 2;
 	}

@@ -44,7 +44,7 @@ cat >"$D/fleet.json" <<'EOC'
 }
 EOC
 check "the first ledger command creates and migrates the database" L verify
-check "the database is at the current schema version (5: the ledger, the alerts, the alarm bits, compact readings)" test "$(q 'PRAGMA user_version')" = 5
+check "the database is at the current schema version (6: the ledger, the alerts, the alarm bits, compact readings, ingest's counters)" test "$(q 'PRAGMA user_version')" = 6
 # Daily roll-ups 2018-07-01 .. 2021-01-01, good readings at 06:00 and 19:00 local.
 q "WITH RECURSIVE days(d) AS (SELECT 17713 UNION ALL SELECT d + 1 FROM days WHERE d < 18628),
 devs(station, device, kind, e) AS (VALUES ('st-a', 'meter', 1, 1000000), ('st-b', 'meter', 1, 500000))

@@ -73,7 +73,7 @@ step() {
 
 step 01 verify
 check "the first ledger command creates the schema on PostgreSQL" \
-	test "$(q_pg "SELECT value FROM pvmon_meta WHERE key = 'schema'")" = 5
+	test "$(q_pg "SELECT value FROM pvmon_meta WHERE key = 'schema'")" = 6
 q_sq "$DAILY"
 q_pg "$DAILY" >/dev/null
 check "both hold the same roll-ups" test "$(q_sq 'SELECT count(*), sum(delta_wh) FROM daily')" = "$(q_pg 'SELECT count(*), sum(delta_wh) FROM daily')"

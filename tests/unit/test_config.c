@@ -126,7 +126,7 @@ static void a_minimal_gateway_file_gets_the_documented_defaults(void)
 	}
 	CHECK_STR(c->broker.host, "127.0.0.1");
 	CHECK_INT(c->broker.port, 1883);
-	CHECK_INT(c->broker.keepalive_s, 30);
+	CHECK_INT(c->broker.keepalive_s, 15);
 	want = tmp_path("s.db");
 	CHECK_STR(c->spool_path, want);
 	free(want);

@@ -52,7 +52,8 @@
   const villageHead = [["name"], ["status"], ["month_fen", "n"], ["projection", "n wide"], ["target", "n wide"]];
   function alertRows(list) {
     return list.map((a) => tr([[badge("sev", a.severity)], [esc(t("alert." + a.rule))],
-      [a.station ? link("station", a.station, a.device ? a.station + "/" + a.device : a.station) : esc(a.gw)],
+      [a.village ? link("village", a.village, a.village)
+        : a.station ? link("station", a.station, a.device ? a.station + "/" + a.device : a.station) : esc(a.gw)],
       [esc(time(a.start))], [a.end ? esc(time(a.end)) : "<b>" + esc(t("alert.open")) + "</b>", "wide"]]));
   }
   const alertHead = [["alert.severity"], ["alert.rule"], ["alert.subject"], ["alert.start"], ["alert.end", "wide"]];
