@@ -405,7 +405,8 @@ static void central_errors_give_exact_messages(void)
 	EXPECT_ERROR(
 	    central_error, j,
 	    "target_fen_per_year: unknown key (expected one of: broker, client_id, "
-	    "database, database_password_file, fleet, timezone, target_yuan_per_year, target_basis, "
+	    "database, database_password_file, fleet, timezone, target_yuan_per_year, "
+	    "target_basis, "
 	    "retention_days, batch, "
 	    "expected_interval_s, meter_tolerance_permille, lang, ledger, log, serve, alerts, "
 	    "ingest_share)");
