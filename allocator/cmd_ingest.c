@@ -542,6 +542,26 @@ static int publish_alert(void *arg, const char *id, const char *json)
 	           : -1;
 }
 
+/* One pass of libmosquitto's loop; on an error the connection is dropped for a reconnect. */
+static void net_loop(struct ctx *c, struct backoff *backoff, int wait_ms, int64_t retry_ms)
+{
+	int was = c->connected;
+	int r = mosquitto_loop(c->mosq, wait_ms, 1);
+
+	if (!was && c->connected)
+		backoff_ok(backoff);
+	if (r == MOSQ_ERR_SUCCESS)
+		return;
+	/* before CONNACK: the TLS handshake or the broker refused us */
+	if (!was && !c->connected)
+		log_warn("cannot reach the broker %s:%d: %s; retrying in %" PRId64 " ms",
+		         c->conf->broker.host, c->conf->broker.port, mosquitto_strerror(r),
+		         retry_ms);
+	c->connected = 0;
+	if (mosquitto_socket(c->mosq) >= 0)
+		mosquitto_disconnect(c->mosq);
+}
+
 /* Runs the network until stopped: hand batches over, publish acks, (re)connect, read. */
 static void run(struct ctx *c)
 {
@@ -596,8 +616,16 @@ static void run(struct ctx *c)
 			continue;
 		}
 		consuming = 1;
-		if (pending >= max_queue)
+		if (pending >= max_queue) {
+			/*
+			 * The writer is behind: the queue grows no further than one bounded
+			 * read, which libmosquitto sizes by the packets it has in flight, so
+			 * the PUBACKs of our acks and the PINGRESPs still arrive.
+			 */
+			if (c->connected && mosquitto_socket(c->mosq) >= 0)
+				net_loop(c, &backoff, 0, 0);
 			continue;
+		}
 		if (mosquitto_socket(c->mosq) < 0) {
 			if (now < next_connect) {
 				util_sleep_ms(next_connect - now < wait_ms ? next_connect - now
@@ -623,24 +651,7 @@ static void run(struct ctx *c)
 			int64_t left = c->first_pending_ms + c->conf->batch_ms - now;
 			wait_ms = left < 1 ? 1 : left < wait_ms ? left : wait_ms;
 		}
-		{
-			int was = c->connected;
-			r = mosquitto_loop(c->mosq, (int)wait_ms, 1);
-			if (!was && c->connected)
-				backoff_ok(&backoff);
-			if (r != MOSQ_ERR_SUCCESS) {
-				/* before CONNACK: the TLS handshake or the broker refused us */
-				if (!was && !c->connected)
-					log_warn("cannot reach the broker %s:%d: %s; retrying in "
-					         "%" PRId64 " ms",
-					         c->conf->broker.host, c->conf->broker.port,
-					         mosquitto_strerror(r),
-					         next_connect > now ? next_connect - now : 0);
-				c->connected = 0;
-				if (mosquitto_socket(c->mosq) >= 0)
-					mosquitto_disconnect(c->mosq);
-			}
-		}
+		net_loop(c, &backoff, (int)wait_ms, next_connect > now ? next_connect - now : 0);
 	}
 }
 

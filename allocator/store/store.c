@@ -1293,8 +1293,12 @@ static int ranges_table(struct store *s, const struct store_day_range *rg, int n
 	    "DELETE FROM temp.day_ranges";
 	static const char ins[] = "INSERT INTO temp.day_ranges VALUES (?, ?, ?, ?, ?)";
 	struct db_stmt *q = NULL;
-	int i, rc = -1;
+	int i, rc = -1, open = 0;
 
+	/* one savepoint: the rows are written to the temp file once, not one commit each */
+	if (db_exec(s->db, "SAVEPOINT day_ranges") < 0)
+		goto fail;
+	open = 1;
 	if (db_exec(s->db, ddl) < 0 || !(q = db_prepare(s->db, ins)))
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -1309,9 +1313,13 @@ static int ranges_table(struct store *s, const struct store_day_range *rg, int n
 	}
 	rc = 0;
 fail:
+	db_finalize(q);
+	if (open && rc == 0 && db_exec(s->db, "RELEASE day_ranges") < 0)
+		rc = -1;
 	if (rc < 0)
 		fail(s, "listing the devices to read");
-	db_finalize(q);
+	if (open && rc < 0)
+		(void)db_exec(s->db, "ROLLBACK TO day_ranges; RELEASE day_ranges");
 	return rc;
 }
 
