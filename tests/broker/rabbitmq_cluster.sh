@@ -52,7 +52,7 @@ renv() {
 		RABBITMQ_ADVANCED_CONFIG_FILE="$R/n$_n/advanced.config" \
 		RABBITMQ_CONF_ENV_FILE="$R/n$_n/rabbitmq-env.conf" \
 		RABBITMQ_ENABLED_PLUGINS_FILE="$R/enabled_plugins" RABBITMQ_PID_FILE="$R/n$_n/pid" \
-		RUNNING_UNDER_SYSTEMD=true RABBITMQ_LOGS=- "$@"
+		ERL_CRASH_DUMP="$R/n$_n/erl_crash.dump" RUNNING_UNDER_SYSTEMD=true RABBITMQ_LOGS=- "$@"
 }
 # rctl N ARGS...: rabbitmqctl against node N.
 rctl() {
