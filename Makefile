@@ -232,6 +232,19 @@ faults: deps
 	@$(MAKE) --no-print-directory tests
 	@O=$(O) BIN=$(BIN) sh tests/faults/run.sh $(FAULTS)
 
+# ---- The central broker as a RabbitMQ cluster (docs/scale.md, "Broker at scale"): two
+# rabbitmq-server 3.10 nodes with rabbitmq_mqtt behind haproxy, each node SIGKILLed in turn.
+# Not in make test: a node boots in 10-20 s and a rejoining one takes about two minutes.
+# The region bridges (mosquitto) are tests/it/test_broker_bridge.sh, in make test. ----
+DEB_BROKER_CLUSTER := rabbitmq-server haproxy
+.PHONY: test-broker-cluster deps-broker-cluster
+deps-broker-cluster:
+	@sh tests/deps.sh $(DEB_BROKER_CLUSTER)
+test-broker-cluster: deps deps-broker-cluster
+	@$(MAKE) --no-print-directory tests
+	@PVMON_BIN=$(abspath $(BIN)) PVMON_TOOLS=$(abspath $(O)/tools) PVMON_ROOT=$(CURDIR) \
+	  timeout -k 10 900 sh tests/broker/rabbitmq_cluster.sh
+
 # ---- Benchmarks (docs/benchmarks.md): long runs, not part of make test ----
 # bench/*.c are standalone programs (the collector's floor); bench/run.sh runs
 # every bench/*.sh, the collector's first (BENCH_SECONDS: each collector phase, default 60).

@@ -23,8 +23,8 @@ if [ "$mode" = uninstall ]; then
 	exit 0
 fi
 
-install -d "$D$BINDIR" "$D$DATADIR/profiles" "$D$DATADIR/mosquitto" "$D$DATADIR/logrotate" \
-	"$D$DOCDIR" "$D$UNITDIR" "$D$SYSUSERSDIR"
+install -d "$D$BINDIR" "$D$DATADIR/profiles" "$D$DATADIR/mosquitto" "$D$DATADIR/rabbitmq" \
+	"$D$DATADIR/logrotate" "$D$DOCDIR" "$D$UNITDIR" "$D$SYSUSERSDIR"
 for p in $progs; do install -m 0755 "$BIN/$p" "$D$BINDIR/$p"; done
 
 # Examples and profiles: a relative "profiles_dir" in an example resolves to share/pvmon/profiles.
@@ -32,7 +32,11 @@ for f in $(files_of config '*.json'); do install -m 0644 "config/$f" "$D$DATADIR
 for f in $(files_of config/profiles '*.json'); do
 	install -m 0644 "config/profiles/$f" "$D$DATADIR/profiles/$f"
 done
-for f in pvmon.conf pvmon.acl; do install -m 0644 "deploy/mosquitto/$f" "$D$DATADIR/mosquitto/$f"; done
+for f in pvmon.conf pvmon.acl region-bridge.conf; do
+	install -m 0644 "deploy/mosquitto/$f" "$D$DATADIR/mosquitto/$f"
+done
+# the central broker as a RabbitMQ cluster behind haproxy (docs/scale.md)
+for f in rabbitmq.conf haproxy.cfg; do install -m 0644 "deploy/rabbitmq/$f" "$D$DATADIR/rabbitmq/$f"; done
 install -m 0644 deploy/logrotate/pvmon "$D$DATADIR/logrotate/pvmon"
 install -m 0644 deploy/sysusers.d/pvmon.conf "$D$SYSUSERSDIR/pvmon.conf"
 

@@ -15,7 +15,8 @@ for p in pvmon-collector pvmon-allocator pvmon-sim; do
 done
 for f in lib/systemd/system/pvmon-collector.service lib/systemd/system/pvmon-ingest.service \
 	lib/systemd/system/pvmon-serve.service lib/sysusers.d/pvmon.conf share/pvmon/mosquitto/pvmon.conf share/pvmon/mosquitto/pvmon.acl \
-	share/pvmon/logrotate/pvmon share/doc/pvmon/README.md; do
+	share/pvmon/mosquitto/region-bridge.conf share/pvmon/rabbitmq/rabbitmq.conf \
+	share/pvmon/rabbitmq/haproxy.cfg share/pvmon/logrotate/pvmon share/doc/pvmon/README.md; do
 	check "$f is installed" [ -f "$D/usr/$f" ]
 done
 check "the collector unit runs the installed program" \
