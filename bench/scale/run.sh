@@ -24,7 +24,7 @@
 #                        DATABASE; without it the bench starts its own (Debian's postgresql-15,
 #                        initdb in a temporary folder, a free loopback port) when installed
 #   PVMON_BENCH_WORKERS_CONF  the central.json members that make N > 1 workers share the
-#                        readings (default '"ingest": { "share_group": "pvmon" }'); a build that
+#                        readings (default '"ingest_share": "pvmon"', docs/config.md); a build that
 #                        does not know them skips those rows with pvmon's own message
 #   PVMON_BENCH_RESULTS  a file to append "key=value" lines of every figure to
 #   STATIONS COUNTIES INTERVAL_S NOMINAL_S FLOOD_S RUNS CONNS BATCH_ROWS BATCH_MS MONTH
@@ -54,7 +54,7 @@ REPORT_RUNS=${REPORT_RUNS:-2}
 READINGS_TABLE=${READINGS_TABLE:-readings}
 STORES=${PVMON_BENCH_STORES:-sqlite pg}
 WORKERS=${PVMON_BENCH_WORKERS:-1 2 4}
-WORKERS_CONF=${PVMON_BENCH_WORKERS_CONF:-'"ingest": { "share_group": "pvmon" }'}
+WORKERS_CONF=${PVMON_BENCH_WORKERS_CONF:-'"ingest_share": "pvmon"'}
 RESULTS=${PVMON_BENCH_RESULTS:-/dev/null}
 A=$PVMON_BIN/pvmon-allocator
 W=$IT_TMP
