@@ -38,7 +38,12 @@ PVMON_TOOLS=$(cd "$O/tools" && pwd) || exit 1
 PVMON_ROOT=$(pwd)
 export PVMON_BIN PVMON_TOOLS PVMON_ROOT
 SCALE=$(cd "$O/bench/scale" && pwd) || exit 1
+# the run's folder (lib.sh's) inside one of our own, so that nothing sweeping the test
+# folders of others (pvmon-it.*) takes the databases away in the middle of a run
+BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pvmon-bench-scale.XXXXXX") || exit 1
+TMPDIR=$BENCH_TMP
 . tests/it/lib.sh
+trap 'it_cleanup; rmdir "$BENCH_TMP" 2>/dev/null' EXIT
 
 STATIONS=${STATIONS:-5500}
 COUNTIES=${COUNTIES:-12}
@@ -111,7 +116,7 @@ pg_start() {
 	as=
 	if [ "$(id -u)" -eq 0 ]; then
 		# the server refuses to run as root: the postgres user owns its folder
-		chmod 711 "$W"
+		chmod 711 "$BENCH_TMP" "$W"
 		as="setpriv --reuid=postgres --regid=postgres --init-groups"
 	fi
 	mkdir -p "$W/pg"
@@ -477,7 +482,11 @@ echo "| floor | readings/s |"
 echo "| --- | ---: |"
 echo "| bare subscriber (same broker and publisher) | $sub |"
 for store in $stores_run; do
-	echo "| bare batched INSERT / COPY, $store ($BATCH_ROWS rows a transaction) | $(get "$store.insert_floor") |"
+	case $store in
+	sqlite) what="bare batched INSERT, sqlite ($BATCH_ROWS rows a transaction)" ;;
+	pg) what="bare COPY, pg (one \\copy of the same rows)" ;;
+	esac
+	echo "| $what | $(get "$store.insert_floor") |"
 done
 echo
 echo "| report, $MONTH, text | county ($(grep -c '"gateway"' "$W/county.json") stations), wall / CPU ms | province ($STATIONS stations), wall / CPU ms | daily rows filled |"
