@@ -259,3 +259,17 @@ tests: $(BENCH_BINS)
 bench: deps
 	@$(MAKE) --no-print-directory tests
 	@O=$(O) BIN=$(BIN) sh bench/run.sh
+
+# The province bench (docs/scale.md, "The province bench"): bench/scale/*.c are its publisher,
+# roll-up filler and insert floor, built with the tests (tests/it/test_bench_scale_smoke.sh runs
+# a slice); `make bench-scale` runs the matrix, about 10 minutes on two cores. PVMON_BENCH_PG,
+# PVMON_BENCH_WORKERS and the others are described in bench/scale/run.sh.
+SCALE_SRC  := $(wildcard bench/scale/*.c)
+SCALE_BINS := $(patsubst bench/scale/%.c,$(O)/bench/scale/%,$(SCALE_SRC))
+.PHONY: bench-scale
+$(SCALE_BINS): $(O)/bench/scale/%: $(O)/bench/scale/%.o $(LIBALLOCATOR) $(LIBCOMMON)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+tests: $(SCALE_BINS)
+bench-scale: deps
+	@$(MAKE) --no-print-directory tests
+	@O=$(O) BIN=$(BIN) sh bench/scale/run.sh
