@@ -219,7 +219,7 @@ collector_conf "$IT_TMP/c.json" "$GW" "$IV" ", \"replay_per_s\": 2000" "[
 DB=$IT_TMP/pvmon.db
 q() { sqlite3 "$DB" "$1"; }
 taken() { sqlite3 "$IT_TMP/$GW.spool" "SELECT value - 1 FROM meta WHERE key = 'next_seq'" 2>/dev/null || echo 0; }
-stored() { q "SELECT count(*) FROM readings WHERE gw = '$GW'" 2>/dev/null || echo 0; }
+stored() { q "SELECT count(*) FROM readings_named WHERE gw = '$GW'" 2>/dev/null || echo 0; }
 acked() { q "SELECT coalesce(max(acked_seq), 0) FROM gateways WHERE gw = '$GW'" 2>/dev/null || echo 0; }
 at_least() {
 	_w=$1
@@ -316,10 +316,10 @@ COL_PID=
 check "a last --once round gets every reading acknowledged" [ $? -eq 0 ]
 t=$(taken)
 wait_for 30 at_least "$t" acked || fail "the last readings are acknowledged"
-res=$(q "SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM readings WHERE gw = '$GW'")
+res=$(q "SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM readings_named WHERE gw = '$GW'")
 # (information only: two polls of a late round may fall in the same millisecond; the seq
 # is the reading's identity, given by the collector before the broker ever sees it)
-dup=$(q "SELECT count(*) - count(DISTINCT station || '/' || device || '/' || ts) FROM readings WHERE gw = '$GW'")
+dup=$(q "SELECT count(*) - count(DISTINCT station || '/' || device || '/' || ts) FROM readings_named WHERE gw = '$GW'")
 echo "# $GW: taken $t, stored|distinct|min|max $res, device readings sharing a millisecond $dup, acked $(acked)"
 check "each of the $t readings is stored exactly once" [ "$res" = "$t|$t|1|$t" ]
 check "acknowledged up to the last seq" [ "$(acked)" -eq "$t" ]

@@ -9,9 +9,11 @@
 R=$IT_TMP/results
 O=${O:-build}
 BIN=${BIN:-bin}
-# the harness uses its own temporary folder; its table goes to bench.out
+# the harness uses its own temporary folder; its table goes to bench.out. SQLite only by
+# default: the PostgreSQL paths it drives are tested in test_*_pg; PVMON_BENCH_STORES="sqlite pg"
+# runs the harness on both (about a minute)
 O=$O BIN=$BIN STATIONS=55 COUNTIES=2 INTERVAL_S=2 NOMINAL_S=3 FLOOD_S=1 RUNS=1 REPORT_RUNS=1 \
-	PVMON_BENCH_STORES="${PVMON_BENCH_STORES:-sqlite pg}" PVMON_BENCH_WORKERS="1 2" \
+	PVMON_BENCH_STORES="${PVMON_BENCH_STORES:-sqlite}" PVMON_BENCH_WORKERS="1 2" \
 	PVMON_BENCH_RESULTS="$R" sh bench/scale/run.sh >"$IT_TMP/bench.out" 2>"$IT_TMP/bench.err"
 rc=$?
 check "bench/scale/run.sh exits 0" [ "$rc" -eq 0 ]

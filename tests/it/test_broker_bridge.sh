@@ -106,7 +106,7 @@ done
 
 # taken GW: seqs the collector gave out; stored GW / acked GW: rows and ack in the database.
 taken() { sqlite3 "$IT_TMP/$1.spool" "SELECT value - 1 FROM meta WHERE key = 'next_seq'" 2>/dev/null || echo 0; }
-stored() { q "SELECT count(*) FROM readings WHERE gw = '$1'" 2>/dev/null || echo 0; }
+stored() { q "SELECT count(*) FROM readings_named WHERE gw = '$1'" 2>/dev/null || echo 0; }
 acked() { q "SELECT coalesce(max(acked_seq), 0) FROM gateways WHERE gw = '$1'" 2>/dev/null || echo 0; }
 at_least() {
 	_w=$1
@@ -170,10 +170,10 @@ for r in $REGIONS; do
 	wait_for 30 at_least "$t" acked "$gw" || fail "$gw: the last readings are acknowledged"
 	wait_for 10 sh -c "[ \$(sqlite3 '$IT_TMP/$gw.spool' 'SELECT count(*) FROM spool') -eq 0 ]" ||
 		fail "$gw: the spool empties once acknowledged"
-	res=$(q "SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM readings WHERE gw = '$gw'")
+	res=$(q "SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM readings_named WHERE gw = '$gw'")
 	# (information only: two polls of a late round may fall in the same millisecond; the seq
 # is the reading's identity, given by the collector before the broker ever sees it)
-dup=$(q "SELECT count(*) - count(DISTINCT station || '/' || device || '/' || ts) FROM readings WHERE gw = '$gw'")
+dup=$(q "SELECT count(*) - count(DISTINCT station || '/' || device || '/' || ts) FROM readings_named WHERE gw = '$gw'")
 	echo "# $gw: taken $t, stored|distinct|min|max $res, device readings sharing a millisecond $dup, acked $(acked "$gw")"
 	check "$gw: each of the $t readings is stored exactly once" [ "$res" = "$t|$t|1|$t" ]
 		check "$gw: acknowledged up to its last seq" [ "$(acked "$gw")" -eq "$t" ]
