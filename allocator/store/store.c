@@ -497,8 +497,15 @@ static int migrate(struct store *s, int target)
 {
 	int v, i;
 	char sql[64];
-	if (exec(s, "BEGIN IMMEDIATE", "starting the migration") < 0)
-		return -1;
+	/*
+	 * Workers opening a new file together: the write lock may be refused at once (no
+	 * busy wait) while another is switching the file to WAL, as in wal_on.
+	 */
+	for (i = 0; exec(s, "BEGIN IMMEDIATE", "starting the migration") < 0; i++) {
+		if (!s->transient || i >= 100)
+			return -1;
+		util_sleep_ms(50);
+	}
 	if (user_version(s, &v) < 0)
 		goto fail;
 	if (v > STORE_SCHEMA_VERSION) {
