@@ -741,7 +741,8 @@ int cmd_ingest(int argc, char **argv)
 	ic.stored = on_stored;
 	ic.committed = on_committed;
 	ic.hook_ctx = &c;
-	c.istats = istats_new(c.conf->client_id, c.started_ms);
+	/* one row per worker: two workers of a share group never overwrite each other's */
+	c.istats = istats_new(c.client_id, c.started_ms);
 	if (!(c.in = ingest_new(&ic, &cause)))
 		goto fail;
 	if (store_gateway_each(s, load_sent, &c.sent) < 0) {

@@ -105,7 +105,13 @@ static int result_ok(struct pg *d, PGresult *res)
 	return 0;
 }
 
-/* Settings every connection gets: 0 or -1 (the error recorded). */
+/*
+ * Settings every connection gets: 0 or -1 (the error recorded). A writer
+ * commits synchronously whatever the server's default: ingest acknowledges a
+ * reading once its COMMIT returns and the collector then deletes it, so an
+ * asynchronous commit (synchronous_commit = off, a common tuning) that a
+ * server crash loses would lose the reading for good.
+ */
 static int session_setup(struct pg *d)
 {
 	PGresult *res;
@@ -113,7 +119,8 @@ static int session_setup(struct pg *d)
 		res = PQexec(d->c, "SET client_min_messages = warning;"
 		                   "SET default_transaction_read_only = on");
 	else
-		res = PQexec(d->c, "SET client_min_messages = warning");
+		res = PQexec(d->c, "SET client_min_messages = warning;"
+		                   "SET synchronous_commit = on");
 	int ok = result_ok(d, res);
 	PQclear(res);
 	return ok ? 0 : -1;

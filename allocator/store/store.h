@@ -257,7 +257,7 @@ static const int64_t store_commit_bucket_ms[STORE_COMMIT_BUCKETS - 1] = {
 
 /* One ingest worker's counters since it started (they restart from 0 with it). */
 struct store_ingest_stats {
-	char worker[64];
+	char worker[96]; /* ingest's client id, "<client_id>-<worker>": 47 + 1 + 47 */
 	int64_t started_ms, updated_ms;
 	int64_t stored, duplicates, rejected, statuses, batches, failures;
 	int64_t batch_rows, last_batch_rows;       /* messages committed, and in the last batch */

@@ -3,6 +3,9 @@
 # killing and draining the real programs; and the checker that compares what
 # the collector took (its spool) with what the database holds.
 # FX_SCALE is "ci" (short, inside make test) or "full" (make faults).
+# FX_NGW (default 1) > 1 splits the stations round robin over gateways $FX_GW-1..N, each
+# with a collector file collector-G.json and a spool spool-G.db of its own (fx_setup).
+# FX_DBURL / FX_DBPASS (unset: the SQLite file pvmon.db) put the central database elsewhere.
 
 FX_SCALE=${FX_SCALE:-ci}
 FX_GW=gw-faults
@@ -14,6 +17,7 @@ FX_NAME=$(basename "$0" .sh | sed 's/^sc_//')
 FX_NCOL=0
 FX_NING=0
 FX_NREC=0
+FX_NGW=${FX_NGW:-1}
 
 # fx_pick CI FULL: the value for the current scale.
 fx_pick() { if [ "$FX_SCALE" = full ]; then echo "$2"; else echo "$1"; fi; }
@@ -34,14 +38,15 @@ fx_log_has() { grep -q -- "$2" "$1" 2>/dev/null; }
 
 # fx_fleet NSTATIONS NINVERTERS: fleet.json for st001..stN, inv01..invK and a meter each.
 fx_fleet() {
-	awk -v n="$1" -v k="$2" -v gw="$FX_GW" 'BEGIN {
+	awk -v n="$1" -v k="$2" -v gw="$FX_GW" -v ngw="$FX_NGW" 'BEGIN {
 		print "{ \"county\": \"faults\", \"townships\": [ { \"id\": \"t1\", \"name\": \"T\" } ],"
 		print "  \"villages\": [ { \"id\": \"v1\", \"name\": \"V\", \"township\": \"t1\" } ],"
 		print "  \"tariffs\": [ { \"id\": \"tf\", \"periods\": [ { \"from\": \"2018-01-01\","
 		print "    \"coal_yuan_per_kwh\": \"0.3320\", \"subsidy_yuan_per_kwh\": \"0.5580\" } ] } ],"
 		print "  \"stations\": ["
 		for (s = 1; s <= n; s++) {
-			printf "    { \"id\": \"st%03d\", \"name\": \"S%d\", \"gateway\": \"%s\", \"capacity_kw\": %d,\n", s, s, gw, 50 * k
+			g = ngw > 1 ? gw "-" ((s - 1) % ngw + 1) : gw
+			printf "    { \"id\": \"st%03d\", \"name\": \"S%d\", \"gateway\": \"%s\", \"capacity_kw\": %d,\n", s, s, g, 50 * k
 			printf "      \"commissioned\": \"2018-01-01\", \"latitude\": 37.95, \"longitude\": 110.99,\n"
 			printf "      \"meter\": { \"id\": \"meter\" }, \"inverters\": ["
 			for (i = 1; i <= k; i++)
@@ -52,13 +57,16 @@ fx_fleet() {
 	}' >"$IT_TMP/fleet.json"
 }
 
-# fx_central: central.json on the test broker ($BROKER_PORT), database $FX_DB.
+# fx_central: central.json on the test broker ($BROKER_PORT), database $FX_DB (or $FX_DBURL).
 fx_central() {
+	_dbx=
+	[ -n "$FX_DBPASS" ] && _dbx="
+  \"database_password_file\": \"$FX_DBPASS\","
 	cat >"$IT_TMP/central.json" <<EOF
 {
   "broker": { "host": "127.0.0.1", "port": $BROKER_PORT, "keepalive_s": 5 },
   "client_id": "ingest-faults",
-  "database": "pvmon.db",
+  "database": "${FX_DBURL:-pvmon.db}",$_dbx
   "fleet": "fleet.json",
   "timezone": "Asia/Shanghai",
   "batch": { "rows": 1000, "ms": 100 },
@@ -71,9 +79,11 @@ EOF
 # fx_collector_conf INTERVAL_MS NINVERTERS SPOOL_EXTRA [BUS_EXTRA]: collector.json with one
 # bus per station of $IT_TMP/sim.ports (TCP or RTU), huawei inverters at units 1..K and a
 # chint meter at K+1. SPOOL_EXTRA / BUS_EXTRA are JSON members prefixed with a comma.
+# FX_CGW, FX_CSPOOL, FX_CPORTS and FX_COUT, when set, name another gateway, spool, ports
+# file and output file.
 fx_collector_conf() {
-	awk -v iv="$1" -v k="$2" -v sx="$3" -v bx="$4" -v gw="$FX_GW" -v bp="$BROKER_PORT" \
-		-v spool="$FX_SPOOL" -v prof="$PVMON_ROOT/config/profiles" 'BEGIN {
+	awk -v iv="$1" -v k="$2" -v sx="$3" -v bx="$4" -v gw="${FX_CGW:-$FX_GW}" -v bp="$BROKER_PORT" \
+		-v spool="${FX_CSPOOL:-$FX_SPOOL}" -v prof="$PVMON_ROOT/config/profiles" 'BEGIN {
 		printf "{ \"gateway\": \"%s\",\n", gw
 		printf "  \"broker\": { \"host\": \"127.0.0.1\", \"port\": %d, \"keepalive_s\": 5 },\n", bp
 		printf "  \"spool\": { \"path\": \"%s\", \"replay_per_s\": 2000%s },\n", spool, sx
@@ -92,7 +102,25 @@ fx_collector_conf() {
 			printf "\n        { \"id\": \"inv%02d\", \"station\": \"%s\", \"unit\": %d, \"profile\": \"huawei-sun2000\", \"kind\": \"inverter\", \"capacity_kw\": 50 },", i, $1, i
 		printf "\n        { \"id\": \"meter\", \"station\": \"%s\", \"unit\": %d, \"profile\": \"chint-dtsu666\", \"kind\": \"meter\" } ] }", $1, k + 1
 	}
-	END { printf "\n  ] }\n" }' "$IT_TMP/sim.ports" >"$IT_TMP/collector.json"
+	END { printf "\n  ] }\n" }' "${FX_CPORTS:-$IT_TMP/sim.ports}" >"${FX_COUT:-$IT_TMP/collector.json}"
+}
+
+# fx_collector_confs INTERVAL_MS NINVERTERS SPOOL_EXTRA [BUS_EXTRA]: with FX_NGW > 1, one
+# collector file per gateway: collector-G.json for gateway $FX_GW-G, spool spool-G.db, the
+# stations the fleet gives that gateway (st N goes to gateway (N - 1) mod FX_NGW + 1).
+fx_collector_confs() {
+	_g=1
+	while [ "$_g" -le "$FX_NGW" ]; do
+		awk -v g="$_g" -v ngw="$FX_NGW" '{ n = substr($1, 3) + 0 } (n - 1) % ngw + 1 == g' \
+			"$IT_TMP/sim.ports" >"$IT_TMP/sim-$_g.ports"
+		FX_CGW=$FX_GW-$_g FX_CSPOOL=$IT_TMP/spool-$_g.db FX_CPORTS=$IT_TMP/sim-$_g.ports
+		FX_COUT=$IT_TMP/collector-$_g.json
+		fx_collector_conf "$@"
+		unset FX_CGW FX_CSPOOL FX_CPORTS FX_COUT
+		"$PVMON_BIN/pvmon-collector" -c "$IT_TMP/collector-$_g.json" --check >/dev/null ||
+			fail "the generated collector-$_g.json loads"
+		_g=$((_g + 1))
+	done
 }
 
 # fx_setup NSTATIONS NINVERTERS INTERVAL_MS SPOOL_EXTRA [BUS_EXTRA] -- SIM_ARGS...: a broker,
@@ -116,6 +144,10 @@ fx_setup() {
 	done
 	fx_fleet "$_n" "$_k"
 	fx_central
+	if [ "$FX_NGW" -gt 1 ]; then
+		fx_collector_confs "$_iv" "$_k" "$_sx" "$_bx"
+		return 0
+	fi
 	fx_collector_conf "$_iv" "$_k" "$_sx" "$_bx"
 	"$PVMON_BIN/pvmon-collector" -c "$IT_TMP/collector.json" --check >/dev/null ||
 		fail "the generated collector.json loads"
@@ -142,7 +174,9 @@ fx_collector() {
 # fx_recorder: mosquitto_sub records every reading delivered (a second, independent view).
 fx_recorder() {
 	FX_NREC=$((FX_NREC + 1))
-	bg "rec$FX_NREC" mosquitto_sub -p "$BROKER_PORT" -q 1 -v -t "pvmon/v1/$FX_GW/+/+/reading"
+	_rgw=$FX_GW
+	[ "$FX_NGW" -gt 1 ] && _rgw=+
+	bg "rec$FX_NREC" mosquitto_sub -p "$BROKER_PORT" -q 1 -v -t "pvmon/v1/$_rgw/+/+/reading"
 	REC_PID=$LAST_PID
 }
 

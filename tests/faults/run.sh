@@ -22,9 +22,9 @@ FX_RESULTS=$WORK/results
 export PVMON_BIN PVMON_TOOLS PVMON_ROOT FX_SCALE FX_RESULTS
 if [ $# -eq 0 ]; then
 	if [ "$FX_SCALE" = ci ]; then
-		set -- broker collector_kill powercut sigstop ingest_kill bound workers_kill
+		set -- broker collector_kill powercut sigstop ingest_kill bound workers_kill pg_workers
 	else
-		set -- broker sigstop collector_kill ingest_kill powercut rtu baddevices bound workers_kill
+		set -- broker sigstop collector_kill ingest_kill powercut rtu baddevices bound workers_kill pg_workers
 	fi
 fi
 

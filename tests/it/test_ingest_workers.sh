@@ -123,6 +123,9 @@ echo "# $(grep 'stopped:' "$D/w1.log" | sed 's/.*stopped: //')"
 echo "# $(grep 'stopped:' "$D/w2.log" | sed 's/.*stopped: //')"
 check "both workers stored a share" [ "${s1:-0}" -gt 0 ] && [ "${s2:-0}" -gt 0 ]
 check "the shares add up to every reading, none twice" [ $((${s1:-0} + ${s2:-0})) -eq $((2 * N)) ]
+# each worker keeps its own counters row (its client id), none shared
+check "ingest_stats holds one row per worker, under its client id" \
+	[ "$(sqlite3 "$D/shared.db" "SELECT worker, stored FROM ingest_stats ORDER BY worker" | tr '\n' ' ')" = "ingest-w-1|${s1:-0} ingest-w-2|${s2:-0} " ]
 
 q() { sqlite3 "$D/shared.db" "ATTACH '$D/single.db' AS ref; $1"; }
 check "every reading is stored once" \
