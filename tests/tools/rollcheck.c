@@ -45,7 +45,8 @@ int main(int argc, char **argv)
 		cmd_central_release(&ct);
 		return 1;
 	}
-	rc.expected_interval_s = ct.conf->expected_interval_s > 0 ? ct.conf->expected_interval_s : 60;
+	rc.expected_interval_s =
+	    ct.conf->expected_interval_s > 0 ? ct.conf->expected_interval_s : 60;
 	rc.capacity = capacity;
 	rc.capacity_ctx = ct.fleet;
 	ru = rollup_new(ct.store, &rc);
