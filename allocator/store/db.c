@@ -101,6 +101,12 @@ int db_step(struct db_stmt *q)
 	return q->ops->step(q);
 }
 
+void db_defer(struct db_stmt *q)
+{
+	if (q->ops->defer)
+		q->ops->defer(q);
+}
+
 int db_column_null(struct db_stmt *q, int i)
 {
 	return q->ops->column_null(q, i);

@@ -61,6 +61,14 @@ void db_bind_null(struct db_stmt *q, int i);
 
 /* Runs q or moves to its next row: DB_ROW, DB_DONE or DB_ERROR. */
 int db_step(struct db_stmt *q);
+/*
+ * Marks q, a statement without rows whose db_changes nobody reads, as one
+ * that may be sent ahead: inside a transaction on PostgreSQL db_step then
+ * returns DB_DONE at once, and an error it meets is the error of the next
+ * statement that is not deferred (the COMMIT at the latest). SQLite runs it
+ * at once as any other.
+ */
+void db_defer(struct db_stmt *q);
 
 /* Columns count from 0 and are read on a DB_ROW; text is borrowed until the next step. */
 int db_column_null(struct db_stmt *q, int i);

@@ -24,6 +24,7 @@ struct db_ops {
 	void (*bind_blob)(struct db_stmt *q, int i, const void *p, size_t len);
 	void (*bind_null)(struct db_stmt *q, int i);
 	int (*step)(struct db_stmt *q);
+	void (*defer)(struct db_stmt *q); /* NULL: the engine runs every statement at once */
 	int (*column_null)(struct db_stmt *q, int i);
 	int64_t (*column_int64)(struct db_stmt *q, int i);
 	double (*column_double)(struct db_stmt *q, int i);

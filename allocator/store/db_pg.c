@@ -6,6 +6,15 @@
  * a statement on its own (db_transient tells the caller when a retry is
  * worth it); a dropped connection is made again before the next statement,
  * never inside a transaction.
+ *
+ * A statement marked deferred (db_defer: a write whose rows and count
+ * nobody reads) run inside a transaction is only sent: the connection
+ * enters libpq's pipeline mode and queues it, and the next statement that
+ * is not deferred first syncs the pipeline and collects the queued results.
+ * The server runs them in order, so what follows sees their effects; the
+ * first error among them becomes that next statement's error (a COMMIT
+ * then fails and the transaction is rolled back). An ingest batch's roll-up
+ * rows, locks and gateway rows so cost one round trip, not one each.
  */
 #include "db.h"
 #include "db_int.h"
@@ -31,7 +40,11 @@ struct pg {
 	unsigned gen;     /* connections made: statements prepared on an older one are gone */
 	int64_t changes;  /* rows of the last INSERT, UPDATE or DELETE */
 	unsigned next_id; /* for statement names */
+	int piped;        /* deferred statements sent and not yet synced (pipeline mode) */
 };
+
+/* Deferred statements sent before a sync at the latest: bounds what either side buffers. */
+#define PIPE_MAX 256
 
 struct pg_stmt {
 	struct db_stmt base;
@@ -40,6 +53,7 @@ struct pg_stmt {
 	char *sql; /* with $N parameters */
 	int nparams;
 	int prepared;
+	int deferred; /* db_defer: sent ahead inside a transaction */
 	unsigned gen; /* the connection it was prepared on */
 	const char **vals;
 	int *lens;
@@ -83,6 +97,66 @@ static void set_error(struct pg *d, const PGresult *res)
 static void clear_error(struct pg *d)
 {
 	d->sqlstate[0] = '\0';
+}
+
+/*
+ * Syncs the pipeline of deferred statements and collects their results,
+ * leaving pipeline mode: 0, or -1 with the first error among them recorded
+ * (a lost connection included). A no-op outside pipeline mode.
+ */
+static int drain(struct pg *d)
+{
+	PGresult *res, *bad = NULL;
+	int nulls = 0, ok = 1;
+	if (PQpipelineStatus(d->c) == PQ_PIPELINE_OFF)
+		return 0;
+	d->piped = 0;
+	if (!PQpipelineSync(d->c)) {
+		set_error(d, NULL);
+		ok = 0;
+	}
+	while (ok) {
+		res = PQgetResult(d->c);
+		if (!res) {
+			/* one NULL ends each statement's results; more means the connection is gone
+			 */
+			if (PQstatus(d->c) != CONNECTION_OK || ++nulls > 2) {
+				set_error(d, NULL);
+				ok = 0;
+			}
+			continue;
+		}
+		nulls = 0;
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		if (PQresultStatus(res) == PGRES_FATAL_ERROR && !bad)
+			bad = res;
+		else
+			PQclear(res);
+	}
+	if (ok && bad) {
+		set_error(d, bad);
+		ok = 0;
+	}
+	PQclear(bad);
+	if (!PQexitPipelineMode(d->c) && PQstatus(d->c) == CONNECTION_OK) {
+		if (ok)
+			set_error(d, NULL);
+		ok = 0;
+	}
+	{
+		PGTransactionStatusType t = PQtransactionStatus(d->c);
+		if (t != PQTRANS_UNKNOWN)
+			d->in_txn = t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+	}
+	if (!ok) {
+		char *m = xasprintf("in a write sent ahead: %s", d->err);
+		free(d->err);
+		d->err = m;
+	}
+	return ok ? 0 : -1;
 }
 
 /* 1 when res is a success; else records its error. */
@@ -144,6 +218,8 @@ static int starts(const char *sql, const char *word)
  */
 static int ensure(struct pg *d, const char *sql)
 {
+	if (drain(d) < 0 && !starts(sql, "ROLLBACK"))
+		return -1; /* ROLLBACK goes on: it ends the failed transaction */
 	if (PQstatus(d->c) == CONNECTION_OK)
 		return 0;
 	if (d->in_txn && !starts(sql, "ROLLBACK")) {
@@ -182,6 +258,12 @@ static int pg_exec(struct db *d, const char *sql)
 		return ok > 0 ? 0 : -1;
 	res = PQexec(PG(d)->c, sql);
 	ok = result_ok(PG(d), res);
+	if (ok && starts(sql, "COMMIT") && strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
+		free(PG(d)->err);
+		PG(d)->err = xstrdup("the transaction was rolled back: a statement in it failed");
+		snprintf(PG(d)->sqlstate, sizeof PG(d)->sqlstate, "25P02");
+		ok = 0;
+	}
 	PQclear(res);
 	return ok ? 0 : -1;
 }
@@ -296,7 +378,8 @@ static void pg_finalize(struct db_stmt *dq)
 {
 	struct pg_stmt *q = PS(dq);
 	clear_rows(q);
-	if (q->prepared && q->gen == q->d->gen && PQstatus(q->d->c) == CONNECTION_OK) {
+	if (q->prepared && q->gen == q->d->gen && drain(q->d) == 0 &&
+	    PQstatus(q->d->c) == CONNECTION_OK) {
 		char sql[64];
 		PGresult *res;
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", q->name);
@@ -381,11 +464,59 @@ static void pg_bind_null(struct db_stmt *dq, int i)
 	q->fmts[k] = 0;
 }
 
+/* 1 when a deferred statement may be sent ahead: inside a transaction on a live connection. */
+static int can_pipe(struct pg *d)
+{
+	if (PQstatus(d->c) != CONNECTION_OK)
+		return 0;
+	return PQpipelineStatus(d->c) != PQ_PIPELINE_OFF ||
+	       PQtransactionStatus(d->c) == PQTRANS_INTRANS;
+}
+
+/* Sends a deferred statement ahead (prepared first, synchronously, when it is not). */
+static int send_ahead(struct pg_stmt *q)
+{
+	struct pg *d = q->d;
+	q->done = 1;
+	if (!q->prepared || q->gen != d->gen) {
+		PGresult *res;
+		if (ensure(d, q->sql) != 0)
+			return DB_ERROR;
+		res = PQprepare(d->c, q->name, q->sql, 0, NULL);
+		if (!result_ok(d, res)) {
+			PQclear(res);
+			return DB_ERROR;
+		}
+		PQclear(res);
+		q->prepared = 1;
+		q->gen = d->gen;
+	}
+	if (PQpipelineStatus(d->c) == PQ_PIPELINE_OFF && !PQenterPipelineMode(d->c)) {
+		set_error(d, NULL);
+		return DB_ERROR;
+	}
+	if (!PQsendQueryPrepared(d->c, q->name, q->nparams, q->vals, q->lens, q->fmts, 0)) {
+		set_error(d, NULL);
+		return DB_ERROR;
+	}
+	d->changes = 0;
+	if (++d->piped >= PIPE_MAX && drain(d) < 0)
+		return DB_ERROR;
+	return DB_DONE;
+}
+
+static void pg_defer(struct db_stmt *dq)
+{
+	PS(dq)->deferred = 1;
+}
+
 static int pg_step(struct db_stmt *dq)
 {
 	struct pg_stmt *q = PS(dq);
 	PQfreemem(q->blob);
 	q->blob = NULL;
+	if (!q->res && !q->done && q->deferred && can_pipe(q->d))
+		return send_ahead(q);
 	if (!q->res && !q->done) {
 		PGresult *res;
 		int e = ensure(q->d, q->sql);
@@ -407,6 +538,16 @@ static int pg_step(struct db_stmt *dq)
 		res = PQexecPrepared(q->d->c, q->name, q->nparams, q->vals, q->lens, q->fmts, 0);
 		if (!result_ok(q->d, res)) {
 			PQclear(res);
+			q->done = 1;
+			return DB_ERROR;
+		}
+		if (starts(q->sql, "COMMIT") && strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
+			/* the server answers the COMMIT of a failed transaction with a rollback */
+			PQclear(res);
+			free(q->d->err);
+			q->d->err =
+			    xstrdup("the transaction was rolled back: a statement in it failed");
+			snprintf(q->d->sqlstate, sizeof q->d->sqlstate, "25P02");
 			q->done = 1;
 			return DB_ERROR;
 		}
@@ -491,6 +632,7 @@ static const struct db_ops pg_ops = {
     .bind_blob = pg_bind_blob,
     .bind_null = pg_bind_null,
     .step = pg_step,
+    .defer = pg_defer,
     .column_null = pg_column_null,
     .column_int64 = pg_column_int64,
     .column_double = pg_column_double,

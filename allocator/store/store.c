@@ -406,6 +406,27 @@ static const char *stmt_text(const struct store *s, enum stmt_id id)
 	return stmt_sql[id];
 }
 
+/*
+ * The writes nobody reads back within the statement (no rows, no change
+ * count): the roll-up rows, the gateway rows and their pending seqs, the
+ * advisory locks. db_defer lets PostgreSQL take them without a round trip
+ * each; their errors surface at the next statement or the COMMIT.
+ */
+static int deferrable(enum stmt_id id)
+{
+	switch (id) {
+	case ST_DAILY_PUT:
+	case ST_HOURLY_PUT:
+	case ST_GATEWAY_PUT:
+	case ST_PENDING_ADD:
+	case ST_PENDING_DROP:
+	case ST_LOCK:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* Returns the prepared statement, reset and with bindings cleared. */
 static struct db_stmt *stmt(struct store *s, enum stmt_id id)
 {
@@ -415,6 +436,8 @@ static struct db_stmt *stmt(struct store *s, enum stmt_id id)
 			fail(s, "preparing a statement");
 			return NULL;
 		}
+		if (deferrable(id))
+			db_defer(s->st[id]);
 	} else {
 		db_reset(s->st[id]);
 	}
@@ -1684,12 +1707,19 @@ int store_reading_last(struct store *s, const char *station, const char *device,
 		return rc;
 	if (!gw)
 		gw = "";
-	/* readings at ts itself that sort before (gw, seq), then the last timestamp before ts */
-	if (!(q = stmt(s, good_only ? ST_LAST_GOOD_AT : ST_LAST_ANY_AT)))
-		return -1;
-	db_bind_int64(q, 1, dev);
-	db_bind_int64(q, 2, ts);
-	rc = pick_row(s, q, station, device, 0, ts, gw, seq, out);
+	/*
+	 * readings at ts itself that sort before (gw, seq), then the last
+	 * timestamp before ts; none sorts before ("", 0), the key a device's
+	 * state is loaded from, so that costs no query
+	 */
+	rc = 0;
+	if (gw[0] || seq > 0) {
+		if (!(q = stmt(s, good_only ? ST_LAST_GOOD_AT : ST_LAST_ANY_AT)))
+			return -1;
+		db_bind_int64(q, 1, dev);
+		db_bind_int64(q, 2, ts);
+		rc = pick_row(s, q, station, device, 0, ts, gw, seq, out);
+	}
 	if (rc == 0) {
 		if (!(q = stmt(s, good_only ? ST_LAST_GOOD : ST_LAST_ANY)))
 			return -1;

@@ -417,6 +417,84 @@ static void a_lost_connection_is_made_again_but_never_inside_a_transaction(void)
 	store_close(s);
 }
 
+/*
+ * Roll-up and gateway writes inside a transaction are sent ahead (db_defer):
+ * the next read of the transaction sees them, and one that fails on the
+ * server fails the COMMIT, leaving nothing of the transaction stored.
+ */
+static void writes_sent_ahead_are_seen_in_order_and_fail_the_commit(void)
+{
+	struct store *s = fresh();
+	struct store_daily d = {0}, dd;
+	struct store_hourly h = {0}, hh;
+	struct store_gateway g = {0};
+	int day;
+	if (!s) {
+		CHECK(0);
+		return;
+	}
+	CHECK_INT(store_begin(s), 0);
+	for (day = 20000; day < 20600; day++) { /* more than one pipeline's worth */
+		d.day = day;
+		d.n_readings = day - 19999;
+		CHECK_INT(store_daily_put(s, "st1", "inv1", &d), 0);
+	}
+	h.day = 20001;
+	h.hour = 7;
+	h.wh = 42;
+	CHECK_INT(store_hourly_put(s, "st1", "inv1", &h), 0);
+	CHECK_INT(store_daily_get(s, "st1", "inv1", 20599, &dd), 1);
+	CHECK_INT(dd.n_readings, 600);
+	CHECK_INT(store_hourly_get(s, "st1", "inv1", 20001, 7, &hh), 1);
+	CHECK_INT(hh.wh, 42);
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(store_testing_int(s, "SELECT count(*) FROM daily"), 600);
+
+	/* a trigger makes the server refuse an hourly row: the failure comes with the COMMIT */
+	CHECK_INT(store_testing_exec(s, "CREATE FUNCTION no_rows() RETURNS trigger LANGUAGE plpgsql"
+	                                " AS $$BEGIN RAISE EXCEPTION 'hourly refused'; END$$;"
+	                                "CREATE TRIGGER no_hourly BEFORE INSERT ON hourly"
+	                                " FOR EACH ROW EXECUTE FUNCTION no_rows()"),
+	          0);
+	CHECK_INT(store_begin(s), 0);
+	d.day = 21000;
+	CHECK_INT(store_daily_put(s, "st1", "inv1", &d), 0);
+	h.hour = 8;
+	CHECK_INT(store_hourly_put(s, "st1", "inv1", &h), 0);
+	CHECK_INT(store_commit(s), -1);
+	CHECK(strstr(store_error(s), "hourly refused") != NULL);
+	store_rollback(s);
+	/* the next read after the failed write fails; a COMMIT after ignoring that fails too */
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(store_hourly_put(s, "st1", "inv1", &h), 0);
+	CHECK_INT(store_daily_get(s, "st1", "inv1", 20000, &dd), -1);
+	CHECK(strstr(store_error(s), "hourly refused") != NULL);
+	util_strlcpy(g.gw, "gw1", sizeof g.gw);
+	g.acked_seq = 3;
+	store_gateway_put(s, &g);
+	CHECK_INT(store_commit(s), -1);
+	store_rollback(s);
+	CHECK_INT(store_testing_int(s, "SELECT count(*) FROM daily"), 600);
+	CHECK_INT(store_testing_int(s, "SELECT count(*) FROM gateways"), 0);
+	/* ... and the next transaction works */
+	CHECK_INT(store_begin(s), 0);
+	CHECK_INT(store_gateway_put(s, &g), 0);
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(store_testing_int(s, "SELECT acked_seq FROM gateways"), 3);
+
+	/* the server ends the session while writes are queued: the commit fails, transiently */
+	CHECK_INT(store_begin(s), 0);
+	d.day = 21001;
+	CHECK_INT(store_daily_put(s, "st1", "inv1", &d), 0);
+	CHECK_INT(store_lock(s, "pvmon.test"), 0);
+	CHECK_INT(store_testing_exec(s, "SELECT pg_terminate_backend(pg_backend_pid())"), -1);
+	CHECK_INT(store_commit(s), -1);
+	CHECK_INT(store_error_transient(s), 1);
+	store_rollback(s);
+	CHECK_INT(store_testing_int(s, "SELECT count(*) FROM daily"), 600);
+	store_close(s);
+}
+
 static void a_wrong_password_is_refused_naming_the_database(void)
 {
 	char *cause = NULL;
@@ -456,6 +534,7 @@ int main(void)
 	RUN(alerts_filter_by_optional_station_and_gateway);
 	RUN(ledger_entries_are_append_only);
 	RUN(a_lost_connection_is_made_again_but_never_inside_a_transaction);
+	RUN(writes_sent_ahead_are_seen_in_order_and_fail_the_commit);
 	RUN(a_wrong_password_is_refused_naming_the_database);
 	return harness_end();
 }
