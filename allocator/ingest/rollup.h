@@ -47,6 +47,14 @@ void rollup_free(struct rollup *ru);
  * (store_error tells why; roll back and call rollup_forget).
  */
 int rollup_put(struct rollup *ru, const struct reading *r);
+/*
+ * Loads the cached state of the devices of rs[0..n) that have none (their
+ * last readings and the day and hour rows of their first reading in rs), all
+ * at once where the store can (store_dev_heads: a few queries on PostgreSQL
+ * instead of a few per device). Optional: rollup_put loads what is missing
+ * itself. Call before those readings' rollup_put. 0 or -1 (database error).
+ */
+int rollup_prefetch(struct rollup *ru, const struct reading *const *rs, size_t n);
 /* Writes the pending roll-up rows and recomputations; call before store_commit. */
 int rollup_flush(struct rollup *ru);
 /* Drops all cached device state; needed after a rollback (it is reloaded from the database). */
