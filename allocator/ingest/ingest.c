@@ -27,6 +27,7 @@ enum entry_type { E_READING, E_REJECT, E_STATUS };
 struct entry {
 	enum entry_type type;
 	struct reading r;        /* E_READING */
+	int stored;              /* E_READING: 1 stored, 0 a duplicate (put_readings) */
 	char gw[READING_ID_MAX]; /* E_REJECT (may be ""), E_STATUS */
 	int64_t seq;             /* E_REJECT: 0 when unknown */
 	int64_t received_ms;     /* E_REJECT */
@@ -341,9 +342,8 @@ static int apply(struct ingest *in, struct entry *e)
 
 	switch (e->type) {
 	case E_READING:
-		rc = rollup_put(in->rollup, &e->r);
-		if (rc < 0)
-			return -1;
+		/* stored by put_readings */
+		rc = e->stored;
 		acks_stored(in->acks, e->r.gw, (int64_t)e->r.seq, rc);
 		g = acks_gateway(in->acks, e->r.gw);
 		if (e->r.ts_ms > g->last_ms)
@@ -460,20 +460,25 @@ done:
 }
 
 /*
- * Loads the state of the batch's devices that have none cached (all of them
- * in shared mode, after lock_batch) in one go, before any of the batch is
- * stored: on PostgreSQL a few queries instead of a few per device.
+ * Stores and rolls up the batch's readings (rollup_put_batch: on
+ * PostgreSQL a handful of round trips for all of them), each entry's result
+ * in its stored field for apply.
  */
-static int prefetch(struct ingest *in)
+static int put_readings(struct ingest *in)
 {
 	const struct reading **rs = xmalloc((in->bn ? in->bn : 1) * sizeof *rs);
+	int *res = xmalloc((in->bn ? in->bn : 1) * sizeof *res);
 	size_t n = 0, i;
 	int rc;
 	for (i = 0; i < in->bn; i++)
 		if (in->b[i].type == E_READING)
 			rs[n++] = &in->b[i].r;
-	rc = rollup_prefetch(in->rollup, rs, n);
+	rc = rollup_put_batch(in->rollup, rs, n, res);
+	for (i = 0, n = 0; rc == 0 && i < in->bn; i++)
+		if (in->b[i].type == E_READING)
+			in->b[i].stored = res[n++];
 	free(rs);
+	free(res);
 	return rc;
 }
 
@@ -523,7 +528,7 @@ int ingest_commit(struct ingest *in, char **cause)
 		return failed(in, cause);
 	if (in->conf.shared && lock_batch(in) < 0)
 		goto fail;
-	if (prefetch(in) < 0)
+	if (put_readings(in) < 0)
 		goto fail;
 	for (i = 0; i < in->bn; i++)
 		if (apply(in, &in->b[i]) < 0)

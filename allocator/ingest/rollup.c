@@ -26,7 +26,7 @@ struct dev {
 	char station[READING_ID_MAX], device[READING_ID_MAX];
 	int64_t cap_w;
 	int loaded; /* last / good read from the database */
-	int queued; /* in the rollup_prefetch under way */
+	int queued; /* in the prefetch under way */
 	int has_last;
 	struct key last;
 	enum reading_state last_state;
@@ -432,7 +432,8 @@ static void dev_from_head(struct rollup *ru, struct dev *d, const struct store_d
 	}
 }
 
-int rollup_prefetch(struct rollup *ru, const struct reading *const *rs, size_t n)
+/* Loads the devices of rs without cached state: 1 done, 0 the store loads one by one, -1. */
+static int prefetch(struct rollup *ru, const struct reading *const *rs, size_t n)
 {
 	struct store_dev_head *h;
 	struct dev **dv;
@@ -468,7 +469,30 @@ int rollup_prefetch(struct rollup *ru, const struct reading *const *rs, size_t n
 	free(h);
 	free(dv);
 	free(kinds);
-	return rc < 0 ? -1 : 0;
+	/* nothing to load counts as loaded when the store can load in bulk */
+	if (m == 0)
+		return store_dev_heads(ru->s, NULL, 0);
+	return rc;
+}
+
+/* Rolls up r, just stored, of device d (loaded): 1, or -1 on a database error. */
+static int put_stored(struct rollup *ru, struct dev *d, const struct reading *r)
+{
+	struct key k;
+	ru->stats.stored++;
+	mark_dirty(ru, d);
+	key_of(r, &k);
+	if (d->recompute) {
+		if (key_cmp(&k, &d->rc_from) < 0)
+			d->rc_from = k;
+		return 1;
+	}
+	if (d->has_last && key_cmp(&k, &d->last) < 0) {
+		d->recompute = 1;
+		d->rc_from = k;
+		return 1;
+	}
+	return step(ru, d, r) < 0 ? -1 : 1;
 }
 
 int rollup_put(struct rollup *ru, const struct reading *r)
@@ -496,20 +520,33 @@ int rollup_put(struct rollup *ru, const struct reading *r)
 			ru->stats.duplicates++;
 		return rc;
 	}
-	ru->stats.stored++;
-	mark_dirty(ru, d);
-	key_of(r, &k);
-	if (d->recompute) {
-		if (key_cmp(&k, &d->rc_from) < 0)
-			d->rc_from = k;
-		return 1;
+	return put_stored(ru, d, r);
+}
+
+int rollup_put_batch(struct rollup *ru, const struct reading *const *rs, size_t n, int *res)
+{
+	size_t i;
+	int rc = n > 0 && !ru->conf.skip_raw ? prefetch(ru, rs, n) : 0;
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		for (i = 0; i < n; i++)
+			if ((res[i] = rollup_put(ru, rs[i])) < 0)
+				return -1;
+		return 0;
 	}
-	if (d->has_last && key_cmp(&k, &d->last) < 0) {
-		d->recompute = 1;
-		d->rc_from = k;
-		return 1;
+	/* every device is loaded now, from before this batch: store it all, then roll up */
+	if (store_readings_insert(ru->s, rs, n, res) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!res[i]) {
+			ru->stats.duplicates++;
+			continue;
+		}
+		if (put_stored(ru, dev_get(ru, rs[i]->station, rs[i]->device), rs[i]) < 0)
+			return -1;
 	}
-	return step(ru, d, r) < 0 ? -1 : 1;
+	return 0;
 }
 
 struct range_ctx {

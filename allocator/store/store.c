@@ -200,6 +200,7 @@ enum stmt_id {
 	ST_HEADS_LAST,
 	ST_HEADS_DAILY,
 	ST_HEADS_HOURLY,
+	ST_READINGS_INSERT,
 	ST_COUNT
 };
 
@@ -385,6 +386,13 @@ static const char *const stmt_sql[ST_COUNT] = {
         " UNION ALL SELECT x.i, 1, " HEADS_DAILY_COLS " FROM x CROSS JOIN LATERAL"
         " (SELECT * FROM daily AS t WHERE t.station = x.station AND t.device = x.device"
         " AND t.last_ts IS NOT NULL ORDER BY t.day DESC LIMIT 1) AS t",
+    [ST_READINGS_INSERT] =
+        "INSERT INTO readings (dev, ts, gw, seq, kind, state, ac_power_w, energy_wh, import_wh,"
+        " today_wh, temp_dc, grid_chz, alarms, quality, map) SELECT * FROM unnest(?1::bigint[],"
+        " ?2::bigint[], ?3::bigint[], ?4::bigint[], ?5::bigint[], ?6::bigint[], ?7::bigint[],"
+        " ?8::bigint[], ?9::bigint[], ?10::bigint[], ?11::bigint[], ?12::bigint[],"
+        " ?13::bigint[], ?14::bigint[], ?15::bigint[]) ON CONFLICT DO NOTHING"
+        " RETURNING dev, ts, gw, seq",
     [ST_HEADS_HOURLY] = "SELECT x.i, t.day, t.hour, t.wh, t.n, t.peak_w"
                         " FROM unnest(?1::bigint[], ?2::text[], ?3::text[], ?4::bigint[],"
                         " ?5::bigint[]) AS x (i, station, device, day, hour)"
@@ -1109,6 +1117,192 @@ int store_reading_insert(struct store *s, const struct reading *r)
 	return inserted;
 }
 
+/* A growing string, for the array literals of PostgreSQL's queries over many rows. */
+struct abuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void abuf_putc(struct abuf *b, char c)
+{
+	if (b->len + 2 > b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 256;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
+}
+
+/* Appends a comma (but first) and an integer. */
+static void abuf_int(struct abuf *b, int64_t v)
+{
+	char t[32];
+	if (b->len > 1)
+		abuf_putc(b, ',');
+	snprintf(t, sizeof t, "%lld", (long long)v);
+	for (char *c = t; *c; c++)
+		abuf_putc(b, *c);
+}
+
+/* Appends v to an array literal of text, quoted for PostgreSQL. */
+static void abuf_text(struct abuf *b, const char *v)
+{
+	if (b->len > 1)
+		abuf_putc(b, ',');
+	abuf_putc(b, '"');
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			abuf_putc(b, '\\');
+		abuf_putc(b, *v);
+	}
+	abuf_putc(b, '"');
+}
+
+/* Appends an optional integer to an array literal: NULL when absent. */
+static void abuf_opt(struct abuf *b, int present, int64_t v)
+{
+	if (present) {
+		abuf_int(b, v);
+		return;
+	}
+	if (b->len > 1)
+		abuf_putc(b, ',');
+	for (const char *c = "NULL"; *c; c++)
+		abuf_putc(b, *c);
+}
+
+/* bind_scaled's value for an array literal. */
+static void abuf_scaled(struct abuf *b, int present, double v, double per_unit)
+{
+	double x = v * per_unit;
+	int ok = present && isfinite(x) && fabs(x) < 9.0e15;
+	abuf_opt(b, ok, ok ? (int64_t)llround(x) : 0);
+}
+
+/* A reading of store_readings_insert by its key in ids, for matching RETURNING rows. */
+struct ins_key {
+	int64_t dev, ts, gw, seq;
+	size_t i;
+	struct dict_ent *gw_ent;
+};
+
+static int ins_key_cmp(const void *a, const void *b)
+{
+	const struct ins_key *x = a, *y = b;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->gw != y->gw)
+		return x->gw < y->gw ? -1 : 1;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Marks the first not yet marked reading of key k (in the sorted keys) as inserted. */
+static void ins_mark(const struct ins_key *keys, size_t n, const struct ins_key *k, int *inserted)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct ins_key t = *k;
+		t.i = 0;
+		if (ins_key_cmp(&keys[mid], &t) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && keys[lo].dev == k->dev && keys[lo].ts == k->ts && keys[lo].gw == k->gw &&
+	       keys[lo].seq == k->seq;
+	     lo++)
+		if (!inserted[keys[lo].i]) {
+			inserted[keys[lo].i] = 1;
+			return;
+		}
+}
+
+int store_readings_insert(struct store *s, const struct reading *const *r, size_t n, int *inserted)
+{
+	struct ins_key *keys;
+	struct abuf a[15];
+	struct db_stmt *q;
+	size_t i;
+	int k, rc = -1;
+	if (db_engine(s->db) != DB_PG || n < 2) {
+		for (i = 0; i < n; i++) {
+			if ((rc = store_reading_insert(s, r[i])) < 0)
+				return -1;
+			inserted[i] = rc;
+		}
+		return 0;
+	}
+	keys = xcalloc(n, sizeof *keys);
+	memset(a, 0, sizeof a);
+	for (k = 0; k < 15; k++)
+		abuf_putc(&a[k], '{');
+	for (i = 0; i < n; i++) {
+		const struct reading *x = r[i];
+		struct dict_ent *dev, *gw, *map = NULL;
+		int got = dict_get(s, DICT_DEV, x->station, x->device, 1, &dev);
+		if (got > 0)
+			got = dict_get(s, DICT_GW, x->gw, NULL, 1, &gw);
+		if (got > 0 && x->map[0])
+			got = dict_get(s, DICT_MAP, x->map, NULL, 1, &map);
+		if (got == 0)
+			fail(s, "storing a reading in a read-only database");
+		if (got <= 0 || store_pg_partition(s, &s->pg, x->ts_ms) < 0)
+			goto done;
+		inserted[i] = 0;
+		keys[i] = (struct ins_key){dev->id, x->ts_ms, gw->id, (int64_t)x->seq, i, gw};
+		abuf_int(&a[0], dev->id);
+		abuf_int(&a[1], x->ts_ms);
+		abuf_int(&a[2], gw->id);
+		abuf_int(&a[3], (int64_t)x->seq);
+		abuf_int(&a[4], (int)x->kind);
+		abuf_int(&a[5], (int)x->state);
+		abuf_opt(&a[6], x->has & READING_HAS_POWER, x->ac_power_w);
+		abuf_opt(&a[7], x->has & READING_HAS_ENERGY, x->energy_wh);
+		abuf_opt(&a[8], x->has & READING_HAS_IMPORT, x->import_wh);
+		abuf_opt(&a[9], x->has & READING_HAS_TODAY, x->today_wh);
+		abuf_scaled(&a[10], x->has & READING_HAS_TEMP, x->temp_c, 10.0);
+		abuf_scaled(&a[11], x->has & READING_HAS_HZ, x->grid_hz, 100.0);
+		abuf_opt(&a[12], x->has & READING_HAS_ALARMS, (int64_t)x->alarms);
+		abuf_int(&a[13], (int)x->quality);
+		abuf_opt(&a[14], map != NULL, map ? map->id : 0);
+	}
+	for (k = 0; k < 15; k++)
+		abuf_putc(&a[k], '}');
+	qsort(keys, n, sizeof *keys, ins_key_cmp);
+	if (!(q = stmt(s, ST_READINGS_INSERT)))
+		goto done;
+	for (k = 0; k < 15; k++)
+		db_bind_text(q, k + 1, a[k].p);
+	while ((k = db_step(q)) == DB_ROW) {
+		struct ins_key t = {db_column_int64(q, 0),
+		                    db_column_int64(q, 1),
+		                    db_column_int64(q, 2),
+		                    db_column_int64(q, 3),
+		                    0,
+		                    NULL};
+		ins_mark(keys, n, &t, inserted);
+	}
+	db_reset(q);
+	if (k != DB_DONE) {
+		fail(s, "storing readings");
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		if (inserted[keys[i].i] && pending_add(s, keys[i].gw_ent, keys[i].seq) < 0)
+			goto done;
+	rc = 0;
+done:
+	for (k = 0; k < 15; k++)
+		free(a[k].p);
+	free(keys);
+	return rc;
+}
+
 int store_rejected_insert(struct store *s, int64_t received_ms, const char *topic,
                           const void *payload, size_t len, const char *reason, const char *gw,
                           int64_t seq)
@@ -1432,47 +1626,6 @@ done:
 		fail(s, "finding the readings around the days to read");
 	db_finalize(q);
 	return rc;
-}
-
-/* A growing string, for the array literals below. */
-struct abuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void abuf_putc(struct abuf *b, char c)
-{
-	if (b->len + 2 > b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 256;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	b->p[b->len++] = c;
-	b->p[b->len] = '\0';
-}
-
-/* Appends a comma (but first) and an integer. */
-static void abuf_int(struct abuf *b, int64_t v)
-{
-	char t[32];
-	if (b->len > 1)
-		abuf_putc(b, ',');
-	snprintf(t, sizeof t, "%lld", (long long)v);
-	for (char *c = t; *c; c++)
-		abuf_putc(b, *c);
-}
-
-/* Appends v to an array literal of text, quoted for PostgreSQL. */
-static void abuf_text(struct abuf *b, const char *v)
-{
-	if (b->len > 1)
-		abuf_putc(b, ',');
-	abuf_putc(b, '"');
-	for (; *v; v++) {
-		if (*v == '"' || *v == '\\')
-			abuf_putc(b, '\\');
-		abuf_putc(b, *v);
-	}
-	abuf_putc(b, '"');
 }
 
 /*

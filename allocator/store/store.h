@@ -59,6 +59,12 @@ int store_lock(struct store *s, const char *name);
 
 /* Inserts a reading unless (gw, seq) exists: 1 inserted, 0 duplicate, -1 error. */
 int store_reading_insert(struct store *s, const struct reading *r);
+/*
+ * store_reading_insert for r[0..n) in order: inserted[i] 1 or 0 (a duplicate
+ * of a stored reading or of an earlier one in r). On PostgreSQL one
+ * statement for all of them, elsewhere one at a time. 0 or -1 on error.
+ */
+int store_readings_insert(struct store *s, const struct reading *const *r, size_t n, int *inserted);
 /* Stores a rejected payload; gw/seq may be NULL/0 when unknown. 1, 0 (same gw+seq), -1. */
 int store_rejected_insert(struct store *s, int64_t received_ms, const char *topic,
                           const void *payload, size_t len, const char *reason, const char *gw,

@@ -605,6 +605,60 @@ static void device_heads_equal_the_one_device_calls(void)
 	store_close(s);
 }
 
+/*
+ * store_readings_insert stores a batch in one statement as the one-reading
+ * insert would: a reading already stored and a repeat inside the batch are
+ * duplicates, every value (optional ones absent) comes back, a new month
+ * gets its partition, and the seqs above the ack are pending.
+ */
+static void a_batch_insert_stores_like_one_at_a_time(void)
+{
+	struct store *s = fresh();
+	struct reading b[6], out;
+	const struct reading *p[6];
+	int ins[6], i;
+	if (!s) {
+		CHECK(0);
+		return;
+	}
+	CHECK_INT(store_begin(s), 0);
+	b[0] = reading_at("gw1", 1, 1767225600000);
+	CHECK_INT(store_reading_insert(s, &b[0]), 1);
+	b[1] = reading_at("gw1", 2, 1767225660000);
+	b[2] = b[1];                                /* redelivered inside the batch */
+	b[3] = reading_at("gw2", 1, 1769904000000); /* the next month */
+	b[3].has = READING_HAS_POWER | READING_HAS_HZ | READING_HAS_ALARMS;
+	b[3].grid_hz = 50.02;
+	b[3].alarms = 0x8000000000000001ull;
+	util_strlcpy(b[3].map, "huawei", sizeof b[3].map);
+	b[4] = reading_at("gw1", 3, 1767225720000);
+	util_strlcpy(b[4].device, "inv2", sizeof b[4].device);
+	b[5] = b[0];
+	for (i = 0; i < 6; i++)
+		p[i] = &b[i];
+	CHECK_INT(store_readings_insert(s, p, 6, ins), 0);
+	CHECK_INT(ins[0], 0);
+	CHECK_INT(ins[1], 1);
+	CHECK_INT(ins[2], 0);
+	CHECK_INT(ins[3], 1);
+	CHECK_INT(ins[4], 1);
+	CHECK_INT(ins[5], 0);
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(store_testing_int(s, "SELECT count(*) FROM readings"), 4);
+	CHECK_INT(store_testing_int(s, "SELECT count(*) FROM gw_pending"), 4);
+	CHECK_INT(store_reading_last(s, "st1", "inv1", INT64_MAX, "", 0, 0, &out), 1);
+	CHECK_STR(out.gw, "gw2");
+	CHECK(out.grid_hz == b[3].grid_hz);
+	CHECK(out.alarms == b[3].alarms);
+	CHECK_STR(out.map, "huawei");
+	CHECK(!(out.has & READING_HAS_ENERGY));
+	CHECK(!(out.has & READING_HAS_TEMP));
+	CHECK_INT(store_reading_last(s, "st1", "inv2", INT64_MAX, "", 0, 1, &out), 1);
+	CHECK_INT(out.energy_wh, 1003);
+	CHECK(out.temp_c == b[4].temp_c);
+	store_close(s);
+}
+
 static void a_wrong_password_is_refused_naming_the_database(void)
 {
 	char *cause = NULL;
@@ -646,6 +700,7 @@ int main(void)
 	RUN(a_lost_connection_is_made_again_but_never_inside_a_transaction);
 	RUN(writes_sent_ahead_are_seen_in_order_and_fail_the_commit);
 	RUN(device_heads_equal_the_one_device_calls);
+	RUN(a_batch_insert_stores_like_one_at_a_time);
 	RUN(a_wrong_password_is_refused_naming_the_database);
 	return harness_end();
 }
