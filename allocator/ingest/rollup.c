@@ -460,7 +460,7 @@ static int prefetch(struct rollup *ru, const struct reading *const *rs, size_t n
 		m++;
 	}
 	if (m > 0)
-		rc = store_dev_heads(ru->s, h, m);
+		rc = store_dev_heads(ru->s, h, m, 1);
 	for (i = 0; i < m; i++) {
 		dv[i]->queued = 0;
 		if (rc > 0)
@@ -471,7 +471,7 @@ static int prefetch(struct rollup *ru, const struct reading *const *rs, size_t n
 	free(kinds);
 	/* nothing to load counts as loaded when the store can load in bulk */
 	if (m == 0)
-		return store_dev_heads(ru->s, NULL, 0);
+		return store_dev_heads(ru->s, NULL, 0, 1);
 	return rc;
 }
 

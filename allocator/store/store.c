@@ -1970,8 +1970,9 @@ static void heads_free(struct heads_arrays *x)
 		free(x->a[k].p);
 }
 
-/* Gives each device of h its id in ids (0: none), creating the missing ones. */
-static int heads_ids(struct store *s, const struct store_dev_head *h, size_t n, int64_t *ids)
+/* Gives each device of h its id in ids (0: none), creating the missing ones with create. */
+static int heads_ids(struct store *s, const struct store_dev_head *h, size_t n, int create,
+                     int64_t *ids)
 {
 	struct dict *dd = &s->dict[DICT_DEV];
 	struct heads_arrays x;
@@ -1993,7 +1994,7 @@ static int heads_ids(struct store *s, const struct store_dev_head *h, size_t n, 
 	if (miss == 0)
 		goto done;
 	rc = -1;
-	if (!s->readonly) {
+	if (create && !s->readonly) {
 		if (!(q = stmt(s, ST_HEADS_DEV_ADD)))
 			goto done;
 		db_bind_text(q, 1, x.a[0].p);
@@ -2157,7 +2158,7 @@ done:
 	return rc;
 }
 
-int store_dev_heads(struct store *s, struct store_dev_head *h, size_t n)
+int store_dev_heads(struct store *s, struct store_dev_head *h, size_t n, int create)
 {
 	int64_t *ids;
 	size_t i;
@@ -2172,7 +2173,7 @@ int store_dev_heads(struct store *s, struct store_dev_head *h, size_t n)
 	if (n == 0)
 		return 1;
 	ids = xcalloc(n, sizeof *ids);
-	rc = heads_ids(s, h, n, ids);
+	rc = heads_ids(s, h, n, create, ids);
 	if (rc == 0)
 		rc = heads_last(s, h, n, ids);
 	if (rc == 0)

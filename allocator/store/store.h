@@ -156,8 +156,8 @@ int store_reading_last(struct store *s, const char *station, const char *device,
  * What a device's roll-up state starts from, for many devices at once: per
  * device what store_reading_last (from the very last, any and good_only),
  * store_daily_latest, store_daily_get(day) and store_hourly_get(day, hour)
- * give it. Devices without an id get one (a writer's call, inside its
- * transaction). On PostgreSQL a few queries for all of them, where one
+ * give it. With create, devices without an id get one (a writer's call,
+ * inside its transaction). On PostgreSQL a few queries for all of them, where one
  * device at a time would cost a round trip per query; 1 when filled, 0 when
  * the engine is local (SQLite: the caller loads device by device), -1 on error.
  */
@@ -176,7 +176,7 @@ struct store_dev_head {
 	int has_hour;
 	struct store_hourly hour_row;
 };
-int store_dev_heads(struct store *s, struct store_dev_head *h, size_t n);
+int store_dev_heads(struct store *s, struct store_dev_head *h, size_t n, int create);
 /* The device's first stored reading: 1 and *out, 0 when none, -1 on error. */
 int store_reading_first(struct store *s, const char *station, const char *device,
                         struct reading *out);

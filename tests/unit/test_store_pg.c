@@ -559,7 +559,9 @@ static void device_heads_equal_the_one_device_calls(void)
 	h[4].station = "st9";
 	h[4].device = "new";
 	h[4].day = 20455;
-	CHECK_INT(store_dev_heads(s, h, 5), 1);
+	CHECK_INT(store_dev_heads(s, h, 5, 0), 1);
+	CHECK_INT(store_testing_int(s, "SELECT count(*) FROM devices WHERE station = 'st9'"), 0);
+	CHECK_INT(store_dev_heads(s, h, 5, 1), 1);
 	for (i = 0; i < 5; i++) {
 		rc = store_reading_last(s, h[i].station, h[i].device, INT64_MAX, "", 0, 0, &one);
 		CHECK_INT(h[i].has_last, rc);
