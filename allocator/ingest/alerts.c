@@ -599,30 +599,83 @@ static int gw_is_offline(const struct gw_ctx *c, const char *gw)
 			return 1;
 	return 0;
 }
+/*
+ * Every fleet device's last reading and today's daily row, for judge_devices:
+ * from the store in chunks where it can (store_dev_heads, PostgreSQL: a few
+ * queries per chunk instead of two per device). NULL when it cannot (SQLite:
+ * judge_devices asks device by device) or on error (*failed set).
+ */
+#define HEADS_CHUNK 2000
+static struct store_dev_head *device_heads(struct alerts *a, int32_t today, int *failed)
+{
+	struct store_dev_head *h;
+	size_t n = 0, k = 0, i;
+	int rc = 1;
+	*failed = 0;
+	for (int s = 0; s < a->f->n_stations; s++)
+		n += (size_t)a->f->stations[s].n_devices;
+	if (n == 0 || store_dev_heads(a->s, NULL, 0, 0) == 0)
+		return NULL;
+	h = xcalloc(n, sizeof *h);
+	for (int s = 0; s < a->f->n_stations; s++)
+		for (int j = 0; j < a->f->stations[s].n_devices; j++, k++) {
+			h[k].station = a->f->stations[s].id;
+			h[k].device = a->f->stations[s].devices[j].id;
+			h[k].day = today;
+			h[k].hour = -1;
+		}
+	for (i = 0; i < n && rc > 0; i += HEADS_CHUNK)
+		rc = store_dev_heads(a->s, h + i, n - i < HEADS_CHUNK ? n - i : HEADS_CHUNK, 0);
+	if (rc < 0) {
+		db_fail(a, "reading the devices' last readings");
+		*failed = 1;
+		free(h);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		util_strlcpy(h[i].last.station, h[i].station, sizeof h[i].last.station);
+		util_strlcpy(h[i].last.device, h[i].device, sizeof h[i].last.device);
+	}
+	return h;
+}
+
 static int judge_devices(struct alerts *a, struct gw_ctx *gc, int64_t now)
 {
 	const struct live_conf *lc = &a->conf->live;
-	int hour;
+	int hour, failed;
 	int32_t today = caltime_local_day(now, &hour);
+	struct store_dev_head *heads = device_heads(a, today, &failed);
+	size_t k = 0;
+	int rc = -1;
+	if (failed)
+		return -1;
 	for (int i = 0; i < a->f->n_stations; i++) {
 		const struct fleet_station *st = &a->f->stations[i];
-		for (int j = 0; j < st->n_devices; j++) {
+		for (int j = 0; j < st->n_devices; j++, k++) {
 			const struct fleet_device *dv = &st->devices[j];
 			struct reading r;
 			struct store_daily d;
-			int has = store_reading_last(a->s, st->id, dv->id, INT64_MAX, "", 0, 0, &r),
-			    dh;
+			int has, dh;
+			if (heads) {
+				has = heads[k].has_last;
+				r = heads[k].last;
+			} else {
+				has = store_reading_last(a->s, st->id, dv->id, INT64_MAX, "", 0, 0,
+				                         &r);
+			}
 			int bad_off = 0, bad_fault = 0, due_off = 0, due_fault = 0;
 			int64_t since = 0, day_ms = 0;
-			if (has < 0)
-				return db_fail(a, "reading a device's last reading");
+			if (has < 0) {
+				db_fail(a, "reading a device's last reading");
+				goto done;
+			}
 			/* a silent gateway is one alert, not one per device behind it */
 			if (has && !gw_is_offline(gc, r.gw)) {
 				bad_off = r.state == STATE_OFFLINE;
 				bad_fault = r.state == STATE_FAULT;
 				if (bad_off || bad_fault) {
 					if (run_since(a, &r, &since) < 0)
-						return -1;
+						goto done;
 					day_ms = daylight_ms(a, since, now);
 					due_off = bad_off && day_ms > lc->device_offline_s * 1000;
 					due_fault = bad_fault && day_ms > lc->device_fault_s * 1000;
@@ -643,17 +696,27 @@ static int judge_devices(struct alerts *a, struct gw_ctx *gc, int64_t now)
 				          due_off, since, day_ms / 1000, now) < 0 ||
 				    judge(a, R_DEVICE_FAULT, NULL, st->id, dv->id, bad_fault,
 				          due_fault, since, day_ms / 1000, now) < 0)
-					return -1;
+					goto done;
 			}
-			dh = store_daily_get(a->s, st->id, dv->id, today, &d);
-			if (dh < 0)
-				return db_fail(a, "reading a device's day");
+			if (heads) {
+				dh = heads[k].has_day;
+				d = heads[k].day_row;
+			} else {
+				dh = store_daily_get(a->s, st->id, dv->id, today, &d);
+			}
+			if (dh < 0) {
+				db_fail(a, "reading a device's day");
+				goto done;
+			}
 			if (judge(a, R_COUNTER_RESET, NULL, st->id, dv->id, dh > 0 && d.resets > 0,
 			          1, now, dh > 0 ? d.resets : 0, now) < 0)
-				return -1;
+				goto done;
 		}
 	}
-	return 0;
+	rc = 0;
+done:
+	free(heads);
+	return rc;
 }
 /* ---- meter_silent: the export meter unheard while the inverters produce (timer) ---- */
 

@@ -27,6 +27,7 @@ enum entry_type { E_READING, E_REJECT, E_STATUS };
 struct entry {
 	enum entry_type type;
 	struct reading r;        /* E_READING */
+	int stored;              /* E_READING: 1 stored, 0 a duplicate (put_readings) */
 	char gw[READING_ID_MAX]; /* E_REJECT (may be ""), E_STATUS */
 	int64_t seq;             /* E_REJECT: 0 when unknown */
 	int64_t received_ms;     /* E_REJECT */
@@ -341,9 +342,8 @@ static int apply(struct ingest *in, struct entry *e)
 
 	switch (e->type) {
 	case E_READING:
-		rc = rollup_put(in->rollup, &e->r);
-		if (rc < 0)
-			return -1;
+		/* stored by put_readings */
+		rc = e->stored;
 		acks_stored(in->acks, e->r.gw, (int64_t)e->r.seq, rc);
 		g = acks_gateway(in->acks, e->r.gw);
 		if (e->r.ts_ms > g->last_ms)
@@ -398,64 +398,115 @@ static int failed(struct ingest *in, char **cause)
 	return -1;
 }
 
-/* A gateway (b "") or a device of the batch, to be locked in sorted order. */
-struct lock_ref {
-	const char *a, *b;
-};
+/*
+ * The locks of shared mode: a gateway or a device takes the lock of its
+ * bucket (FNV-1a of its name, LOCK_BUCKETS of each), not one of its own, so
+ * that a batch holds at most 2 x LOCK_BUCKETS locks however many gateways
+ * and devices it names (PostgreSQL keeps advisory locks in a shared table of
+ * max_locks_per_transaction x max_connections slots: a lock per device of
+ * several workers' 1,000-row batches overflowed it). A bucket covers every
+ * name in it, so the rules below hold as for one lock per name.
+ */
+#define LOCK_BUCKETS 128
 
-static int lock_ref_cmp(const void *x, const void *y)
+static unsigned lock_bucket(const char *a, const char *b)
 {
-	const struct lock_ref *p = x, *q = y;
-	int c = strcmp(p->a, q->a);
-	return c ? c : strcmp(p->b, q->b);
+	uint32_t h = 2166136261u;
+	for (; *a; a++)
+		h = (h ^ (unsigned char)*a) * 16777619u;
+	h = (h ^ '/') * 16777619u;
+	for (; b && *b; b++)
+		h = (h ^ (unsigned char)*b) * 16777619u;
+	return h % LOCK_BUCKETS;
+}
+
+/* Takes the locks "<prefix><bucket>" of the buckets marked in want, in bucket order. */
+static int lock_buckets(struct store *s, const char *prefix, const unsigned char *want)
+{
+	char name[64];
+	unsigned i;
+	for (i = 0; i < LOCK_BUCKETS; i++)
+		if (want[i]) {
+			snprintf(name, sizeof name, "%s%u", prefix, i);
+			if (store_lock(s, name) < 0)
+				return -1;
+		}
+	return 0;
+}
+
+static int gw_ref_cmp(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
 /*
- * Shared mode, first thing in the batch's transaction: locks every gateway
- * the batch names and reads its ack state again, then locks every device and
- * drops its cached roll-up state, each list sorted so that two workers never
- * wait for each other in a circle. Another worker may have stored readings of
- * the same gateways and devices since this one last looked: what this batch
- * computes must start from what is committed, never from our memory.
+ * Shared mode, first thing in the batch's transaction: locks the buckets of
+ * every gateway the batch names and reads each gateway's ack state again,
+ * then locks the buckets of every device and drops its cached roll-up state;
+ * gateway buckets before device buckets, each in bucket order, so that two
+ * workers never wait for each other in a circle. Another worker may have
+ * stored readings of the same gateways and devices since this one last
+ * looked: what this batch computes must start from what is committed, never
+ * from our memory.
  */
 static int lock_batch(struct ingest *in)
 {
 	struct store *s = in->conf.store;
-	struct lock_ref *v = xmalloc(in->bn * sizeof *v);
-	char name[2 * READING_ID_MAX + 16];
+	const char **gws = xmalloc((in->bn ? in->bn : 1) * sizeof *gws);
+	unsigned char want[LOCK_BUCKETS];
 	size_t n = 0, i;
 	int rc = -1;
 
+	memset(want, 0, sizeof want);
 	for (i = 0; i < in->bn; i++) {
 		const struct entry *e = &in->b[i];
 		const char *gw = e->type == E_READING ? e->r.gw : e->gw;
-		if (gw[0])
-			v[n++] = (struct lock_ref){gw, ""};
+		if (gw[0]) {
+			gws[n++] = gw;
+			want[lock_bucket(gw, NULL)] = 1;
+		}
 	}
-	qsort(v, n, sizeof *v, lock_ref_cmp);
-	for (i = 0; i < n; i++) {
-		if (i > 0 && lock_ref_cmp(&v[i - 1], &v[i]) == 0)
-			continue;
-		snprintf(name, sizeof name, "pvmon.gw.%s", v[i].a);
-		if (store_lock(s, name) < 0 || acks_reload(in->acks, s, v[i].a) < 0)
+	if (lock_buckets(s, "pvmon.gw.", want) < 0)
+		goto done;
+	qsort(gws, n, sizeof *gws, gw_ref_cmp);
+	for (i = 0; i < n; i++)
+		if ((i == 0 || strcmp(gws[i - 1], gws[i]) != 0) &&
+		    acks_reload(in->acks, s, gws[i]) < 0)
 			goto done;
-	}
-	n = 0;
+	memset(want, 0, sizeof want);
 	for (i = 0; i < in->bn; i++)
-		if (in->b[i].type == E_READING)
-			v[n++] = (struct lock_ref){in->b[i].r.station, in->b[i].r.device};
-	qsort(v, n, sizeof *v, lock_ref_cmp);
-	for (i = 0; i < n; i++) {
-		if (i > 0 && lock_ref_cmp(&v[i - 1], &v[i]) == 0)
-			continue;
-		snprintf(name, sizeof name, "pvmon.dev.%s/%s", v[i].a, v[i].b);
-		if (store_lock(s, name) < 0)
-			goto done;
-		rollup_invalidate(in->rollup, v[i].a, v[i].b);
-	}
+		if (in->b[i].type == E_READING) {
+			want[lock_bucket(in->b[i].r.station, in->b[i].r.device)] = 1;
+			rollup_invalidate(in->rollup, in->b[i].r.station, in->b[i].r.device);
+		}
+	if (lock_buckets(s, "pvmon.dev.", want) < 0)
+		goto done;
 	rc = 0;
 done:
-	free(v);
+	free(gws);
+	return rc;
+}
+
+/*
+ * Stores and rolls up the batch's readings (rollup_put_batch: on
+ * PostgreSQL a handful of round trips for all of them), each entry's result
+ * in its stored field for apply.
+ */
+static int put_readings(struct ingest *in)
+{
+	const struct reading **rs = xmalloc((in->bn ? in->bn : 1) * sizeof *rs);
+	int *res = xmalloc((in->bn ? in->bn : 1) * sizeof *res);
+	size_t n = 0, i;
+	int rc;
+	for (i = 0; i < in->bn; i++)
+		if (in->b[i].type == E_READING)
+			rs[n++] = &in->b[i].r;
+	rc = rollup_put_batch(in->rollup, rs, n, res);
+	for (i = 0, n = 0; rc == 0 && i < in->bn; i++)
+		if (in->b[i].type == E_READING)
+			in->b[i].stored = res[n++];
+	free(rs);
+	free(res);
 	return rc;
 }
 
@@ -504,6 +555,8 @@ int ingest_commit(struct ingest *in, char **cause)
 	if (store_begin(s) < 0)
 		return failed(in, cause);
 	if (in->conf.shared && lock_batch(in) < 0)
+		goto fail;
+	if (put_readings(in) < 0)
 		goto fail;
 	for (i = 0; i < in->bn; i++)
 		if (apply(in, &in->b[i]) < 0)

@@ -26,6 +26,7 @@ struct dev {
 	char station[READING_ID_MAX], device[READING_ID_MAX];
 	int64_t cap_w;
 	int loaded; /* last / good read from the database */
+	int queued; /* in the prefetch under way */
 	int has_last;
 	struct key last;
 	enum reading_state last_state;
@@ -187,6 +188,31 @@ static void mark_dirty(struct rollup *ru, struct dev *d)
 	ru->dirty = d;
 }
 
+/*
+ * A device without a raw good reading (never kept, pruned after
+ * retention_days, or a history loaded as roll-ups) continues from the
+ * roll-ups' last good counter (day: its latest daily row with one), so the
+ * increment across the silence is booked on the day of the next reading as
+ * for any other gap. The report spreads that increment over the silent days
+ * and counts on it being there.
+ */
+static void from_latest(struct rollup *ru, struct dev *d, const struct store_daily *day)
+{
+	if (!day->has_last)
+		return;
+	d->has_good = 1;
+	d->good_ts = day->last_ts;
+	d->good_wh = day->last_wh;
+	if (!d->has_last && ru->conf.skip_raw) {
+		d->has_last = 1;
+		d->last.ts = day->last_ts;
+		/* after every reading at that time: ids sort below DEL */
+		util_strlcpy(d->last.gw, "\x7f", sizeof d->last.gw);
+		d->last.seq = INT64_MAX;
+		d->last_state = STATE_UNKNOWN;
+	}
+}
+
 /* Sets last and good from the device's stored readings with key < k (k NULL: all). */
 static int dev_load(struct rollup *ru, struct dev *d, const struct key *k)
 {
@@ -214,30 +240,12 @@ static int dev_load(struct rollup *ru, struct dev *d, const struct key *k)
 	d->day_dirty = d->hour_dirty = 0;
 	d->loaded = 1;
 	if (!d->has_good && !k) {
-		/*
-		 * No raw good reading (never kept, pruned after retention_days, or a
-		 * history loaded as roll-ups): continue from the roll-ups' last good
-		 * counter, so the increment across the silence is booked on the day of
-		 * the next reading as for any other gap. The report spreads that
-		 * increment over the silent days and counts on it being there.
-		 */
 		struct store_daily day;
 		rc = store_daily_latest(ru->s, d->station, d->device, &day);
 		if (rc < 0)
 			return -1;
-		if (rc && day.has_last) {
-			d->has_good = 1;
-			d->good_ts = day.last_ts;
-			d->good_wh = day.last_wh;
-			if (!d->has_last && ru->conf.skip_raw) {
-				d->has_last = 1;
-				d->last.ts = day.last_ts;
-				/* after every reading at that time: ids sort below DEL */
-				util_strlcpy(d->last.gw, "\x7f", sizeof d->last.gw);
-				d->last.seq = INT64_MAX;
-				d->last_state = STATE_UNKNOWN;
-			}
-		}
+		if (rc)
+			from_latest(ru, d, &day);
 	}
 	return 0;
 }
@@ -390,6 +398,103 @@ static int step(struct rollup *ru, struct dev *d, const struct reading *r)
 	return 0;
 }
 
+/* Sets a device's state from what store_dev_heads found (as dev_load from the start would). */
+static void dev_from_head(struct rollup *ru, struct dev *d, const struct store_dev_head *h,
+                          int kind)
+{
+	d->has_last = h->has_last;
+	if (h->has_last) {
+		key_of(&h->last, &d->last);
+		d->last_state = h->last.state;
+	}
+	d->has_good = h->has_good;
+	d->good_ts = h->good_ts;
+	d->good_wh = h->good_wh;
+	d->day_dirty = d->hour_dirty = 0;
+	d->loaded = 1;
+	if (!d->has_good && h->has_latest)
+		from_latest(ru, d, &h->latest);
+	/* the open rows of the first reading's day and hour, as day_open and hour_open make them */
+	d->has_day = d->has_hour = 1;
+	if (h->has_day) {
+		d->day = h->day_row;
+	} else {
+		memset(&d->day, 0, sizeof d->day);
+		d->day.day = h->day;
+		d->day.kind = kind;
+	}
+	if (h->has_hour) {
+		d->hour = h->hour_row;
+	} else {
+		memset(&d->hour, 0, sizeof d->hour);
+		d->hour.day = h->day;
+		d->hour.hour = h->hour;
+	}
+}
+
+/* Loads the devices of rs without cached state: 1 done, 0 the store loads one by one, -1. */
+static int prefetch(struct rollup *ru, const struct reading *const *rs, size_t n)
+{
+	struct store_dev_head *h;
+	struct dev **dv;
+	int *kinds;
+	size_t i, m = 0;
+	int rc = 0;
+	if (n == 0)
+		return 0;
+	h = xcalloc(n, sizeof *h);
+	dv = xcalloc(n, sizeof *dv);
+	kinds = xcalloc(n, sizeof *kinds);
+	for (i = 0; i < n; i++) {
+		struct dev *d = dev_get(ru, rs[i]->station, rs[i]->device);
+		int hour;
+		if (d->loaded || d->queued)
+			continue;
+		d->queued = 1;
+		dv[m] = d;
+		h[m].station = d->station;
+		h[m].device = d->device;
+		h[m].day = caltime_local_day(rs[i]->ts_ms, &hour);
+		h[m].hour = hour;
+		kinds[m] = rs[i]->kind;
+		m++;
+	}
+	if (m > 0)
+		rc = store_dev_heads(ru->s, h, m, 1);
+	for (i = 0; i < m; i++) {
+		dv[i]->queued = 0;
+		if (rc > 0)
+			dev_from_head(ru, dv[i], &h[i], kinds[i]);
+	}
+	free(h);
+	free(dv);
+	free(kinds);
+	/* nothing to load counts as loaded when the store can load in bulk */
+	if (m == 0)
+		return store_dev_heads(ru->s, NULL, 0, 1);
+	return rc;
+}
+
+/* Rolls up r, just stored, of device d (loaded): 1, or -1 on a database error. */
+static int put_stored(struct rollup *ru, struct dev *d, const struct reading *r)
+{
+	struct key k;
+	ru->stats.stored++;
+	mark_dirty(ru, d);
+	key_of(r, &k);
+	if (d->recompute) {
+		if (key_cmp(&k, &d->rc_from) < 0)
+			d->rc_from = k;
+		return 1;
+	}
+	if (d->has_last && key_cmp(&k, &d->last) < 0) {
+		d->recompute = 1;
+		d->rc_from = k;
+		return 1;
+	}
+	return step(ru, d, r) < 0 ? -1 : 1;
+}
+
 int rollup_put(struct rollup *ru, const struct reading *r)
 {
 	struct dev *d = dev_get(ru, r->station, r->device);
@@ -415,20 +520,33 @@ int rollup_put(struct rollup *ru, const struct reading *r)
 			ru->stats.duplicates++;
 		return rc;
 	}
-	ru->stats.stored++;
-	mark_dirty(ru, d);
-	key_of(r, &k);
-	if (d->recompute) {
-		if (key_cmp(&k, &d->rc_from) < 0)
-			d->rc_from = k;
-		return 1;
+	return put_stored(ru, d, r);
+}
+
+int rollup_put_batch(struct rollup *ru, const struct reading *const *rs, size_t n, int *res)
+{
+	size_t i;
+	int rc = n > 0 && !ru->conf.skip_raw ? prefetch(ru, rs, n) : 0;
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		for (i = 0; i < n; i++)
+			if ((res[i] = rollup_put(ru, rs[i])) < 0)
+				return -1;
+		return 0;
 	}
-	if (d->has_last && key_cmp(&k, &d->last) < 0) {
-		d->recompute = 1;
-		d->rc_from = k;
-		return 1;
+	/* every device is loaded now, from before this batch: store it all, then roll up */
+	if (store_readings_insert(ru->s, rs, n, res) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!res[i]) {
+			ru->stats.duplicates++;
+			continue;
+		}
+		if (put_stored(ru, dev_get(ru, rs[i]->station, rs[i]->device), rs[i]) < 0)
+			return -1;
 	}
-	return step(ru, d, r) < 0 ? -1 : 1;
+	return 0;
 }
 
 struct range_ctx {

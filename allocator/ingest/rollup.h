@@ -47,6 +47,15 @@ void rollup_free(struct rollup *ru);
  * (store_error tells why; roll back and call rollup_forget).
  */
 int rollup_put(struct rollup *ru, const struct reading *r);
+/*
+ * rollup_put for rs[0..n) in order, res[i] its result (1 stored, 0
+ * duplicate); 0 or -1 (database error). Where the store can (PostgreSQL),
+ * the devices without cached state are loaded first, all at once
+ * (store_dev_heads), and the readings are stored in one statement
+ * (store_readings_insert): a handful of round trips for a batch instead of
+ * a few per reading.
+ */
+int rollup_put_batch(struct rollup *ru, const struct reading *const *rs, size_t n, int *res);
 /* Writes the pending roll-up rows and recomputations; call before store_commit. */
 int rollup_flush(struct rollup *ru);
 /* Drops all cached device state; needed after a rollback (it is reloaded from the database). */

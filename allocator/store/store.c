@@ -195,6 +195,12 @@ enum stmt_id {
 	ST_PENDING_DROP,
 	ST_ISTATS_PUT,
 	ST_ISTATS_EACH,
+	ST_HEADS_DEV_ADD,
+	ST_HEADS_DEV_IDS,
+	ST_HEADS_LAST,
+	ST_HEADS_DAILY,
+	ST_HEADS_HOURLY,
+	ST_READINGS_INSERT,
 	ST_COUNT
 };
 
@@ -212,6 +218,12 @@ enum stmt_id {
 /* Counter flags that make a reading unusable for energy: zero, jump, sentinel. */
 #define BAD_COUNTER_SQL "13"
 #define BAD_COUNTER (QUALITY_COUNTER_ZERO | QUALITY_COUNTER_JUMP | QUALITY_SENTINEL)
+
+/* ST_DAILY_GET's columns of daily AS t, for the queries of many devices */
+#define HEADS_DAILY_COLS                                                                           \
+	"t.day, t.kind, t.n_readings, t.first_ts, t.first_wh, t.last_ts, t.last_wh, t.delta_wh,"   \
+	" t.resets, t.excluded, t.peak_w, t.asleep_s, t.offline_s, t.fault_s, t.alarms, "          \
+	"t.alarm_map"
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -350,6 +362,42 @@ static const char *const stmt_sql[ST_COUNT] = {
                       " last_batch_rows = excluded.last_batch_rows,"
                       " commit_us = excluded.commit_us, commit_hist = excluded.commit_hist",
     [ST_ISTATS_EACH] = "SELECT " ISTATS_COLS " FROM ingest_stats ORDER BY worker",
+    /* store_dev_heads, PostgreSQL only: arrays in, one row per device and thing found */
+    [ST_HEADS_DEV_ADD] = "INSERT INTO devices (station, device)"
+                         " SELECT * FROM unnest(?1::text[], ?2::text[]) ON CONFLICT DO NOTHING",
+    [ST_HEADS_DEV_IDS] = "SELECT d.id, d.station, d.device"
+                         " FROM unnest(?1::text[], ?2::text[]) AS x (station, device)"
+                         " JOIN devices AS d ON d.station = x.station AND d.device = x.device",
+    [ST_HEADS_LAST] =
+        "WITH x AS (SELECT * FROM unnest(?1::bigint[], ?2::bigint[]) AS x (i, dev))"
+        " SELECT x.i, 0, r.gw, r.seq, r.ts, r.state, r.energy_wh FROM x CROSS JOIN LATERAL"
+        " (SELECT t.ts FROM readings AS t WHERE t.dev = x.dev ORDER BY t.ts DESC LIMIT 1) AS m"
+        " JOIN readings AS r ON r.dev = x.dev AND r.ts = m.ts"
+        " UNION ALL SELECT x.i, 1, r.gw, r.seq, r.ts, r.state, r.energy_wh FROM x CROSS JOIN "
+        "LATERAL"
+        " (SELECT t.ts FROM readings AS t WHERE t.dev = x.dev" GOOD_SQL
+        " ORDER BY t.ts DESC LIMIT 1) AS m"
+        " JOIN readings AS r ON r.dev = x.dev AND r.ts = m.ts" GOOD_SQL,
+    [ST_HEADS_DAILY] =
+        "WITH x AS (SELECT * FROM unnest(?1::bigint[], ?2::text[], ?3::text[], ?4::bigint[])"
+        " AS x (i, station, device, day))"
+        " SELECT x.i, 0, " HEADS_DAILY_COLS " FROM x JOIN daily AS t"
+        " ON t.station = x.station AND t.device = x.device AND t.day = x.day"
+        " UNION ALL SELECT x.i, 1, " HEADS_DAILY_COLS " FROM x CROSS JOIN LATERAL"
+        " (SELECT * FROM daily AS t WHERE t.station = x.station AND t.device = x.device"
+        " AND t.last_ts IS NOT NULL ORDER BY t.day DESC LIMIT 1) AS t",
+    [ST_READINGS_INSERT] =
+        "INSERT INTO readings (dev, ts, gw, seq, kind, state, ac_power_w, energy_wh, import_wh,"
+        " today_wh, temp_dc, grid_chz, alarms, quality, map) SELECT * FROM unnest(?1::bigint[],"
+        " ?2::bigint[], ?3::bigint[], ?4::bigint[], ?5::bigint[], ?6::bigint[], ?7::bigint[],"
+        " ?8::bigint[], ?9::bigint[], ?10::bigint[], ?11::bigint[], ?12::bigint[],"
+        " ?13::bigint[], ?14::bigint[], ?15::bigint[]) ON CONFLICT DO NOTHING"
+        " RETURNING dev, ts, gw, seq",
+    [ST_HEADS_HOURLY] = "SELECT x.i, t.day, t.hour, t.wh, t.n, t.peak_w"
+                        " FROM unnest(?1::bigint[], ?2::text[], ?3::text[], ?4::bigint[],"
+                        " ?5::bigint[]) AS x (i, station, device, day, hour)"
+                        " JOIN hourly AS t ON t.station = x.station AND t.device = x.device"
+                        " AND t.day = x.day AND t.hour = x.hour",
 };
 
 /*
@@ -1069,6 +1117,192 @@ int store_reading_insert(struct store *s, const struct reading *r)
 	return inserted;
 }
 
+/* A growing string, for the array literals of PostgreSQL's queries over many rows. */
+struct abuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void abuf_putc(struct abuf *b, char c)
+{
+	if (b->len + 2 > b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 256;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
+}
+
+/* Appends a comma (but first) and an integer. */
+static void abuf_int(struct abuf *b, int64_t v)
+{
+	char t[32];
+	if (b->len > 1)
+		abuf_putc(b, ',');
+	snprintf(t, sizeof t, "%lld", (long long)v);
+	for (char *c = t; *c; c++)
+		abuf_putc(b, *c);
+}
+
+/* Appends v to an array literal of text, quoted for PostgreSQL. */
+static void abuf_text(struct abuf *b, const char *v)
+{
+	if (b->len > 1)
+		abuf_putc(b, ',');
+	abuf_putc(b, '"');
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			abuf_putc(b, '\\');
+		abuf_putc(b, *v);
+	}
+	abuf_putc(b, '"');
+}
+
+/* Appends an optional integer to an array literal: NULL when absent. */
+static void abuf_opt(struct abuf *b, int present, int64_t v)
+{
+	if (present) {
+		abuf_int(b, v);
+		return;
+	}
+	if (b->len > 1)
+		abuf_putc(b, ',');
+	for (const char *c = "NULL"; *c; c++)
+		abuf_putc(b, *c);
+}
+
+/* bind_scaled's value for an array literal. */
+static void abuf_scaled(struct abuf *b, int present, double v, double per_unit)
+{
+	double x = v * per_unit;
+	int ok = present && isfinite(x) && fabs(x) < 9.0e15;
+	abuf_opt(b, ok, ok ? (int64_t)llround(x) : 0);
+}
+
+/* A reading of store_readings_insert by its key in ids, for matching RETURNING rows. */
+struct ins_key {
+	int64_t dev, ts, gw, seq;
+	size_t i;
+	struct dict_ent *gw_ent;
+};
+
+static int ins_key_cmp(const void *a, const void *b)
+{
+	const struct ins_key *x = a, *y = b;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->gw != y->gw)
+		return x->gw < y->gw ? -1 : 1;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Marks the first not yet marked reading of key k (in the sorted keys) as inserted. */
+static void ins_mark(const struct ins_key *keys, size_t n, const struct ins_key *k, int *inserted)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		struct ins_key t = *k;
+		t.i = 0;
+		if (ins_key_cmp(&keys[mid], &t) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && keys[lo].dev == k->dev && keys[lo].ts == k->ts && keys[lo].gw == k->gw &&
+	       keys[lo].seq == k->seq;
+	     lo++)
+		if (!inserted[keys[lo].i]) {
+			inserted[keys[lo].i] = 1;
+			return;
+		}
+}
+
+int store_readings_insert(struct store *s, const struct reading *const *r, size_t n, int *inserted)
+{
+	struct ins_key *keys;
+	struct abuf a[15];
+	struct db_stmt *q;
+	size_t i;
+	int k, rc = -1;
+	if (db_engine(s->db) != DB_PG || n < 2) {
+		for (i = 0; i < n; i++) {
+			if ((rc = store_reading_insert(s, r[i])) < 0)
+				return -1;
+			inserted[i] = rc;
+		}
+		return 0;
+	}
+	keys = xcalloc(n, sizeof *keys);
+	memset(a, 0, sizeof a);
+	for (k = 0; k < 15; k++)
+		abuf_putc(&a[k], '{');
+	for (i = 0; i < n; i++) {
+		const struct reading *x = r[i];
+		struct dict_ent *dev, *gw, *map = NULL;
+		int got = dict_get(s, DICT_DEV, x->station, x->device, 1, &dev);
+		if (got > 0)
+			got = dict_get(s, DICT_GW, x->gw, NULL, 1, &gw);
+		if (got > 0 && x->map[0])
+			got = dict_get(s, DICT_MAP, x->map, NULL, 1, &map);
+		if (got == 0)
+			fail(s, "storing a reading in a read-only database");
+		if (got <= 0 || store_pg_partition(s, &s->pg, x->ts_ms) < 0)
+			goto done;
+		inserted[i] = 0;
+		keys[i] = (struct ins_key){dev->id, x->ts_ms, gw->id, (int64_t)x->seq, i, gw};
+		abuf_int(&a[0], dev->id);
+		abuf_int(&a[1], x->ts_ms);
+		abuf_int(&a[2], gw->id);
+		abuf_int(&a[3], (int64_t)x->seq);
+		abuf_int(&a[4], (int)x->kind);
+		abuf_int(&a[5], (int)x->state);
+		abuf_opt(&a[6], x->has & READING_HAS_POWER, x->ac_power_w);
+		abuf_opt(&a[7], x->has & READING_HAS_ENERGY, x->energy_wh);
+		abuf_opt(&a[8], x->has & READING_HAS_IMPORT, x->import_wh);
+		abuf_opt(&a[9], x->has & READING_HAS_TODAY, x->today_wh);
+		abuf_scaled(&a[10], x->has & READING_HAS_TEMP, x->temp_c, 10.0);
+		abuf_scaled(&a[11], x->has & READING_HAS_HZ, x->grid_hz, 100.0);
+		abuf_opt(&a[12], x->has & READING_HAS_ALARMS, (int64_t)x->alarms);
+		abuf_int(&a[13], (int)x->quality);
+		abuf_opt(&a[14], map != NULL, map ? map->id : 0);
+	}
+	for (k = 0; k < 15; k++)
+		abuf_putc(&a[k], '}');
+	qsort(keys, n, sizeof *keys, ins_key_cmp);
+	if (!(q = stmt(s, ST_READINGS_INSERT)))
+		goto done;
+	for (k = 0; k < 15; k++)
+		db_bind_text(q, k + 1, a[k].p);
+	while ((k = db_step(q)) == DB_ROW) {
+		struct ins_key t = {db_column_int64(q, 0),
+		                    db_column_int64(q, 1),
+		                    db_column_int64(q, 2),
+		                    db_column_int64(q, 3),
+		                    0,
+		                    NULL};
+		ins_mark(keys, n, &t, inserted);
+	}
+	db_reset(q);
+	if (k != DB_DONE) {
+		fail(s, "storing readings");
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		if (inserted[keys[i].i] && pending_add(s, keys[i].gw_ent, keys[i].seq) < 0)
+			goto done;
+	rc = 0;
+done:
+	for (k = 0; k < 15; k++)
+		free(a[k].p);
+	free(keys);
+	return rc;
+}
+
 int store_rejected_insert(struct store *s, int64_t received_ms, const char *topic,
                           const void *payload, size_t len, const char *reason, const char *gw,
                           int64_t seq)
@@ -1231,31 +1465,36 @@ static void copy_map(struct store_daily *d, struct db_stmt *q, int i)
 	snprintf(d->alarm_map, sizeof d->alarm_map, "%s", t ? t : "");
 }
 
+/* Reads ST_DAILY_GET's columns, from column c on, into *d. */
+static void daily_cols(struct db_stmt *q, int c, struct store_daily *d)
+{
+	int64_t t;
+	memset(d, 0, sizeof *d);
+	d->day = (int)db_column_int64(q, c);
+	d->kind = (int)db_column_int64(q, c + 1);
+	d->n_readings = db_column_int64(q, c + 2);
+	d->has_first = col_opt(q, c + 3, &d->first_ts);
+	col_opt(q, c + 4, &d->first_wh);
+	d->has_last = col_opt(q, c + 5, &d->last_ts);
+	col_opt(q, c + 6, &d->last_wh);
+	d->delta_wh = db_column_int64(q, c + 7);
+	d->resets = db_column_int64(q, c + 8);
+	d->excluded = db_column_int64(q, c + 9);
+	d->has_peak = col_opt(q, c + 10, &t);
+	d->peak_w = t;
+	d->asleep_s = db_column_int64(q, c + 11);
+	d->offline_s = db_column_int64(q, c + 12);
+	d->fault_s = db_column_int64(q, c + 13);
+	d->alarms = (uint64_t)db_column_int64(q, c + 14);
+	copy_map(d, q, c + 15);
+}
+
 /* Runs a daily SELECT (ST_DAILY_GET or ST_DAILY_LATEST, already bound) into *d. */
 static int daily_row(struct store *s, struct db_stmt *q, struct store_daily *d)
 {
 	int rc = db_step(q);
-	if (rc == DB_ROW) {
-		int64_t t;
-		memset(d, 0, sizeof *d);
-		d->day = (int)db_column_int64(q, 0);
-		d->kind = (int)db_column_int64(q, 1);
-		d->n_readings = db_column_int64(q, 2);
-		d->has_first = col_opt(q, 3, &d->first_ts);
-		col_opt(q, 4, &d->first_wh);
-		d->has_last = col_opt(q, 5, &d->last_ts);
-		col_opt(q, 6, &d->last_wh);
-		d->delta_wh = db_column_int64(q, 7);
-		d->resets = db_column_int64(q, 8);
-		d->excluded = db_column_int64(q, 9);
-		d->has_peak = col_opt(q, 10, &t);
-		d->peak_w = t;
-		d->asleep_s = db_column_int64(q, 11);
-		d->offline_s = db_column_int64(q, 12);
-		d->fault_s = db_column_int64(q, 13);
-		d->alarms = (uint64_t)db_column_int64(q, 14);
-		copy_map(d, q, 15);
-	}
+	if (rc == DB_ROW)
+		daily_cols(q, 0, d);
 	db_reset(q);
 	if (rc == DB_ROW)
 		return 1;
@@ -1387,47 +1626,6 @@ done:
 		fail(s, "finding the readings around the days to read");
 	db_finalize(q);
 	return rc;
-}
-
-/* A growing string, for the array literals below. */
-struct abuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void abuf_putc(struct abuf *b, char c)
-{
-	if (b->len + 2 > b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 256;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	b->p[b->len++] = c;
-	b->p[b->len] = '\0';
-}
-
-/* Appends a comma (but first) and an integer. */
-static void abuf_int(struct abuf *b, int64_t v)
-{
-	char t[32];
-	if (b->len > 1)
-		abuf_putc(b, ',');
-	snprintf(t, sizeof t, "%lld", (long long)v);
-	for (char *c = t; *c; c++)
-		abuf_putc(b, *c);
-}
-
-/* Appends v to an array literal of text, quoted for PostgreSQL. */
-static void abuf_text(struct abuf *b, const char *v)
-{
-	if (b->len > 1)
-		abuf_putc(b, ',');
-	abuf_putc(b, '"');
-	for (; *v; v++) {
-		if (*v == '"' || *v == '\\')
-			abuf_putc(b, '\\');
-		abuf_putc(b, *v);
-	}
-	abuf_putc(b, '"');
 }
 
 /*
@@ -1743,6 +1941,245 @@ int store_reading_first(struct store *s, const char *station, const char *device
 	db_bind_int64(q, 1, dev);
 	rc = pick_row(s, q, station, device, 1, 0, "", 0, out);
 	return rc >= 0 ? rc : fail(s, "reading a device's first reading");
+}
+
+/* The array literals of store_dev_heads' queries, and what is left to free. */
+struct heads_arrays {
+	struct abuf a[5];
+};
+
+static void heads_open(struct heads_arrays *x)
+{
+	int k;
+	memset(x, 0, sizeof *x);
+	for (k = 0; k < 5; k++)
+		abuf_putc(&x->a[k], '{');
+}
+
+static void heads_close(struct heads_arrays *x)
+{
+	int k;
+	for (k = 0; k < 5; k++)
+		abuf_putc(&x->a[k], '}');
+}
+
+static void heads_free(struct heads_arrays *x)
+{
+	int k;
+	for (k = 0; k < 5; k++)
+		free(x->a[k].p);
+}
+
+/* Gives each device of h its id in ids (0: none), creating the missing ones with create. */
+static int heads_ids(struct store *s, const struct store_dev_head *h, size_t n, int create,
+                     int64_t *ids)
+{
+	struct dict *dd = &s->dict[DICT_DEV];
+	struct heads_arrays x;
+	struct db_stmt *q;
+	struct dict_ent *e;
+	size_t i, miss = 0;
+	int rc = 0;
+	heads_open(&x);
+	for (i = 0; i < n; i++) {
+		e = dict_find(dd, h[i].station, h[i].device, dict_hash(h[i].station, h[i].device));
+		ids[i] = e ? e->id : 0;
+		if (!e) {
+			abuf_text(&x.a[0], h[i].station);
+			abuf_text(&x.a[1], h[i].device);
+			miss++;
+		}
+	}
+	heads_close(&x);
+	if (miss == 0)
+		goto done;
+	rc = -1;
+	if (create && !s->readonly) {
+		if (!(q = stmt(s, ST_HEADS_DEV_ADD)))
+			goto done;
+		db_bind_text(q, 1, x.a[0].p);
+		db_bind_text(q, 2, x.a[1].p);
+		if (run(s, q, "adding devices' ids") < 0)
+			goto done;
+	}
+	if (!(q = stmt(s, ST_HEADS_DEV_IDS)))
+		goto done;
+	db_bind_text(q, 1, x.a[0].p);
+	db_bind_text(q, 2, x.a[1].p);
+	while ((rc = db_step(q)) == DB_ROW) {
+		const char *st = db_column_text(q, 1), *dv = db_column_text(q, 2);
+		size_t hh;
+		if (!st || !dv)
+			continue;
+		hh = dict_hash(st, dv);
+		if (!dict_find(dd, st, dv, hh))
+			dict_add(dd, st, dv, hh, db_column_int64(q, 0));
+	}
+	db_reset(q);
+	if (rc != DB_DONE) {
+		rc = fail(s, "looking up devices' ids");
+		goto done;
+	}
+	rc = 0;
+	for (i = 0; i < n; i++)
+		if (!ids[i]) {
+			e = dict_find(dd, h[i].station, h[i].device,
+			              dict_hash(h[i].station, h[i].device));
+			ids[i] = e ? e->id : 0;
+		}
+done:
+	heads_free(&x);
+	return rc;
+}
+
+/* The devices' last and last good readings (ties at one ts: the greatest key wins). */
+static int heads_last(struct store *s, struct store_dev_head *h, size_t n, const int64_t *ids)
+{
+	struct heads_arrays x;
+	struct db_stmt *q;
+	struct good_key {
+		char gw[READING_ID_MAX];
+		int64_t seq;
+	} *gk = xcalloc(n, sizeof *gk);
+	size_t i, m = 0;
+	int rc = 0;
+	heads_open(&x);
+	for (i = 0; i < n; i++)
+		if (ids[i] > 0) {
+			abuf_int(&x.a[0], (int64_t)i);
+			abuf_int(&x.a[1], ids[i]);
+			m++;
+		}
+	heads_close(&x);
+	if (m == 0)
+		goto done;
+	rc = -1;
+	if (!(q = stmt(s, ST_HEADS_LAST)))
+		goto done;
+	db_bind_text(q, 1, x.a[0].p);
+	db_bind_text(q, 2, x.a[1].p);
+	while ((rc = db_step(q)) == DB_ROW) {
+		int64_t k = db_column_int64(q, 0), seq = db_column_int64(q, 3),
+		        ts = db_column_int64(q, 4), st = db_column_int64(q, 5);
+		const char *gw = dict_name(s, DICT_GW, db_column_int64(q, 2));
+		struct store_dev_head *d;
+		if (k < 0 || (size_t)k >= n)
+			continue;
+		d = &h[k];
+		if (db_column_int64(q, 1) == 0) {
+			if (d->has_last && key_cmp(ts, gw, seq, d->last.ts_ms, d->last.gw,
+			                           (int64_t)d->last.seq) <= 0)
+				continue;
+			d->has_last = 1;
+			util_strlcpy(d->last.gw, gw, sizeof d->last.gw);
+			d->last.seq = (uint64_t)seq;
+			d->last.ts_ms = ts;
+			d->last.state =
+			    st >= 0 && st < STATE_COUNT ? (enum reading_state)st : STATE_UNKNOWN;
+		} else {
+			if (d->has_good &&
+			    key_cmp(ts, gw, seq, d->good_ts, gk[k].gw, gk[k].seq) <= 0)
+				continue;
+			d->has_good = 1;
+			d->good_ts = ts;
+			d->good_wh = db_column_int64(q, 6);
+			util_strlcpy(gk[k].gw, gw, sizeof gk[k].gw);
+			gk[k].seq = seq;
+		}
+	}
+	db_reset(q);
+	rc = rc == DB_DONE ? 0 : fail(s, "reading devices' last readings");
+done:
+	free(gk);
+	heads_free(&x);
+	return rc;
+}
+
+/* The devices' daily rows of their day and latest with a counter, and their hourly rows. */
+static int heads_rollups(struct store *s, struct store_dev_head *h, size_t n)
+{
+	struct heads_arrays x;
+	struct db_stmt *q;
+	size_t i;
+	int rc = -1;
+	heads_open(&x);
+	for (i = 0; i < n; i++) {
+		abuf_int(&x.a[0], (int64_t)i);
+		abuf_text(&x.a[1], h[i].station);
+		abuf_text(&x.a[2], h[i].device);
+		abuf_int(&x.a[3], h[i].day);
+		abuf_int(&x.a[4], h[i].hour);
+	}
+	heads_close(&x);
+	if (!(q = stmt(s, ST_HEADS_DAILY)))
+		goto done;
+	for (i = 0; i < 4; i++)
+		db_bind_text(q, (int)i + 1, x.a[i].p);
+	while ((rc = db_step(q)) == DB_ROW) {
+		int64_t k = db_column_int64(q, 0);
+		if (k < 0 || (size_t)k >= n)
+			continue;
+		if (db_column_int64(q, 1) == 0) {
+			h[k].has_day = 1;
+			daily_cols(q, 2, &h[k].day_row);
+		} else {
+			h[k].has_latest = 1;
+			daily_cols(q, 2, &h[k].latest);
+		}
+	}
+	db_reset(q);
+	if (rc != DB_DONE) {
+		rc = fail(s, "reading devices' daily roll-ups");
+		goto done;
+	}
+	rc = -1;
+	if (!(q = stmt(s, ST_HEADS_HOURLY)))
+		goto done;
+	for (i = 0; i < 5; i++)
+		db_bind_text(q, (int)i + 1, x.a[i].p);
+	while ((rc = db_step(q)) == DB_ROW) {
+		int64_t k = db_column_int64(q, 0);
+		struct store_hourly *hr;
+		if (k < 0 || (size_t)k >= n)
+			continue;
+		hr = &h[k].hour_row;
+		memset(hr, 0, sizeof *hr);
+		h[k].has_hour = 1;
+		hr->day = (int)db_column_int64(q, 1);
+		hr->hour = (int)db_column_int64(q, 2);
+		hr->wh = db_column_int64(q, 3);
+		hr->n = db_column_int64(q, 4);
+		hr->has_peak = col_opt(q, 5, &hr->peak_w);
+	}
+	db_reset(q);
+	rc = rc == DB_DONE ? 0 : fail(s, "reading devices' hourly roll-ups");
+done:
+	heads_free(&x);
+	return rc;
+}
+
+int store_dev_heads(struct store *s, struct store_dev_head *h, size_t n, int create)
+{
+	int64_t *ids;
+	size_t i;
+	int rc;
+	if (db_engine(s->db) != DB_PG)
+		return 0;
+	for (i = 0; i < n; i++) {
+		h[i].has_last = h[i].has_good = h[i].has_latest = 0;
+		h[i].has_day = h[i].has_hour = 0;
+		memset(&h[i].last, 0, sizeof h[i].last);
+	}
+	if (n == 0)
+		return 1;
+	ids = xcalloc(n, sizeof *ids);
+	rc = heads_ids(s, h, n, create, ids);
+	if (rc == 0)
+		rc = heads_last(s, h, n, ids);
+	if (rc == 0)
+		rc = heads_rollups(s, h, n);
+	free(ids);
+	return rc < 0 ? -1 : 1;
 }
 
 /* Hands fn the readings of one timestamp in key order; -1 when fn failed. */

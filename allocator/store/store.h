@@ -59,6 +59,12 @@ int store_lock(struct store *s, const char *name);
 
 /* Inserts a reading unless (gw, seq) exists: 1 inserted, 0 duplicate, -1 error. */
 int store_reading_insert(struct store *s, const struct reading *r);
+/*
+ * store_reading_insert for r[0..n) in order: inserted[i] 1 or 0 (a duplicate
+ * of a stored reading or of an earlier one in r). On PostgreSQL one
+ * statement for all of them, elsewhere one at a time. 0 or -1 on error.
+ */
+int store_readings_insert(struct store *s, const struct reading *const *r, size_t n, int *inserted);
 /* Stores a rejected payload; gw/seq may be NULL/0 when unknown. 1, 0 (same gw+seq), -1. */
 int store_rejected_insert(struct store *s, int64_t received_ms, const char *topic,
                           const void *payload, size_t len, const char *reason, const char *gw,
@@ -146,6 +152,31 @@ int store_rollups_delete(struct store *s, const char *station, const char *devic
  */
 int store_reading_last(struct store *s, const char *station, const char *device, int64_t ts,
                        const char *gw, int64_t seq, int good_only, struct reading *out);
+/*
+ * What a device's roll-up state starts from, for many devices at once: per
+ * device what store_reading_last (from the very last, any and good_only),
+ * store_daily_latest, store_daily_get(day) and store_hourly_get(day, hour)
+ * give it. With create, devices without an id get one (a writer's call,
+ * inside its transaction). On PostgreSQL a few queries for all of them, where one
+ * device at a time would cost a round trip per query; 1 when filled, 0 when
+ * the engine is local (SQLite: the caller loads device by device), -1 on error.
+ */
+struct store_dev_head {
+	const char *station, *device; /* in */
+	int32_t day;                  /* in: the day and hour rows wanted */
+	int hour;
+	int has_last;
+	struct reading last; /* its key (gw, seq, ts) and state */
+	int has_good;
+	int64_t good_ts, good_wh;
+	int has_latest; /* the latest daily row with a last counter */
+	struct store_daily latest;
+	int has_day;
+	struct store_daily day_row;
+	int has_hour;
+	struct store_hourly hour_row;
+};
+int store_dev_heads(struct store *s, struct store_dev_head *h, size_t n, int create);
 /* The device's first stored reading: 1 and *out, 0 when none, -1 on error. */
 int store_reading_first(struct store *s, const char *station, const char *device,
                         struct reading *out);

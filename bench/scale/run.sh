@@ -14,7 +14,7 @@
 #            readings table and its indexes after the last run.
 # Then per store a month (MONTH, 2019-06) of daily roll-ups for all 50,000 devices
 # (bench/scale/fill) and `pvmon-allocator report` for the first county and for the province
-# (best of REPORT_RUNS, 2). The full matrix takes about 10 minutes on two cores; scale the run
+# (best of REPORT_RUNS, 2). The full matrix takes about 20 minutes on two cores; scale the run
 # lengths (NOMINAL_S, FLOOD_S, RUNS), not the fleet, to shorten it.
 #
 # Environment (all optional):

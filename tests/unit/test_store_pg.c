@@ -495,6 +495,172 @@ static void writes_sent_ahead_are_seen_in_order_and_fail_the_commit(void)
 	store_close(s);
 }
 
+/*
+ * store_dev_heads answers for many devices what the one-device calls answer
+ * for each: the last and last good readings (ties at one ts broken by the
+ * gateway's name), the day's and the hour's rows, the latest daily row with
+ * a counter; a device never seen gets an id and nothing else.
+ */
+static void device_heads_equal_the_one_device_calls(void)
+{
+	struct store *s = fresh();
+	const char *devs[] = {"inv1", "inv2", "inv3", "inv4"};
+	struct store_dev_head h[5];
+	struct reading r, one;
+	struct store_daily d = {0}, dd;
+	struct store_hourly hr = {0}, hh;
+	int i, rc;
+	if (!s) {
+		CHECK(0);
+		return;
+	}
+	CHECK_INT(store_begin(s), 0);
+	/* inv1: two gateways at its last ts, the later one a bad counter */
+	r = reading_at("gw-b", 1, 1767225600000);
+	CHECK_INT(store_reading_insert(s, &r), 1);
+	r = reading_at("gw-a", 2, 1767225660000);
+	CHECK_INT(store_reading_insert(s, &r), 1);
+	r = reading_at("gw-c", 3, 1767225660000);
+	r.quality = QUALITY_COUNTER_ZERO;
+	r.state = STATE_FAULT;
+	CHECK_INT(store_reading_insert(s, &r), 1);
+	/* inv2: no energy at all */
+	r = reading_at("gw-a", 4, 1767225600000);
+	util_strlcpy(r.device, "inv2", sizeof r.device);
+	r.has = READING_HAS_POWER;
+	CHECK_INT(store_reading_insert(s, &r), 1);
+	/* inv3: only roll-ups (a history), inv4: nothing */
+	d.day = 20454;
+	d.n_readings = 9;
+	d.has_last = 1;
+	d.last_ts = 1767225000000;
+	d.last_wh = 777;
+	CHECK_INT(store_daily_put(s, "st1", "inv3", &d), 0);
+	d.day = 20455;
+	d.has_last = 0;
+	CHECK_INT(store_daily_put(s, "st1", "inv3", &d), 0);
+	d.day = 20455;
+	d.n_readings = 3;
+	CHECK_INT(store_daily_put(s, "st1", "inv1", &d), 0);
+	hr.day = 20455;
+	hr.hour = 8;
+	hr.wh = 31;
+	CHECK_INT(store_hourly_put(s, "st1", "inv1", &hr), 0);
+	CHECK_INT(store_commit(s), 0);
+
+	CHECK_INT(store_begin(s), 0);
+	memset(h, 0, sizeof h);
+	for (i = 0; i < 4; i++) {
+		h[i].station = "st1";
+		h[i].device = devs[i];
+		h[i].day = 20455;
+		h[i].hour = 8;
+	}
+	h[4].station = "st9";
+	h[4].device = "new";
+	h[4].day = 20455;
+	CHECK_INT(store_dev_heads(s, h, 5, 0), 1);
+	CHECK_INT(store_testing_int(s, "SELECT count(*) FROM devices WHERE station = 'st9'"), 0);
+	CHECK_INT(store_dev_heads(s, h, 5, 1), 1);
+	for (i = 0; i < 5; i++) {
+		rc = store_reading_last(s, h[i].station, h[i].device, INT64_MAX, "", 0, 0, &one);
+		CHECK_INT(h[i].has_last, rc);
+		if (rc == 1 && h[i].has_last) {
+			CHECK_STR(h[i].last.gw, one.gw);
+			CHECK_INT((int64_t)h[i].last.seq, (int64_t)one.seq);
+			CHECK_INT(h[i].last.ts_ms, one.ts_ms);
+			CHECK_INT(h[i].last.state, one.state);
+		}
+		rc = store_reading_last(s, h[i].station, h[i].device, INT64_MAX, "", 0, 1, &one);
+		CHECK_INT(h[i].has_good, rc);
+		if (rc == 1 && h[i].has_good) {
+			CHECK_INT(h[i].good_ts, one.ts_ms);
+			CHECK_INT(h[i].good_wh, one.energy_wh);
+		}
+		rc = store_daily_latest(s, h[i].station, h[i].device, &dd);
+		CHECK_INT(h[i].has_latest, rc);
+		if (rc == 1 && h[i].has_latest)
+			CHECK_INT(h[i].latest.last_wh, dd.last_wh);
+		rc = store_daily_get(s, h[i].station, h[i].device, 20455, &dd);
+		CHECK_INT(h[i].has_day, rc);
+		if (rc == 1 && h[i].has_day)
+			CHECK_INT(h[i].day_row.n_readings, dd.n_readings);
+		rc = store_hourly_get(s, h[i].station, h[i].device, 20455, 8, &hh);
+		CHECK_INT(h[i].has_hour, rc);
+		if (rc == 1 && h[i].has_hour)
+			CHECK_INT(h[i].hour_row.wh, hh.wh);
+	}
+	/* the figures themselves, so that two wrong answers cannot agree */
+	CHECK_STR(h[0].last.gw, "gw-c");
+	CHECK_INT(h[0].last.state, STATE_FAULT);
+	CHECK_INT(h[0].good_wh, 1002);
+	CHECK_INT(h[1].has_last, 1);
+	CHECK_INT(h[1].has_good, 0);
+	CHECK_INT(h[2].has_last, 0);
+	CHECK_INT(h[2].has_latest, 1);
+	CHECK_INT(h[2].latest.last_wh, 777);
+	CHECK_INT(h[0].has_hour, 1);
+	CHECK_INT(h[0].hour_row.wh, 31);
+	CHECK_INT(h[3].has_last + h[3].has_day + h[3].has_latest, 0);
+	CHECK_INT(store_testing_int(s, "SELECT count(*) FROM devices WHERE station = 'st9'"), 1);
+	CHECK_INT(store_commit(s), 0);
+	store_close(s);
+}
+
+/*
+ * store_readings_insert stores a batch in one statement as the one-reading
+ * insert would: a reading already stored and a repeat inside the batch are
+ * duplicates, every value (optional ones absent) comes back, a new month
+ * gets its partition, and the seqs above the ack are pending.
+ */
+static void a_batch_insert_stores_like_one_at_a_time(void)
+{
+	struct store *s = fresh();
+	struct reading b[6], out;
+	const struct reading *p[6];
+	int ins[6], i;
+	if (!s) {
+		CHECK(0);
+		return;
+	}
+	CHECK_INT(store_begin(s), 0);
+	b[0] = reading_at("gw1", 1, 1767225600000);
+	CHECK_INT(store_reading_insert(s, &b[0]), 1);
+	b[1] = reading_at("gw1", 2, 1767225660000);
+	b[2] = b[1];                                /* redelivered inside the batch */
+	b[3] = reading_at("gw2", 1, 1769904000000); /* the next month */
+	b[3].has = READING_HAS_POWER | READING_HAS_HZ | READING_HAS_ALARMS;
+	b[3].grid_hz = 50.02;
+	b[3].alarms = 0x8000000000000001ull;
+	util_strlcpy(b[3].map, "huawei", sizeof b[3].map);
+	b[4] = reading_at("gw1", 3, 1767225720000);
+	util_strlcpy(b[4].device, "inv2", sizeof b[4].device);
+	b[5] = b[0];
+	for (i = 0; i < 6; i++)
+		p[i] = &b[i];
+	CHECK_INT(store_readings_insert(s, p, 6, ins), 0);
+	CHECK_INT(ins[0], 0);
+	CHECK_INT(ins[1], 1);
+	CHECK_INT(ins[2], 0);
+	CHECK_INT(ins[3], 1);
+	CHECK_INT(ins[4], 1);
+	CHECK_INT(ins[5], 0);
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(store_testing_int(s, "SELECT count(*) FROM readings"), 4);
+	CHECK_INT(store_testing_int(s, "SELECT count(*) FROM gw_pending"), 4);
+	CHECK_INT(store_reading_last(s, "st1", "inv1", INT64_MAX, "", 0, 0, &out), 1);
+	CHECK_STR(out.gw, "gw2");
+	CHECK(out.grid_hz == b[3].grid_hz);
+	CHECK(out.alarms == b[3].alarms);
+	CHECK_STR(out.map, "huawei");
+	CHECK(!(out.has & READING_HAS_ENERGY));
+	CHECK(!(out.has & READING_HAS_TEMP));
+	CHECK_INT(store_reading_last(s, "st1", "inv2", INT64_MAX, "", 0, 1, &out), 1);
+	CHECK_INT(out.energy_wh, 1003);
+	CHECK(out.temp_c == b[4].temp_c);
+	store_close(s);
+}
+
 static void a_wrong_password_is_refused_naming_the_database(void)
 {
 	char *cause = NULL;
@@ -535,6 +701,8 @@ int main(void)
 	RUN(ledger_entries_are_append_only);
 	RUN(a_lost_connection_is_made_again_but_never_inside_a_transaction);
 	RUN(writes_sent_ahead_are_seen_in_order_and_fail_the_commit);
+	RUN(device_heads_equal_the_one_device_calls);
+	RUN(a_batch_insert_stores_like_one_at_a_time);
 	RUN(a_wrong_password_is_refused_naming_the_database);
 	return harness_end();
 }
