@@ -479,10 +479,11 @@ static int send_ahead(struct pg_stmt *q)
 	struct pg *d = q->d;
 	q->done = 1;
 	if (!q->prepared || q->gen != d->gen) {
+		const char *sql = q->sql;
 		PGresult *res;
-		if (ensure(d, q->sql) != 0)
+		if (ensure(d, sql) != 0)
 			return DB_ERROR;
-		res = PQprepare(d->c, q->name, q->sql, 0, NULL);
+		res = PQprepare(d->c, q->name, sql, 0, NULL);
 		if (!result_ok(d, res)) {
 			PQclear(res);
 			return DB_ERROR;
