@@ -614,7 +614,7 @@ static struct store_dev_head *device_heads(struct alerts *a, int32_t today, int 
 	*failed = 0;
 	for (int s = 0; s < a->f->n_stations; s++)
 		n += (size_t)a->f->stations[s].n_devices;
-	if (n == 0 || store_dev_heads(a->s, NULL, 0, 0) == 0)
+	if (n == 0 || !store_loads_in_bulk(a->s))
 		return NULL;
 	h = xcalloc(n, sizeof *h);
 	for (int s = 0; s < a->f->n_stations; s++)

@@ -439,8 +439,8 @@ static int prefetch(struct rollup *ru, const struct reading *const *rs, size_t n
 	struct dev **dv;
 	int *kinds;
 	size_t i, m = 0;
-	int rc = 0;
-	if (n == 0)
+	int rc;
+	if (n == 0 || !store_loads_in_bulk(ru->s))
 		return 0;
 	h = xcalloc(n, sizeof *h);
 	dv = xcalloc(n, sizeof *dv);
@@ -459,8 +459,7 @@ static int prefetch(struct rollup *ru, const struct reading *const *rs, size_t n
 		kinds[m] = rs[i]->kind;
 		m++;
 	}
-	if (m > 0)
-		rc = store_dev_heads(ru->s, h, m, 1);
+	rc = m > 0 ? store_dev_heads(ru->s, h, m, 1) : 1;
 	for (i = 0; i < m; i++) {
 		dv[i]->queued = 0;
 		if (rc > 0)
@@ -469,9 +468,6 @@ static int prefetch(struct rollup *ru, const struct reading *const *rs, size_t n
 	free(h);
 	free(dv);
 	free(kinds);
-	/* nothing to load counts as loaded when the store can load in bulk */
-	if (m == 0)
-		return store_dev_heads(ru->s, NULL, 0, 1);
 	return rc;
 }
 

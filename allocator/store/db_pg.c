@@ -243,6 +243,20 @@ static int ensure(struct pg *d, const char *sql)
 	return starts(sql, "ROLLBACK") ? 1 : 0;
 }
 
+/*
+ * The server answers the COMMIT of a failed transaction with a rollback and
+ * no error: 1 (the error recorded) when res is that answer to sql.
+ */
+static int rolled_back(struct pg *d, const char *sql, PGresult *res)
+{
+	if (!starts(sql, "COMMIT") || strcmp(PQcmdStatus(res), "ROLLBACK") != 0)
+		return 0;
+	free(d->err);
+	d->err = xstrdup("the transaction was rolled back: a statement in it failed");
+	snprintf(d->sqlstate, sizeof d->sqlstate, "25P02");
+	return 1;
+}
+
 static void pg_close(struct db *d)
 {
 	PQfinish(PG(d)->c);
@@ -258,12 +272,8 @@ static int pg_exec(struct db *d, const char *sql)
 		return ok > 0 ? 0 : -1;
 	res = PQexec(PG(d)->c, sql);
 	ok = result_ok(PG(d), res);
-	if (ok && starts(sql, "COMMIT") && strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
-		free(PG(d)->err);
-		PG(d)->err = xstrdup("the transaction was rolled back: a statement in it failed");
-		snprintf(PG(d)->sqlstate, sizeof PG(d)->sqlstate, "25P02");
+	if (ok && rolled_back(PG(d), sql, res))
 		ok = 0;
-	}
 	PQclear(res);
 	return ok ? 0 : -1;
 }
@@ -542,13 +552,8 @@ static int pg_step(struct db_stmt *dq)
 			q->done = 1;
 			return DB_ERROR;
 		}
-		if (starts(q->sql, "COMMIT") && strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
-			/* the server answers the COMMIT of a failed transaction with a rollback */
+		if (rolled_back(q->d, q->sql, res)) {
 			PQclear(res);
-			free(q->d->err);
-			q->d->err =
-			    xstrdup("the transaction was rolled back: a statement in it failed");
-			snprintf(q->d->sqlstate, sizeof q->d->sqlstate, "25P02");
 			q->done = 1;
 			return DB_ERROR;
 		}

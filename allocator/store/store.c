@@ -1063,34 +1063,56 @@ static void bind_opt(struct db_stmt *q, int i, int present, int64_t v)
 }
 
 /*
- * Binds a temperature or frequency as an integer count of its contract
+ * A temperature or frequency as an integer count of its contract
  * resolution (0.1 degC, 0.01 Hz): a value parsed from the one or two decimals
  * of a payload comes back as the same double (k / 10.0 is the double nearest
- * k/10, as is strtod of its decimals). NULL when absent or not finite.
+ * k/10, as is strtod of its decimals): 1 and *out, 0 when absent or not
+ * finite (stored as NULL).
  */
-static void bind_scaled(struct db_stmt *q, int i, int present, double v, double per_unit)
+static int scaled(int present, double v, double per_unit, int64_t *out)
 {
 	double x = v * per_unit;
-	if (present && isfinite(x) && fabs(x) < 9.0e15)
-		db_bind_int64(q, i, (int64_t)llround(x));
-	else
-		db_bind_null(q, i);
+	if (!present || !isfinite(x) || fabs(x) >= 9.0e15)
+		return 0;
+	*out = (int64_t)llround(x);
+	return 1;
 }
 
-int store_reading_insert(struct store *s, const struct reading *r)
+static void bind_scaled(struct db_stmt *q, int i, int present, double v, double per_unit)
 {
-	struct dict_ent *dev, *gw, *map = NULL;
-	struct db_stmt *q;
-	int inserted, rc = dict_get(s, DICT_DEV, r->station, r->device, 1, &dev);
+	int64_t x = 0;
+	int ok = scaled(present, v, per_unit, &x);
+	bind_opt(q, i, ok, x);
+}
+
+/*
+ * The dictionary ids of a reading to be stored (created when new) and, on
+ * PostgreSQL, its month's partition: 0, or -1 with the error recorded.
+ */
+static int reading_ids(struct store *s, const struct reading *r, struct dict_ent **dev,
+                       struct dict_ent **gw, struct dict_ent **map)
+{
+	int rc = dict_get(s, DICT_DEV, r->station, r->device, 1, dev);
+	*map = NULL;
 	if (rc > 0)
-		rc = dict_get(s, DICT_GW, r->gw, NULL, 1, &gw);
+		rc = dict_get(s, DICT_GW, r->gw, NULL, 1, gw);
 	if (rc > 0 && r->map[0])
-		rc = dict_get(s, DICT_MAP, r->map, NULL, 1, &map);
+		rc = dict_get(s, DICT_MAP, r->map, NULL, 1, map);
 	if (rc == 0)
 		return fail(s, "storing a reading in a read-only database");
 	if (rc < 0)
 		return -1;
 	if (db_engine(s->db) == DB_PG && store_pg_partition(s, &s->pg, r->ts_ms) < 0)
+		return -1;
+	return 0;
+}
+
+int store_reading_insert(struct store *s, const struct reading *r)
+{
+	struct dict_ent *dev, *gw, *map;
+	struct db_stmt *q;
+	int inserted;
+	if (reading_ids(s, r, &dev, &gw, &map) < 0)
 		return -1;
 	if (!(q = stmt(s, ST_READING_INSERT)))
 		return -1;
@@ -1174,9 +1196,9 @@ static void abuf_opt(struct abuf *b, int present, int64_t v)
 /* bind_scaled's value for an array literal. */
 static void abuf_scaled(struct abuf *b, int present, double v, double per_unit)
 {
-	double x = v * per_unit;
-	int ok = present && isfinite(x) && fabs(x) < 9.0e15;
-	abuf_opt(b, ok, ok ? (int64_t)llround(x) : 0);
+	int64_t x = 0;
+	int ok = scaled(present, v, per_unit, &x);
+	abuf_opt(b, ok, x);
 }
 
 /* A reading of store_readings_insert by its key in ids, for matching RETURNING rows. */
@@ -1243,15 +1265,8 @@ int store_readings_insert(struct store *s, const struct reading *const *r, size_
 		abuf_putc(&a[k], '{');
 	for (i = 0; i < n; i++) {
 		const struct reading *x = r[i];
-		struct dict_ent *dev, *gw, *map = NULL;
-		int got = dict_get(s, DICT_DEV, x->station, x->device, 1, &dev);
-		if (got > 0)
-			got = dict_get(s, DICT_GW, x->gw, NULL, 1, &gw);
-		if (got > 0 && x->map[0])
-			got = dict_get(s, DICT_MAP, x->map, NULL, 1, &map);
-		if (got == 0)
-			fail(s, "storing a reading in a read-only database");
-		if (got <= 0 || store_pg_partition(s, &s->pg, x->ts_ms) < 0)
+		struct dict_ent *dev, *gw, *map;
+		if (reading_ids(s, x, &dev, &gw, &map) < 0)
 			goto done;
 		inserted[i] = 0;
 		keys[i] = (struct ins_key){dev->id, x->ts_ms, gw->id, (int64_t)x->seq, i, gw};
@@ -1754,6 +1769,17 @@ done:
 	return ret;
 }
 
+/* Reads ST_HOURLY_GET's columns, from column c on, into *h. */
+static void hourly_cols(struct db_stmt *q, int c, struct store_hourly *h)
+{
+	memset(h, 0, sizeof *h);
+	h->day = (int)db_column_int64(q, c);
+	h->hour = (int)db_column_int64(q, c + 1);
+	h->wh = db_column_int64(q, c + 2);
+	h->n = db_column_int64(q, c + 3);
+	h->has_peak = col_opt(q, c + 4, &h->peak_w);
+}
+
 int store_hourly_get(struct store *s, const char *station, const char *device, int32_t day,
                      int hour, struct store_hourly *h)
 {
@@ -1766,14 +1792,8 @@ int store_hourly_get(struct store *s, const char *station, const char *device, i
 	db_bind_int64(q, 3, day);
 	db_bind_int64(q, 4, hour);
 	rc = db_step(q);
-	if (rc == DB_ROW) {
-		memset(h, 0, sizeof *h);
-		h->day = (int)db_column_int64(q, 0);
-		h->hour = (int)db_column_int64(q, 1);
-		h->wh = db_column_int64(q, 2);
-		h->n = db_column_int64(q, 3);
-		h->has_peak = col_opt(q, 4, &h->peak_w);
-	}
+	if (rc == DB_ROW)
+		hourly_cols(q, 0, h);
 	db_reset(q);
 	if (rc == DB_ROW)
 		return 1;
@@ -2139,23 +2159,21 @@ static int heads_rollups(struct store *s, struct store_dev_head *h, size_t n)
 		db_bind_text(q, (int)i + 1, x.a[i].p);
 	while ((rc = db_step(q)) == DB_ROW) {
 		int64_t k = db_column_int64(q, 0);
-		struct store_hourly *hr;
 		if (k < 0 || (size_t)k >= n)
 			continue;
-		hr = &h[k].hour_row;
-		memset(hr, 0, sizeof *hr);
 		h[k].has_hour = 1;
-		hr->day = (int)db_column_int64(q, 1);
-		hr->hour = (int)db_column_int64(q, 2);
-		hr->wh = db_column_int64(q, 3);
-		hr->n = db_column_int64(q, 4);
-		hr->has_peak = col_opt(q, 5, &hr->peak_w);
+		hourly_cols(q, 1, &h[k].hour_row);
 	}
 	db_reset(q);
 	rc = rc == DB_DONE ? 0 : fail(s, "reading devices' hourly roll-ups");
 done:
 	heads_free(&x);
 	return rc;
+}
+
+int store_loads_in_bulk(const struct store *s)
+{
+	return db_engine(s->db) == DB_PG;
 }
 
 int store_dev_heads(struct store *s, struct store_dev_head *h, size_t n, int create)

@@ -177,6 +177,8 @@ struct store_dev_head {
 	struct store_hourly hour_row;
 };
 int store_dev_heads(struct store *s, struct store_dev_head *h, size_t n, int create);
+/* 1 when store_dev_heads and store_readings_insert answer many rows in a few queries. */
+int store_loads_in_bulk(const struct store *s);
 /* The device's first stored reading: 1 and *out, 0 when none, -1 on error. */
 int store_reading_first(struct store *s, const char *station, const char *device,
                         struct reading *out);
