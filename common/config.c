@@ -183,7 +183,7 @@ static int parse_device(struct jx *jx, const cJSON *o, const char *path, struct 
 {
 	static const char *const keys[] = {"id",   "station",     "unit", "profile",
 	                                   "kind", "capacity_kw", NULL};
-	static const char *const kinds[] = {"inverter", "meter", NULL};
+	static const char *const kinds[] = {"inverter", "meter", "sensor", NULL};
 	const char *id = NULL, *station = NULL, *profile = NULL;
 	int64_t unit = 0, cap = 0;
 	int kind = 0;
@@ -199,7 +199,7 @@ static int parse_device(struct jx *jx, const cJSON *o, const char *path, struct 
 	d->station = xstrdup(station);
 	d->unit = (int)unit;
 	d->profile = xstrdup(profile);
-	d->kind = kind == 0 ? READING_INVERTER : READING_METER;
+	d->kind = (enum reading_kind)kind; /* the names are in reading_kind order */
 	d->capacity_w = cap;
 	return 0;
 }

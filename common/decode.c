@@ -144,12 +144,14 @@ static const uint32_t has_bit[PF_COUNT] = {
     READING_HAS_HZ,
     0,
     READING_HAS_ALARMS,
+    READING_HAS_IRRADIANCE,
 };
 
 /* 1 for the values the contract carries as integers (W, Wh). */
 static int is_int_field(int fid)
 {
-	return fid == PF_POWER || fid == PF_ENERGY || fid == PF_IMPORT || fid == PF_TODAY;
+	return fid == PF_POWER || fid == PF_ENERGY || fid == PF_IMPORT || fid == PF_TODAY ||
+	       fid == PF_IRRADIANCE;
 }
 
 /* Where a number field's value lives in a reading. */
@@ -164,6 +166,8 @@ static void *value_ptr(struct reading *r, int fid)
 		return &r->import_wh;
 	case PF_TODAY:
 		return &r->today_wh;
+	case PF_IRRADIANCE:
+		return &r->irradiance_wm2;
 	case PF_TEMP:
 		return &r->temp_c;
 	default:
@@ -181,6 +185,8 @@ static int64_t int_value(const struct reading *r, int fid)
 		return r->energy_wh;
 	case PF_IMPORT:
 		return r->import_wh;
+	case PF_IRRADIANCE:
+		return r->irradiance_wm2;
 	default:
 		return r->today_wh;
 	}
@@ -208,6 +214,8 @@ static int in_contract(int fid, int64_t iv, double dv)
 	case PF_IMPORT:
 	case PF_TODAY:
 		return iv >= 0 && iv <= READING_WH_MAX;
+	case PF_IRRADIANCE:
+		return iv >= READING_IRRADIANCE_MIN && iv <= READING_IRRADIANCE_MAX;
 	case PF_TEMP:
 		return dv >= READING_TEMP_MIN_C && dv <= READING_TEMP_MAX_C;
 	default:
@@ -271,6 +279,7 @@ void decode_registers(const struct regmap *m, const uint16_t *regs, struct readi
 	out->has = m->f[PF_STATE].present ? 0 : READING_NO_STATE;
 	out->quality = 0;
 	out->ac_power_w = out->energy_wh = out->import_wh = out->today_wh = 0;
+	out->irradiance_wm2 = 0;
 	out->temp_c = out->grid_hz = 0;
 	out->alarms = 0;
 	for (fid = 0; fid < PF_COUNT; fid++) {

@@ -431,8 +431,8 @@ static int parse_station(struct jx *jx, const cJSON *o, const char *path, struct
 {
 	static const char *const meter_keys[] = {"id", NULL};
 	static const char *const inv_keys[] = {"id", "capacity_kw", NULL};
-	const char *name = NULL, *gw = NULL, *mid = NULL;
-	const cJSON *meter, *invs, *e;
+	const char *name = NULL, *gw = NULL, *mid = NULL, *sid = NULL;
+	const cJSON *meter, *sensor, *invs, *e;
 	char p[PATHLEN], (*dev_paths)[48] = NULL;
 	int64_t inv_sum = 0;
 	int n_inv, i = 0, rc = -1;
@@ -449,12 +449,15 @@ static int parse_station(struct jx *jx, const cJSON *o, const char *path, struct
 	meter = jx_child(jx, o, path, "meter", 0, meter_keys);
 	if (jx->err)
 		return -1;
+	sensor = jx_child(jx, o, path, "sensor", 0, meter_keys);
+	if (jx->err)
+		return -1;
 	invs = jx_array(jx, o, path, "inverters", 1);
 	if (!invs)
 		return -1;
 	n_inv = cJSON_GetArraySize(invs);
-	s->devices = xcalloc((size_t)n_inv + 1, sizeof *s->devices);
-	dev_paths = xcalloc((size_t)n_inv + 1, sizeof *dev_paths);
+	s->devices = xcalloc((size_t)n_inv + 2, sizeof *s->devices);
+	dev_paths = xcalloc((size_t)n_inv + 2, sizeof *dev_paths);
 	if (meter) {
 		jx_join(p, sizeof p, path, "meter");
 		if (jx_id(jx, meter, p, "id", 1, &mid) < 0)
@@ -478,6 +481,21 @@ static int parse_station(struct jx *jx, const cJSON *o, const char *path, struct
 		snprintf(dev_paths[s->n_devices - 1], sizeof dev_paths[0], "inverters[%d]", i);
 		inv_sum += cap;
 		i++;
+	}
+	if (sensor) {
+		int n_yield = s->n_devices;
+		jx_join(p, sizeof p, path, "sensor");
+		if (jx_id(jx, sensor, p, "id", 1, &sid) < 0)
+			goto out;
+		s->sensor = xstrdup(sid);
+		snprintf(dev_paths[s->n_devices], sizeof dev_paths[0], "sensor");
+		if (add_device(jx, s, p, sid, READING_SENSOR, 0, dev_paths) < 0)
+			goto out;
+		if (n_yield == 0) {
+			jx_fail(jx, jx_join(p, sizeof p, path, "inverters"),
+			        "expected at least one inverter (or a meter), got an empty array");
+			goto out;
+		}
 	}
 	if (s->n_devices == 0) {
 		jx_fail(jx, jx_join(p, sizeof p, path, "inverters"),
@@ -504,7 +522,7 @@ static int parse_stations(struct jx *jx, const cJSON *root, struct fleet *f, str
 	static const char *const keys[] = {"id",           "name",     "gateway",   "capacity_kw",
 	                                   "commissioned", "latitude", "longitude", "meter",
 	                                   "inverters",    "shares",   "tariff",    "costs",
-	                                   "settlement",   NULL};
+	                                   "settlement",   "sensor",   NULL};
 	const cJSON *list = get_list(jx, root, "stations", &f->n_stations), *o;
 	int i = 0, j, n_dev = 0;
 	if (!list)
@@ -595,6 +613,7 @@ void fleet_free(struct fleet *f)
 		free(s->name);
 		free(s->gateway);
 		free(s->meter);
+		free(s->sensor);
 		fleet_settle_release(&s->settle);
 	}
 	for (i = 0; i < f->n_tariffs; i++) {

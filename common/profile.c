@@ -74,7 +74,7 @@ struct profile_set {
 
 static const char *const fid_names[PF_COUNT + 1] = {
     "ac_power_w", "energy_wh", "import_wh", "today_wh", "temp_c",
-    "grid_hz",    "state",     "alarms",    NULL,
+    "grid_hz",    "state",     "alarms",    "irradiance_wm2", NULL,
 };
 
 static const char *const type_names[] = {
@@ -83,7 +83,7 @@ static const char *const type_names[] = {
 #define N_TYPES 8
 
 static const char *const order_names[] = {"high-first", "low-first", NULL};
-static const char *const kind_names[] = {"inverter", "meter", NULL};
+static const char *const kind_names[] = {"inverter", "meter", "sensor", NULL};
 
 /* Registers one value of type t occupies. */
 static int type_width(enum profile_type t)
@@ -433,6 +433,37 @@ static int load_fields(struct jx *jx, const struct profile *pr, const cJSON *par
 	return 0;
 }
 
+/*
+ * A sensor maps irradiance and no power or energy (the centre would add its
+ * W/m² to a station's watts); an inverter or meter maps no irradiance.
+ */
+static int check_kind_fields(struct jx *jx, const char *path, const struct pmodel *m)
+{
+	static const int energy[] = {PF_POWER, PF_ENERGY, PF_IMPORT, PF_TODAY};
+	char p[512], fp[600];
+	size_t i;
+	if (!m->n_fields)
+		return 0;
+	jx_join(p, sizeof p, path, "fields");
+	if (m->kind != READING_SENSOR) {
+		if (!m->f[PF_IRRADIANCE].present)
+			return 0;
+		snprintf(fp, sizeof fp, "%s.%s", p, fid_names[PF_IRRADIANCE]);
+		return jx_fail(jx, fp, "only a \"sensor\" maps irradiance, this is a \"%s\"",
+		               kind_names[m->kind]);
+	}
+	if (!m->f[PF_IRRADIANCE].present)
+		return jx_fail(jx, p, "a \"sensor\" needs an irradiance_wm2 field");
+	for (i = 0; i < sizeof energy / sizeof energy[0]; i++)
+		if (m->f[energy[i]].present) {
+			snprintf(fp, sizeof fp, "%s.%s", p, fid_names[energy[i]]);
+			return jx_fail(jx, fp,
+			               "a \"sensor\" maps irradiance and temperature, not power or "
+			               "energy");
+		}
+	return 0;
+}
+
 static const char *const top_keys_fixed[] = {"name",     "version",        "note",    "kind",
                                              "function", "word_order",     "max_gap", "sentinels",
                                              "fields",   "address_offset", NULL};
@@ -549,7 +580,9 @@ static int load_sunspec(struct jx *jx, const cJSON *root, struct profile *pr, in
 		if (m->n_fields && !cJSON_GetObjectItemCaseSensitive(c, "kind"))
 			return jx_fail(
 			    jx, jx_join(p, sizeof p, mp, "kind"),
-			    "a model with fields needs a kind (\"inverter\" or \"meter\")");
+			    "a model with fields needs a kind (\"inverter\", \"meter\" or \"sensor\")");
+		if (check_kind_fields(jx, mp, m) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -605,6 +638,8 @@ static int load_root(struct jx *jx, const cJSON *root, struct profile *pr)
 		return -1;
 	if (!pr->models[0].n_fields)
 		return jx_fail(jx, "fields", "expected at least one field");
+	if (check_kind_fields(jx, "", &pr->models[0]) < 0)
+		return -1;
 	v = 0;
 	if (jx_int(jx, root, "", "address_offset", 0, -65535, 65535, &v) < 0)
 		return -1;

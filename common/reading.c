@@ -37,9 +37,20 @@ int reading_state_parse(const char *name)
 	return -1;
 }
 
+static const char *const kind_names[READING_KIND_COUNT] = {"inverter", "meter", "sensor"};
+
 const char *reading_kind_name(enum reading_kind k)
 {
-	return k == READING_METER ? "meter" : "inverter";
+	return (unsigned)k < READING_KIND_COUNT ? kind_names[k] : "inverter";
+}
+
+int reading_kind_parse(const char *name)
+{
+	int i;
+	for (i = 0; i < READING_KIND_COUNT; i++)
+		if (strcmp(name, kind_names[i]) == 0)
+			return i;
+	return -1;
 }
 
 const char *reading_quality_name(unsigned bit_index)
@@ -158,6 +169,10 @@ int reading_to_json(const struct reading *r, char *buf, size_t size)
 	if (r->has & READING_HAS_POWER) {
 		put_str(buf, size, &n, ",\"ac_power_w\":");
 		put_i64(buf, size, &n, r->ac_power_w);
+	}
+	if (r->has & READING_HAS_IRRADIANCE) {
+		put_str(buf, size, &n, ",\"irradiance_wm2\":");
+		put_i64(buf, size, &n, r->irradiance_wm2);
 	}
 	if (r->has & READING_HAS_ENERGY) {
 		put_str(buf, size, &n, ",\"energy_wh\":");
@@ -294,7 +309,7 @@ static int get_id(const cJSON *o, const char *key, char *out, size_t size, char 
 static const char *const known_keys[] = {
     "v",      "gw",         "seq",       "station",   "device",   "kind",   "ts",
     "state",  "ac_power_w", "energy_wh", "import_wh", "today_wh", "temp_c", "grid_hz",
-    "alarms", "quality",    "map",       "health",    NULL,
+    "alarms", "quality",    "map",       "health",    "irradiance_wm2", NULL,
 };
 
 int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct reading *out,
@@ -350,12 +365,11 @@ int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct re
 		goto done;
 	}
 	v = cJSON_GetObjectItemCaseSensitive(o, "kind");
-	if (!cJSON_IsString(v) ||
-	    (strcmp(v->valuestring, "inverter") != 0 && strcmp(v->valuestring, "meter") != 0)) {
-		bad(cause, cs, "\"kind\": expected \"inverter\" or \"meter\"");
+	if (!cJSON_IsString(v) || reading_kind_parse(v->valuestring) < 0) {
+		bad(cause, cs, "\"kind\": expected \"inverter\", \"meter\" or \"sensor\"");
 		goto done;
 	}
-	out->kind = strcmp(v->valuestring, "meter") == 0 ? READING_METER : READING_INVERTER;
+	out->kind = (enum reading_kind)reading_kind_parse(v->valuestring);
 	v = cJSON_GetObjectItemCaseSensitive(o, "state");
 	if (!v) {
 		/* a device without a state register (most meters) */
@@ -371,6 +385,14 @@ int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct re
 	            &present, cause, cs) < 0)
 		goto done;
 	out->has |= present ? READING_HAS_POWER : 0;
+	if (get_int(o, "irradiance_wm2", READING_IRRADIANCE_MIN, READING_IRRADIANCE_MAX,
+	            &out->irradiance_wm2, &present, cause, cs) < 0)
+		goto done;
+	if (present && out->kind != READING_SENSOR) {
+		bad(cause, cs, "\"irradiance_wm2\": only a sensor reports irradiance");
+		goto done;
+	}
+	out->has |= present ? READING_HAS_IRRADIANCE : 0;
 	if (get_int(o, "energy_wh", 0, READING_WH_MAX, &out->energy_wh, &present, cause, cs) < 0)
 		goto done;
 	out->has |= present ? READING_HAS_ENERGY : 0;
@@ -385,6 +407,12 @@ int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct re
 	if (present) {
 		out->alarms = (uint64_t)x;
 		out->has |= READING_HAS_ALARMS;
+	}
+	if (out->kind == READING_SENSOR &&
+	    (out->has & (READING_HAS_POWER | READING_HAS_ENERGY | READING_HAS_IMPORT |
+	                 READING_HAS_TODAY))) {
+		bad(cause, cs, "\"kind\": a sensor reports irradiance_wm2, not power or energy");
+		goto done;
 	}
 	v = cJSON_GetObjectItemCaseSensitive(o, "temp_c");
 	if (v) {

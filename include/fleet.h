@@ -76,7 +76,8 @@ struct fleet_station {
 	int32_t commissioned_day; /* days since 1970-01-01 (local date) */
 	double latitude, longitude;
 	char *meter;                  /* device id of the export meter, or NULL */
-	struct fleet_device *devices; /* meter and inverters */
+	char *sensor;                 /* device id of the irradiance sensor, or NULL */
+	struct fleet_device *devices; /* meter, inverters, then the sensor */
 	int n_devices;
 	struct fleet_share *shares;
 	int n_shares;

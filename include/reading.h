@@ -25,8 +25,17 @@
 #define READING_TEMP_MIN_C (-60.0)
 #define READING_TEMP_MAX_C 200.0
 #define READING_HZ_MAX 100.0 /* grid_hz from 0 */
+/* irradiance_wm2: a thermopile reads a few W/m² below 0 at night; 2000 is above any sky */
+#define READING_IRRADIANCE_MIN (-50)
+#define READING_IRRADIANCE_MAX 2000
 
-enum reading_kind { READING_INVERTER, READING_METER };
+/* What a device is: the contract's "kind" (reading_kind_name); the store keeps these numbers. */
+enum reading_kind {
+	READING_INVERTER, /* yield counter, power, state */
+	READING_METER,    /* the export meter: export and import counters */
+	READING_SENSOR,   /* an irradiance sensor or weather station: W/m², module temperature */
+	READING_KIND_COUNT
+};
 
 /* Device state; the names are the contract's strings (reading_state_name). */
 enum reading_state {
@@ -55,6 +64,7 @@ enum reading_state {
  * so the payload carries no "state" at all. Without it, state is always there.
  */
 #define READING_NO_STATE (1u << 7)
+#define READING_HAS_IRRADIANCE (1u << 8)
 
 /* Why a value is doubtful (the contract's "quality" array). */
 #define QUALITY_COUNTER_ZERO (1u << 0)      /* lifetime counter read 0 after a non-zero one */
@@ -78,8 +88,9 @@ struct reading {
 	int64_t energy_wh; /* lifetime: yield (inverter) or export (meter) */
 	int64_t import_wh; /* meters */
 	int64_t today_wh;
-	double temp_c;
+	double temp_c; /* inverter: cabinet; sensor: the module (back of panel) */
 	double grid_hz;
+	int64_t irradiance_wm2; /* sensor: in the plane of the modules, W/m² */
 	uint64_t alarms;
 	char map[READING_MAP_MAX]; /* "profile@version" */
 };
@@ -88,6 +99,8 @@ const char *reading_state_name(enum reading_state s);
 /* Returns the state for a contract name, or -1. */
 int reading_state_parse(const char *name);
 const char *reading_kind_name(enum reading_kind k);
+/* Returns the kind for a contract name ("inverter", "meter", "sensor"), or -1. */
+int reading_kind_parse(const char *name);
 const char *reading_quality_name(unsigned bit_index);
 
 /* Writes the JSON payload into buf; returns its length, or -1 if buf is too small. */

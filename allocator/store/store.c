@@ -1063,6 +1063,21 @@ static void bind_opt(struct db_stmt *q, int i, int present, int64_t v)
 }
 
 /*
+ * The readings' power column: a sensor's irradiance in W/m² (a sensor has no
+ * power, and the kind column says which it is), everyone else's AC power.
+ * Returns 1 with *v when the reading has the value.
+ */
+static int power_col(const struct reading *r, int64_t *v)
+{
+	if (r->kind == READING_SENSOR) {
+		*v = r->irradiance_wm2;
+		return (r->has & READING_HAS_IRRADIANCE) != 0;
+	}
+	*v = r->ac_power_w;
+	return (r->has & READING_HAS_POWER) != 0;
+}
+
+/*
  * A temperature or frequency as an integer count of its contract
  * resolution (0.1 degC, 0.01 Hz): a value parsed from the one or two decimals
  * of a payload comes back as the same double (k / 10.0 is the double nearest
@@ -1111,6 +1126,7 @@ int store_reading_insert(struct store *s, const struct reading *r)
 {
 	struct dict_ent *dev, *gw, *map;
 	struct db_stmt *q;
+	int64_t pw = 0;
 	int inserted;
 	if (reading_ids(s, r, &dev, &gw, &map) < 0)
 		return -1;
@@ -1122,7 +1138,7 @@ int store_reading_insert(struct store *s, const struct reading *r)
 	db_bind_int64(q, 4, (int64_t)r->seq);
 	db_bind_int64(q, 5, (int)r->kind);
 	db_bind_int64(q, 6, (int)r->state);
-	bind_opt(q, 7, r->has & READING_HAS_POWER, r->ac_power_w);
+	bind_opt(q, 7, power_col(r, &pw), pw);
 	bind_opt(q, 8, r->has & READING_HAS_ENERGY, r->energy_wh);
 	bind_opt(q, 9, r->has & READING_HAS_IMPORT, r->import_wh);
 	bind_opt(q, 10, r->has & READING_HAS_TODAY, r->today_wh);
@@ -1266,6 +1282,7 @@ int store_readings_insert(struct store *s, const struct reading *const *r, size_
 	for (i = 0; i < n; i++) {
 		const struct reading *x = r[i];
 		struct dict_ent *dev, *gw, *map;
+		int64_t pw = 0;
 		if (reading_ids(s, x, &dev, &gw, &map) < 0)
 			goto done;
 		inserted[i] = 0;
@@ -1276,7 +1293,7 @@ int store_readings_insert(struct store *s, const struct reading *const *r, size_
 		abuf_int(&a[3], (int64_t)x->seq);
 		abuf_int(&a[4], (int)x->kind);
 		abuf_int(&a[5], (int)x->state);
-		abuf_opt(&a[6], x->has & READING_HAS_POWER, x->ac_power_w);
+		abuf_opt(&a[6], power_col(x, &pw), pw);
 		abuf_opt(&a[7], x->has & READING_HAS_ENERGY, x->energy_wh);
 		abuf_opt(&a[8], x->has & READING_HAS_IMPORT, x->import_wh);
 		abuf_opt(&a[9], x->has & READING_HAS_TODAY, x->today_wh);
@@ -1845,12 +1862,17 @@ static void reading_row(struct store *s, struct db_stmt *q, const char *station,
 	r->seq = (uint64_t)db_column_int64(q, 1);
 	util_strlcpy(r->station, station, sizeof r->station);
 	util_strlcpy(r->device, device, sizeof r->device);
-	r->kind = (int)db_column_int64(q, 2) == READING_METER ? READING_METER : READING_INVERTER;
+	v = db_column_int64(q, 2);
+	r->kind = v > 0 && v < READING_KIND_COUNT ? (enum reading_kind)v : READING_INVERTER;
 	r->ts_ms = db_column_int64(q, 3);
 	v = (int)db_column_int64(q, 4);
 	r->state = v >= 0 && v < STATE_COUNT ? (enum reading_state)v : STATE_UNKNOWN;
-	if (col_opt(q, 5, &r->ac_power_w))
+	if (r->kind == READING_SENSOR) {
+		if (col_opt(q, 5, &r->irradiance_wm2))
+			r->has |= READING_HAS_IRRADIANCE;
+	} else if (col_opt(q, 5, &r->ac_power_w)) {
 		r->has |= READING_HAS_POWER;
+	}
 	if (col_opt(q, 6, &r->energy_wh))
 		r->has |= READING_HAS_ENERGY;
 	if (col_opt(q, 7, &r->import_wh))

@@ -251,7 +251,7 @@ static void bus_cross_checks_give_exact_messages(void)
 	j = example("collector.json");
 	jset(j, "buses[1].devices[0].kind", "\"Meter\"");
 	EXPECT_ERROR(collector_error, j,
-	             "buses[1].devices[0].kind: expected one of \"inverter\", \"meter\", got "
+	             "buses[1].devices[0].kind: expected one of \"inverter\", \"meter\", \"sensor\", got "
 	             "\"Meter\"");
 	j = example("collector.json");
 	jset(j, "buses[1].devices[0].station", "\"st/tuban\"");

@@ -96,6 +96,42 @@ static void the_example_fleet_loads_with_every_field(void)
 	free(path);
 }
 
+static void a_station_may_have_an_irradiance_sensor(void)
+{
+	cJSON *j = example("fleet.json");
+	char *path, *cause = NULL;
+	struct fleet *f = NULL;
+	const struct fleet_device *d;
+	jset(j, "stations[2].sensor", "{\"id\":\"irr\"}");
+	path = jwrite(j, "fleet.json");
+	CHECK_INT(fleet_load(path, &f, &cause), 0);
+	free(path);
+	if (!f) {
+		printf("  %s\n", cause);
+		free(cause);
+		return;
+	}
+	CHECK_STR(f->stations[2].sensor, "irr");
+	CHECK(f->stations[1].sensor == NULL);
+	d = fleet_device_find(f, "st-chengzhuang", "irr");
+	CHECK(d != NULL && d->kind == READING_SENSOR && d->capacity_w == 0);
+	fleet_free(f);
+
+	j = example("fleet.json");
+	jset(j, "stations[2].sensor", "{\"id\":\"inv02\"}");
+	EXPECT_ERROR(j, "stations[2].sensor.id: expected a device id unique in station "
+	                "\"st-chengzhuang\", got \"inv02\" again (also inverters[1].id)");
+	j = example("fleet.json");
+	jset(j, "stations[2].sensor", "{\"id\":\"irr\",\"tilt\":30}");
+	EXPECT_ERROR(j, "stations[2].sensor.tilt: unknown key (expected one of: id)");
+	j = example("fleet.json");
+	jset(j, "stations[2].sensor", "{\"id\":\"irr\"}");
+	jset(j, "stations[2].inverters", "[]");
+	jdel(j, "stations[2].meter");
+	EXPECT_ERROR(j, "stations[2].inverters: expected at least one inverter (or a meter), got an "
+	                "empty array");
+}
+
 static void lookups_find_stations_villages_and_devices(void)
 {
 	char *path = example_path("fleet.json"), *cause = NULL;
@@ -332,7 +368,7 @@ static void coordinates_dates_and_keys_are_checked(void)
 	jset(j, "stations[0].capacity", "300");
 	EXPECT_ERROR(j, "stations[0].capacity: unknown key (expected one of: id, name, gateway, "
 	                "capacity_kw, commissioned, latitude, longitude, meter, inverters, shares, "
-	                "tariff, costs, settlement)");
+	                "tariff, costs, settlement, sensor)");
 	j = example("fleet.json");
 	jset(j, "stations[0].costs.om_per_month", "1");
 	EXPECT_ERROR(j, "stations[0].costs.om_per_month: unknown key (expected one of: "
@@ -551,6 +587,7 @@ int main(void)
 	static const char *const files[] = {"fleet.json", "big.json", NULL};
 	RUN(the_example_fleet_loads_with_every_field);
 	RUN(lookups_find_stations_villages_and_devices);
+	RUN(a_station_may_have_an_irradiance_sensor);
 	RUN(money_is_parsed_exactly_from_numbers_and_strings);
 	RUN(money_with_more_decimals_than_the_unit_is_refused);
 	RUN(a_bad_share_weight_names_file_path_and_expectation);

@@ -72,13 +72,13 @@ static int resolve(const char *name, int model, uint16_t maddr, struct regmap *m
 
 static void every_shipped_profile_loads(void)
 {
-	static const char *const names[] = {"sunspec", "huawei-sun2000", "sungrow-sg",
-	                                    "chint-dtsu666", "acrel-adw300"};
+	static const char *const names[] = {"sunspec",      "huawei-sun2000", "sungrow-sg",
+	                                    "chint-dtsu666", "acrel-adw300",   "pyranometer-generic"};
 	size_t i;
 	CHECK(set != NULL);
 	if (!set)
 		return;
-	CHECK_INT(profile_set_count(set), 5);
+	CHECK_INT(profile_set_count(set), 6);
 	for (i = 0; i < UTIL_ARRAY_LEN(names); i++) {
 		const struct profile *p = profile_set_find(set, names[i]);
 		CHECK(p != NULL);
@@ -91,6 +91,7 @@ static void every_shipped_profile_loads(void)
 	CHECK_INT(profile_kind(profile_set_find(set, "huawei-sun2000")), READING_INVERTER);
 	CHECK_INT(profile_kind(profile_set_find(set, "acrel-adw300")), READING_METER);
 	CHECK_INT(profile_kind(profile_set_find(set, "sunspec")), -1);
+	CHECK_INT(profile_kind(profile_set_find(set, "pyranometer-generic")), READING_SENSOR);
 	CHECK(profile_has_model(profile_set_find(set, "sunspec"), 203));
 	CHECK(!profile_has_model(profile_set_find(set, "sunspec"), 1));
 	CHECK_INT(profile_model_length(profile_set_find(set, "sunspec"), 113), 60);
@@ -283,6 +284,39 @@ static void acrel_counts_hundredths_of_kwh(void)
 	CHECK_INT(r.kind, READING_METER);
 	CHECK(r.has & READING_NO_STATE);
 	CHECK_STR(r.map, "acrel-adw300@1");
+}
+
+static void a_pyranometer_gives_irradiance_and_module_temperature(void)
+{
+	struct regmap m;
+	struct reading r;
+	if (resolve("pyranometer-generic", 0, 0, &m) < 0)
+		return;
+	CHECK_INT(m.kind, READING_SENSOR);
+	CHECK_INT(m.n_reads, 1);
+	img_clear();
+	img[0] = 873;    /* W/m² */
+	img[1] = 0xFFB5; /* -7.5 degC */
+	decode_image(&m, &r);
+	CHECK_INT(r.kind, READING_SENSOR);
+	CHECK(r.has & READING_HAS_IRRADIANCE);
+	CHECK_INT(r.irradiance_wm2, 873);
+	CHECK(r.has & READING_HAS_TEMP);
+	CHECK(r.temp_c > -7.51 && r.temp_c < -7.49);
+	CHECK(!(r.has & (READING_HAS_POWER | READING_HAS_ENERGY)));
+	CHECK(r.has & READING_NO_STATE);
+	img[0] = 0xFFFD; /* -3 W/m² at night: inside the contract */
+	decode_image(&m, &r);
+	CHECK_INT(r.irradiance_wm2, -3);
+	CHECK_INT(r.quality, 0);
+	img[0] = 2500; /* no sky gives that: absent and flagged */
+	decode_image(&m, &r);
+	CHECK(!(r.has & READING_HAS_IRRADIANCE));
+	CHECK(r.quality & QUALITY_RANGE);
+	img[0] = 0x7FFF; /* the sensor's "no value" */
+	decode_image(&m, &r);
+	CHECK(!(r.has & READING_HAS_IRRADIANCE));
+	CHECK(r.quality & QUALITY_SENTINEL);
 }
 
 /* Writes a SunSpec chain with model_id at 40000 and resolves it. */
@@ -547,7 +581,18 @@ static void load_errors_name_the_file_and_path(void)
 	          "fields.ac_power_w.address: the value ends at 65536, past register 65535");
 	CHECK_STR(load_error(FIXED("\"watts\":{\"address\":1,\"type\":\"u16\"}")),
 	          "fields.watts: unknown key (expected one of: ac_power_w, energy_wh, import_wh, "
-	          "today_wh, temp_c, grid_hz, state, alarms)");
+	          "today_wh, temp_c, grid_hz, state, alarms, irradiance_wm2)");
+	CHECK_STR(load_error(FIXED("\"irradiance_wm2\":{\"address\":1,\"type\":\"u16\"}")),
+	          "fields.irradiance_wm2: only a \"sensor\" maps irradiance, this is a "
+	          "\"inverter\"");
+	CHECK_STR(load_error("{\"name\":\"t\",\"version\":1,\"kind\":\"sensor\",\"fields\":{"
+	                     "\"temp_c\":{\"address\":1,\"type\":\"s16\"}}}"),
+	          "fields: a \"sensor\" needs an irradiance_wm2 field");
+	CHECK_STR(load_error("{\"name\":\"t\",\"version\":1,\"kind\":\"sensor\",\"fields\":{"
+	                     "\"irradiance_wm2\":{\"address\":0,\"type\":\"u16\"},"
+	                     "\"energy_wh\":{\"address\":2,\"type\":\"u32\"}}}"),
+	          "fields.energy_wh: a \"sensor\" maps irradiance and temperature, not power or "
+	          "energy");
 	CHECK_STR(
 	    load_error(FIXED("\"ac_power_w\":{\"address\":0,\"type\":\"s16\",\"sf\":200}")),
 	    "fields.ac_power_w.sf: the value and its scale factor are 201 registers apart (one "
@@ -573,7 +618,8 @@ static void load_errors_name_the_file_and_path(void)
 	    load_error("{\"name\":\"t\",\"version\":1,\"sunspec\":{},\"models\":[{\"ids\":[101],"
 	               "\"length\":50,\"fields\":{\"ac_power_w\":{\"offset\":14,\"type\":"
 	               "\"s16\",\"sf\":15}}}]}"),
-	    "models[0].kind: a model with fields needs a kind (\"inverter\" or \"meter\")");
+	    "models[0].kind: a model with fields needs a kind (\"inverter\", \"meter\" or "
+	         "\"sensor\")");
 	CHECK_STR(
 	    load_error(FIXED("\"temp_c\":{\"address\":0,\"type\":\"s16\",\"sentinel\":70000}")),
 	    "fields.temp_c.sentinel: expected a raw value from 0 to 0xFFFF (a number or "
@@ -903,6 +949,7 @@ int main(void)
 	RUN(every_shipped_profile_loads);
 	if (set) {
 		RUN(huawei_decodes_the_documented_registers);
+		RUN(a_pyranometer_gives_irradiance_and_module_temperature);
 		RUN(huawei_sentinels_leave_values_absent);
 		RUN(sungrow_reads_document_numbers_minus_one_low_word_first);
 		RUN(chint_float_kwh_counters_round_to_integer_wh);

@@ -107,6 +107,8 @@ static int reference_json(const struct reading *r, char *buf, size_t size)
 		util_bufprintf(buf, size, &n, ",\"state\":\"%s\"", reading_state_name(r->state));
 	if (r->has & READING_HAS_POWER)
 		util_bufprintf(buf, size, &n, ",\"ac_power_w\":%" PRId64, r->ac_power_w);
+	if (r->has & READING_HAS_IRRADIANCE)
+		util_bufprintf(buf, size, &n, ",\"irradiance_wm2\":%" PRId64, r->irradiance_wm2);
 	if (r->has & READING_HAS_ENERGY)
 		util_bufprintf(buf, size, &n, ",\"energy_wh\":%" PRId64, r->energy_wh);
 	if (r->has & READING_HAS_IMPORT)
@@ -153,7 +155,7 @@ static void the_encoder_writes_numbers_exactly_as_printf_would(void)
 		strcpy(r.station, "st.01");
 		strcpy(r.device, "inv_02");
 		strcpy(r.map, k % 3 ? "huawei-sun2000@1" : "");
-		r.kind = k % 2 ? READING_METER : READING_INVERTER;
+		r.kind = (enum reading_kind)(k % READING_KIND_COUNT);
 		r.state = (enum reading_state)(k % STATE_COUNT);
 		r.seq = k == 0 ? UINT64_MAX : (uint64_t)rand() * (uint64_t)rand();
 		r.ts_ms = k == 1 ? INT64_MIN : (int64_t)rand() * 1000 - 5000;
@@ -161,6 +163,7 @@ static void the_encoder_writes_numbers_exactly_as_printf_would(void)
 		r.ac_power_w = k == 2 ? INT64_MAX : (int64_t)rand() - RAND_MAX / 2;
 		r.energy_wh = k == 3 ? INT64_MIN : (int64_t)rand() * 977;
 		r.import_wh = (int64_t)rand();
+		r.irradiance_wm2 = (int64_t)rand() % 4000 - 2000;
 		r.today_wh = -(int64_t)rand();
 		r.alarms = (uint64_t)rand() << 20 | (uint64_t)rand();
 		r.quality = (unsigned)rand() & ((1u << QUALITY_COUNT) - 1);
@@ -202,6 +205,15 @@ static void malformed_payloads_are_rejected_with_a_reason(void)
 	     "\"kind\":\"toaster\"}",
 	     "\"kind\""},
 	    {"{\"v\":1,\"bogus\":1}", "\"bogus\": unknown field"},
+	    {"{\"v\":1,\"gw\":\"g\",\"seq\":1,\"station\":\"s\",\"device\":\"d\",\"kind\":"
+	     "\"inverter\",\"ts\":1561939100000,\"state\":\"producing\",\"irradiance_wm2\":800}",
+	     "\"irradiance_wm2\": only a sensor reports irradiance"},
+	    {"{\"v\":1,\"gw\":\"g\",\"seq\":1,\"station\":\"s\",\"device\":\"d\",\"kind\":"
+	     "\"sensor\",\"ts\":1561939100000,\"irradiance_wm2\":2001}",
+	     "\"irradiance_wm2\": 2001 is outside -50..2000"},
+	    {"{\"v\":1,\"gw\":\"g\",\"seq\":1,\"station\":\"s\",\"device\":\"d\",\"kind\":"
+	     "\"sensor\",\"ts\":1561939100000,\"irradiance_wm2\":800,\"energy_wh\":5}",
+	     "\"kind\": a sensor reports irradiance_wm2, not power or energy"},
 	};
 	size_t i;
 	for (i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
@@ -215,6 +227,25 @@ static void malformed_payloads_are_rejected_with_a_reason(void)
 			       cases[i].reason);
 		CHECK(strstr(cause, cases[i].reason) != NULL);
 	}
+}
+
+static void a_sensor_reading_carries_irradiance_and_module_temperature(void)
+{
+	static const char json[] =
+	    "{\"v\":1,\"gw\":\"gw-01\",\"seq\":7,\"station\":\"st001\",\"device\":\"irr\","
+	    "\"kind\":\"sensor\",\"ts\":1561939100000,\"irradiance_wm2\":-4,\"temp_c\":-12.5,"
+	    "\"map\":\"pyranometer-generic@1\"}";
+	struct reading r;
+	char cause[256], out[1024];
+	CHECK_INT(reading_from_json(json, strlen(json), NOW, &r, cause, sizeof cause), 0);
+	CHECK_INT(r.kind, READING_SENSOR);
+	CHECK_INT(reading_kind_parse("sensor"), READING_SENSOR);
+	CHECK_INT(reading_kind_parse("Sensor"), -1);
+	CHECK(r.has & READING_HAS_IRRADIANCE);
+	CHECK_INT(r.irradiance_wm2, -4);
+	CHECK(r.has & READING_NO_STATE);
+	CHECK(reading_to_json(&r, out, sizeof out) > 0);
+	CHECK_STR(out, json);
 }
 
 static void topics_name_gateway_station_and_device(void)
@@ -235,6 +266,7 @@ int main(void)
 	RUN(a_reading_survives_a_json_round_trip);
 	RUN(absent_values_are_absent_from_the_json);
 	RUN(a_device_without_a_state_register_publishes_no_state);
+	RUN(a_sensor_reading_carries_irradiance_and_module_temperature);
 	RUN(a_device_that_answered_badly_still_says_state_unknown);
 	RUN(a_small_buffer_is_reported_not_overrun);
 	RUN(malformed_payloads_are_rejected_with_a_reason);
