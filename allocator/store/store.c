@@ -1126,8 +1126,8 @@ int store_reading_insert(struct store *s, const struct reading *r)
 {
 	struct dict_ent *dev, *gw, *map;
 	struct db_stmt *q;
-	int64_t pw = 0;
-	int inserted;
+	int64_t pw;
+	int has_pw, inserted;
 	if (reading_ids(s, r, &dev, &gw, &map) < 0)
 		return -1;
 	if (!(q = stmt(s, ST_READING_INSERT)))
@@ -1138,7 +1138,8 @@ int store_reading_insert(struct store *s, const struct reading *r)
 	db_bind_int64(q, 4, (int64_t)r->seq);
 	db_bind_int64(q, 5, (int)r->kind);
 	db_bind_int64(q, 6, (int)r->state);
-	bind_opt(q, 7, power_col(r, &pw), pw);
+	has_pw = power_col(r, &pw); /* before the call: argument order is unspecified */
+	bind_opt(q, 7, has_pw, pw);
 	bind_opt(q, 8, r->has & READING_HAS_ENERGY, r->energy_wh);
 	bind_opt(q, 9, r->has & READING_HAS_IMPORT, r->import_wh);
 	bind_opt(q, 10, r->has & READING_HAS_TODAY, r->today_wh);
@@ -1282,7 +1283,8 @@ int store_readings_insert(struct store *s, const struct reading *const *r, size_
 	for (i = 0; i < n; i++) {
 		const struct reading *x = r[i];
 		struct dict_ent *dev, *gw, *map;
-		int64_t pw = 0;
+		int64_t pw;
+		int has_pw;
 		if (reading_ids(s, x, &dev, &gw, &map) < 0)
 			goto done;
 		inserted[i] = 0;
@@ -1293,7 +1295,8 @@ int store_readings_insert(struct store *s, const struct reading *const *r, size_
 		abuf_int(&a[3], (int64_t)x->seq);
 		abuf_int(&a[4], (int)x->kind);
 		abuf_int(&a[5], (int)x->state);
-		abuf_opt(&a[6], power_col(x, &pw), pw);
+		has_pw = power_col(x, &pw);
+		abuf_opt(&a[6], has_pw, pw);
 		abuf_opt(&a[7], x->has & READING_HAS_ENERGY, x->energy_wh);
 		abuf_opt(&a[8], x->has & READING_HAS_IMPORT, x->import_wh);
 		abuf_opt(&a[9], x->has & READING_HAS_TODAY, x->today_wh);
