@@ -59,6 +59,16 @@ const struct msg_entry msg_table_report[] = {
 	{"report.sum.completeness", "数据完整率（%）", "Data completeness (%)"},
 	{"report.sum.availability", "逆变器可用率（%）", "Inverter availability (%)"},
 	{"report.html.kpi.availability", "逆变器可用率", "Inverter availability"},
+	{"report.html.kpi.pr_true", "实测性能比（有辐照仪的电站）", "Measured performance ratio (stations with a sensor)"},
+	{"report.sum.pr_true", "实测性能比 %（有辐照仪的电站）", "Measured PR % (stations with a sensor)"},
+	{"report.sec.sensors", "辐照与实测性能比", "Irradiance and measured performance ratio"},
+	{"report.sensors.note", "性能比 = 有效天数的发电量 ÷（装机容量 × 日照辐照量 ÷ 1 kW/m²）；有效天数为辐照仪数据完整的日子。", "Performance ratio = energy on the days covered / (capacity x insolation / 1 kW/m²); the days covered are those the sensor's data is complete for."},
+	{"report.col.sensor", "辐照仪", "Sensor"},
+	{"report.col.sensor_days", "有效天数", "Days covered"},
+	{"report.col.days", "本月天数", "Days in month"},
+	{"report.col.sensor_kwh", "有效天数发电量 kWh", "Energy on those days kWh"},
+	{"report.col.insolation", "日照 kWh/m²", "Insolation kWh/m²"},
+	{"report.col.pr_true", "实测性能比 %", "Measured PR %"},
 	{"report.sum.eq_hours", "等效利用小时数（全县）", "Equivalent hours (county)"},
 
 	/* Column heads. */
@@ -179,6 +189,17 @@ const struct msg_entry msg_table_report[] = {
 	 "{1}：本月发电量比同类电站低 {2}%（{3} 对中位数 {4} kWh/kWp），请检查组件积灰或遮挡",
 	 "{1}: yield {2}% below comparable stations this month ({3} against a median of "
 	 "{4} kWh/kWp); check for soiling or shading"},
+	{"report.reason.low_yield_sun",
+	 "{1}：本月发电量比同类电站低 {2}%（{3} 对中位数 {4} kWh/kWp），但实测性能比为 {5}%（日照 {6} kWh/m²）：当地日照偏少，设备运行正常",
+	 "{1}: yield {2}% below comparable stations this month ({3} against a median of "
+	 "{4} kWh/kWp), but its measured performance ratio is {5}% (insolation {6} kWh/m²): "
+	 "less sun there, the equipment works"},
+	{"report.reason.low_yield_pr",
+	 "{1}：本月发电量比同类电站低 {2}%（{3} 对中位数 {4} kWh/kWp），实测性能比仅 {5}%（日照 {6} kWh/m²）：日照正常而发电偏低，请检查组件积灰、遮挡或组串故障",
+	 "{1}: yield {2}% below comparable stations this month ({3} against a median of "
+	 "{4} kWh/kWp) and its measured performance ratio is only {5}% (insolation {6} "
+	 "kWh/m²): the sun was there, the yield was not; check for soiling, shading or failed "
+	 "strings"},
 	{"report.reason.meter_mismatch",
 	 "{1}：电表 {2} kWh 与逆变器合计 {3} kWh 相差 {4}%，请核对电表接线和倍率",
 	 "{1}: meter {2} kWh vs inverters {3} kWh ({4}%); check the meter's wiring and ratio"},
@@ -240,6 +261,7 @@ const struct msg_entry msg_table_report[] = {
 	 "{1}: revenue of the last twelve months against the monthly pace to the target"},
 	{"report.html.chart.pace", "达标月进度", "monthly pace to target"},
 	{"report.html.chart.station_days", "{1}：本月每日发电量（kWh）", "{1}: energy per day this month (kWh)"},
+	{"report.html.chart.station_sun", "{1}：本月每日日照辐照量（kWh/m²，辐照仪 {2}，实测性能比 {3}%）", "{1}: insolation per day this month (kWh/m², sensor {2}, measured performance ratio {3}%)"},
 	{"report.html.chart.station_months", "{1}：近十二个月每月单位装机发电量（kWh/kWp），阴影为同类电站范围",
 	 "{1}: monthly yield of the last twelve months (kWh/kWp), the band is comparable stations"},
 	{"report.html.sec.village_detail", "未达标村的月度收益", "Monthly revenue of villages not on course"},
@@ -258,6 +280,8 @@ const struct msg_entry msg_table_report[] = {
 	{"report.sheet.reasons", "原因", "Reasons"},
 	{"report.sheet.townships", "乡镇", "Townships"},
 	{"report.sheet.ledger", "应计与到账", "Ledger"},
+	{"report.sheet.sensors", "辐照", "Irradiance"},
+	{"report.sensors.none", "未配置辐照仪：没有电站可计算实测性能比（在 fleet.json 的电站中设置 sensor）", "No irradiance sensor configured: no station has a measured performance ratio (set a station's sensor in fleet.json)"},
 	{"report.xlsx.footer", "&L{1}&C第 &P 页，共 &N 页&R{2}", "&L{1}&Cpage &P of &N&R{2}"},
 
 	/* The ledger's side of the month (docs/report.md §4a). */
@@ -299,6 +323,8 @@ const struct msg_entry msg_table_report[] = {
 	{"report.tcol.station_dist", "电站可分配（元）", "Station distributable (yuan)"},
 	{"report.tcol.village_part", "村分得（元）", "Village part (yuan)"},
 	{"report.tcol.eq_hours", "等效利用小时数（h）", "Equivalent hours (h)"},
+	{"report.tcol.insolation", "日照辐照量（kWh/m²）", "Insolation (kWh/m²)"},
+	{"report.tcol.pr_true", "实测性能比（%）", "Measured PR (%)"},
 	{NULL, NULL, NULL},
 };
 /* clang-format on */

@@ -73,7 +73,7 @@ struct profile_set {
 };
 
 static const char *const fid_names[PF_COUNT + 1] = {
-    "ac_power_w", "energy_wh", "import_wh", "today_wh", "temp_c",
+    "ac_power_w", "energy_wh", "import_wh", "today_wh",       "temp_c",
     "grid_hz",    "state",     "alarms",    "irradiance_wm2", NULL,
 };
 
@@ -578,9 +578,9 @@ static int load_sunspec(struct jx *jx, const cJSON *root, struct profile *pr, in
 		if (load_fields(jx, pr, c, mp, low_first, def_has, def_val, m->length + 1, m) < 0)
 			return -1;
 		if (m->n_fields && !cJSON_GetObjectItemCaseSensitive(c, "kind"))
-			return jx_fail(
-			    jx, jx_join(p, sizeof p, mp, "kind"),
-			    "a model with fields needs a kind (\"inverter\", \"meter\" or \"sensor\")");
+			return jx_fail(jx, jx_join(p, sizeof p, mp, "kind"),
+			               "a model with fields needs a kind (\"inverter\", \"meter\" "
+			               "or \"sensor\")");
 		if (check_kind_fields(jx, mp, m) < 0)
 			return -1;
 	}

@@ -307,8 +307,8 @@ static int get_id(const cJSON *o, const char *key, char *out, size_t size, char 
 }
 
 static const char *const known_keys[] = {
-    "v",      "gw",         "seq",       "station",   "device",   "kind",   "ts",
-    "state",  "ac_power_w", "energy_wh", "import_wh", "today_wh", "temp_c", "grid_hz",
+    "v",      "gw",         "seq",       "station",   "device",         "kind",   "ts",
+    "state",  "ac_power_w", "energy_wh", "import_wh", "today_wh",       "temp_c", "grid_hz",
     "alarms", "quality",    "map",       "health",    "irradiance_wm2", NULL,
 };
 
@@ -408,9 +408,8 @@ int reading_from_json(const char *payload, size_t len, int64_t now_ms, struct re
 		out->alarms = (uint64_t)x;
 		out->has |= READING_HAS_ALARMS;
 	}
-	if (out->kind == READING_SENSOR &&
-	    (out->has & (READING_HAS_POWER | READING_HAS_ENERGY | READING_HAS_IMPORT |
-	                 READING_HAS_TODAY))) {
+	if (out->kind == READING_SENSOR && (out->has & (READING_HAS_POWER | READING_HAS_ENERGY |
+	                                                READING_HAS_IMPORT | READING_HAS_TODAY))) {
 		bad(cause, cs, "\"kind\": a sensor reports irradiance_wm2, not power or energy");
 		goto done;
 	}

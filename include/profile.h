@@ -17,14 +17,14 @@
 
 /* The canonical values a profile can map; names as in the JSON files and the contract. */
 enum profile_fid {
-	PF_POWER,  /* ac_power_w */
-	PF_ENERGY, /* energy_wh: lifetime yield (inverter) or export (meter) */
-	PF_IMPORT, /* import_wh */
-	PF_TODAY,  /* today_wh */
-	PF_TEMP,   /* temp_c */
-	PF_HZ,     /* grid_hz */
-	PF_STATE,  /* state, through the field's enum table */
-	PF_ALARMS, /* alarms: one or more bitfield words, or'd into 64 bits */
+	PF_POWER,      /* ac_power_w */
+	PF_ENERGY,     /* energy_wh: lifetime yield (inverter) or export (meter) */
+	PF_IMPORT,     /* import_wh */
+	PF_TODAY,      /* today_wh */
+	PF_TEMP,       /* temp_c */
+	PF_HZ,         /* grid_hz */
+	PF_STATE,      /* state, through the field's enum table */
+	PF_ALARMS,     /* alarms: one or more bitfield words, or'd into 64 bits */
 	PF_IRRADIANCE, /* irradiance_wm2: sensors only */
 	PF_COUNT
 };
@@ -108,7 +108,8 @@ int profile_is_sunspec(const struct profile *p);
 int profile_sunspec_bases(const struct profile *p, uint16_t *bases, int max);
 /* SunSpec: 1 if the profile maps model id (a model with values, not model 1), else 0. */
 int profile_has_model(const struct profile *p, int model_id);
-/* The kind (READING_INVERTER, _METER, _SENSOR) of a fixed map; -1 for SunSpec (the model decides). */
+/* The kind (READING_INVERTER, _METER, _SENSOR) of a fixed map; -1 for SunSpec (the model decides).
+ */
 int profile_kind(const struct profile *p);
 /*
  * The name of alarm bit (0-63 of a reading's "alarms") in lang, from the alarms

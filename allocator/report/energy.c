@@ -33,6 +33,7 @@ struct energy {
 	int n_devs;
 	int64_t *meter_day;      /* [station][day index] */
 	int64_t *inv_day;        /* [station][day index] */
+	int64_t *sun_day;        /* [station][day index]: the sensor's Wh/m², -1 not covered */
 	struct dev_month *dm;    /* [flat device][month] */
 	struct energy_month *em; /* [station][month] */
 	int *others_read;        /* [station][month]: devices that do not settle were read */
@@ -109,6 +110,9 @@ static void arrays_init(struct energy *e)
 	e->n_devs = e->dev_base[f->n_stations];
 	e->meter_day = xcalloc((size_t)f->n_stations * (size_t)e->ndays + 1, sizeof(int64_t));
 	e->inv_day = xcalloc((size_t)f->n_stations * (size_t)e->ndays + 1, sizeof(int64_t));
+	e->sun_day = xcalloc((size_t)f->n_stations * (size_t)e->ndays + 1, sizeof(int64_t));
+	for (d = 0; d < f->n_stations * e->ndays; d++)
+		e->sun_day[d] = -1;
 	e->dm = xcalloc((size_t)e->n_devs * (size_t)e->n_months + 1, sizeof *e->dm);
 	e->alarm_days = xcalloc((size_t)e->n_devs * ENERGY_ALARM_BITS + 1, 1);
 	e->alarm_map = xcalloc((size_t)e->n_devs + 1, sizeof *e->alarm_map);
@@ -281,6 +285,22 @@ static int scan_row(void *arg, int i, const struct store_daily *d)
 		cursor_move(e, &x->c, flat);
 		x->c.seq = i;
 	}
+	if (e->f->stations[x->c.s].devices[x->c.dev].kind == READING_SENSOR) {
+		/* a sensor's row is insolation (docs/storage.md): a day it covered, or not */
+		if (d->day >= x->detail_from && d->day <= to && d->excluded == 0 && d->delta_wh > 0)
+			e->sun_day[(size_t)x->c.s * e->ndays + (size_t)(d->day - e->day0)] =
+			    d->delta_wh;
+		if (d->day >= x->detail_from && d->day <= to) {
+			struct dev_month *m =
+			    &e->dm[(e->dev_base[x->c.s] + x->c.dev) * e->n_months + e->n_months -
+			           1];
+			m->seen = 1;
+			m->readings += d->n_readings;
+			m->offline_s += d->offline_s;
+			m->fault_s += d->fault_s;
+		}
+		return 0;
+	}
 	r.day = d->day;
 	r.first_ts = d->first_ts;
 	r.first_wh = d->first_wh;
@@ -388,6 +408,14 @@ static int read_all(struct energy *e, struct store *db, int reach, char **cause)
 			int want = k == last || meter < 0 ||
 			           e->dm[(e->dev_base[s] + meter) * e->n_months + k].good_days == 0;
 			e->others_read[s * e->n_months + k] = meter < 0 || want;
+			if (meter < 0 && k == last && st->sensor) {
+				/* the inverters settle it and were read: the sensor was not */
+				for (i = 0; i < st->n_devices; i++)
+					if (st->devices[i].kind == READING_SENSOR)
+						range_add(&rg, &n, e->dev_base[s] + i,
+						          e->month_first[k],
+						          e->month_first[k + 1] - 1);
+			}
 			if (meter < 0 || !want)
 				continue;
 			for (i = 0; i < st->n_devices; i++) {
@@ -420,6 +448,29 @@ static int64_t month_sum(const struct energy *e, const int64_t *days, int k)
 	return sum;
 }
 
+/*
+ * The sensor's days of month k with the settlement energy of the same days.
+ * Called once the month's source is known; the energy is the one
+ * energy_days gives.
+ */
+static void sensor_month(struct energy *e, int s, int k, struct energy_month *m)
+{
+	const int64_t *sun = e->sun_day + (size_t)s * e->ndays;
+	const int64_t *wh =
+	    (m->source == ENERGY_INVERTERS ? e->inv_day : e->meter_day) + (size_t)s * e->ndays;
+	int32_t d;
+	m->sensor_days = 0;
+	m->insolation_whm2 = m->insolation_energy_wh = 0;
+	for (d = e->month_first[k]; d < e->month_first[k + 1]; d++) {
+		int32_t i = d - e->day0;
+		if (sun[i] < 0)
+			continue;
+		m->sensor_days++;
+		m->insolation_whm2 += sun[i];
+		m->insolation_energy_wh += wh[i];
+	}
+}
+
 /* Station figures of month k from its devices' figures. */
 static void summarise(struct energy *e, const struct energy_params *p, int s, int k)
 {
@@ -449,7 +500,7 @@ static void summarise(struct energy *e, const struct energy_params *p, int s, in
 		m->excluded += dm->excluded;
 		m->offline_s += dm->offline_s;
 		m->fault_s += dm->fault_s;
-		if (!is_meter) {
+		if (!is_meter && st->devices[i].kind != READING_SENSOR) {
 			/* Inverters only: their time is what availability is about. */
 			m->inverters++;
 			m->inv_asleep_s += dm->asleep_s;
@@ -498,6 +549,8 @@ static void summarise(struct energy *e, const struct energy_params *p, int s, in
 			diff = -diff;
 		m->mismatch = (__int128)diff * 1000 > (__int128)p->tolerance_permille * m->meter_wh;
 	}
+	if (st->sensor && k == e->n_months - 1)
+		sensor_month(e, s, k, m);
 }
 
 /* Loads the window; see energy.h. */
@@ -535,6 +588,7 @@ void energy_free(struct energy *e)
 	free(e->dev_base);
 	free(e->meter_day);
 	free(e->inv_day);
+	free(e->sun_day);
 	free(e->dm);
 	free(e->alarm_days);
 	free(e->alarm_map);
@@ -563,6 +617,14 @@ const int64_t *energy_days(const struct energy *e, int station, int k)
 	const struct energy_month *m = energy_month_get(e, station, k);
 	const int64_t *base = m->source == ENERGY_INVERTERS ? e->inv_day : e->meter_day;
 	return base + (size_t)station * e->ndays + (e->month_first[k] - e->day0);
+}
+
+const int64_t *energy_insolation_days(const struct energy *e, int station)
+{
+	int k = e->n_months - 1;
+	if (!e->f->stations[station].sensor)
+		return NULL;
+	return e->sun_day + (size_t)station * e->ndays + (e->month_first[k] - e->day0);
 }
 
 const uint8_t *energy_alarm_days(const struct energy *e, int station, int device, const char **map)

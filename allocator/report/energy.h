@@ -44,6 +44,15 @@ struct energy_month {
 	int inv_down;          /* inverters offline or in fault a day or more in all */
 	int worst_inv;         /* index in the station's devices of the one down longest, or -1 */
 	int64_t worst_offline_s, worst_fault_s; /* its seconds offline and in fault */
+	/*
+	 * The station's irradiance sensor, last month of the window only: the days
+	 * it covered (a daily row with insolation and no gap the roll-ups could not
+	 * integrate), their insolation in Wh/m² and the settlement energy of those
+	 * same days, so that a true performance ratio compares like with like.
+	 */
+	int sensor_days;
+	int64_t insolation_whm2;
+	int64_t insolation_energy_wh;
 };
 
 #define ENERGY_DOWN_DAY_S 86400 /* an inverter down this long in a month counts in inv_down */
@@ -83,6 +92,12 @@ const uint8_t *energy_alarm_days(const struct energy *e, int station, int device
 int32_t energy_month_first_day(const struct energy *e, int k, int *ndays);
 /* Settlement energy of each day of month k (borrowed, energy_month_first_day days). */
 const int64_t *energy_days(const struct energy *e, int station, int k);
+/*
+ * Insolation (Wh/m²) of each day of the last month from the station's sensor,
+ * -1 for a day it did not cover (borrowed, energy_month_first_day days); NULL
+ * when the station has no sensor.
+ */
+const int64_t *energy_insolation_days(const struct energy *e, int station);
 
 /*
  * The part of the increment between two consecutive good counter readings

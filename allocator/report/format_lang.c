@@ -150,6 +150,20 @@ void format_reason_describe(const struct report *r, const struct report_reason *
 		    (long long)(x->ref > 0 ? 100 - (x->value * 100 + x->ref - 1) / x->ref : 0));
 		per_kwp(x->value, b, sizeof b);
 		per_kwp(x->ref, c, sizeof c);
+		if (x->station >= 0 && r->stations[x->station].pr_true_permille >= 0) {
+			/* A sensor tells less sun from an installation that underperforms. */
+			const struct report_station *rs = &r->stations[x->station];
+			char d[48], e[48];
+			const char *sargs[6] = {name, a, b, c, d, e};
+			tenths(rs->pr_true_permille, d, sizeof d);
+			per_kwp(rs->e.insolation_whm2, e, sizeof e);
+			format_msgf(buf, size, r->lang,
+			            rs->pr_true_permille >= REPORT_PR_NORMAL_PERMILLE
+			                ? "report.reason.low_yield_sun"
+			                : "report.reason.low_yield_pr",
+			            6, sargs);
+			return;
+		}
 		break;
 	case REASON_METER_MISMATCH:
 		format_kwh(x->value, a, sizeof a);

@@ -161,6 +161,31 @@ int render_csv(const struct report *r, FILE *out)
 		fputs("\r\n", out);
 	}
 
+	for (i = 0; i < r->n_stations && !r->stations[i].st->sensor; i++)
+		;
+	if (i < r->n_stations) {
+		/* only with a sensor somewhere, so that reports without one are unchanged */
+		section(
+		    out, "sensors",
+		    "station_id,sensor,days_covered,insolation_kwh_per_m2,energy_kwh,pr_percent");
+		for (i = 0; i < r->n_stations; i++) {
+			const struct report_station *rs = &r->stations[i];
+			if (!rs->st->sensor)
+				continue;
+			field(out, rs->st->id, 1);
+			field(out, rs->st->sensor, 0);
+			num(out, rs->e.sensor_days);
+			kwh(out, rs->e.insolation_whm2);
+			kwh(out, rs->e.insolation_energy_wh);
+			if (rs->pr_true_permille >= 0)
+				fprintf(out, ",%lld.%lld", (long long)(rs->pr_true_permille / 10),
+				        (long long)(rs->pr_true_permille % 10));
+			else
+				fputs(",", out);
+			fputs("\r\n", out);
+		}
+	}
+
 	section(out, "tariff_periods",
 	        "station_id,from,to,energy_kwh,coal_fen_per_mwh,subsidy_fen_per_mwh,coal_yuan,"
 	        "subsidy_yuan");

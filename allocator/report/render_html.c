@@ -312,6 +312,12 @@ static void village_chart(FILE *out, const struct report *r, const struct report
 	fputs(")</figcaption></figure>\n", out);
 }
 
+/* A permille as "81.2" (percent, one decimal). */
+static void pct_text(int64_t permille, char *buf, size_t size)
+{
+	snprintf(buf, size, "%lld.%lld", (long long)(permille / 10), (long long)(permille % 10));
+}
+
 /* A station's days of the month and its months against comparable stations. */
 static void station_charts(FILE *out, const struct report *r, const struct report_station *rs)
 {
@@ -355,6 +361,25 @@ static void station_charts(FILE *out, const struct report *r, const struct repor
 	fputs("<figcaption>", out);
 	tf(out, r, "report.html.chart.station_months", 1, a);
 	fputs("</figcaption></figure>\n", out);
+	if (rs->st->sensor && rs->pr_true_permille >= 0) {
+		char pr[48];
+		const char *sa[3] = {a[0], rs->st->sensor, pr};
+		pct_text(rs->pr_true_permille, pr, sizeof pr);
+		for (d = 0; d < r->ndays && d < 31; d++)
+			days[d].v = rs->sun_whm2[d]; /* a day not covered (-1) draws nothing */
+		memset(&c, 0, sizeof c);
+		c.aria = a[0];
+		c.unit = 1000;
+		c.prefix = "";
+		c.line = -1;
+		c.label_every = 5;
+		c.data_name = "station-sun";
+		fputs("<figure>", out);
+		chart_bars(out, &c, days, d);
+		fputs("<figcaption>", out);
+		tf(out, r, "report.html.chart.station_sun", 3, sa);
+		fputs("</figcaption></figure>\n", out);
+	}
 }
 
 /* The devices' alarms of the month, a table after the stations; nothing when there were none. */
@@ -391,6 +416,56 @@ static void alarm_table(FILE *out, const struct report *r)
 			td(out, r, "report.alarm.days", "n");
 			fprintf(out, "%d</td></tr>\n", rs->alarms[k].days);
 		}
+	}
+	fputs("</tbody></table></div>\n", out);
+}
+
+/* The stations with an irradiance sensor: insolation and measured PR; nothing without. */
+static void sensor_table(FILE *out, const struct report *r)
+{
+	int s, any = 0;
+	for (s = 0; s < r->n_stations; s++)
+		any |= r->stations[s].st->sensor != NULL;
+	if (!any)
+		return;
+	fputs("<h2>", out);
+	t(out, r, "report.sec.sensors");
+	fputs("</h2>\n<p class=\"note\">", out);
+	t(out, r, "report.sensors.note");
+	fputs("</p>\n<div class=\"wrap\"><table class=\"sensors cards\"><thead><tr>", out);
+	th(out, r, "report.col.station", 0);
+	th(out, r, "report.col.sensor", 0);
+	th(out, r, "report.col.sensor_days", 1);
+	th(out, r, "report.col.insolation", 1);
+	th(out, r, "report.col.sensor_kwh", 1);
+	th(out, r, "report.col.pr_true", 1);
+	fputs("</tr></thead><tbody>\n", out);
+	for (s = 0; s < r->n_stations; s++) {
+		const struct report_station *rs = &r->stations[s];
+		char b[48];
+		if (!rs->st->sensor)
+			continue;
+		fputs("<tr>", out);
+		td(out, r, "report.col.station", NULL);
+		html_text(out, rs->st->name && rs->st->name[0] ? rs->st->name : rs->st->id);
+		fputs("</td>", out);
+		td(out, r, "report.col.sensor", NULL);
+		html_text(out, rs->st->sensor);
+		fputs("</td>", out);
+		td(out, r, "report.col.sensor_days", "n");
+		fprintf(out, "%d / %d</td>", rs->e.sensor_days, r->ndays);
+		td(out, r, "report.col.insolation", "n");
+		fprintf(out, "%lld.%lld</td>", (long long)(rs->e.insolation_whm2 / 1000),
+		        (long long)(rs->e.insolation_whm2 % 1000 / 100));
+		td(out, r, "report.col.sensor_kwh", "n");
+		format_kwh(rs->e.insolation_energy_wh, b, sizeof b);
+		fprintf(out, "%s</td>", b);
+		td(out, r, "report.col.pr_true", "n");
+		if (rs->pr_true_permille >= 0) {
+			pct_text(rs->pr_true_permille, b, sizeof b);
+			fputs(b, out);
+		}
+		fputs("</td></tr>\n", out);
 	}
 	fputs("</tbody></table></div>\n", out);
 }
@@ -519,6 +594,11 @@ static void cover(FILE *out, const struct report *r, const char *d0, const char 
 		snprintf(b, sizeof b, "%lld.%lld h", (long long)(r->median_yield_wh_per_kwp / 1000),
 		         (long long)(r->median_yield_wh_per_kwp % 1000 / 100));
 		kpi(out, r, "report.sum.eq_hours", b);
+	}
+	if (r->n_sensor_stations) {
+		pct_text(r->pr_true_permille, y, sizeof y);
+		snprintf(b, sizeof b, "%s%%", y);
+		kpi(out, r, "report.html.kpi.pr_true", b);
 	}
 	fputs("</div>\n<h2>", out);
 	snprintf(b, sizeof b, "%d", not_ok);
@@ -781,6 +861,7 @@ int render_html(const struct report *r, FILE *out)
 	}
 	fputs("</tbody></table></div>\n", out);
 #undef MONEY
+	sensor_table(out, r);
 	alarm_table(out, r);
 
 	/* Charts per village not on course, then per station with a problem. */

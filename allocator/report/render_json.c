@@ -137,6 +137,20 @@ static void station(struct jw *w, const struct report *r, const struct report_st
 	jw_int(w, "t12_relative_yield_permille", rs->relative_permille);
 	jw_int(w, "pr_estimate_permille", rs->pr_permille);
 	jw_int(w, "availability_permille", rs->availability_permille);
+	if (rs->st->sensor) {
+		/* Only stations with an irradiance sensor carry the key (docs/report.md). */
+		jw_open(w, "sensor", '{');
+		jw_str(w, "device", rs->st->sensor);
+		jw_int(w, "days", rs->e.sensor_days);
+		jw_int(w, "insolation_whm2", rs->e.insolation_whm2);
+		jw_int(w, "energy_wh", rs->e.insolation_energy_wh);
+		jw_int(w, "pr_permille", rs->pr_true_permille);
+		jw_open(w, "days_whm2", '[');
+		for (j = 0; j < r->ndays && j < 31; j++)
+			jw_int(w, NULL, rs->sun_whm2[j]);
+		jw_close(w, ']');
+		jw_close(w, '}');
+	}
 	if (rs->n_alarms) {
 		/* Only stations with alarms carry the key, so reports without any are unchanged. */
 		jw_open(w, "alarms", '[');
@@ -304,6 +318,10 @@ int render_json(const struct report *r, FILE *out)
 	jw_int(&w, "median_yield_wh_per_kwp", r->median_yield_wh_per_kwp);
 	jw_int(&w, "completeness_permille", r->completeness_permille);
 	jw_int(&w, "availability_permille", r->availability_permille);
+	if (r->n_sensor_stations) {
+		jw_int(&w, "sensor_stations", r->n_sensor_stations);
+		jw_int(&w, "pr_permille", r->pr_true_permille);
+	}
 	jw_open(&w, "profile", '{');
 	jw_str(&w, "source", r->profile_from_data ? "fleet" : "default");
 	jw_open(&w, "values", '[');

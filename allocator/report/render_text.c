@@ -168,6 +168,16 @@ static void day_str(int32_t d, char *buf, size_t size)
 	snprintf(buf, size, "%04d-%02d-%02d", y, m, dd);
 }
 
+/* A permille as a percentage with one decimal, or "-" when unknown (< 0). */
+static void pct(int64_t permille, char *buf, size_t size)
+{
+	if (permille < 0)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%lld.%lld", (long long)(permille / 10),
+		         (long long)(permille % 10));
+}
+
 /* The summary block. */
 static void summary(FILE *out, const struct report *r)
 {
@@ -210,6 +220,10 @@ static void summary(FILE *out, const struct report *r)
 		         (long long)(r->median_yield_wh_per_kwp % 1000 / 100));
 		table_row(&tb, RMSG(r, "report.sum.median"), b);
 	}
+	if (r->n_sensor_stations) {
+		pct(r->pr_true_permille, b, sizeof b);
+		table_row(&tb, RMSG(r, "report.sum.pr_true"), b);
+	}
 	table_print(out, &tb);
 }
 
@@ -247,6 +261,36 @@ static void stations(FILE *out, const struct report *r)
 		          kwh, y, comp, off, flt, rev, cost, dist, fl);
 	}
 	table_print(out, &tb);
+}
+
+/* The stations with an irradiance sensor: insolation and measured PR; nothing without. */
+static void sensors(FILE *out, const struct report *r)
+{
+	const char *head[] = {RMSG(r, "report.col.station"),    RMSG(r, "report.col.name"),
+	                      RMSG(r, "report.col.sensor"),     RMSG(r, "report.col.sensor_days"),
+	                      RMSG(r, "report.col.insolation"), RMSG(r, "report.col.sensor_kwh"),
+	                      RMSG(r, "report.col.pr_true")};
+	struct table tb = {7, 0, head, "lllrrrr", NULL};
+	int s, any = 0;
+	for (s = 0; s < r->n_stations; s++)
+		any |= r->stations[s].st->sensor != NULL;
+	if (!any)
+		return;
+	fprintf(out, "\n%s\n\n", RMSG(r, "report.sec.sensors"));
+	for (s = 0; s < r->n_stations; s++) {
+		const struct report_station *rs = &r->stations[s];
+		char days[32], sun[32], kwh[32], pr[32];
+		if (!rs->st->sensor)
+			continue;
+		snprintf(days, sizeof days, "%d / %d", rs->e.sensor_days, r->ndays);
+		snprintf(sun, sizeof sun, "%lld.%lld", (long long)(rs->e.insolation_whm2 / 1000),
+		         (long long)(rs->e.insolation_whm2 % 1000 / 100));
+		format_kwh(rs->e.insolation_energy_wh, kwh, sizeof kwh);
+		pct(rs->pr_true_permille, pr, sizeof pr);
+		table_row(&tb, rs->st->id, rs->st->name, rs->st->sensor, days, sun, kwh, pr);
+	}
+	table_print(out, &tb);
+	fprintf(out, "%s\n", RMSG(r, "report.sensors.note"));
 }
 
 /* The alarms the stations' devices raised this month; 0 when there were none. */
@@ -439,6 +483,7 @@ int render_text(const struct report *r, FILE *out)
 	ledger(out, r);
 	fprintf(out, "\n%s\n\n", RMSG(r, "report.sec.stations"));
 	stations(out, r);
+	sensors(out, r);
 	alarms(out, r);
 	fprintf(out, "\n%s\n\n", RMSG(r, "report.sec.shares"));
 	shares(out, r);

@@ -184,6 +184,23 @@ static void compute_profile(struct report *r, const struct energy *e)
 }
 
 /* Orders int64 values for the median. */
+/* The county's measured performance ratio: every station with a sensor pooled. */
+static void pool_sensors(struct report *r)
+{
+	__int128 e = 0, ref = 0;
+	int s;
+	r->n_sensor_stations = 0;
+	for (s = 0; s < r->n_stations; s++) {
+		const struct report_station *rs = &r->stations[s];
+		if (rs->pr_true_permille < 0)
+			continue;
+		r->n_sensor_stations++;
+		e += rs->e.insolation_energy_wh;
+		ref += (__int128)rs->st->capacity_w * rs->e.insolation_whm2;
+	}
+	r->pr_true_permille = ref > 0 ? (int64_t)(e * 1000000 / ref) : -1;
+}
+
 static int i64_cmp(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -207,6 +224,18 @@ static void station_figures(struct report *r, const struct energy *e)
 			for (d = 0; d < r->ndays && d < 31; d++)
 				rs->days_wh[d] = dw ? dw[d] : 0;
 		}
+		{
+			const int64_t *sun = energy_insolation_days(e, s);
+			int d;
+			for (d = 0; d < 31; d++)
+				rs->sun_whm2[d] = sun && d < r->ndays ? sun[d] : -1;
+		}
+		rs->pr_true_permille = -1;
+		if (rs->st->capacity_w > 0 && rs->e.source != ENERGY_NONE &&
+		    rs->e.sensor_days > 0 && rs->e.insolation_whm2 > 0)
+			rs->pr_true_permille =
+			    (int64_t)((__int128)rs->e.insolation_energy_wh * 1000000 /
+			              ((__int128)rs->st->capacity_w * rs->e.insolation_whm2));
 		rs->yield_wh_per_kwp = -1;
 		if (rs->st->capacity_w > 0 && rs->e.source != ENERGY_NONE) {
 			rs->yield_wh_per_kwp =
@@ -245,6 +274,7 @@ static void station_figures(struct report *r, const struct energy *e)
 			want += rs->e.expected;
 		}
 		r->completeness_permille = want > 0 ? got * 1000 / want : 0;
+		pool_sensors(r);
 		r->availability_permille = day_all > 0 ? (day_all - down_all) * 1000 / day_all : -1;
 	}
 	for (s = 0; s < r->n_stations; s++) {

@@ -67,6 +67,13 @@ struct report_station {
 	int64_t days_wh[31];                 /* settlement energy per day of the month */
 	int64_t months_yield[TARGET_WINDOW]; /* Wh per kWp per month of the window; -1 no data */
 	int64_t pr_permille; /* yield / fleet median this month (a PR estimate); -1 */
+	/*
+	 * With an irradiance sensor (fleet "sensor"): the performance ratio over the
+	 * days it covered, energy / (kWp x insolation / 1 kW/m²) (IEC 61724), and the
+	 * insolation of each day (Wh/m², -1 not covered); -1 and all -1 without.
+	 */
+	int64_t pr_true_permille;
+	int64_t sun_whm2[31];
 	/* Inverter time producing or able to (not offline, not in fault) / daylight time
 	 * (inverter time not asleep), this month; -1 without inverters. */
 	int64_t availability_permille;
@@ -83,6 +90,9 @@ struct report_part {
 	int64_t weight, total_weight;
 	int64_t fen;
 };
+
+/* A measured performance ratio at or above this is an installation that works (0.75). */
+#define REPORT_PR_NORMAL_PERMILLE 750
 
 enum report_reason_kind {
 	REASON_NO_DATA,
@@ -182,6 +192,9 @@ struct report {
 	int64_t band_lo[TARGET_WINDOW], band_mid[TARGET_WINDOW], band_hi[TARGET_WINDOW];
 	int64_t completeness_permille; /* readings / expected over the fleet this month */
 	int64_t availability_permille; /* the fleet's inverters, as per station; -1 */
+	/* The stations with an irradiance sensor pooled: energy / (kWp x insolation), -1. */
+	int64_t pr_true_permille;
+	int n_sensor_stations; /* stations with a measured performance ratio this month */
 	struct report_station *stations;
 	int n_stations;
 	struct report_village *villages;

@@ -9,8 +9,9 @@
 #include "caltime.h"
 #include "util.h"
 
-static const char *const section_keys[RSEC_COUNT] = {"summary", "villages", "stations",  "shares",
-                                                     "tariffs", "reasons",  "townships", "ledger"};
+static const char *const section_keys[RSEC_COUNT] = {"summary",   "villages", "stations",
+                                                     "shares",    "tariffs",  "reasons",
+                                                     "townships", "ledger",   "sensors"};
 
 const char *report_section_key(enum report_section s)
 {
@@ -143,6 +144,15 @@ static const int w_ledger[] = {14, 16, 12, 15, 15, 15, 15, 15, 15};
 static const char *const h_ledger_none[] = {"report.col.note"};
 static const int w_ledger_none[] = {110};
 
+static const char *const h_sensors[] = {"report.col.station",    "report.col.station_name",
+                                        "report.col.sensor",     "report.col.sensor_days",
+                                        "report.col.days",       "report.tcol.insolation",
+                                        "report.col.sensor_kwh", "report.tcol.pr_true"};
+static const int w_sensors[] = {12, 18, 10, 9, 7, 14, 16, 12};
+/* Without any sensor the sheet says so in one cell. */
+static const char *const h_sensors_none[] = {"report.col.note"};
+static const int w_sensors_none[] = {110};
+
 #define SAME_LEN(h, w) _Static_assert(UTIL_ARRAY_LEN(h) == UTIL_ARRAY_LEN(w), #h " and " #w)
 SAME_LEN(h_summary, w_summary);
 SAME_LEN(h_villages, w_villages);
@@ -154,6 +164,43 @@ SAME_LEN(h_reasons, w_reasons);
 SAME_LEN(h_townships, w_townships);
 SAME_LEN(h_ledger, w_ledger);
 SAME_LEN(h_ledger_none, w_ledger_none);
+SAME_LEN(h_sensors, w_sensors);
+SAME_LEN(h_sensors_none, w_sensors_none);
+
+/* 1 when any station has an irradiance sensor. */
+static int any_sensor(const struct report *r)
+{
+	int i;
+	for (i = 0; i < r->n_stations; i++)
+		if (r->stations[i].st->sensor)
+			return 1;
+	return 0;
+}
+
+static void sensors(struct fill *f, const struct report *r)
+{
+	int i;
+	if (!any_sensor(r)) {
+		text(f, msg_get(r->lang, "report.sensors.none"));
+		return;
+	}
+	for (i = 0; i < r->n_stations; i++) {
+		const struct report_station *rs = &r->stations[i];
+		if (!rs->st->sensor)
+			continue;
+		text(f, rs->st->id);
+		text(f, rs->st->name);
+		text(f, rs->st->sensor);
+		num(f, RT_INT, rs->e.sensor_days);
+		num(f, RT_INT, r->ndays);
+		num(f, RT_KWH, rs->e.insolation_whm2); /* Wh/m² as kWh/m²: the same thousandths */
+		num(f, RT_KWH, rs->e.insolation_energy_wh);
+		if (rs->pr_true_permille >= 0)
+			num(f, RT_TENTH, rs->pr_true_permille);
+		else
+			empty(f);
+	}
+}
 
 static void summary(struct fill *f, const struct report *r)
 {
@@ -189,6 +236,8 @@ static void summary(struct fill *f, const struct report *r)
 		ROW("report.sum.availability", RT_TENTH, r->availability_permille);
 	if (r->median_yield_wh_per_kwp >= 0)
 		ROW("report.sum.eq_hours", RT_TENTH, r->median_yield_wh_per_kwp / 100);
+	if (r->n_sensor_stations)
+		ROW("report.sum.pr_true", RT_TENTH, r->pr_true_permille);
 #undef ROW
 	text(f, msg_get(r->lang, "report.sum.target_basis"));
 	text(f, format_basis_text(r->lang, r->basis));
@@ -440,6 +489,13 @@ struct report_table *report_table_build(const struct report *r, enum report_sect
 		else
 			SET(h_ledger_none, w_ledger_none);
 		ledger(&f, r);
+		break;
+	case RSEC_SENSORS:
+		if (any_sensor(r))
+			SET(h_sensors, w_sensors);
+		else
+			SET(h_sensors_none, w_sensors_none);
+		sensors(&f, r);
 		break;
 	case RSEC_TOWNSHIPS:
 	default:

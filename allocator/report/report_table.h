@@ -20,7 +20,8 @@ enum report_section {
 	RSEC_TARIFFS,
 	RSEC_REASONS,
 	RSEC_TOWNSHIPS,
-	RSEC_LEDGER, /* accrued vs received (the ledger), or a note that there is none */
+	RSEC_LEDGER,  /* accrued vs received (the ledger), or a note that there is none */
+	RSEC_SENSORS, /* insolation and measured PR per station with a sensor, or a note */
 	RSEC_COUNT
 };
 

@@ -41,8 +41,8 @@ check "the workbook to a pipe is byte-identical to -o (reproducible)" cmp -s "$D
 # CSV: one file per section into a directory, each with a BOM and one header row.
 "$A" report -c "$D/central.json" --month 2019-06 --format csv -o "$D/csv/" || fail "csv -o DIR/"
 n=$(ls "$D/csv" | wc -l)
-check "csv -o DIR/ writes eight section files ($n)" test "$n" -eq 8
-for s in summary villages stations shares tariffs reasons townships ledger; do
+check "csv -o DIR/ writes nine section files ($n)" test "$n" -eq 9
+for s in summary villages stations shares tariffs reasons townships ledger sensors; do
 	f=$D/csv/$s.csv
 	check "$s.csv starts with a BOM" test "$(head -c 3 "$f" | od -An -tx1 | tr -d ' ')" = efbbbf
 done

@@ -20,12 +20,12 @@ def check(desc, cond):
         fails += 1
 
 
-names = {"zh": ["汇总", "村", "电站", "份额", "电价", "原因", "乡镇", "应计与到账"],
+names = {"zh": ["汇总", "村", "电站", "份额", "电价", "原因", "乡镇", "应计与到账", "辐照"],
          "en": ["Summary", "Villages", "Stations", "Shares", "Tariffs", "Reasons", "Townships",
-                "Ledger"]}[lang]
+                "Ledger", "Irradiance"]}[lang]
 check("the sheets are %s" % " ".join(names), wb.sheetnames == names)
 S = dict(zip(["summary", "villages", "stations", "shares", "tariffs", "reasons", "townships",
-              "ledger"], [wb[n] for n in wb.sheetnames]))
+              "ledger", "sensors"], [wb[n] for n in wb.sheetnames]))
 
 
 def fen(v):
@@ -135,5 +135,17 @@ else:
           all([fen(n) for n in x[3:9]] == [jl[x[0]][k] for k in keys] for x in lr[:-1]))
     check("ledger: the total row equals the JSON totals",
           [fen(n) for n in lr[-1][3:9]] == [r["totals"]["ledger"][k] for k in keys])
+sr = rows(S["sensors"])
+js = [(x["id"], x["sensor"]) for x in r["stations"] if "sensor" in x]
+if not js:
+    check("sensors: without a sensor the sheet says so in one cell",
+          len(sr) == 1 and len(sr[0]) == 1 and sr[0][0])
+else:
+    want = [(x["id"], s["device"], s["days"], s["insolation_whm2"], s["energy_wh"],
+             s["pr_permille"] if s["pr_permille"] >= 0 else None) for x, s in js]
+    got = [(x[0], x[2], x[3], round(x[5] * 1000), round(x[6] * 1000),
+            round(x[7] * 10) if x[7] is not None else None) for x in sr]
+    check("sensors: days, insolation, energy and measured PR equal the JSON report",
+          got == want)
 print("%d failed" % fails)
 sys.exit(1 if fails else 0)

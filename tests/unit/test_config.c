@@ -250,9 +250,10 @@ static void bus_cross_checks_give_exact_messages(void)
 	             "buses[1].devices[0].unit: expected an integer from 1 to 247, got 248");
 	j = example("collector.json");
 	jset(j, "buses[1].devices[0].kind", "\"Meter\"");
-	EXPECT_ERROR(collector_error, j,
-	             "buses[1].devices[0].kind: expected one of \"inverter\", \"meter\", \"sensor\", got "
-	             "\"Meter\"");
+	EXPECT_ERROR(
+	    collector_error, j,
+	    "buses[1].devices[0].kind: expected one of \"inverter\", \"meter\", \"sensor\", got "
+	    "\"Meter\"");
 	j = example("collector.json");
 	jset(j, "buses[1].devices[0].station", "\"st/tuban\"");
 	EXPECT_ERROR(collector_error, j,

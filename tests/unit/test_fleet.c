@@ -128,8 +128,9 @@ static void a_station_may_have_an_irradiance_sensor(void)
 	jset(j, "stations[2].sensor", "{\"id\":\"irr\"}");
 	jset(j, "stations[2].inverters", "[]");
 	jdel(j, "stations[2].meter");
-	EXPECT_ERROR(j, "stations[2].inverters: expected at least one inverter (or a meter), got an "
-	                "empty array");
+	EXPECT_ERROR(j,
+	             "stations[2].inverters: expected at least one inverter (or a meter), got an "
+	             "empty array");
 }
 
 static void lookups_find_stations_villages_and_devices(void)

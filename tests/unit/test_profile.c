@@ -72,8 +72,9 @@ static int resolve(const char *name, int model, uint16_t maddr, struct regmap *m
 
 static void every_shipped_profile_loads(void)
 {
-	static const char *const names[] = {"sunspec",      "huawei-sun2000", "sungrow-sg",
-	                                    "chint-dtsu666", "acrel-adw300",   "pyranometer-generic"};
+	static const char *const names[] = {"sunspec",      "huawei-sun2000",
+	                                    "sungrow-sg",   "chint-dtsu666",
+	                                    "acrel-adw300", "pyranometer-generic"};
 	size_t i;
 	CHECK(set != NULL);
 	if (!set)
@@ -619,7 +620,7 @@ static void load_errors_name_the_file_and_path(void)
 	               "\"length\":50,\"fields\":{\"ac_power_w\":{\"offset\":14,\"type\":"
 	               "\"s16\",\"sf\":15}}}]}"),
 	    "models[0].kind: a model with fields needs a kind (\"inverter\", \"meter\" or "
-	         "\"sensor\")");
+	    "\"sensor\")");
 	CHECK_STR(
 	    load_error(FIXED("\"temp_c\":{\"address\":0,\"type\":\"s16\",\"sentinel\":70000}")),
 	    "fields.temp_c.sentinel: expected a raw value from 0 to 0xFFFF (a number or "

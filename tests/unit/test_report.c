@@ -630,6 +630,125 @@ static void an_inverter_down_since_an_earlier_month_is_said_to_be_down_since_tha
 	store_close(db);
 }
 
+/* Gives station st an irradiance sensor "irr" (the fleet's devices end with it). */
+static void add_sensor(struct fleet *f, int st)
+{
+	struct fleet_station *s = &f->stations[st];
+	s->devices = xrealloc(s->devices, sizeof *s->devices * (size_t)(s->n_devices + 1));
+	memset(&s->devices[s->n_devices], 0, sizeof s->devices[0]);
+	s->devices[s->n_devices].id = xstrdup("irr");
+	s->devices[s->n_devices].kind = READING_SENSOR;
+	s->n_devices++;
+	s->sensor = xstrdup("irr");
+}
+
+/* A sensor's daily row (docs/storage.md): insolation in delta, gaps in excluded. */
+static void sun_day(struct store *db, const char *st, int32_t day, int64_t whm2, int64_t gaps)
+{
+	struct fix_day d;
+	memset(&d, 0, sizeof d);
+	d.station = st;
+	d.device = "irr";
+	d.day = day;
+	d.kind = READING_SENSOR;
+	d.n = 1440;
+	d.first_ts = d.first_wh = d.last_ts = d.last_wh = FIX_NULL;
+	d.delta = whm2;
+	d.excluded = gaps;
+	fixture_insert(db, &d);
+}
+
+static void a_sensor_gives_the_measured_performance_ratio_over_the_days_it_covered(void)
+{
+	struct store *db = fixture_db(NULL);
+	struct fleet *f = two_station_fleet();
+	struct report *r;
+	int32_t jun1 = caltime_days(2019, 6, 1), d;
+	add_sensor(f, 1);
+	june_days(db, "s1", "m1", 1, 1000000);
+	june_days(db, "s1", "inv1", 0, 500000);
+	june_days(db, "s1", "inv2", 0, 500000);
+	june_days(db, "s2", "m1", 1, 500000);
+	june_days(db, "s2", "inv1", 0, 250000);
+	june_days(db, "s2", "inv2", 0, 250000);
+	/* 28 days of 2 kWh/m², one with a gap the roll-ups did not integrate, one without a row */
+	for (d = jun1; d < jun1 + 29; d++)
+		sun_day(db, "s2", d, 2000, d == jun1 + 28);
+	r = june_report(db, f);
+	CHECK(r != NULL);
+	if (r) {
+		const struct report_station *rs = &r->stations[1];
+		char buf[512], *out;
+		struct report_table *tb;
+		CHECK_INT(rs->e.sensor_days, 28);
+		CHECK_INT(rs->e.insolation_whm2, 56000);
+		CHECK_INT(rs->e.insolation_energy_wh, 28 * 500000);
+		/* 14,000 kWh / (300 kWp x 56 kWh/m² / 1 kW/m²) = 83.3 % */
+		CHECK_INT(rs->pr_true_permille, 833);
+		CHECK_INT(rs->sun_whm2[0], 2000);
+		CHECK_INT(rs->sun_whm2[28], -1);
+		CHECK_INT(rs->sun_whm2[29], -1);
+		CHECK_INT(r->stations[0].pr_true_permille, -1);
+		CHECK_INT(r->n_sensor_stations, 1);
+		CHECK_INT(r->pr_true_permille, 833);
+		/* the sensor is not an inverter, and its rows are not energy */
+		CHECK_INT(rs->e.inverters, 2);
+		CHECK_INT(rs->availability_permille, 1000);
+		CHECK_INT(rs->e.energy_wh, 30 * 500000);
+		CHECK_INT(rs->e.excluded, 0);
+		CHECK_INT(rs->e.readings, 4 * 30 * 1440 - 1440);
+		/* low yield against the fleet, but the sun was short: the sensor tells */
+		{
+			struct report_reason x = {.kind = REASON_LOW_YIELD,
+			                          .station = 1,
+			                          .value = rs->yield_wh_per_kwp,
+			                          .ref = r->median_yield_wh_per_kwp};
+			format_reason_describe(r, &x, buf, sizeof buf);
+			CHECK_STR(buf,
+			          "西坡电站: yield 33% below comparable stations this month (50.0 "
+			          "against a median of 75.0 kWh/kWp), but its measured "
+			          "performance ratio is 83.3% (insolation 56.0 kWh/m²): less sun "
+			          "there, the equipment works");
+			r->stations[1].pr_true_permille = 612;
+			r->lang = MSG_ZH;
+			format_reason_describe(r, &x, buf, sizeof buf);
+			CHECK_STR(buf,
+			          "西坡电站：本月发电量比同类电站低 33%（50.0 对中位数 75.0 "
+			          "kWh/kWp），实测性能比仅 61.2%（日照 56.0 "
+			          "kWh/m²）：日照正常而发电偏低，请检查组件积灰、遮挡或组串故障");
+			r->stations[1].pr_true_permille = 833;
+			r->lang = MSG_EN;
+		}
+		out = rendered(r, render_json);
+		CHECK(out && strstr(out, "\"sensor\": {\n        \"device\": \"irr\",\n"
+		                         "        \"days\": 28,\n"
+		                         "        \"insolation_whm2\": 56000,\n"
+		                         "        \"energy_wh\": 14000000,\n"
+		                         "        \"pr_permille\": 833,\n"));
+		CHECK(out && strstr(out, "\"sensor_stations\": 1,\n  \"pr_permille\": 833,"));
+		free(out);
+		out = rendered(r, render_text);
+		CHECK(out && strstr(out, "Irradiance and measured performance ratio"));
+		CHECK(out && strstr(out, "28 / 30"));
+		free(out);
+		out = rendered(r, render_html);
+		CHECK(out && strstr(out, "<h2>Irradiance and measured performance ratio</h2>"));
+		CHECK(out && strstr(out, ">83.3%</strong>"));
+		free(out);
+		tb = report_table_build(r, RSEC_SENSORS);
+		CHECK_INT(tb->nrows, 1);
+		CHECK_INT(tb->ncols, 8);
+		CHECK_STR(report_table_cell(tb, 0, 0)->s, "s2");
+		CHECK_INT(report_table_cell(tb, 0, 3)->v, 28);
+		CHECK_INT(report_table_cell(tb, 0, 5)->v, 56000);
+		CHECK_INT(report_table_cell(tb, 0, 7)->v, 833);
+		report_table_free(tb);
+	}
+	report_free(r);
+	fleet_free(f);
+	store_close(db);
+}
+
 int main(void)
 {
 	caltime_set_zone("Asia/Shanghai");
@@ -644,5 +763,6 @@ int main(void)
 	RUN(availability_counts_offline_and_fault_time_against_daylight_and_pr_the_fleet);
 	RUN(named_alarms_show_per_station_and_in_the_reasons_in_both_languages);
 	RUN(an_inverter_down_since_an_earlier_month_is_said_to_be_down_since_that_day);
+	RUN(a_sensor_gives_the_measured_performance_ratio_over_the_days_it_covered);
 	return harness_end();
 }
