@@ -23,6 +23,8 @@
 #define TOTAL_KW 193000
 #define MAX_SHARES 6
 #define N_LIVE 4
+#define SENSOR_MIN_KW 1000 /* stations this big have an irradiance sensor */
+#define SENSOR_PROFILE "pyranometer-generic"
 
 /* Inverter families and export meters, by the profile names of config/profiles. */
 enum brand { HUAWEI, SUNGROW, SUNSPEC_INV };
@@ -104,6 +106,7 @@ struct station {
 	int32_t commissioned;
 	double lat, lon;
 	int live; /* 1 + index of the live station, 0 when only history */
+	int sensor; /* an irradiance sensor "irr" (the unit after the meter) */
 	struct trouble t;
 };
 
@@ -450,6 +453,18 @@ static void make_live(struct county *c)
 	}
 }
 
+/*
+ * Irradiance sensors where a county would put them: every station of a
+ * megawatt or more has an environment monitor, and so does the soiled one
+ * (its measured performance ratio is what tells soiling from a dull year).
+ */
+static void give_sensors(struct county *c)
+{
+	int i;
+	for (i = 0; i < c->n_stations; i++)
+		c->s[i].sensor = c->s[i].kw >= SENSOR_MIN_KW || c->s[i].t.soiling < 1;
+}
+
 /* Builds the whole county from the seed. */
 static void county_build(struct county *c, uint64_t seed)
 {
@@ -470,6 +485,7 @@ static void county_build(struct county *c, uint64_t seed)
 	size_stations(c);
 	make_live(c);
 	make_trouble(c);
+	give_sensors(c);
 }
 
 /* An output file in the folder, for writing; exits with a message when it cannot. */
@@ -569,7 +585,10 @@ static void write_fleet(const struct county *c, const char *dir)
 		for (k = 0; k < s->n_inv; k++)
 			fprintf(f, "        { \"id\": \"inv%02d\", \"capacity_kw\": %s }%s\n",
 			        k + 1, kw3(s->inv_w, b1, sizeof b1), k + 1 < s->n_inv ? "," : "");
-		fprintf(f, "      ],\n      \"shares\": [\n");
+		fprintf(f, "      ],\n");
+		if (s->sensor)
+			fprintf(f, "      \"sensor\": { \"id\": \"irr\" },\n");
+		fprintf(f, "      \"shares\": [\n");
 		for (k = 0; k < s->n_shares; k++)
 			fprintf(f, "        { \"village\": \"%s\", \"weight\": %lld }%s\n",
 			        c->v[s->shares[k].village].id, (long long)s->shares[k].weight,
@@ -705,8 +724,14 @@ static void write_sim(const struct county *c, const struct opts *o)
 		fprintf(
 		    f,
 		    "      ],\n      \"meter\": { \"id\": \"meter\", \"unit\": %d, \"profile\": "
-		    "\"%s\", \"energy_wh\": %lld, \"import_wh\": %lld }\n    }",
+		    "\"%s\", \"energy_wh\": %lld, \"import_wh\": %lld }",
 		    s->n_inv + 1, meter_profile[s->meter], (long long)exp, (long long)imp);
+		if (s->sensor)
+			fprintf(f,
+			        ",\n      \"sensor\": { \"id\": \"irr\", \"unit\": %d, "
+			        "\"profile\": \"%s\" }",
+			        s->n_inv + 2, SENSOR_PROFILE);
+		fprintf(f, "\n    }");
 	}
 	fprintf(f, "\n  ]\n}\n");
 	out_close(f, path);
@@ -727,6 +752,11 @@ static void write_bus_devices(FILE *f, const struct station *s)
 		        ",\n        { \"id\": \"inv%02d\", \"station\": \"%s\", \"unit\": %d, "
 		        "\"profile\": \"%s\", \"kind\": \"inverter\", \"capacity_kw\": %s }",
 		        k + 1, s->id, k + 1, brand_profile[s->brand], kw3(s->inv_w, b, sizeof b));
+	if (s->sensor)
+		fprintf(f,
+		        ",\n        { \"id\": \"irr\", \"station\": \"%s\", \"unit\": %d, "
+		        "\"profile\": \"%s\", \"kind\": \"sensor\" }",
+		        s->id, s->n_inv + 2, SENSOR_PROFILE);
 	fprintf(f, "\n");
 }
 
@@ -822,16 +852,22 @@ static void summary(const struct county *c, const struct opts *o)
 	    n_meter[2]);
 	printf("county: history %s .. %s, a reading every %d s per device\n", date(c->from_day, b1),
 	       date(c->to_day, b2), o->interval_s);
+	for (i = 0, n_joint = 0; i < c->n_stations; i++)
+		n_joint += c->s[i].sensor;
+	printf("county: %d stations with an irradiance sensor (every one of %d kW or more, and the "
+	       "soiled one)\n",
+	       n_joint, SENSOR_MIN_KW);
 	for (i = 0; i < c->n_stations; i++)
 		if (c->s[i].t.what)
 			printf("county: trouble at %s (%s, %lld kW): %s\n", c->s[i].id,
 			       c->s[i].name, (long long)c->s[i].kw, c->s[i].t.what);
 	for (i = 0; i < c->n_stations; i++)
 		if (c->s[i].live)
-			printf("county: live station %s (%s): %d x %s + %s meter, gateway %s%s\n",
+			printf("county: live station %s (%s): %d x %s + %s meter%s, gateway %s%s\n",
 			       c->s[i].id, c->s[i].name, c->s[i].n_inv,
 			       brand_profile[c->s[i].brand], meter_profile[c->s[i].meter],
-			       c->s[i].gw, c->s[i].brand == SUNSPEC_INV ? " over RTU" : "");
+			       c->s[i].sensor ? " + " SENSOR_PROFILE : "", c->s[i].gw,
+			       c->s[i].brand == SUNSPEC_INV ? " over RTU" : "");
 }
 
 static void usage(FILE *f)

@@ -49,7 +49,8 @@ struct plan {
 /* One device being written: its counters and the reading it last sent. */
 struct hdev {
 	const struct fleet_device *fd;
-	int inverter; /* index among the inverters, -1 for the meter */
+	int inverter; /* index among the inverters, -1 for the meter and the sensor */
+	int sensor;   /* the station's irradiance sensor */
 	double eff;
 	int dead, fault, replaced; /* troubles from the plan apply to this device */
 	int64_t ws;                /* production in the window so far, W x s */
@@ -281,7 +282,7 @@ static void step_power(struct filler *h, const struct fleet_station *fs,
 	}
 	exp = (int64_t)((double)sum * (1.0 - LOSS));
 	for (i = 0; i < fs->n_devices; i++) {
-		if (d[i].inverter >= 0)
+		if (d[i].inverter >= 0 || d[i].sensor)
 			continue;
 		d[i].power_w = sum > 0 ? exp : -ps->aux_w;
 		d[i].state = sum > 0 ? STATE_PRODUCING : STATE_STANDBY;
@@ -361,6 +362,43 @@ static int emit(struct filler *h, const struct fleet_station *fs, const struct h
 }
 
 /*
+ * The sensor's readings: one per step at its middle, the irradiance the
+ * inverters' power was computed from (the sky's, before siting, soiling and
+ * the inverters' spread: the sensor is clean and unshaded), answering day and
+ * night like the collector would publish it. Module temperature is not
+ * modelled here, so it is absent.
+ */
+static int emit_sensor(struct filler *h, const struct fleet_station *fs, const struct hdev *x,
+                       const struct plan_station *ps, char **cause)
+{
+	int64_t k;
+	for (k = 0; k < h->steps; k++) {
+		struct reading r;
+		int rc;
+		if (in_range(ps->link_off, h->day[k]))
+			continue;
+		memset(&r, 0, sizeof r);
+		r.seq = ++h->seq;
+		r.ts_ms = h->t0 + k * STEP_MS + STEP_MS / 2;
+		util_strlcpy(r.gw, "history", sizeof r.gw);
+		util_strlcpy(r.station, fs->id, sizeof r.station);
+		util_strlcpy(r.device, x->fd->id, sizeof r.device);
+		r.kind = READING_SENSOR;
+		r.has = READING_HAS_IRRADIANCE | READING_NO_STATE;
+		r.irradiance_wm2 = llround(h->u[k] / PERFORMANCE_RATIO * 1000.0);
+		rc = rollup_put(h->ru, &r);
+		if (rc < 0) {
+			*cause = xasprintf("%s", store_error(h->s));
+			return -1;
+		}
+		h->stored += rc;
+		if (++h->pending >= COMMIT_EVERY && commit(h, cause) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Runs the window for one station: integrates every step, keeps a snapshot at
  * each reading time, then sends the readings device by device (so each
  * device's rows are written together), with counters that end where the plan
@@ -385,6 +423,7 @@ static int fill_station(struct filler *h, const struct fleet_station *fs,
 	for (i = 0; i < n; i++) {
 		d[i].fd = &fs->devices[i];
 		d[i].inverter = fs->devices[i].kind == READING_INVERTER ? n_inv++ : -1;
+		d[i].sensor = fs->devices[i].kind == READING_SENSOR;
 		/* each inverter's spread (strings, mismatch) drawn as the simulator draws it */
 		d[i].eff = site * (0.92 + 0.08 * unit(h->p->seed ^ place ^
 		                                      (uint64_t)(d[i].inverter + 1) * 7919));
@@ -418,6 +457,11 @@ static int fill_station(struct filler *h, const struct fleet_station *fs,
 		int64_t end = x->inverter < 0 ? ps->meter_end_wh : ps->inverter_end_wh;
 		x->start_wh = end - x->ws / 3600;
 		x->import_start_wh = ps->import_end_wh - x->import_ws / 3600;
+		if (x->sensor) {
+			if (emit_sensor(h, fs, x, ps, cause) < 0)
+				goto done;
+			continue;
+		}
 		for (j = 0; j < n_slots; j++) {
 			int64_t t = h->t0 + (j * every + phase) * STEP_MS;
 			if (in_range(ps->link_off, h->day[j * every + phase]))

@@ -91,8 +91,11 @@ struct report_part {
 	int64_t fen;
 };
 
-/* A measured performance ratio at or above this is an installation that works (0.75). */
-#define REPORT_PR_NORMAL_PERMILLE 750
+/*
+ * A measured performance ratio at or above this is an installation that works
+ * (0.70): below it, more is lost than temperature, wiring and inverters explain.
+ */
+#define REPORT_PR_NORMAL_PERMILLE 700
 
 enum report_reason_kind {
 	REASON_NO_DATA,
