@@ -63,6 +63,30 @@ check "villages not OK come with reasons ($flagged)" test "${flagged:-0}" -ge 1
 ns=$(q "SELECT json_extract($J, '\$.totals.stations')")
 check "the report covers 310 stations ($ns)" test "$ns" = 310
 
+# Irradiance sensors: a measured performance ratio for the stations that have one, and the
+# soiled array's is the one an installation that works does not give.
+P="readfile('$D/plan.json')"
+soiled=$(q "SELECT json_extract(value, '\$.id') FROM json_each($P, '\$.stations')
+	WHERE json_extract(value, '\$.soiling') IS NOT NULL")
+nsens=$(q "SELECT json_extract($J, '\$.sensor_stations')")
+check "the report has a measured performance ratio for the stations with a sensor (${nsens:-0})" \
+	test "${nsens:-0}" -ge 2
+spr=$(q "SELECT json_extract(value, '\$.sensor.pr_permille') FROM json_each($J, '\$.stations')
+	WHERE json_extract(value, '\$.id') = '$soiled'")
+check "the soiled array $soiled measures a PR below 70 % (${spr:-?} permille)" \
+	test "${spr:-1000}" -ge 0 -a "${spr:-1000}" -lt 700
+low=$(q "SELECT count(*) FROM json_each($J, '\$.stations') WHERE json_extract(value, '\$.sensor') IS NOT NULL
+	AND json_extract(value, '\$.id') <> '$soiled'
+	AND (json_extract(value, '\$.sensor.pr_permille') < 700 OR json_extract(value, '\$.sensor.pr_permille') > 900)")
+check "every other station with a sensor measures 70-90 % (${low:-?} outside)" test "${low:-1}" = 0
+why=$(q "SELECT count(*) FROM json_each($J, '\$.villages') AS v, json_each(json_extract(v.value, '\$.reasons')) AS r
+	WHERE json_extract(r.value, '\$.station') = '$soiled' AND json_extract(r.value, '\$.kind') = 'low_yield'
+	AND json_extract(r.value, '\$.text') LIKE '%实测性能比仅%积灰%'")
+check "its villages' low-yield reason says the sun was there and to check for soiling (${why:-0})" \
+	test "${why:-0}" -ge 1
+lsens=$(q "SELECT count(*) FROM readings_named WHERE kind = 2 AND gw <> 'history'")
+check "ingest stored live readings of a simulated irradiance sensor (${lsens:-0})" test "${lsens:-0}" -gt 0
+
 # The running month, where the live readings follow a history kept as roll-ups: no station
 # may book less than nothing (the increment across the silence is booked, then spread).
 cur=$(TZ=Asia/Shanghai date +%Y-%m)
