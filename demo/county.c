@@ -105,7 +105,7 @@ struct station {
 	int n_shares;
 	int32_t commissioned;
 	double lat, lon;
-	int live; /* 1 + index of the live station, 0 when only history */
+	int live;   /* 1 + index of the live station, 0 when only history */
 	int sensor; /* an irradiance sensor "irr" (the unit after the meter) */
 	struct trouble t;
 };

@@ -318,6 +318,18 @@ static void pct_text(int64_t permille, char *buf, size_t size)
 	snprintf(buf, size, "%lld.%lld", (long long)(permille / 10), (long long)(permille % 10));
 }
 
+/* One chart in a figure with its caption (catalogue key with n arguments). */
+static void figure(FILE *out, const struct report *r, const struct chart *c,
+                   const struct chart_bar *bars, int n, const char *key, int nargs,
+                   const char *const *args)
+{
+	fputs("<figure>", out);
+	chart_bars(out, c, bars, n);
+	fputs("<figcaption>", out);
+	tf(out, r, key, nargs, args);
+	fputs("</figcaption></figure>\n", out);
+}
+
 /* A station's days of the month and its months against comparable stations. */
 static void station_charts(FILE *out, const struct report *r, const struct report_station *rs)
 {
@@ -340,11 +352,16 @@ static void station_charts(FILE *out, const struct report *r, const struct repor
 	c.line = -1;
 	c.label_every = 5;
 	c.data_name = "station-days";
-	fputs("<figure>", out);
-	chart_bars(out, &c, days, d);
-	fputs("<figcaption>", out);
-	tf(out, r, "report.html.chart.station_days", 1, a);
-	fputs("</figcaption></figure>\n", out);
+	figure(out, r, &c, days, d, "report.html.chart.station_days", 1, a);
+	if (rs->st->sensor && rs->pr_true_permille >= 0) {
+		char pr[48];
+		const char *sa[3] = {a[0], rs->st->sensor, pr};
+		pct_text(rs->pr_true_permille, pr, sizeof pr);
+		for (d = 0; d < r->ndays && d < 31; d++)
+			days[d].v = rs->sun_whm2[d]; /* a day not covered (-1) draws nothing */
+		c.data_name = "station-sun";
+		figure(out, r, &c, days, d, "report.html.chart.station_sun", 3, sa);
+	}
 	for (k = 0; k < TARGET_WINDOW; k++) {
 		int idx = r->year * 12 + (r->month - 1) - (TARGET_WINDOW - 1 - k);
 		snprintf(ml[k], sizeof ml[k], "%d", idx % 12 + 1);
@@ -356,30 +373,7 @@ static void station_charts(FILE *out, const struct report *r, const struct repor
 	c.hi = r->band_hi;
 	c.label_every = 1;
 	c.data_name = "station-months";
-	fputs("<figure>", out);
-	chart_bars(out, &c, months, TARGET_WINDOW);
-	fputs("<figcaption>", out);
-	tf(out, r, "report.html.chart.station_months", 1, a);
-	fputs("</figcaption></figure>\n", out);
-	if (rs->st->sensor && rs->pr_true_permille >= 0) {
-		char pr[48];
-		const char *sa[3] = {a[0], rs->st->sensor, pr};
-		pct_text(rs->pr_true_permille, pr, sizeof pr);
-		for (d = 0; d < r->ndays && d < 31; d++)
-			days[d].v = rs->sun_whm2[d]; /* a day not covered (-1) draws nothing */
-		memset(&c, 0, sizeof c);
-		c.aria = a[0];
-		c.unit = 1000;
-		c.prefix = "";
-		c.line = -1;
-		c.label_every = 5;
-		c.data_name = "station-sun";
-		fputs("<figure>", out);
-		chart_bars(out, &c, days, d);
-		fputs("<figcaption>", out);
-		tf(out, r, "report.html.chart.station_sun", 3, sa);
-		fputs("</figcaption></figure>\n", out);
-	}
+	figure(out, r, &c, months, TARGET_WINDOW, "report.html.chart.station_months", 1, a);
 }
 
 /* The devices' alarms of the month, a table after the stations; nothing when there were none. */

@@ -36,6 +36,17 @@ static void june_days(struct store *db, const char *st, const char *dev, int kin
 		fixture_day(db, st, dev, kind, d, &c, wh, 1440);
 }
 
+/* June of two_station_fleet: s1 yields 100 kWh/kWp, s2 50, meters and inverters alike. */
+static void two_station_june(struct store *db)
+{
+	june_days(db, "s1", "m1", 1, 1000000);
+	june_days(db, "s1", "inv1", 0, 500000);
+	june_days(db, "s1", "inv2", 0, 500000);
+	june_days(db, "s2", "m1", 1, 500000);
+	june_days(db, "s2", "inv1", 0, 250000);
+	june_days(db, "s2", "inv2", 0, 250000);
+}
+
 /*
  * Two stations, tariff 850 fen/MWh... in all: s1 (joint: A 1, B 1, C 1) and s2
  * (A 3, D 1). Village A holds shares in both.
@@ -375,12 +386,7 @@ static void availability_counts_offline_and_fault_time_against_daylight_and_pr_t
 	struct store *db = fixture_db(NULL);
 	struct fleet *f = two_station_fleet();
 	struct report *r;
-	june_days(db, "s1", "m1", 1, 1000000);
-	june_days(db, "s1", "inv1", 0, 500000);
-	june_days(db, "s1", "inv2", 0, 500000);
-	june_days(db, "s2", "m1", 1, 500000);
-	june_days(db, "s2", "inv1", 0, 250000);
-	june_days(db, "s2", "inv2", 0, 250000);
+	two_station_june(db);
 	/* Every inverter asleep 12 h a night: daylight is 2 x 30 x 12 h = 720 inverter-hours.
 	 * s2's inv2 is offline 36 h and in fault 36 h of it: 648 / 720 = 90.0 %. The meter's
 	 * offline time does not count: availability is about the inverters. */
@@ -665,12 +671,7 @@ static void a_sensor_gives_the_measured_performance_ratio_over_the_days_it_cover
 	struct report *r;
 	int32_t jun1 = caltime_days(2019, 6, 1), d;
 	add_sensor(f, 1);
-	june_days(db, "s1", "m1", 1, 1000000);
-	june_days(db, "s1", "inv1", 0, 500000);
-	june_days(db, "s1", "inv2", 0, 500000);
-	june_days(db, "s2", "m1", 1, 500000);
-	june_days(db, "s2", "inv1", 0, 250000);
-	june_days(db, "s2", "inv2", 0, 250000);
+	two_station_june(db);
 	/* 28 days of 2 kWh/m², one with a gap the roll-ups did not integrate, one without a row */
 	for (d = jun1; d < jun1 + 29; d++)
 		sun_day(db, "s2", d, 2000, d == jun1 + 28);
