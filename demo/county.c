@@ -456,13 +456,15 @@ static void make_live(struct county *c)
 /*
  * Irradiance sensors where a county would put them: every station of a
  * megawatt or more has an environment monitor, and so does the soiled one
- * (its measured performance ratio is what tells soiling from a dull year).
+ * (its measured performance ratio is what tells soiling from a dull year)
+ * and the live joint station (the simulator serves its sensor).
  */
 static void give_sensors(struct county *c)
 {
 	int i;
 	for (i = 0; i < c->n_stations; i++)
-		c->s[i].sensor = c->s[i].kw >= SENSOR_MIN_KW || c->s[i].t.soiling < 1;
+		c->s[i].sensor = c->s[i].kw >= SENSOR_MIN_KW || c->s[i].t.soiling < 1 ||
+		                 c->s[i].live == N_LIVE;
 }
 
 /* Builds the whole county from the seed. */
@@ -854,8 +856,8 @@ static void summary(const struct county *c, const struct opts *o)
 	       date(c->to_day, b2), o->interval_s);
 	for (i = 0, n_joint = 0; i < c->n_stations; i++)
 		n_joint += c->s[i].sensor;
-	printf("county: %d stations with an irradiance sensor (every one of %d kW or more, and the "
-	       "soiled one)\n",
+	printf("county: %d stations with an irradiance sensor (every one of %d kW or more, the "
+	       "soiled one and a live one)\n",
 	       n_joint, SENSOR_MIN_KW);
 	for (i = 0; i < c->n_stations; i++)
 		if (c->s[i].t.what)
