@@ -463,8 +463,8 @@ static void give_sensors(struct county *c)
 {
 	int i;
 	for (i = 0; i < c->n_stations; i++)
-		c->s[i].sensor = c->s[i].kw >= SENSOR_MIN_KW || c->s[i].t.soiling < 1 ||
-		                 c->s[i].live == N_LIVE;
+		c->s[i].sensor =
+		    c->s[i].kw >= SENSOR_MIN_KW || c->s[i].t.soiling < 1 || c->s[i].live == N_LIVE;
 }
 
 /* Builds the whole county from the seed. */

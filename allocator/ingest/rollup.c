@@ -38,7 +38,17 @@ struct dev {
 	struct store_hourly hour;
 	int recompute; /* an older reading arrived: recompute from rc_from */
 	struct key rc_from;
+	/*
+	 * Sensors: good_ts/good_wh hold the last irradiance (W/m²); irr_cum is the
+	 * insolation of day irr_day so far in W/m² x ms, whose whole Wh/m² are in
+	 * its rows; nothing before irr_clip is booked (a recomputation's start).
+	 */
+	int32_t irr_day;
+	int64_t irr_cum;
+	int64_t irr_clip;
 };
+
+#define WHM2_MS INT64_C(3600000) /* W/m² x ms in one Wh/m² */
 
 struct rollup {
 	struct store *s;
@@ -119,6 +129,7 @@ void rollup_invalidate(struct rollup *ru, const char *station, const char *devic
 			d->loaded = 0;
 			d->has_day = d->has_hour = 0;
 			d->day_dirty = d->hour_dirty = 0;
+			d->irr_day = INT32_MIN;
 			return;
 		}
 }
@@ -173,6 +184,8 @@ static struct dev *dev_get(struct rollup *ru, const char *station, const char *d
 	util_strlcpy(d->device, device, sizeof d->device);
 	if (ru->conf.capacity)
 		d->cap_w = ru->conf.capacity(ru->conf.capacity_ctx, station, device);
+	d->irr_day = INT32_MIN;
+	d->irr_clip = INT64_MIN;
 	d->next = ru->buckets[h];
 	ru->buckets[h] = d;
 	ru->n_devs++;
@@ -234,10 +247,11 @@ static int dev_load(struct rollup *ru, struct dev *d, const struct key *k)
 	d->has_good = rc;
 	if (rc) {
 		d->good_ts = r.ts_ms;
-		d->good_wh = r.energy_wh;
+		d->good_wh = r.kind == READING_SENSOR ? r.irradiance_wm2 : r.energy_wh;
 	}
 	d->has_day = d->has_hour = 0;
 	d->day_dirty = d->hour_dirty = 0;
+	d->irr_day = INT32_MIN;
 	d->loaded = 1;
 	if (!d->has_good && !k) {
 		struct store_daily day;
@@ -330,6 +344,72 @@ static void state_time(struct store_daily *day, enum reading_state st, int64_t s
 	}
 }
 
+/*
+ * Books area (W/m² x ms) of a sensor's insolation into the (open) day and
+ * hour rows: the whole Wh/m² the day's running total crossed, so that the
+ * hours of a day add up to the day exactly.
+ */
+static void irr_book(struct dev *d, int64_t area)
+{
+	int64_t inc;
+	if (d->irr_day != d->day.day) {
+		d->irr_day = d->day.day;
+		d->irr_cum = d->day.delta_wh * WHM2_MS;
+	}
+	inc = (d->irr_cum + area) / WHM2_MS - d->irr_cum / WHM2_MS;
+	d->irr_cum += area;
+	d->day.delta_wh += inc;
+	d->hour.wh += inc;
+	d->day_dirty = d->hour_dirty = 1;
+}
+
+/*
+ * A sensor's insolation between its last irradiance and r's (docs/storage.md):
+ * the trapezoid, negative irradiance as 0, cut at every local hour so that
+ * each hour and day gets its own part; an interval longer than cap is a gap
+ * (counted in the day's excluded), not integrated.
+ */
+static int irr_step(struct rollup *ru, struct dev *d, const struct reading *r, int64_t cap)
+{
+	int64_t t0 = d->good_ts, t1 = r->ts_ms, dt = t1 - t0, a;
+	int64_t g0 = d->good_wh > 0 ? d->good_wh : 0;
+	int64_t g1 = r->irradiance_wm2 > 0 ? r->irradiance_wm2 : 0;
+	int hour;
+
+	if (!store_reading_good(r))
+		return 0; /* no irradiance (offline, flagged): the next one continues from the last
+		           */
+	if (d->has_good && dt > cap) {
+		if (day_open(ru, d, caltime_local_day(t1, &hour), READING_SENSOR) < 0)
+			return -1;
+		d->day.excluded++;
+		d->day_dirty = 1;
+	} else if (d->has_good && dt > 0) {
+		for (a = t0 > d->irr_clip ? t0 : d->irr_clip; a < t1;) {
+			int32_t day = caltime_local_day(a, &hour);
+			int64_t into = (a - caltime_local_midnight_ms(day)) % WHM2_MS;
+			int64_t b = a + (into >= 0 ? WHM2_MS - into : WHM2_MS);
+			__int128 num;
+			if (b > t1)
+				b = t1;
+			if (day_open(ru, d, day, READING_SENSOR) < 0 ||
+			    hour_open(ru, d, day, hour) < 0)
+				return -1;
+			/* the mean of the line's values at a and b, times b - a, in exact integers
+			 */
+			num =
+			    ((__int128)2 * g0 * dt + (__int128)(g1 - g0) * ((a - t0) + (b - t0))) *
+			    (b - a);
+			irr_book(d, (int64_t)(num / (2 * dt)));
+			a = b;
+		}
+	}
+	d->has_good = 1;
+	d->good_ts = t1;
+	d->good_wh = r->irradiance_wm2;
+	return 0;
+}
+
 /* Rolls up r, the device's next reading in key order (the rules of docs/storage.md). */
 static int step(struct rollup *ru, struct dev *d, const struct reading *r)
 {
@@ -346,6 +426,9 @@ static int step(struct rollup *ru, struct dev *d, const struct reading *r)
 		state_time(&d->day, d->last_state, (dt < cap ? dt : cap) / 1000);
 		d->day_dirty = 1;
 	}
+	if (r->kind == READING_SENSOR &&
+	    irr_step(ru, d, r, 3000 * (int64_t)ru->conf.expected_interval_s) < 0)
+		return -1;
 	if (day_open(ru, d, day, r->kind) < 0 || hour_open(ru, d, day, hour) < 0)
 		return -1;
 	d->day.n_readings++;
@@ -354,11 +437,13 @@ static int step(struct rollup *ru, struct dev *d, const struct reading *r)
 		d->day.alarms |= r->alarms;
 		snprintf(d->day.alarm_map, sizeof d->day.alarm_map, "%s", r->map);
 	}
-	if (r->has & READING_HAS_POWER) {
-		if (!d->day.has_peak || r->ac_power_w > d->day.peak_w)
-			d->day.peak_w = r->ac_power_w, d->day.has_peak = 1;
-		if (!d->hour.has_peak || r->ac_power_w > d->hour.peak_w)
-			d->hour.peak_w = r->ac_power_w, d->hour.has_peak = 1;
+	if (r->has & (READING_HAS_POWER | READING_HAS_IRRADIANCE)) {
+		/* a sensor's peak is its irradiance, W/m² */
+		int64_t pk = r->kind == READING_SENSOR ? r->irradiance_wm2 : r->ac_power_w;
+		if (!d->day.has_peak || pk > d->day.peak_w)
+			d->day.peak_w = pk, d->day.has_peak = 1;
+		if (!d->hour.has_peak || pk > d->hour.peak_w)
+			d->hour.peak_w = pk, d->hour.has_peak = 1;
 	}
 	if (r->has & READING_HAS_ENERGY) {
 		if (!store_reading_good(r)) {
@@ -411,6 +496,7 @@ static void dev_from_head(struct rollup *ru, struct dev *d, const struct store_d
 	d->good_ts = h->good_ts;
 	d->good_wh = h->good_wh;
 	d->day_dirty = d->hour_dirty = 0;
+	d->irr_day = INT32_MIN;
 	d->loaded = 1;
 	if (!d->has_good && h->has_latest)
 		from_latest(ru, d, &h->latest);
@@ -587,9 +673,11 @@ static int recompute(struct rollup *ru, struct dev *d, const struct key *from)
 			return -1;
 		d->has_last = 0;
 	}
-	if (store_readings_each(ru->s, d->station, d->device, start_ms, end_ms, range_step, &c) < 0)
-		return -1;
-	return 0;
+	/* a sensor's interval into the range: only its part after start_ms is booked again */
+	d->irr_clip = start_ms;
+	rc = store_readings_each(ru->s, d->station, d->device, start_ms, end_ms, range_step, &c);
+	d->irr_clip = INT64_MIN;
+	return rc < 0 ? -1 : 0;
 }
 
 int rollup_flush(struct rollup *ru)

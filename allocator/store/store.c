@@ -214,7 +214,13 @@ enum stmt_id {
 #define READING_COLS                                                                               \
 	"gw, seq, kind, ts, state, ac_power_w, energy_wh, import_wh, today_wh, temp_dc, grid_chz," \
 	" alarms, quality, map"
-#define GOOD_SQL " AND energy_wh IS NOT NULL AND (quality & " BAD_COUNTER_SQL ") = 0"
+/*
+ * A good reading: a usable counter, or a sensor's irradiance (kind 2, kept in
+ * the power column), the value its roll-ups continue from.
+ */
+#define GOOD_SQL                                                                                   \
+	" AND (energy_wh IS NOT NULL OR (kind = 2 AND ac_power_w IS NOT NULL))"                    \
+	" AND (quality & " BAD_COUNTER_SQL ") = 0"
 /* Counter flags that make a reading unusable for energy: zero, jump, sentinel. */
 #define BAD_COUNTER_SQL "13"
 #define BAD_COUNTER (QUALITY_COUNTER_ZERO | QUALITY_COUNTER_JUMP | QUALITY_SENTINEL)
@@ -373,7 +379,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         " SELECT x.i, 0, r.gw, r.seq, r.ts, r.state, r.energy_wh FROM x CROSS JOIN LATERAL"
         " (SELECT t.ts FROM readings AS t WHERE t.dev = x.dev ORDER BY t.ts DESC LIMIT 1) AS m"
         " JOIN readings AS r ON r.dev = x.dev AND r.ts = m.ts"
-        " UNION ALL SELECT x.i, 1, r.gw, r.seq, r.ts, r.state, r.energy_wh FROM x CROSS JOIN "
+        " UNION ALL SELECT x.i, 1, r.gw, r.seq, r.ts, r.state,"
+        " CASE WHEN r.kind = 2 THEN r.ac_power_w ELSE r.energy_wh END FROM x CROSS JOIN "
         "LATERAL"
         " (SELECT t.ts FROM readings AS t WHERE t.dev = x.dev" GOOD_SQL
         " ORDER BY t.ts DESC LIMIT 1) AS m"
@@ -2491,6 +2498,8 @@ fail:
 
 int store_reading_good(const struct reading *r)
 {
+	if (r->kind == READING_SENSOR)
+		return (r->has & READING_HAS_IRRADIANCE) && !(r->quality & BAD_COUNTER);
 	return (r->has & READING_HAS_ENERGY) && !(r->quality & BAD_COUNTER);
 }
 

@@ -168,8 +168,8 @@ struct store_dev_head {
 	int has_last;
 	struct reading last; /* its key (gw, seq, ts) and state */
 	int has_good;
-	int64_t good_ts, good_wh;
-	int has_latest; /* the latest daily row with a last counter */
+	int64_t good_ts, good_wh; /* a sensor: the irradiance (W/m²) in good_wh */
+	int has_latest;           /* the latest daily row with a last counter */
 	struct store_daily latest;
 	int has_day;
 	struct store_daily day_row;
@@ -237,7 +237,10 @@ int store_last_produced(struct store *s, const char *station, const char *device
                         int32_t to, int32_t *day);
 int store_prune(struct store *s, int64_t before_ms, int64_t *deleted);
 
-/* 1 when a reading's counter may be used for energy (see docs/storage.md). */
+/*
+ * 1 when a reading's counter may be used for energy, or a sensor's reading has
+ * its irradiance (see docs/storage.md).
+ */
 int store_reading_good(const struct reading *r);
 
 /* ---- alerts (schema version 3; docs/serve.md, "Alerts") ---- */

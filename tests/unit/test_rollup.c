@@ -540,6 +540,169 @@ static void a_first_live_reading_after_roll_up_history_books_the_gap(void)
 	store_close(s);
 }
 
+/* A sensor's reading: irradiance in W/m², no state, no energy. */
+static struct reading mks(int64_t seq, int64_t ts, int64_t wm2)
+{
+	struct reading r = mk("irr", seq, ts, 0);
+	r.kind = READING_SENSOR;
+	r.state = STATE_UNKNOWN;
+	r.has = READING_HAS_IRRADIANCE | READING_NO_STATE;
+	r.irradiance_wm2 = wm2;
+	return r;
+}
+
+/* The sensor's insolation of a local day (Wh/m²) and of one of its hours. */
+static int64_t day_whm2(struct store *s, int32_t day, struct store_daily *d)
+{
+	memset(d, 0, sizeof *d);
+	return store_daily_get(s, "st1", "irr", day, d) == 1 ? d->delta_wh : -1;
+}
+
+static int64_t hour_whm2(struct store *s, int32_t day, int hour)
+{
+	struct store_hourly h;
+	return store_hourly_get(s, "st1", "irr", day, hour, &h) == 1 ? h.wh : -1;
+}
+
+static void a_sensor_integrates_irradiance_into_insolation_by_the_trapezoid(void)
+{
+	struct store *s = fresh("sun.db");
+	struct rollup_conf c = {.expected_interval_s = 60};
+	struct rollup *ru;
+	struct store_daily d;
+	struct reading rs[200];
+	int32_t day = caltime_local_day(T0, NULL);
+	int n = 0, i;
+	int64_t m = 60000;
+	if (!s)
+		return;
+	ru = rollup_new(s, &c);
+	/* 04:00-04:30 night: -5 W/m² adds nothing */
+	for (i = 0; i <= 30; i++, n++)
+		rs[n] = mks(n + 1, T0 + 4 * 3600000 + i * m, -5);
+	/* 10:00-11:00 a constant 500 W/m²: 500 Wh/m² in hour 10 */
+	for (i = 0; i <= 60; i++, n++)
+		rs[n] = mks(n + 1, T0 + 10 * 3600000 + i * m, 500);
+	/* 11:00-12:00 a ramp 500 -> 1100 W/m²: 800 Wh/m², one reading offline inside */
+	for (i = 1; i <= 60; i++, n++) {
+		rs[n] = mks(n + 1, T0 + 11 * 3600000 + i * m, 500 + 10 * i);
+		if (i == 30) {
+			rs[n].has = 0;
+			rs[n].state = STATE_OFFLINE;
+		}
+	}
+	/* 12:10: ten minutes later, a gap the cap (3 minutes) does not bridge */
+	rs[n] = mks(n + 1, T0 + 12 * 3600000 + 10 * m, 900);
+	n++;
+	put_all(s, ru, rs, n);
+	CHECK_INT(hour_whm2(s, day, 4), 0);
+	CHECK_INT(hour_whm2(s, day, 10), 500);
+	CHECK_INT(hour_whm2(s, day, 11), 800);
+	CHECK_INT(day_whm2(s, day, &d), 1300);
+	CHECK_INT(d.kind, READING_SENSOR);
+	CHECK_INT(d.excluded, 2); /* 04:30-10:00 and 12:00-12:10 */
+	CHECK_INT(d.peak_w, 1100);
+	CHECK_INT(d.n_readings, n);
+	CHECK(!d.has_first && !d.has_last);
+	rollup_free(ru);
+	store_close(s);
+}
+
+static void a_sensor_interval_across_midnight_is_split_and_hours_add_up_to_days(void)
+{
+	struct store *s = fresh("sunnight.db");
+	struct rollup_conf c = {.expected_interval_s = 60};
+	struct rollup *ru;
+	struct store_daily d;
+	struct reading rs[2];
+	int32_t day = caltime_local_day(T0, NULL);
+	int64_t mid = caltime_local_midnight_ms(day + 1);
+	if (!s)
+		return;
+	ru = rollup_new(s, &c);
+	/* 23:59:00 to 00:01:00 at 900 W/m²: 15 Wh/m² on each side of midnight */
+	rs[0] = mks(1, mid - 60000, 900);
+	rs[1] = mks(2, mid + 60000, 900);
+	put_all(s, ru, rs, 2);
+	CHECK_INT(day_whm2(s, day, &d), 15);
+	CHECK_INT(hour_whm2(s, day, 23), 15);
+	CHECK_INT(day_whm2(s, day + 1, &d), 15);
+	CHECK_INT(hour_whm2(s, day + 1, 0), 15);
+	rollup_free(ru);
+	store_close(s);
+}
+
+/* A cloudy day of sensor readings every 20-40 s, with night, offline polls and a gap. */
+static int sun_stream(struct reading *rs, int max)
+{
+	int64_t ts = T0 + 5 * 3600000;
+	uint64_t x = 12345;
+	int n = 0;
+	while (n < max && ts < T0 + 20 * 3600000) {
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		ts += 20000 + (int64_t)(x >> 33) % 20000;
+		if ((x >> 20) % 500 == 0)
+			ts += 600000; /* a gap */
+		rs[n] = mks(n + 1, ts, (int64_t)((x >> 40) % 1200) - 10);
+		if ((x >> 24) % 40 == 0) {
+			rs[n].has = 0;
+			rs[n].state = STATE_OFFLINE;
+		}
+		n++;
+	}
+	return n;
+}
+
+static void a_sensor_recomputed_out_of_order_equals_in_order(void)
+{
+	static struct reading rs[3000], sh[3000];
+	struct store *a = fresh("sun_in.db"), *b = fresh("sun_out.db");
+	struct rollup_conf c = {.expected_interval_s = 60};
+	struct rollup *ra, *rb;
+	int32_t day = caltime_local_day(T0, NULL);
+	int n = sun_stream(rs, 3000), i, h, diffs = 0;
+	struct store_daily da, db;
+	if (!a || !b)
+		return;
+	ra = rollup_new(a, &c);
+	rb = rollup_new(b, &c);
+	put_all(a, ra, rs, n);
+	/* the same readings late in places, in batches, with restarts between them */
+	memcpy(sh, rs, sizeof rs[0] * (size_t)n);
+	for (i = 0; i + 7 < n; i += 13) {
+		struct reading t = sh[i];
+		sh[i] = sh[i + 7];
+		sh[i + 7] = t;
+	}
+	for (i = 0; i < n; i += 250) {
+		put_all(b, rb, sh + i, n - i < 250 ? n - i : 250);
+		rollup_forget(rb);
+	}
+	CHECK(day_whm2(a, day, &da) > 1000);
+	CHECK_INT(day_whm2(b, day, &db), day_whm2(a, day, &da));
+	CHECK_INT(db.excluded, da.excluded);
+	CHECK(da.excluded > 0);
+	CHECK_INT(db.peak_w, da.peak_w);
+	for (h = 0; h < 24; h++)
+		diffs += hour_whm2(a, day, h) != hour_whm2(b, day, h);
+	CHECK_INT(diffs, 0);
+	{
+		int64_t sum = 0;
+		for (h = 0; h < 24; h++)
+			sum += hour_whm2(a, day, h) > 0 ? hour_whm2(a, day, h) : 0;
+		CHECK_INT(sum, da.delta_wh);
+	}
+	/* and a rebuild from the raw readings gives it again */
+	store_begin(a);
+	CHECK_INT(rollup_rebuild(ra, "st1", "irr"), 0);
+	CHECK_INT(store_commit(a), 0);
+	CHECK_INT(day_whm2(a, day, &da), day_whm2(b, day, &db));
+	rollup_free(ra);
+	rollup_free(rb);
+	store_close(a);
+	store_close(b);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -554,6 +717,9 @@ int main(void)
 	RUN(rollups_equal_a_direct_computation_over_a_random_stream);
 	RUN(rollup_only_loading_gives_the_same_energy_as_storing_raw_readings);
 	RUN(a_first_live_reading_after_roll_up_history_books_the_gap);
+	RUN(a_sensor_integrates_irradiance_into_insolation_by_the_trapezoid);
+	RUN(a_sensor_interval_across_midnight_is_split_and_hours_add_up_to_days);
+	RUN(a_sensor_recomputed_out_of_order_equals_in_order);
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
