@@ -37,6 +37,13 @@ static void put_values(char *buf, size_t size, size_t *n, const struct reading *
 		util_bufprintf(buf, size, n, "power %" PRId64 " W", r->ac_power_w);
 		sep = ", ";
 	}
+	if (r->has & READING_HAS_IRRADIANCE) {
+		util_bufprintf(buf, size, n, "irradiance %" PRId64 " W/m²", r->irradiance_wm2);
+		sep = ", ";
+		if (r->has & READING_HAS_TEMP) {
+			util_bufprintf(buf, size, n, ", module %.1f °C", r->temp_c);
+		}
+	}
 	if (r->has & READING_HAS_ENERGY) {
 		util_bufprintf(buf, size, n, "%s%s %" PRId64 " Wh", sep,
 		               r->kind == READING_METER ? "export" : "energy", r->energy_wh);

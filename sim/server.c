@@ -561,6 +561,8 @@ static int station_open(struct server *s, const struct profile_set *ps, struct s
 			char where[96];
 			if (d->dc->kind == READING_METER)
 				snprintf(where, sizeof where, "stations[%d].meter.profile", index);
+			else if (d->dc->kind == READING_SENSOR)
+				snprintf(where, sizeof where, "stations[%d].sensor.profile", index);
 			else
 				snprintf(where, sizeof where, "stations[%d].inverters[%d].profile",
 				         index, i);
@@ -704,12 +706,13 @@ int server_write_dump(struct server *s, const char *path, char **cause)
 			fprintf(f,
 			        "%s %s unit=%d kind=%s profile=%s map=%s fc=%d state=%s asleep=%d "
 			        "power_w=%lld energy_wh=%lld today_wh=%lld import_wh=%lld "
-			        "temp_c=%.1f grid_hz=%.2f time_ms=%lld\n",
+			        "temp_c=%.1f grid_hz=%.2f irradiance_wm2=%lld time_ms=%lld\n",
 			        st->sc->id, d->dc->id, d->dc->unit, reading_kind_name(r.kind),
 			        d->dc->profile, m->map, m->fc, reading_state_name(r.state),
 			        station_asleep(st->model, k), (long long)r.ac_power_w,
 			        (long long)r.energy_wh, (long long)r.today_wh,
-			        (long long)r.import_wh, r.temp_c, r.grid_hz, (long long)now);
+			        (long long)r.import_wh, r.temp_c, r.grid_hz,
+			        (long long)r.irradiance_wm2, (long long)now);
 		}
 	}
 	return close_tmp(f, tmp, path, cause);

@@ -20,15 +20,16 @@
 static const char *const top_keys[] = {"seed",     "speed",  "start",        "timezone",
                                        "profiles", "listen", "unknown_unit", "faults_file",
                                        "stations", NULL};
-static const char *const station_keys[] = {"id",        "transport", "port", "pty_link",
-                                           "lat",       "lon",       "loss", "aux_w",
-                                           "inverters", "meter",     NULL};
+static const char *const station_keys[] = {"id",        "transport", "port",   "pty_link",
+                                           "lat",       "lon",       "loss",   "aux_w",
+                                           "inverters", "meter",     "sensor", NULL};
 static const char *const inverter_keys[] = {
     "id",           "unit",          "profile", "capacity_w", "energy_wh",
     "sunspec_base", "sunspec_model", "faults",  NULL};
 static const char *const meter_keys[] = {"id",        "unit",         "profile",       "energy_wh",
                                          "import_wh", "sunspec_base", "sunspec_model", "faults",
                                          NULL};
+static const char *const sensor_keys[] = {"id", "unit", "profile", "faults", NULL};
 static const char *const transports[] = {"tcp", "rtu", NULL};
 static const char *const unknown_units[] = {"ignore", "exception", NULL};
 
@@ -66,7 +67,10 @@ static int parse_device(struct jx *jx, const cJSON *o, const char *path, enum re
 	const cJSON *faults;
 	char p[256];
 
-	if (jx_object(jx, o, path, kind == READING_METER ? meter_keys : inverter_keys))
+	if (jx_object(jx, o, path,
+	              kind == READING_METER    ? meter_keys
+	              : kind == READING_SENSOR ? sensor_keys
+	                                       : inverter_keys))
 		return -1;
 	jx_id(jx, o, path, "id", kind == READING_INVERTER, &id);
 	jx_int(jx, o, path, "unit", 1, 1, 247, &unit);
@@ -80,7 +84,7 @@ static int parse_device(struct jx *jx, const cJSON *o, const char *path, enum re
 	jx_int(jx, o, path, "sunspec_model", 0, 1, 65534, &model);
 	if (jx->err || check_base(jx, path, base))
 		return -1;
-	d->id = xstrdup(id ? id : "meter");
+	d->id = xstrdup(id ? id : kind == READING_SENSOR ? "irr" : "meter");
 	d->unit = (int)unit;
 	d->kind = kind;
 	d->profile = xstrdup(profile);
@@ -103,7 +107,7 @@ static int parse_station(struct jx *jx, const struct sim_conf *c, const cJSON *o
 	const char *id = NULL, *link = NULL;
 	int transport = 0, i, j;
 	int64_t port = 0, aux = -1;
-	const cJSON *invs, *meter, *it;
+	const cJSON *invs, *meter, *sensor, *it;
 	char p[256], q[256];
 
 	if (jx_object(jx, o, path, station_keys))
@@ -121,6 +125,7 @@ static int parse_station(struct jx *jx, const struct sim_conf *c, const cJSON *o
 	jx_int(jx, o, path, "aux_w", 0, 0, 1000000, &aux);
 	invs = jx_array(jx, o, path, "inverters", 1);
 	meter = jx_child(jx, o, path, "meter", 0, NULL);
+	sensor = jx_child(jx, o, path, "sensor", 0, NULL);
 	if (jx->err)
 		return -1;
 	if (transport == 1 && cJSON_GetObjectItemCaseSensitive(o, "port"))
@@ -133,7 +138,7 @@ static int parse_station(struct jx *jx, const struct sim_conf *c, const cJSON *o
 	s->rtu = transport == 1;
 	s->port = (int)port;
 	s->pty_link = link ? relative_to(c->path, link) : NULL;
-	s->devs = xcalloc((size_t)cJSON_GetArraySize(invs) + 1, sizeof *s->devs);
+	s->devs = xcalloc((size_t)cJSON_GetArraySize(invs) + 2, sizeof *s->devs);
 	i = 0;
 	cJSON_ArrayForEach(it, invs)
 	{
@@ -146,6 +151,9 @@ static int parse_station(struct jx *jx, const struct sim_conf *c, const cJSON *o
 		return -1;
 	if (s->n_devs == 0)
 		return jx_fail(jx, path, "expected at least one inverter or a meter");
+	if (sensor && parse_device(jx, sensor, jx_join(p, sizeof p, path, "sensor"), READING_SENSOR,
+	                           c->start_ms, &s->devs[s->n_devs++]))
+		return -1;
 	for (i = 0; i < s->n_devs; i++) {
 		for (j = 0; j < i; j++) {
 			if (s->devs[i].unit == s->devs[j].unit)

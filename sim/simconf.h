@@ -32,7 +32,7 @@ struct simstation_conf {
 	double lat, lon;
 	double loss;   /* fraction lost between inverters and the export meter */
 	int64_t aux_w; /* station's own consumption at night, imported through the meter */
-	struct simdev_conf *devs; /* inverters, then the meter if any */
+	struct simdev_conf *devs; /* inverters, then the meter and the sensor if any */
 	int n_devs;
 };
 

@@ -27,6 +27,7 @@ struct dev {
 	int64_t import_wh, import_from;
 	double eff; /* this inverter's share of the ideal (soiling, strings) */
 	enum reading_state state;
+	double irr_wm2; /* sensors: the irradiance of this step */
 };
 
 struct station {
@@ -96,6 +97,9 @@ static void compute_step(struct station *st)
 		}
 		sum += d->power_w;
 	}
+	for (i = 0; i < sc->n_devs; i++)
+		if (sc->devs[i].kind == READING_SENSOR)
+			st->d[i].irr_wm2 = el < STANDBY_ELEVATION ? 0 : ghi * cloud;
 	export_w = (int64_t)((double)sum * (1.0 - sc->loss));
 	import_w = sum == 0 ? sc->aux_w : 0;
 	for (i = 0; i < sc->n_devs; i++) {
@@ -277,6 +281,13 @@ void station_reading(const struct station *st, int dev, struct reading *out)
 
 	memset(out, 0, sizeof *out);
 	out->kind = dc->kind;
+	if (dc->kind == READING_SENSOR) {
+		/* the sky the inverters see; the module warms 0.03 degC per W/m² over the air */
+		out->has = READING_HAS_IRRADIANCE | READING_HAS_TEMP | READING_NO_STATE;
+		out->irradiance_wm2 = llround(d->irr_wm2);
+		out->temp_c = round((st->ambient_c + 0.03 * d->irr_wm2) * 10) / 10;
+		return;
+	}
 	out->state = d->state;
 	out->has = READING_HAS_POWER | READING_HAS_ENERGY | READING_HAS_TODAY | READING_HAS_TEMP |
 	           READING_HAS_HZ | READING_HAS_ALARMS;

@@ -74,7 +74,7 @@ static void each_mistake_names_the_file_and_the_path(void)
 	snprintf(
 	    want, sizeof want,
 	    "%s/sim.json: stations[0].colour: unknown key (expected one of: id, transport, port, "
-	    "pty_link, lat, lon, loss, aux_w, inverters, meter)",
+	    "pty_link, lat, lon, loss, aux_w, inverters, meter, sensor)",
 	    dir);
 	CHECK_STR(e, want);
 	free(e);
@@ -92,6 +92,16 @@ static void each_mistake_names_the_file_and_the_path(void)
 	e = load_error(STATION("\"inverters\":[" INV "],\"meter\":{\"unit\":2,\"profile\":\"p\","
 	                       "\"faults\":[{\"type\":\"melt\"}]}"));
 	CHECK(e && strstr(e, "stations[0].meter.faults[0].type: expected one of"));
+	free(e);
+	e = load_error(STATION("\"inverters\":[" INV "],\"sensor\":{\"unit\":2,\"profile\":\"p\","
+	                       "\"capacity_w\":1}"));
+	CHECK(e &&
+	      strstr(e, "stations[0].sensor.capacity_w: unknown key (expected one of: id, unit, "
+	                "profile, faults)"));
+	free(e);
+	e = load_error(
+	    STATION("\"inverters\":[" INV "],\"sensor\":{\"unit\":1,\"profile\":\"p\"}"));
+	CHECK(e && strstr(e, "stations[0]: devices \"inv01\" and \"irr\" share unit id 1"));
 	free(e);
 	e = load_error(STATION("\"transport\":\"rtu\",\"port\":5,\"inverters\":[" INV "]"));
 	CHECK(e && strstr(e, "stations[0].port: expected no port for transport \"rtu\""));

@@ -233,6 +233,42 @@ static void inverters_sleep_at_night_and_stand_by_at_dawn(void)
 	free_station(sc);
 }
 
+static void a_sensor_sees_the_sky_the_inverters_produce_from(void)
+{
+	struct simstation_conf *sc = make_station(1, 50000);
+	struct station *st;
+	struct reading r, inv;
+	double pr;
+
+	sc->devs = xrealloc(sc->devs, sizeof *sc->devs * 3);
+	memset(&sc->devs[2], 0, sizeof sc->devs[2]);
+	sc->devs[2].id = xstrdup("irr");
+	sc->devs[2].unit = 3;
+	sc->devs[2].kind = READING_SENSOR;
+	sc->n_devs = 3;
+	st = station_new(sc, 1, local("2019-06-21T00:30:00"));
+	CHECK(!station_asleep(st, 2)); /* a sensor answers at night */
+	station_reading(st, 2, &r);
+	CHECK_INT(r.kind, READING_SENSOR);
+	CHECK(r.has & READING_HAS_IRRADIANCE);
+	CHECK(r.has & READING_NO_STATE);
+	CHECK(!(r.has & (READING_HAS_POWER | READING_HAS_ENERGY)));
+	CHECK_INT(r.irradiance_wm2, 0);
+	station_advance(st, local("2019-06-21T12:30:00"));
+	station_reading(st, 2, &r);
+	station_reading(st, 0, &inv);
+	CHECK(r.irradiance_wm2 > 100 && r.irradiance_wm2 < 1200);
+	/* the module is warmer than the air by 0.03 degC per W/m² */
+	CHECK(r.temp_c > 10 + 0.03 * (double)r.irradiance_wm2 - 15);
+	/* the inverter gives the simulator's performance ratio x its spread of that sky */
+	pr = (double)inv.ac_power_w / 50000.0 / ((double)r.irradiance_wm2 / 1000.0);
+	if (pr < 0.80 * 0.92 - 0.01 || pr > 0.80 + 0.01)
+		printf("  pr %.3f\n", pr);
+	CHECK(pr >= 0.80 * 0.92 - 0.01 && pr <= 0.80 + 0.01);
+	station_free(st);
+	free_station(sc);
+}
+
 static void a_counter_reset_restarts_the_counter_from_its_value(void)
 {
 	struct simstation_conf *sc = make_station(1, 50000);
@@ -291,6 +327,7 @@ int main(void)
 	RUN(the_meter_exports_the_inverters_yield_less_losses);
 	RUN(today_resets_at_local_midnight);
 	RUN(inverters_sleep_at_night_and_stand_by_at_dawn);
+	RUN(a_sensor_sees_the_sky_the_inverters_produce_from);
 	RUN(a_counter_reset_restarts_the_counter_from_its_value);
 	RUN(a_year_yields_what_lin_county_reports);
 	return harness_end();
