@@ -102,7 +102,11 @@ static cJSON *device_json(const struct fleet_device *d, const struct reading *r,
 	str(o, "id", d->id);
 	str(o, "kind", reading_kind_name(d->kind));
 	num(o, "capacity_w", d->capacity_w);
-	str(o, "live", live_status_key((enum live_status)state));
+	/* a sensor has no working state: one that answers is measuring, day or night */
+	str(o, "live",
+	    d->kind == READING_SENSOR && state == LIVE_ASLEEP
+	        ? "measuring"
+	        : live_status_key((enum live_status)state));
 	cJSON_AddBoolToObject(o, "stale", stale);
 	if (!has) {
 		cJSON_AddNullToObject(o, "ts");
@@ -121,6 +125,8 @@ static cJSON *device_json(const struct fleet_device *d, const struct reading *r,
 		cJSON_AddNumberToObject(o, "temp_c", r->temp_c);
 	if (r->has & READING_HAS_HZ)
 		cJSON_AddNumberToObject(o, "grid_hz", r->grid_hz);
+	if (r->has & READING_HAS_IRRADIANCE)
+		num(o, "irradiance_wm2", r->irradiance_wm2);
 	if (r->has & READING_HAS_ALARMS)
 		num(o, "alarms", (int64_t)r->alarms);
 	if (r->quality) {
@@ -212,8 +218,8 @@ struct live_snapshot *live_snapshot_build(struct store *s, const struct fleet *f
 		int gw_off = g && strcmp(g->status, "offline") == 0;
 		int n_prod = 0, n_asleep = 0, n_off = 0, n_fault = 0, n_nodata = 0, n_inv = 0,
 		    open = 0;
-		int64_t power = 0, meter_power = 0, last_ms = 0;
-		int has_meter_power = 0;
+		int64_t power = 0, meter_power = 0, last_ms = 0, irradiance = 0;
+		int has_meter_power = 0, has_irradiance = 0;
 		cJSON *o = cJSON_CreateObject(), *devs, *days, *vs, *fl, *a;
 		str(o, "id", st->id);
 		str(o, "name", st->name);
@@ -238,6 +244,12 @@ struct live_snapshot *live_snapshot_build(struct store *s, const struct fleet *f
 				if (!stale && (r.has & READING_HAS_POWER)) {
 					meter_power = r.ac_power_w;
 					has_meter_power = 1;
+				}
+			} else if (dv->kind == READING_SENSOR) {
+				/* the sun on the array, not a part of the station's power */
+				if (!stale && (r.has & READING_HAS_IRRADIANCE)) {
+					irradiance = r.irradiance_wm2;
+					has_irradiance = 1;
 				}
 			} else {
 				n_inv++;
@@ -271,6 +283,8 @@ struct live_snapshot *live_snapshot_build(struct store *s, const struct fleet *f
 		num(o, "power_w", power);
 		if (has_meter_power)
 			num(o, "meter_power_w", meter_power);
+		if (has_irradiance)
+			num(o, "irradiance_wm2", irradiance);
 		num(o, "last_ms", last_ms);
 		days = cJSON_CreateArray();
 		{
@@ -607,8 +621,8 @@ char *live_station_json(const struct live_snapshot *ls, struct store *s, const c
 	const cJSON *st = find_id(cJSON_GetObjectItem(ls->root, "stations"), id), *dv;
 	cJSON *o = NULL, *hours, *al;
 	char *out = NULL, *cause = NULL;
-	int64_t inv[24] = {0}, met[24] = {0}, peak[24] = {0};
-	int has_meter = 0;
+	int64_t inv[24] = {0}, met[24] = {0}, peak[24] = {0}, sun[24] = {0};
+	int has_meter = 0, has_sun = 0;
 
 	*status = 404;
 	if (!st)
@@ -618,7 +632,8 @@ char *live_station_json(const struct live_snapshot *ls, struct store *s, const c
 	cJSON_ArrayForEach(dv, cJSON_GetObjectItem(st, "devices"))
 	{
 		const char *did = cJSON_GetObjectItem(dv, "id")->valuestring;
-		int meter = strcmp(cJSON_GetObjectItem(dv, "kind")->valuestring, "meter") == 0;
+		const char *kind = cJSON_GetObjectItem(dv, "kind")->valuestring;
+		int meter = strcmp(kind, "meter") == 0, sensor = strcmp(kind, "sensor") == 0;
 		for (int h = 0; h < 24; h++) {
 			struct store_hourly hr;
 			int rc = store_hourly_get(s, id, did, ls->today, h, &hr);
@@ -629,6 +644,10 @@ char *live_station_json(const struct live_snapshot *ls, struct store *s, const c
 			if (meter) {
 				met[h] += hr.wh;
 				has_meter = 1;
+			} else if (sensor) {
+				/* a sensor's hour is insolation, Wh/m² */
+				sun[h] += hr.wh;
+				has_sun = 1;
 			} else {
 				inv[h] += hr.wh;
 				if (hr.has_peak && hr.peak_w > peak[h])
@@ -644,6 +663,8 @@ char *live_station_json(const struct live_snapshot *ls, struct store *s, const c
 		if (has_meter)
 			num(x, "meter_wh", met[h]);
 		num(x, "peak_w", peak[h]);
+		if (has_sun)
+			num(x, "sun_whm2", sun[h]);
 		cJSON_AddItemToArray(hours, x);
 	}
 	if (!(al = alerts_list(s, 0, id, NULL, 50, &cause)))

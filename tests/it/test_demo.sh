@@ -77,8 +77,9 @@ check "the soiled array $soiled measures a PR below 70 % (${spr:-?} permille)" \
 	test "${spr:-1000}" -ge 0 -a "${spr:-1000}" -lt 700
 low=$(q "SELECT count(*) FROM json_each($J, '\$.stations') WHERE json_extract(value, '\$.sensor') IS NOT NULL
 	AND json_extract(value, '\$.id') <> '$soiled'
-	AND (json_extract(value, '\$.sensor.pr_permille') < 700 OR json_extract(value, '\$.sensor.pr_permille') > 900)")
-check "every other station with a sensor measures 70-90 % (${low:-?} outside)" test "${low:-1}" = 0
+	AND (json_extract(value, '\$.sensor.pr_permille') * 1000 / json_extract(value, '\$.availability_permille') NOT BETWEEN 700 AND 900)")
+check "every other station with a sensor measures 70-90 % over the hours its inverters were up (${low:-?} outside)" \
+	test "${low:-1}" = 0
 why=$(q "SELECT count(*) FROM json_each($J, '\$.villages') AS v, json_each(json_extract(v.value, '\$.reasons')) AS r
 	WHERE json_extract(r.value, '\$.station') = '$soiled' AND json_extract(r.value, '\$.kind') = 'low_yield'
 	AND json_extract(r.value, '\$.text') LIKE '%实测性能比仅%积灰%'")

@@ -110,10 +110,11 @@
         card("power", val("k-power_w", s.power_w, kw(s.power_w))) + card("today_energy", val("k-today_wh", s.today_wh, kwh(s.today_wh))) +
         card("month_energy", val("k-month_wh", s.month_wh, kwh(s.month_wh))) + card("month_revenue", yuan(s.month_fen)) +
         card("completeness", val("k-completeness", s.completeness_permille, pct(s.completeness_permille))) +
-        card("source", esc(t("src." + s.month_source))) + card("capacity", kw(s.capacity_w)) + card("gateway", esc(s.gateway || "-")) + "</div>";
+        card("source", esc(t("src." + s.month_source))) + card("capacity", kw(s.capacity_w)) + card("gateway", esc(s.gateway || "-")) +
+        (s.irradiance_wm2 != null ? card("irradiance", val("k-irradiance", s.irradiance_wm2, s.irradiance_wm2 + " W/m²")) : "") + "</div>";
       h += "<h3>" + esc(t("devices")) + "</h3>" + table([["name"], ["kind", "wide"], ["state"], ["power", "n"], ["energy_counter", "n wide"], ["temp", "n wide"], ["alarms", "wide"], ["last_seen", "wide"]],
         s.devices.map((d) => tr([[esc(d.id)], [esc(t("kind." + d.kind)), "wide"], [badge("st", d.live) + (d.state ? ' <span class="muted">' + esc(d.state) + "</span>" : "")],
-          [d.power_w != null ? val("dp-" + d.id, d.power_w, kw(d.power_w)) : "-", "n"], [d.energy_wh != null ? kwh(d.energy_wh) : "-", "n wide"],
+          [d.power_w != null ? val("dp-" + d.id, d.power_w, kw(d.power_w)) : d.irradiance_wm2 != null ? d.irradiance_wm2 + " W/m²" : "-", "n"], [d.energy_wh != null ? kwh(d.energy_wh) : "-", "n wide"],
           [d.temp_c != null ? d.temp_c.toFixed(1) + " °C" : "-", "n wide"], [d.alarms ? "0x" + d.alarms.toString(16) : esc(t("none")), "wide"], [esc(time(d.ts)), "wide"]])));
       h += "<h3>" + esc(t("hourly")) + "</h3>" + bars(s.hours.map((x) => x.meter_wh != null && x.meter_wh > 0 ? x.meter_wh : x.inverter_wh), s.hours.map((x) => String(x.hour)));
       h += "<h3>" + esc(t("days30")) + "</h3>" + bars(s.days.map((d) => d.wh), s.days.map((d) => d.date.slice(5)));
