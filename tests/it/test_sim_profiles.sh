@@ -103,6 +103,13 @@ check "sunspec 203 TotWhExp x 10^TotWh_SF is the export" near \
 	"$(awk -v h="${1:-0}" -v l="${2:-0}" -v sf="$SF" 'BEGIN { printf "%.0f", (h * 65536 + l) * 10 ^ sf }')" \
 	"$(val st-c sunspec203 energy_wh)" 1000
 
+# Generic pyranometer (RS485 irradiance sensor): holding 0 I16 W/m², 1 I16 module temperature 0.1 C.
+check "pyranometer 0 I16 irradiance in W/m² ($(val st-c pyr irradiance_wm2))" \
+	[ "$(s16 "$(rd -m tcp -p "$C" -a 3 -r 0 -t 4 127.0.0.1)")" = "$(val st-c pyr irradiance_wm2)" ]
+check "a summer noon's irradiance is a real fraction of the sun's" [ "$(val st-c pyr irradiance_wm2)" -gt 300 ]
+check "pyranometer 1 I16 module temperature in 0.1 C" \
+	near "$(s16 "$(rd -m tcp -p "$C" -a 3 -r 1 -t 4 127.0.0.1)")" "$(awk -v t="$(val st-c pyr temp_c)" 'BEGIN { print t * 10 }')" 1
+
 check "an address outside the map gets no values" [ -z "$(rd -m tcp -p "$A" -a 1 -r 100 -t 4 127.0.0.1)" ]
 check "an unknown unit gets no reply" [ -z "$(rd -m tcp -p "$A" -a 99 -r 32080 -t 4 127.0.0.1)" ]
 stop "$SIM_PID"

@@ -94,7 +94,7 @@ last_crit=$(grep -n '^  CRITICAL ' "$D/out" | tail -1 | cut -d: -f1)
 check "problems come first, critical before warnings" [ "$last_crit" -lt "$first_warn" ]
 check "the problems come before the tables" \
 	[ "$(grep -n '^gateway  ' "$D/out" | cut -d: -f1)" -gt "$first_warn" ]
-n_dev=$(q "SELECT sum(json_array_length(value, '\$.inverters') + (json_extract(value, '\$.meter') IS NOT NULL)) FROM json_each(readfile('$D/fleet.json'), '\$.stations')")
+n_dev=$(q "SELECT sum(json_array_length(value, '\$.inverters') + (json_extract(value, '\$.meter') IS NOT NULL) + (json_extract(value, '\$.sensor') IS NOT NULL)) FROM json_each(readfile('$D/fleet.json'), '\$.stations')")
 check "every fleet device ($n_dev) has a line" [ "$(grep -c '^st-' "$D/out")" = "$n_dev" ]
 
 st --problems

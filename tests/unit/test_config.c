@@ -85,8 +85,10 @@ static void the_example_gateway_file_loads_with_every_field(void)
 	CHECK_INT(b->type, BUS_TCP);
 	CHECK_STR(b->host, "127.0.0.1");
 	CHECK_INT(b->port, 1502);
-	CHECK_INT(b->n_devices, 5);
+	CHECK_INT(b->n_devices, 6);
 	CHECK_STR(b->devices[0].station, "st-chengzhuang");
+	CHECK_INT(b->devices[5].kind, READING_SENSOR);
+	CHECK_STR(b->devices[5].profile, "pyranometer-generic");
 	CHECK_INT(b->devices[0].kind, READING_METER);
 	CHECK_INT(b->devices[2].unit, 3);
 	CHECK_STR(b->devices[2].profile, "sungrow-sg");

@@ -65,7 +65,10 @@ static void the_example_fleet_loads_with_every_field(void)
 	CHECK_INT(s->commissioned_day, caltime_days(2018, 7, 15));
 	CHECK(s->latitude > 37.88 && s->latitude < 37.89);
 	CHECK_STR(s->meter, "meter");
-	CHECK_INT(s->n_devices, 5);
+	CHECK_INT(s->n_devices, 6);
+	CHECK_STR(s->sensor, "irr");
+	CHECK_STR(s->devices[5].id, "irr");
+	CHECK_INT(s->devices[5].kind, READING_SENSOR);
 	CHECK_STR(s->devices[0].id, "meter");
 	CHECK_INT(s->devices[0].kind, READING_METER);
 	CHECK_STR(s->devices[4].id, "inv04");
