@@ -115,6 +115,44 @@ static void th(FILE *out, const struct report *r, const char *key, int num)
 	fputs("</th>", out);
 }
 
+/* Opens a card table of class cls: its header row from cols (catalogue keys, "#" before a
+ * numeric column's), NULL-terminated. */
+static void table_open(FILE *out, const struct report *r, const char *cls, const char *const *cols)
+{
+	fprintf(out, "<div class=\"wrap\"><table class=\"%s cards\"><thead><tr>", cls);
+	for (; *cols; cols++)
+		th(out, r, **cols == '#' ? *cols + 1 : *cols, **cols == '#');
+	fputs("</tr></thead><tbody>\n", out);
+}
+
+static const char *const alarm_cols[] = {"report.alarm.station", "report.alarm.device",
+                                         "report.alarm.name", "#report.alarm.days", NULL};
+static const char *const sensor_cols[] = {"report.col.station",
+                                          "report.col.sensor",
+                                          "#report.col.sensor_days",
+                                          "#report.col.insolation",
+                                          "#report.col.sensor_kwh",
+                                          "#report.col.pr_true",
+                                          NULL};
+static const char *const township_cols[] = {"report.col.township", "#report.col.villages",
+                                            "#report.col.ok",      "#report.col.at_risk",
+                                            "#report.col.below",   "#report.col.month",
+                                            "#report.col.ytd",     "#report.col.t12",
+                                            "#report.col.target",  NULL};
+static const char *const station_cols[] = {"report.col.station",
+                                           "report.col.name",
+                                           "report.col.source",
+                                           "#report.col.kwh",
+                                           "#report.col.eq_hours",
+                                           "#report.col.pr",
+                                           "#report.col.availability",
+                                           "#report.col.data_pct",
+                                           "#report.col.revenue",
+                                           "#report.col.costs",
+                                           "#report.col.distributable",
+                                           "report.col.flags",
+                                           NULL};
+
 static const char *township_name(const struct report *r, const struct report_village *rv)
 {
 	return rv->v->township >= 0 && rv->v->township < r->n_townships
@@ -386,12 +424,8 @@ static void alarm_table(FILE *out, const struct report *r)
 		return;
 	fputs("<h2>", out);
 	t(out, r, "report.alarm.title");
-	fputs("</h2>\n<div class=\"wrap\"><table class=\"alarms cards\"><thead><tr>", out);
-	th(out, r, "report.alarm.station", 0);
-	th(out, r, "report.alarm.device", 0);
-	th(out, r, "report.alarm.name", 0);
-	th(out, r, "report.alarm.days", 1);
-	fputs("</tr></thead><tbody>\n", out);
+	fputs("</h2>\n", out);
+	table_open(out, r, "alarms", alarm_cols);
 	for (s = 0; s < r->n_stations; s++) {
 		const struct report_station *rs = &r->stations[s];
 		for (k = 0; k < rs->n_alarms; k++) {
@@ -426,14 +460,8 @@ static void sensor_table(FILE *out, const struct report *r)
 	t(out, r, "report.sec.sensors");
 	fputs("</h2>\n<p class=\"note\">", out);
 	t(out, r, "report.sensors.note");
-	fputs("</p>\n<div class=\"wrap\"><table class=\"sensors cards\"><thead><tr>", out);
-	th(out, r, "report.col.station", 0);
-	th(out, r, "report.col.sensor", 0);
-	th(out, r, "report.col.sensor_days", 1);
-	th(out, r, "report.col.insolation", 1);
-	th(out, r, "report.col.sensor_kwh", 1);
-	th(out, r, "report.col.pr_true", 1);
-	fputs("</tr></thead><tbody>\n", out);
+	fputs("</p>\n", out);
+	table_open(out, r, "sensors", sensor_cols);
 	for (s = 0; s < r->n_stations; s++) {
 		const struct report_station *rs = &r->stations[s];
 		char b[48];
@@ -750,17 +778,8 @@ int render_html(const struct report *r, FILE *out)
 
 	fputs("<h2>", out);
 	t(out, r, "report.sec.townships");
-	fputs("</h2>\n<div class=\"wrap\"><table class=\"townships cards\"><thead><tr>", out);
-	th(out, r, "report.col.township", 0);
-	th(out, r, "report.col.villages", 1);
-	th(out, r, "report.col.ok", 1);
-	th(out, r, "report.col.at_risk", 1);
-	th(out, r, "report.col.below", 1);
-	th(out, r, "report.col.month", 1);
-	th(out, r, "report.col.ytd", 1);
-	th(out, r, "report.col.t12", 1);
-	th(out, r, "report.col.target", 1);
-	fputs("</tr></thead><tbody>\n", out);
+	fputs("</h2>\n", out);
+	table_open(out, r, "townships", township_cols);
 	for (i = 0; i < r->n_townships; i++) {
 		const struct report_township *tw = &r->townships[i];
 		fputs("<tr>", out);
@@ -799,20 +818,7 @@ int render_html(const struct report *r, FILE *out)
 	t(out, r, "report.sec.stations");
 	fputs("</h2>\n", out);
 	print_note(out, r);
-	fputs("<div class=\"wrap\"><table class=\"stations cards\"><thead><tr>", out);
-	th(out, r, "report.col.station", 0);
-	th(out, r, "report.col.name", 0);
-	th(out, r, "report.col.source", 0);
-	th(out, r, "report.col.kwh", 1);
-	th(out, r, "report.col.eq_hours", 1);
-	th(out, r, "report.col.pr", 1);
-	th(out, r, "report.col.availability", 1);
-	th(out, r, "report.col.data_pct", 1);
-	th(out, r, "report.col.revenue", 1);
-	th(out, r, "report.col.costs", 1);
-	th(out, r, "report.col.distributable", 1);
-	th(out, r, "report.col.flags", 0);
-	fputs("</tr></thead><tbody>\n", out);
+	table_open(out, r, "stations", station_cols);
 	for (i = 0; i < r->n_stations; i++) {
 		const struct report_station *rs = &r->stations[i];
 		format_kwh(rs->e.energy_wh, kwh, sizeof kwh);
