@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs every unit test program, then every integration script, and ends with
 # the line "N passed, N failed". Select a subset with T=pattern (matched against names);
-# UNIT_ONLY=1 runs the unit test programs only.
+# UNIT_ONLY=1 runs the unit test programs only. Each program's line gives its wall time, and the
+# last line the whole run's, to keep make test within its ten minutes.
 O=${O:-build}
 BIN=${BIN:-bin}
 PVMON_BIN=$(cd "$BIN" && pwd) || exit 1
@@ -11,6 +12,7 @@ export PVMON_BIN PVMON_TOOLS PVMON_ROOT
 pass=0
 fail=0
 failed_names=""
+run_t0=$(date +%s)
 
 # tally NAME RC OUTPUT-FILE: adds the counts from the closing line of one test program.
 tally() {
@@ -29,7 +31,7 @@ tally() {
 		failed_names="$failed_names $1"
 		grep -v '^ok ' "$3" | tail -40
 	fi
-	echo "$1: $p passed, $f failed"
+	echo "$1: $p passed, $f failed ($(($(date +%s) - t0)) s)"
 }
 
 tmp=$(mktemp)
@@ -38,6 +40,7 @@ for t in "$O"/tests/test_*; do
 	name=$(basename "$t")
 	case "$name" in *.o|*.d) continue ;; esac
 	[ -n "$T" ] && ! echo "$name" | grep -q -- "$T" && continue
+	t0=$(date +%s)
 	"$t" >"$tmp" 2>&1
 	tally "$name" $? "$tmp"
 done
@@ -46,10 +49,11 @@ for s in tests/it/test_*.sh; do
 	[ -n "$UNIT_ONLY" ] && break
 	name=$(basename "$s" .sh)
 	[ -n "$T" ] && ! echo "$name" | grep -q -- "$T" && continue
+	t0=$(date +%s)
 	timeout -k 10 600 sh "$s" >"$tmp" 2>&1
 	tally "$name" $? "$tmp"
 done
 rm -f "$tmp"
 [ -n "$failed_names" ] && echo "failed:$failed_names"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed in $(($(date +%s) - run_t0)) s"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
