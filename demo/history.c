@@ -21,7 +21,7 @@
 #include "util.h"
 
 #define STEP_MS 900000         /* power is integrated in 15-minute steps */
-#define PERFORMANCE_RATIO 0.85 /* as the simulator's station model */
+#define PERFORMANCE_RATIO 0.85 /* before siting (0.93-0.99): about the simulator's 0.80 */
 #define NIGHT_ELEVATION (-3.0) /* below: inverters asleep, they do not answer */
 #define STANDBY_ELEVATION 1.0  /* below: awake but not feeding in */
 #define LOSS 0.015             /* between the inverters and the export meter */
