@@ -151,7 +151,7 @@ struct regs *regs_layout(const struct profile *p, enum reading_kind kind, int ba
 		goto fail;
 	}
 	if (r->m.kind != kind) {
-		*cause = xasprintf("profile \"%s\" maps a %s, not a %s", profile_name(p),
+		*cause = xasprintf("profile \"%s\" is of kind %s, expected %s", profile_name(p),
 		                   reading_kind_name(r->m.kind), reading_kind_name(kind));
 		goto fail;
 	}
