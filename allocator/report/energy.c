@@ -33,7 +33,8 @@ struct energy {
 	int n_devs;
 	int64_t *meter_day;      /* [station][day index] */
 	int64_t *inv_day;        /* [station][day index] */
-	int64_t *sun_day;        /* [station][day index]: the sensor's Wh/m², -1 not covered */
+	int64_t *sun_day;        /* [station][day index]: the sensor's Wh/m², -1 not covered;
+	                          * NULL in a fleet without sensors */
 	struct dev_month *dm;    /* [flat device][month] */
 	struct energy_month *em; /* [station][month] */
 	int *others_read;        /* [station][month]: devices that do not settle were read */
@@ -110,9 +111,13 @@ static void arrays_init(struct energy *e)
 	e->n_devs = e->dev_base[f->n_stations];
 	e->meter_day = xcalloc((size_t)f->n_stations * (size_t)e->ndays + 1, sizeof(int64_t));
 	e->inv_day = xcalloc((size_t)f->n_stations * (size_t)e->ndays + 1, sizeof(int64_t));
-	e->sun_day = xcalloc((size_t)f->n_stations * (size_t)e->ndays + 1, sizeof(int64_t));
-	for (d = 0; d < f->n_stations * e->ndays; d++)
-		e->sun_day[d] = -1;
+	for (s = 0; s < f->n_stations && !f->stations[s].sensor; s++)
+		;
+	if (s < f->n_stations) { /* only a fleet with a sensor has insolation days */
+		e->sun_day = xcalloc((size_t)f->n_stations * (size_t)e->ndays + 1, sizeof(int64_t));
+		for (d = 0; d < f->n_stations * e->ndays; d++)
+			e->sun_day[d] = -1;
+	}
 	e->dm = xcalloc((size_t)e->n_devs * (size_t)e->n_months + 1, sizeof *e->dm);
 	e->alarm_days = xcalloc((size_t)e->n_devs * ENERGY_ALARM_BITS + 1, 1);
 	e->alarm_map = xcalloc((size_t)e->n_devs + 1, sizeof *e->alarm_map);
